@@ -1,0 +1,44 @@
+"""The target's password, kept out of every output the harness writes.
+
+The value is reachable only through :meth:`Secret.reveal`; ``str`` and ``repr`` show a
+placeholder, so a password that slips into a message, a traceback's locals or a
+report shows up as the placeholder instead. :func:`redact` scrubs text that came from
+elsewhere (a target may echo the password back in its answer).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, quote_plus
+
+PLACEHOLDER = "$TARGET_USER_PASSWORD"
+
+
+class Secret:
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def redact(text: str, secret: Secret | None) -> str:
+    """Replace every spelling of the secret in ``text`` (plain and URL-encoded)."""
+    if secret is None or not secret.reveal():
+        return text
+    value = secret.reveal()
+    for spelling in {value, quote(value, safe=""), quote_plus(value)}:
+        text = text.replace(spelling, PLACEHOLDER)
+    return text
