@@ -1,0 +1,199 @@
+"""One HTTP exchange with the target: build, send, cap, time, redact.
+
+A :class:`Request` never holds the password: its ``user_password`` field holds the
+placeholder ``$TARGET_USER_PASSWORD``, which :class:`Client` swaps for the real secret
+only while the bytes go onto the wire. So requests can be hashed, stored, printed and
+turned into curl commands without care.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from dataclasses import dataclass, field
+from typing import Iterable, Literal, Mapping
+
+import requests
+
+from conformance.secret import PLACEHOLDER, Secret, redact
+
+Encoding = Literal["form", "multipart", "query"]
+ENCODINGS: tuple[Encoding, ...] = ("form", "multipart", "query")
+PASSWORD_FIELD = "user_password"
+DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Request:
+    """The fields of one call, in the order they are sent, and how they are encoded."""
+
+    fields: tuple[tuple[str, str], ...]
+    encoding: Encoding = "form"
+
+    def get(self, name: str) -> str | None:
+        for key, value in self.fields:
+            if key == name:
+                return value
+        return None
+
+    def without(self, *names: str) -> "Request":
+        return Request(tuple(f for f in self.fields if f[0] not in names), self.encoding)
+
+    def with_fields(self, **values: str) -> "Request":
+        kept = tuple(f for f in self.fields if f[0] not in values)
+        return Request(kept + tuple(values.items()), self.encoding)
+
+    def describe(self) -> str:
+        """The fields as one line, credentials left out: for titles and logs."""
+        return " ".join(f"{k}={v!r}" for k, v in self.fields if k not in ("user_id", PASSWORD_FIELD))
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """What happened when one request was sent: an answer, or why there was none."""
+
+    request: Request
+    url: str
+    status: int | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    elapsed: float = 0.0
+    truncated: bool = False
+    transport_error: str | None = None
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+
+class Client:
+    """Sends requests to one target over a kept-alive session."""
+
+    def __init__(
+        self,
+        url: str,
+        password: Secret,
+        *,
+        timeout: float = 10.0,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.url = url
+        self.password = password
+        self.timeout = timeout
+        self.max_response_bytes = max_response_bytes
+        self._session = session or requests.Session()
+
+    def close(self) -> None:
+        self._session.close()
+
+    def send(self, request: Request) -> Exchange:
+        wire = [(k, self.password.reveal() if v == PLACEHOLDER and k == PASSWORD_FIELD else v) for k, v in request.fields]
+        kwargs: dict[str, object] = {
+            "timeout": self.timeout,
+            "stream": True,
+            # Redirects are never followed: requests would resend the password to
+            # whatever host a redirect names (a 307 keeps the POST body).
+            "allow_redirects": False,
+        }
+        if request.encoding == "query":
+            method, kwargs["params"] = "GET", wire
+        elif request.encoding == "multipart":
+            method, kwargs["files"] = "POST", [(k, (None, v)) for k, v in wire]
+        else:
+            method, kwargs["data"] = "POST", wire
+        started = time.monotonic()
+        deadline = started + self.timeout
+        try:
+            with self._session.request(method, self.url, **kwargs) as response:
+                body, truncated = self._read_capped(response, deadline)
+                return Exchange(
+                    request=request,
+                    url=self.url,
+                    status=response.status_code,
+                    headers={k.lower(): v for k, v in response.headers.items()},
+                    body=body,
+                    elapsed=time.monotonic() - started,
+                    truncated=truncated,
+                )
+        except (requests.RequestException, OSError, _DeadlineExceeded) as exc:
+            return Exchange(
+                request=request,
+                url=self.url,
+                elapsed=time.monotonic() - started,
+                transport_error=redact(_describe_transport_error(exc, self.timeout), self.password),
+            )
+
+    def _read_capped(self, response: requests.Response, deadline: float) -> tuple[bytes, bool]:
+        # The cap counts decoded bytes, so a small gzip body cannot inflate past it;
+        # the deadline bounds a body that trickles in forever.
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(chunk_size=65536):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > self.max_response_bytes:
+                return b"".join(chunks)[: self.max_response_bytes], True
+            if time.monotonic() > deadline:
+                raise _DeadlineExceeded(size)
+        return b"".join(chunks), False
+
+
+class _DeadlineExceeded(Exception):
+    def __init__(self, received: int) -> None:
+        super().__init__(received)
+        self.received = received
+
+
+def _describe_transport_error(exc: BaseException, timeout: float) -> str:
+    if isinstance(exc, _DeadlineExceeded):
+        return f"the answer was not complete after {timeout:g} s ({exc.received} bytes received); raise --timeout if the target is just slow"
+    if isinstance(exc, requests.ConnectTimeout):
+        return f"no connection within {timeout:g} s (connect timeout)"
+    if isinstance(exc, requests.ReadTimeout):
+        return f"no answer within {timeout:g} s (read timeout); raise --timeout if the target is just slow"
+    if isinstance(exc, requests.ConnectionError):
+        reason = str(exc)
+        if "Connection refused" in reason:
+            return "connection refused: is the target running, and is --target-url right?"
+        if "RemoteDisconnected" in reason or "without response" in reason:
+            return "the target closed the connection without answering"
+        return f"connection failed: {reason}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def curl_command(exchange_or_request: Exchange | Request, url: str | None = None) -> str:
+    """A ready-to-paste curl command that sends the same request.
+
+    The password stays ``$TARGET_USER_PASSWORD`` (in double quotes so the shell
+    expands it from the environment); every other value is single-quoted.
+    """
+    if isinstance(exchange_or_request, Exchange):
+        request, url = exchange_or_request.request, exchange_or_request.url
+    else:
+        request = exchange_or_request
+    assert url is not None
+    flag = {"form": "--data-urlencode", "query": "--data-urlencode", "multipart": "--form-string"}[request.encoding]
+    parts = ["curl", "-sS"]
+    if request.encoding == "query":
+        parts.append("-G")
+    parts.append(shlex.quote(url))
+    for key, value in request.fields:
+        if value == PLACEHOLDER:
+            parts += [flag, f'"{key}=${PLACEHOLDER[1:]}"']
+        else:
+            parts += [flag, shlex.quote(f"{key}={value}")]
+    return " ".join(parts)
+
+
+def build_request(
+    user_id: str,
+    account_id: str,
+    identifiers: Iterable[tuple[str, str]],
+    options: Iterable[tuple[str, str]] = (),
+    encoding: Encoding = "form",
+) -> Request:
+    """The documented field order: credentials, type, account, identifiers, options."""
+    fields = [("user_id", user_id), (PASSWORD_FIELD, PLACEHOLDER), ("type", "customer_info"), ("account_id", account_id)]
+    fields += list(identifiers) + list(options)
+    return Request(tuple(fields), encoding)

@@ -1,0 +1,102 @@
+"""Reading the canonical document: the documented field lists, numbers, comparison."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any, Iterator
+
+# Doc, success example lines 3-18: the customer fields. "All fields are returned on
+# this call" makes each of them required; custom_field is the one the
+# hide_custom_field parameter may remove.
+CUSTOMER_FIELDS = (
+    "code", "card_number", "first_name", "last_name", "phone", "email", "street1", "street2",
+    "city", "state", "postal_code", "country", "custom_date", "custom_field", "customer_username",
+    "registered",
+)  # fmt: skip
+CUSTOM_FIELD_N = re.compile(r"^custom_field_[0-9]+$")
+DOCUMENTED_CAMPAIGN_TYPES = ("points", "earned", "buyx")
+_DECIMAL = re.compile(r"^\s*-?[0-9]+(\.[0-9]+)?\s*$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def customer(document: dict[str, Any]) -> dict[str, Any]:
+    value = document.get("customer")
+    return value if isinstance(value, dict) else {}
+
+
+def campaigns(document: dict[str, Any]) -> list[dict[str, Any]]:
+    value = document.get("campaigns")
+    if not isinstance(value, list):
+        return []
+    return [c for c in value if isinstance(c, dict)]
+
+
+def campaign_ids(document: dict[str, Any]) -> list[str]:
+    return [str(c.get("id")) for c in campaigns(document)]
+
+
+def items(campaign: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = campaign.get(key)
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def number(value: Any) -> Decimal | None:
+    """The value as a number, or None when it is not one ("1,500" is not)."""
+    if isinstance(value, str) and _DECIMAL.match(value):
+        try:
+            return Decimal(value.strip())
+        except InvalidOperation:
+            return None
+    return None
+
+
+def is_date_or_never(value: Any) -> bool:
+    # Dates are YYYY-MM-DD; 0000-00-00 (matched by the pattern) means "never", and an
+    # empty value means none was recorded.
+    return isinstance(value, str) and (value == "" or bool(_DATE.match(value)))
+
+
+def comparable(document: dict[str, Any]) -> dict[str, Any]:
+    """The document as two answers to equivalent requests must agree on it.
+
+    Order carries no meaning (element order, campaign order may differ), an empty
+    list is the same as no list, and numbers compare by value ("10.00" == "10.0").
+    """
+    return _normalise(document)
+
+
+def _normalise(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _normalise(v) for k, v in sorted(value.items()) if not (isinstance(v, list) and not v)}
+    if isinstance(value, list):
+        normalised = [_normalise(v) for v in value]
+        return sorted(normalised, key=lambda v: json.dumps(v, sort_keys=True))
+    parsed = number(value)
+    if parsed is not None:
+        return format(parsed.normalize(), "f")
+    return value
+
+
+def diff(left: dict[str, Any], right: dict[str, Any], left_name: str, right_name: str, limit: int = 60) -> str:
+    """A unified diff of two documents' comparable forms, cut to ``limit`` lines."""
+    a = json.dumps(comparable(left), indent=1, ensure_ascii=False, sort_keys=True).splitlines()
+    b = json.dumps(comparable(right), indent=1, ensure_ascii=False, sort_keys=True).splitlines()
+    lines = list(difflib.unified_diff(a, b, left_name, right_name, lineterm="", n=2))
+    if len(lines) > limit:
+        lines = lines[:limit] + [f"... ({len(lines) - limit} more diff lines)"]
+    return "\n".join(lines)
+
+
+def walk(value: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
+    """Every (JSON pointer, scalar) of a document."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from walk(child, f"{pointer}/{key}")
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from walk(child, f"{pointer}/{index}")
+    else:
+        yield pointer, value

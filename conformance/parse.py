@@ -1,0 +1,189 @@
+"""XML, JSON and JSONP answers -> one canonical document.
+
+The canonical document is the JSON shape real clients parse: a dict with ``status``;
+``customer`` (a dict; ``custom_field_N`` as ``{"label", "data"}``); ``campaigns``,
+``available_rewards`` and ``balances`` as lists; every scalar a string. Each semantic
+check is written once against it, so it holds for XML, JSON and JSONP alike.
+
+Parsing is strict about what it cannot read and silent about what it can: format-
+specific shape rules (arrays vs objects, element names) belong to the schemas, and
+what the parser had to tolerate (numbers instead of strings, a DTD it ignored) is
+kept as ``notes`` for the checks that warn about it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from lxml import etree
+
+Format = Literal["xml", "json", "jsonp"]
+
+# Elements whose children form a list, with the name of each child. These are the
+# lists of the document's examples plus `transactions`/`errors`, which real clients
+# read as arrays (real-clients.md).
+LIST_CONTAINERS = {
+    "campaigns": "campaign",
+    "available_rewards": "reward",
+    "balances": "item",
+    "transactions": "transaction",
+    "errors": "error",
+}
+
+_JSONP = re.compile(
+    r"\A\s*(?:/\*\*/\s*)?(?P<name>[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*\((?P<body>.*)\)\s*;?\s*\Z",
+    re.DOTALL,
+)
+
+_JSONP_START = re.compile(r"\A\s*(?:/\*\*/\s*)?[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*\s*\(")
+
+# No DTD, no entity expansion, no network, no huge trees: a target's answer is
+# untrusted input (XXE, entity bombs, documents that fetch other documents).
+_XML_PARSER = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_comments=True,
+    remove_pis=True,
+)
+
+
+class ParseError(Exception):
+    """The body is not a readable XML, JSON or JSONP document; the message says why."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    format: Format
+    document: dict[str, Any]
+    callback: str | None = None
+    notes: tuple[str, ...] = ()
+    xml: Any = field(default=None, repr=False, compare=False)  # the lxml root, for the XSD
+
+
+def sniff_format(body: bytes) -> Format | None:
+    head = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if head == b"<":
+        return "xml"
+    if head in (b"{", b"["):
+        return "json"
+    if _JSONP_START.match(body[:300].decode("utf-8", "replace")):
+        return "jsonp"
+    return None
+
+
+def parse_answer(body: bytes) -> Answer:
+    """Parse a target's answer, whatever its format, into the canonical document."""
+    if not body.strip():
+        raise ParseError("the body is empty")
+    kind = sniff_format(body)
+    if kind == "xml":
+        return _parse_xml(body)
+    if kind == "json":
+        document, notes = _parse_json_text(_decode(body), where="")
+        return Answer("json", document, notes=notes)
+    if kind == "jsonp":
+        return _parse_jsonp(body)
+    start = body[:60].decode("utf-8", "replace")
+    raise ParseError(f"the body is neither XML, JSON nor JSONP; it starts with {start!r}")
+
+
+def _decode(body: bytes) -> str:
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"the body is not valid UTF-8 (byte {body[exc.start]:#04x} at offset {exc.start})") from None
+
+
+def _parse_jsonp(body: bytes) -> Answer:
+    text = _decode(body)
+    match = _JSONP.match(text)
+    if not match:
+        raise ParseError(f"the body looks like JSONP but the wrapper is malformed; it starts with {text[:60]!r}")
+    document, notes = _parse_json_text(match.group("body"), where="inside the JSONP wrapper ")
+    return Answer("jsonp", document, callback=match.group("name"), notes=notes)
+
+
+def _parse_json_text(text: str, where: str) -> tuple[dict[str, Any], tuple[str, ...]]:
+    # Numbers keep their literal text ("16.50" stays "16.50"), so a JSON number and
+    # the XML text of the same value compare equal.
+    try:
+        value = json.loads(text, parse_float=_Number, parse_int=_Number, parse_constant=_Number)
+    except json.JSONDecodeError as exc:
+        raise ParseError(f"{where}the JSON is malformed: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    except RecursionError:
+        raise ParseError(f"{where}the JSON is nested too deeply to read") from None
+    if not isinstance(value, dict):
+        raise ParseError(f"{where}the JSON top level is {_json_kind(value)}, not an object")
+    notes: list[str] = []
+    return _canonical_json(value, "", notes), tuple(notes)
+
+
+class _Number(str):
+    """A JSON number, kept as its literal text but remembered as a number."""
+
+
+def _json_kind(value: Any) -> str:
+    return {list: "an array", str: "a string", _Number: "a number", bool: "a boolean"}.get(type(value), "null")
+
+
+def _canonical_json(value: Any, pointer: str, notes: list[str]) -> Any:
+    if isinstance(value, dict):
+        return {k: _canonical_json(v, f"{pointer}/{k}", notes) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_canonical_json(v, f"{pointer}/{i}", notes) for i, v in enumerate(value)]
+    if isinstance(value, _Number):
+        notes.append(f"number:{pointer}")
+        return str(value)
+    if isinstance(value, bool):
+        notes.append(f"boolean:{pointer}")
+        return "true" if value else "false"
+    if value is None:
+        notes.append(f"null:{pointer}")
+        return None
+    return value
+
+
+def _parse_xml(body: bytes) -> Answer:
+    try:
+        root = etree.fromstring(body, _XML_PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise ParseError(f"the XML is not well-formed: {exc}") from None
+    except ValueError as exc:  # e.g. a declared encoding lxml does not know
+        raise ParseError(f"the XML cannot be read: {exc}") from None
+    notes: list[str] = []
+    if root.getroottree().docinfo.doctype:
+        notes.append("doctype:/")
+    document: dict[str, Any] = {"status": root.get("status")}
+    document.update(_xml_children(root, f"/{root.tag}", notes))
+    return Answer("xml", document, notes=tuple(notes), xml=root)
+
+
+def _xml_children(element: Any, path: str, notes: list[str]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for child in element:
+        if not isinstance(child.tag, str):  # entity references left unexpanded
+            continue
+        if child.tag in result:
+            notes.append(f"repeated:{path}/{child.tag}")
+            continue
+        result[child.tag] = _xml_value(child, f"{path}/{child.tag}", notes)
+    return result
+
+
+def _xml_value(element: Any, path: str, notes: list[str]) -> Any:
+    item_name = LIST_CONTAINERS.get(element.tag)
+    children = [c for c in element if isinstance(c.tag, str)]
+    if item_name is not None:
+        return [
+            _xml_value(child, f"{path}/{child.tag}[{index + 1}]", notes) if len(child) else (child.text or "")
+            for index, child in enumerate(children)
+        ]
+    if children:
+        return _xml_children(element, path, notes)
+    return element.text or ""

@@ -1,0 +1,96 @@
+"""The response schemas, compiled once per process, and validation of answers.
+
+The XSD (XSD 1.1, so that documented elements may come in any order among extra
+ones) is validated with xmlschema; JSON(P) answers with jsonschema. xmlschema costs
+milliseconds per document, and most answers of a run repeat byte for byte (the same
+customer under parameters that do not change it), so verdicts are cached per
+distinct body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import jsonschema
+import xmlschema
+
+from conformance.resources import schema_path
+
+XSD_FILE = "response.xsd"
+JSON_SCHEMA_FILE = "response.schema.json"
+
+
+@dataclass(frozen=True)
+class SchemaError:
+    where: str  # an XPath for XML, a JSON pointer for JSON
+    reason: str
+
+
+class ResponseSchemas:
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, bytes], tuple[SchemaError, ...]] = {}
+        self._lock = threading.Lock()
+
+    @cached_property
+    def xsd(self) -> xmlschema.XMLSchema11:
+        return xmlschema.XMLSchema11(str(schema_path(XSD_FILE)))
+
+    @cached_property
+    def json_validator(self) -> jsonschema.protocols.Validator:
+        schema = json.loads(schema_path(JSON_SCHEMA_FILE).read_text(encoding="utf-8"))
+        return jsonschema.Draft202012Validator(schema)
+
+    def xml_errors(self, body: bytes, root: Any) -> tuple[SchemaError, ...]:
+        return self._cached(("xml", _digest(body)), lambda: self._validate_xml(root))
+
+    def json_errors(self, body: bytes, document: dict[str, Any]) -> tuple[SchemaError, ...]:
+        return self._cached(("json", _digest(body)), lambda: self._validate_json(document))
+
+    def _cached(self, key: tuple[str, bytes], compute: Any) -> tuple[SchemaError, ...]:
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        result = compute()
+        with self._lock:
+            self._cache[key] = result
+        return result
+
+    def _validate_xml(self, root: Any) -> tuple[SchemaError, ...]:
+        errors = []
+        for error in self.xsd.iter_errors(root):
+            errors.append(SchemaError(error.path or "/", error.reason or str(error.message)))
+            if len(errors) >= 10:
+                break
+        return tuple(errors)
+
+    def _validate_json(self, document: dict[str, Any]) -> tuple[SchemaError, ...]:
+        errors = sorted(self.json_validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+        return tuple(
+            SchemaError("/" + "/".join(map(str, error.absolute_path)), _json_reason(error)) for error in errors[:10]
+        )
+
+
+def _json_reason(error: jsonschema.ValidationError) -> str:
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    comment = schema.get("$comment")
+    return f"{error.message}" + (f" ({comment})" if comment else "")
+
+
+def _digest(body: bytes) -> bytes:
+    return hashlib.blake2b(body, digest_size=16).digest()
+
+
+_SHARED: ResponseSchemas | None = None
+
+
+def shared() -> ResponseSchemas:
+    """The process-wide compiled schemas (compiling the XSD costs about a second)."""
+    global _SHARED
+    if _SHARED is None:
+        _SHARED = ResponseSchemas()
+    return _SHARED
