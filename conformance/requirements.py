@@ -1,0 +1,49 @@
+"""The requirement catalogue: id -> the sentence of the document it enforces."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+CATALOGUE_PATH = Path(__file__).with_name("requirements.yaml")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    section: str
+    quote: str
+    untestable: str | None = None
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, Requirement]:
+    entries = yaml.safe_load(CATALOGUE_PATH.read_text(encoding="utf-8"))
+    result: dict[str, Requirement] = {}
+    for entry in entries:
+        requirement = Requirement(**entry)
+        if requirement.id in result:
+            raise ValueError(f"{CATALOGUE_PATH}: requirement id {requirement.id} is listed twice")
+        result[requirement.id] = requirement
+    return result
+
+
+def requirement(requirement_id: str) -> Requirement:
+    try:
+        return catalogue()[requirement_id]
+    except KeyError:
+        raise KeyError(f"unknown requirement id {requirement_id!r}: add it to {CATALOGUE_PATH.name}") from None
+
+
+def fold_document_text(text: str) -> str:
+    """The document's text as one line: list numbers and bullets dropped, spaces folded.
+
+    Quotes in the catalogue are compared against this, so a quote may span the
+    numbered lines of an example.
+    """
+    text = re.sub(r"(?m)^\s*(?:\d+\.|•)\s", " ", text)
+    return " ".join(text.split())
