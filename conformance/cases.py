@@ -1,0 +1,242 @@
+"""The case matrix: which requests to send, and what each answer must be.
+
+The parameter space and each value's documented effect are data
+(``cases/parameters.yaml``); this module crosses them over the profile's accounts and
+customers and turns a case's parameters into an :class:`Expectation`. Where the
+document is silent about a combination, the expectation says so (``silent``), and the
+checks record what the target did instead of judging it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable, Iterable, Iterator, Literal
+
+import yaml
+
+from conformance.client import Encoding, Request, build_request
+from conformance.profile import Account, Customer, Profile
+from conformance.resources import cases_path
+
+ABSENT = "absent"
+EACH = "each"
+UNKNOWN = "unknown"
+Mode = Literal["all", "pairwise"]
+
+
+@dataclass(frozen=True)
+class Space:
+    identifiers: dict[str, dict[str, Any]]
+    parameters: dict[str, dict[str, Any]]
+
+    def effect(self, parameter: str, value: str) -> dict[str, Any]:
+        return self.parameters[parameter].get("effect", {}).get(value, {})
+
+
+@lru_cache(maxsize=1)
+def load_space() -> Space:
+    data = yaml.safe_load(cases_path("parameters.yaml").read_text(encoding="utf-8"))
+    return Space(identifiers=data["identifiers"], parameters=data["parameters"])
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request of the matrix: who is looked up, how, and with which options.
+
+    ``options`` holds the parameters as the matrix names them (``campaign_id`` is
+    ``each`` or ``unknown``); ``campaign`` is the concrete id behind ``each``.
+    """
+
+    account_id: str
+    coalition: bool
+    customer: Customer | None
+    identifier: str
+    options: tuple[tuple[str, str], ...] = ()
+    campaign: str | None = None
+
+    def option(self, name: str) -> str:
+        return dict(self.options).get(name, ABSENT)
+
+    @property
+    def id(self) -> str:
+        who = self.customer.label if self.customer else "-"
+        parts = [self.account_id, who, f"by:{self.identifier}"]
+        for name, value in self.options:
+            shown = self.campaign if (name == "campaign_id" and value == EACH) else value
+            parts.append(f"{name}:{shown}")
+        return "-".join(parts)
+
+    def sent_options(self, space: Space) -> list[tuple[str, str]]:
+        sent = []
+        for name, value in self.options:
+            if name == "campaign_id":
+                value = self.campaign if value == EACH else space.parameters[name][UNKNOWN]
+            sent.append((name, value))
+        return sent
+
+    def identifiers(self, space: Space) -> list[tuple[str, str]]:
+        sends = space.identifiers[self.identifier]["sends"]
+        if isinstance(sends, dict):
+            return [(k, str(v)) for k, v in sends.items()]
+        if not sends:
+            return []
+        assert self.customer is not None, f"identifier {self.identifier} names profile fields but the case has no customer"
+        return [(name, getattr(self.customer, name)) for name in sends]
+
+    def request(self, user_id: str, encoding: Encoding, space: Space | None = None) -> Request:
+        space = space or load_space()
+        return build_request(user_id, self.account_id, self.identifiers(space), self.sent_options(space), encoding)
+
+    @property
+    def areas(self) -> frozenset[str]:
+        """Markers: which areas of the document this case exercises."""
+        areas = {"coalition"} if self.coalition else set()
+        if self.identifier not in CUSTOMER_IDENTIFIERS:
+            areas.add("errors")
+        if any(name in ("output", "callback", "condensed") for name, _ in self.options):
+            areas.add("formats")
+        if any(name in FILTERS for name, _ in self.options):
+            areas.add("filters")
+        return frozenset(areas)
+
+
+CUSTOMER_IDENTIFIERS = ("code", "card_number", "both")
+FILTERS = ("include_balances", "campaign_id", "hide_custom_field", "show_only_belong_to")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    statuses: tuple[str, ...]
+    format: str | None = None  # None: the document does not say
+    format_strict: bool = True
+    callback: str | None = None
+    condensed: bool = False
+    custom_field: str | None = None  # "present" | "absent"
+    campaigns: str | None = None  # "none" | "single" | "subset" | None
+    campaign: str | None = None
+    # What the document leaves open here, by topic ("format", "campaigns").
+    silent: tuple[tuple[str, str], ...] = field(default=())
+
+    def silence(self, topic: str) -> str | None:
+        return next((reason for t, reason in self.silent if t == topic), None)
+
+
+@lru_cache(maxsize=65536)
+def expect(case: Case) -> Expectation:
+    """What the document says this case's answer must be (cached: every check asks)."""
+    space = load_space()
+    effects: dict[str, Any] = {}
+    for name in space.parameters:
+        effects.update({k: v for k, v in space.effect(name, case.option(name)).items() if k != "campaigns"})
+    silent: list[tuple[str, str]] = []
+
+    # Format: output decides; a callback turns JSON into JSONP. The document pairs
+    # callback with JSON only, so a callback with XML or no output is silent.
+    output_effect = space.effect("output", case.option("output"))
+    fmt: str | None = output_effect.get("format", "xml")
+    callback = case.option("callback")
+    if callback != ABSENT:
+        if fmt == "json":
+            fmt = "jsonp"
+        else:
+            fmt = None
+            silent.append(("format", f"callback without output=JSON (output {case.option('output')})"))
+    campaigns = _campaign_effect(case, space, silent)
+    return Expectation(
+        statuses=tuple(space.identifiers[case.identifier]["status"]),
+        format=fmt,
+        format_strict=output_effect.get("format_strict", True),
+        callback=None if callback == ABSENT else callback,
+        condensed=bool(effects.get("condensed")) and fmt in ("json", "jsonp"),
+        custom_field=effects.get("custom_field"),
+        campaigns=campaigns,
+        campaign=case.campaign if campaigns == "single" else None,
+        silent=tuple(silent),
+    )
+
+
+def _campaign_effect(case: Case, space: Space, silent: list[tuple[str, str]]) -> str | None:
+    """Which campaigns the answer must carry: the parameters' effects from the data,
+    reconciled where two of them meet in a way the document does not settle."""
+    wanted = {space.effect(n, case.option(n)).get("campaigns") for n in space.parameters} - {None}
+    if "subset" in wanted and not case.coalition:
+        # "In coalitions accounts only, this call will return ALL campaigns": outside a
+        # coalition the document does not say what show_only_belong_to changes.
+        silent.append(("campaigns", "show_only_belong_to=Y in an account that is not a coalition"))
+        wanted.discard("subset")
+    if case.option("campaign_id") == UNKNOWN:
+        silent.append(("campaigns", "a campaign_id that no campaign has"))
+        return None
+    if {"none", "single"} <= wanted:
+        silent.append(("campaigns", "include_balances=N together with campaign_id"))
+        return None
+    if {"single", "subset"} <= wanted:
+        silent.append(("campaigns", "campaign_id together with show_only_belong_to=Y"))
+        return None
+    if "none" in wanted:
+        return "none"
+    return wanted.pop() if wanted else None
+
+
+CampaignLookup = Callable[[Account, Customer], list[str]]
+
+
+def generate(profile: Profile, campaigns_of: CampaignLookup, mode: Mode = "all", space: Space | None = None) -> list[Case]:
+    """Every case of the matrix for the profile, in a stable order."""
+    space = space or load_space()
+    cases: list[Case] = []
+    for account in profile.accounts:
+        for customer in account.customers:
+            identifiers = [
+                name
+                for name in CUSTOMER_IDENTIFIERS
+                if all(getattr(customer, field_name) is not None for field_name in space.identifiers[name]["sends"])
+            ]
+            campaigns = campaigns_of(account, customer)
+            cases += _cross(space, account, customer, identifiers, campaigns, mode)
+        others = [name for name in space.identifiers if name not in CUSTOMER_IDENTIFIERS]
+        cases += _cross(space, account, None, others, [], mode)
+    return cases
+
+
+def _cross(
+    space: Space, account: Account, customer: Customer | None, identifiers: list[str], campaigns: list[str], mode: Mode
+) -> list[Case]:
+    dimensions: list[list[tuple[str, str, str | None]]] = []
+    for name, spec in space.parameters.items():
+        values: list[tuple[str, str, str | None]] = []
+        for value in spec["values"]:
+            if value == EACH:
+                values += [(name, EACH, campaign) for campaign in campaigns]
+            else:
+                values.append((name, str(value), None))
+        dimensions.append(values)
+    identifier_dimension = [[("identifier", name, None) for name in identifiers]]
+    rows = _combinations(identifier_dimension + dimensions, mode)
+    cases = []
+    for row in rows:
+        identifier = row[0][1]
+        options = tuple((name, value) for name, value, _ in row[1:] if value != ABSENT)
+        campaign = next((c for name, value, c in row[1:] if value == EACH), None)
+        cases.append(Case(account.account_id, account.coalition, customer, identifier, options, campaign))
+    return cases
+
+
+def _combinations(dimensions: list[list[Any]], mode: Mode) -> Iterable[tuple[Any, ...]]:
+    if not dimensions[0]:  # a customer with no identifier the matrix can send
+        return []
+    if mode == "all":
+        return itertools.product(*dimensions)
+    return list(_pairwise(dimensions))
+
+
+def _pairwise(dimensions: list[list[Any]]) -> Iterator[tuple[Any, ...]]:
+    from allpairspy import AllPairs
+
+    if len(dimensions) < 2:
+        yield from itertools.product(*dimensions)
+        return
+    for row in AllPairs(dimensions):
+        yield tuple(row)
