@@ -1,0 +1,128 @@
+"""A conformance session against one target, free of pytest.
+
+It owns the client, the store of exchanges (each distinct request is sent once, and
+every check that needs its answer reads it from the store), what was learned from
+the target's own answers (campaign ids), and the smoke request that stops a run
+early when the target cannot be tested at all.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.cases import Case, load_space
+from conformance.checks import Finding, Observation, run_checks
+from conformance.client import Client, Encoding, Exchange, Request, build_request
+from conformance.document import campaigns
+from conformance.parse import Answer, ParseError, parse_answer
+from conformance.profile import Account, Customer, Profile
+from conformance.secret import redact
+
+
+class TargetUnusable(Exception):
+    """The smoke request shows that no case could be judged; the message says why."""
+
+
+@dataclass(frozen=True)
+class Learned:
+    """What the target's own full answer for a customer says, for building cases."""
+
+    campaign_ids: tuple[str, ...]
+    campaign_types: tuple[str, ...]
+
+
+class Harness:
+    def __init__(self, profile: Profile, client: Client, encoding: Encoding) -> None:
+        self.profile = profile
+        self.client = client
+        self.encoding = encoding
+        self._store: dict[Request, Exchange] = {}
+        self._lock = threading.Lock()
+        self._learned: dict[tuple[str, Customer], Learned] = {}
+
+    # -- exchanges -----------------------------------------------------------------
+    def exchange(self, request: Request) -> Exchange:
+        """The answer to ``request``, sent at most once per session."""
+        with self._lock:
+            found = self._store.get(request)
+        if found is not None:
+            return found
+        exchange = self.client.send(request)
+        with self._lock:
+            return self._store.setdefault(request, exchange)
+
+    @property
+    def requests_sent(self) -> int:
+        return len(self._store)
+
+    def observe(self, case: Case) -> Observation:
+        exchange = self.exchange(case.request(self.profile.user_id, self.encoding))
+        return observe_exchange(case, exchange)
+
+    def verify(self, case: Case) -> tuple[Observation, list[Finding]]:
+        observation = self.observe(case)
+        return observation, run_checks(observation)
+
+    # -- before the cases ----------------------------------------------------------
+    def smoke(self) -> None:
+        """One request for the profile's first customer; raise TargetUnusable if the
+        target is unreachable, answers no envelope, or rejects the profile outright."""
+        account = self.profile.accounts[0]
+        customer = account.customers[0]
+        request = self._lookup(account, customer)
+        exchange = self.client.send(request)
+        where = f"the smoke request to {self.client.url} (a lookup of {customer.label} in {account.account_id})"
+        if exchange.transport_error:
+            raise TargetUnusable(f"{where} got no answer: {exchange.transport_error}.")
+        try:
+            answer = parse_answer(exchange.body)
+        except ParseError as exc:
+            raise TargetUnusable(
+                f"{where} did not get an API envelope: HTTP {exchange.status}, "
+                f"{exchange.content_type or 'no Content-Type'}: {exc}. Is --target-url the API endpoint?"
+            ) from None
+        status = answer.document.get("status")
+        if status == "error":
+            text = answer.document.get("error") or answer.document.get("errors")
+            raise TargetUnusable(
+                f"{where} was refused with an error envelope: {redact(str(text), self.profile.password)!r}. "
+                "Check the profile's credentials (or TARGET_USER_PASSWORD) and account_id."
+            )
+        if status not in ("success", "no_match"):
+            raise TargetUnusable(f"{where} got an envelope with status {status!r}, not success, no_match or error.")
+
+    def learn(self, account: Account, customer: Customer) -> Learned:
+        """The customer's campaigns, from the target's own full answer (cached)."""
+        key = (account.account_id, customer)
+        if key not in self._learned:
+            exchange = self.exchange(self._lookup(account, customer))
+            found: list[dict[str, Any]] = []
+            try:
+                found = campaigns(parse_answer(exchange.body).document)
+            except ParseError:
+                pass  # the cases themselves will report the broken answer
+            self._learned[key] = Learned(
+                tuple(str(c.get("id")) for c in found if c.get("id")),
+                tuple(str(c.get("type")) for c in found),
+            )
+        return self._learned[key]
+
+    def _lookup(self, account: Account, customer: Customer) -> Request:
+        name = "code" if customer.code is not None else "card_number"
+        return build_request(self.profile.user_id, account.account_id, [(name, getattr(customer, name))], encoding=self.encoding)
+
+
+def observe_exchange(case: Case, exchange: Exchange) -> Observation:
+    answer: Answer | None = None
+    error: str | None = None
+    if exchange.transport_error is None and not exchange.truncated:
+        try:
+            answer = parse_answer(exchange.body)
+        except ParseError as exc:
+            error = str(exc)
+    return Observation(case, exchange, answer, error)
+
+
+__all__ = ["Harness", "Learned", "TargetUnusable", "observe_exchange", "load_space"]

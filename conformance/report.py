@@ -1,0 +1,81 @@
+"""How findings read: one fixed layout for the terminal, the HTML report and JUnit.
+
+Every piece of text that leaves the harness about an exchange passes through
+:func:`redact`, so a password a target echoes back never reaches an output.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Iterable
+
+from conformance.checks import Finding, Observation
+from conformance.client import curl_command
+from conformance.requirements import catalogue
+from conformance.secret import Secret, redact
+
+BODY_LIMIT = 4000
+
+
+def failure_text(observation: Observation, findings: Iterable[Finding], secret: Secret | None) -> str:
+    """The message of a failed case: each violation, then how to reproduce it."""
+    failures = [f for f in findings if f.severity == "fail"]
+    known = catalogue()
+    blocks = []
+    for finding in failures:
+        lines = [f"[{', '.join(finding.requirements)}] {finding.check}: {finding.title}"]
+        for requirement_id in finding.requirements[:2]:
+            if requirement_id in known:
+                lines.append(f"  Document: \"{known[requirement_id].quote}\"")
+        if finding.where:
+            lines.append(f"  Where:    {finding.where}")
+        if finding.expected:
+            lines.append(f"  Expected: {finding.expected}")
+        if finding.got:
+            lines.append(f"  Got:      {finding.got}")
+        if finding.detail:
+            lines.append("  " + finding.detail.replace("\n", "\n  "))
+        blocks.append("\n".join(lines))
+    exchange = observation.exchange
+    head = f"{len(failures)} violation(s) of the document for case {observation.case.id}"
+    tail = f"Reproduce with:\n  {curl_command(exchange)}"
+    return redact("\n\n".join([head, *blocks, tail]), secret)
+
+
+def response_text(observation: Observation, secret: Secret | None, limit: int = BODY_LIMIT) -> str:
+    """The answer as a reader wants it: status line, headers, body pretty-printed and cut."""
+    exchange = observation.exchange
+    if exchange.transport_error:
+        return redact(f"(no answer: {exchange.transport_error})", secret)
+    headers = "\n".join(f"{k}: {v}" for k, v in sorted(exchange.headers.items()))
+    body = pretty_body(observation)
+    if len(body) > limit:
+        body = body[:limit] + f"\n... ({len(body) - limit} more characters)"
+    return redact(f"HTTP {exchange.status}  ({exchange.elapsed * 1000:.0f} ms)\n{headers}\n\n{body}", secret)
+
+
+def pretty_body(observation: Observation) -> str:
+    body = observation.exchange.body
+    answer = observation.answer
+    if answer is not None and answer.format in ("json", "jsonp"):
+        pretty = json.dumps(answer.document, indent=2, ensure_ascii=False)
+        return f"{answer.callback}(\n{pretty}\n)" if answer.format == "jsonp" else pretty
+    if answer is not None and answer.format == "xml":
+        from lxml import etree
+
+        try:
+            return etree.tostring(answer.xml, pretty_print=True, encoding="unicode")
+        except (TypeError, ValueError):
+            pass
+    return body.decode("utf-8", "replace")
+
+
+def notes_text(findings: Iterable[Finding]) -> str:
+    """Warnings and unspecified behaviours, one line each (they never fail a case)."""
+    lines = []
+    for finding in findings:
+        if finding.severity in ("warning", "unspecified"):
+            ids = f" [{', '.join(finding.requirements)}]" if finding.requirements else ""
+            where = f" at {finding.where}" if finding.where else ""
+            lines.append(f"{finding.severity}: {finding.check}{ids}: {finding.title}{where}")
+    return "\n".join(lines)
