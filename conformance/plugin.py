@@ -1,0 +1,334 @@
+"""The pytest plugin: options, the target, the cases, and what the reports show.
+
+Loaded through the ``pytest11`` entry point, so it is present in every pytest run of
+an environment where the package is installed. It stays invisible unless the suite
+(``conformance/suite``, or ``--pyargs conformance.suite``) is being run: only then does
+it read the profile, start the embedded reference server, and write reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+from urllib.parse import urlsplit
+
+import pytest
+
+from conformance import cases as case_matrix
+from conformance.checks import Finding, Observation
+from conformance.client import DEFAULT_MAX_RESPONSE_BYTES, ENCODINGS, Client
+from conformance.harness import Harness, TargetUnusable
+from conformance.profile import ProfileError, load_profile
+from conformance.report import failure_text, notes_text, response_text
+from conformance.secret import redact
+
+SUITE_DIR = Path(__file__).resolve().parent / "suite"
+MARKERS = {
+    "errors": "cases whose answer is an error or no_match envelope",
+    "formats": "cases that set output, callback or condensed",
+    "filters": "cases that set include_balances, campaign_id, hide_custom_field or show_only_belong_to",
+    "coalition": "cases in a coalition account",
+    "buyx": "cases whose customer has a BuyX campaign",
+}
+
+
+@dataclass
+class Settings:
+    target_url: str | None
+    target_profile: str | None
+    report_dir: Path
+    timeout: float
+    encoding: str
+    combinations: str
+    max_response_bytes: int
+
+
+@dataclass
+class State:
+    settings: Settings
+    harness: Harness | None = None
+    reference: Any = None  # conformance.reference.RunningServer when embedded
+    notes: list[tuple[str, Finding]] = field(default_factory=list)
+    unusable: str | None = None
+
+
+STATE = pytest.StashKey[State]()
+OBSERVED = pytest.StashKey[tuple[Observation, list[Finding]]]()
+
+
+# -- options --------------------------------------------------------------------------
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance", "customer_info conformance (each option has an ini twin)")
+
+    def option(flag: str, ini: str, help: str, default: str | None, **kw: Any) -> None:
+        group.addoption(flag, dest=ini, default=None, help=f"{help} (ini: {ini}; default: {default})", **kw)
+        parser.addini(ini, help=help, default=default)
+
+    option("--target-url", "target_url", "URL of the server under test; without it, the embedded reference server", None)
+    option("--target-profile", "target_profile", "YAML file describing the target's test data (see README)", None)
+    option("--report-dir", "report_dir", "directory for the HTML report and JUnit XML", "reports")
+    group.addoption("--timeout", "--target-timeout", dest="target_timeout", default=None,
+                    help="seconds allowed for each request (ini: target_timeout; default: 10)")  # fmt: skip
+    parser.addini("target_timeout", help="seconds allowed for each request", default="10")
+    option("--request-encoding", "request_encoding", "form | multipart | query", "form")
+    option("--combinations", "combinations", "all: the full product of parameter values; pairwise: a covering array of strength 2", "all")
+    option("--max-response-bytes", "max_response_bytes", "largest answer read before it is cut and failed", str(DEFAULT_MAX_RESPONSE_BYTES))
+
+
+def _setting(config: pytest.Config, name: str, convert: Callable[[str], Any], how: str) -> Any:
+    raw = config.getoption(name)
+    source = f"--{name.replace('_', '-')}"
+    if raw is None:
+        raw = config.getini(name)
+        source = f"ini value {name}"
+    if name == "target_timeout" and config.getoption(name) is not None:
+        source = "--timeout"
+    if raw is None or raw == "":
+        return None
+    try:
+        return convert(str(raw))
+    except (ValueError, argparse.ArgumentTypeError):
+        raise pytest.UsageError(f"{source}={raw!r} is not valid: {how}") from None
+
+
+def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
+    def convert(text: str) -> Any:
+        value = kind(text)
+        if value <= 0:
+            raise ValueError(text)
+        return value
+
+    return convert
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[str], str]:
+    def convert(text: str) -> str:
+        if text not in choices:
+            raise ValueError(text)
+        return text
+
+    return convert
+
+
+def _url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(text)
+    if parts.username or parts.password:
+        raise ValueError(text)
+    return text
+
+
+def read_settings(config: pytest.Config) -> Settings:
+    settings = Settings(
+        target_url=_setting(config, "target_url", _url, "give the full http(s) URL of the API endpoint, e.g. https://api.example.com/api.php, with no user:password@ in it"),
+        target_profile=_setting(config, "target_profile", str, "give a path to a YAML profile"),
+        report_dir=Path(config.invocation_params.dir) / _setting(config, "report_dir", str, "give a directory"),
+        timeout=_setting(config, "target_timeout", _positive(float), "give a number of seconds greater than 0, e.g. --timeout 10"),
+        encoding=_setting(config, "request_encoding", _one_of(ENCODINGS), f"choose one of {', '.join(ENCODINGS)}"),
+        combinations=_setting(config, "combinations", _one_of(("all", "pairwise")), "choose all or pairwise"),
+        max_response_bytes=_setting(config, "max_response_bytes", _positive(int), "give a whole number of bytes greater than 0, e.g. 4194304"),
+    )
+    if settings.target_url and not settings.target_profile:
+        raise pytest.UsageError(
+            "--target-url needs --target-profile FILE: a YAML file describing the target's test data "
+            "(see 'Target profile' in README.md)."
+        )
+    if settings.target_profile and not settings.target_url:
+        raise pytest.UsageError(
+            "--target-profile was given without --target-url. Give the server's URL too, or leave both out "
+            "to run against the embedded reference server."
+        )
+    return settings
+
+
+def suite_requested(config: pytest.Config) -> bool:
+    """True when this run collects the conformance suite (not, say, the harness's own tests)."""
+    for arg in config.args:
+        base = str(arg).split("::")[0]
+        if base.startswith("conformance.suite") or base == "conformance":
+            return True
+        path = (Path(config.invocation_params.dir) / base).resolve()
+        if path == SUITE_DIR or SUITE_DIR in path.parents or path in SUITE_DIR.parents:
+            return True
+    return False
+
+
+# -- session --------------------------------------------------------------------------
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    for name, text in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+    if not suite_requested(config):
+        return
+    settings = read_settings(config)
+    profile_path = settings.target_profile
+    if profile_path is None:
+        from conformance.reference import PROFILE_PATH
+
+        profile_path = str(PROFILE_PATH)
+    try:
+        profile = load_profile(Path(config.invocation_params.dir) / profile_path)
+    except ProfileError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    settings.report_dir.mkdir(parents=True, exist_ok=True)
+    # Reports on every run, unless the user chose other paths.
+    if getattr(config.option, "htmlpath", "unset") is None:
+        config.option.htmlpath = str(settings.report_dir / "report.html")
+        config.option.self_contained_html = True
+    if getattr(config.option, "xmlpath", "unset") is None:
+        config.option.xmlpath = str(settings.report_dir / "junit.xml")
+    state = State(settings)
+    state.harness = Harness(profile, Client("", profile.password), settings.encoding)  # URL set at session start
+    config.stash[STATE] = state
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    state = session.config.stash.get(STATE, None)
+    if state is None or state.harness is None:
+        return
+    settings = state.settings
+    url = settings.target_url
+    if url is None:
+        from conformance.reference import start
+
+        state.reference = start()
+        url = state.reference.url
+    harness = state.harness
+    harness.client = Client(url, harness.profile.password, timeout=settings.timeout, max_response_bytes=settings.max_response_bytes)
+    try:
+        harness.smoke()
+    except TargetUnusable as exc:
+        state.unusable = str(exc)
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    state = config.stash.get(STATE, None)
+    if state is not None and state.unusable:
+        # One clear message instead of thousands of failures.
+        items.clear()
+        pytest.exit(f"conformance: the target cannot be tested: {state.unusable}", returncode=pytest.ExitCode.USAGE_ERROR)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is None:
+        return
+    if state.harness is not None:
+        state.harness.client.close()
+    if state.reference is not None:
+        state.reference.stop()
+
+
+# -- cases ----------------------------------------------------------------------------
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "conformance_case" not in metafunc.fixturenames:
+        return
+    state = metafunc.config.stash.get(STATE, None)
+    if state is None or state.harness is None or state.unusable:
+        metafunc.parametrize("conformance_case", [])
+        return
+    harness = state.harness
+
+    def campaigns_of(account: Any, customer: Any) -> list[str]:
+        return list(harness.learn(account, customer).campaign_ids)
+
+    generated = case_matrix.generate(harness.profile, campaigns_of, state.settings.combinations)  # type: ignore[arg-type]
+    params = []
+    for case in generated:
+        marks = [getattr(pytest.mark, area) for area in sorted(case.areas)]
+        if case.customer is not None and "buyx" in _learned_types(harness, case):
+            marks.append(pytest.mark.buyx)
+        params.append(pytest.param(case, id=case.id, marks=marks))
+    metafunc.parametrize("conformance_case", params)
+
+
+def _learned_types(harness: Harness, case: case_matrix.Case) -> tuple[str, ...]:
+    account = harness.profile.account(case.account_id)
+    return harness.learn(account, case.customer).campaign_types
+
+
+class CaseRunner:
+    """What a suite test calls: run one case's checks and turn findings into an outcome."""
+
+    def __init__(self, state: State, node: pytest.Item) -> None:
+        self._state, self._node = state, node
+
+    def check(self, case: case_matrix.Case) -> None:
+        harness = self._state.harness
+        assert harness is not None
+        observation, findings = harness.verify(case)
+        self._node.stash[OBSERVED] = (observation, findings)
+        secret = harness.profile.password
+        for finding in findings:
+            if finding.severity != "fail":
+                self._state.notes.append((case.id, finding))
+        requirement_ids = sorted({r for f in findings if f.severity == "fail" for r in f.requirements})
+        if requirement_ids:
+            self._node.user_properties.append(("requirements_failed", " ".join(requirement_ids)))
+        notes = notes_text(findings)
+        if notes:
+            self._node.user_properties.append(("notes", redact(notes, secret)))
+        if any(f.severity == "fail" for f in findings):
+            pytest.fail(failure_text(observation, findings, secret), pytrace=False)
+
+
+@pytest.fixture
+def conformance(request: pytest.FixtureRequest) -> CaseRunner:
+    state = request.config.stash.get(STATE, None)
+    if state is None:
+        pytest.skip("the conformance suite is not configured in this run")
+    return CaseRunner(state, request.node)
+
+
+# -- reports --------------------------------------------------------------------------
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    observed = item.stash.get(OBSERVED, None)
+    if call.when != "call" or observed is None or not report.failed:
+        return
+    state = item.config.stash[STATE]
+    observation, _ = observed
+    secret = state.harness.profile.password if state.harness else None
+    try:
+        from pytest_html import extras
+    except ImportError:  # pragma: no cover - pytest-html is a dependency
+        return
+    from conformance.client import curl_command
+
+    report.extras = getattr(report, "extras", []) + [
+        extras.text(redact(curl_command(observation.exchange), secret), name="Request (curl)"),
+        extras.text(response_text(observation, secret), name="Response"),
+    ]
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is None or state.harness is None:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("customer_info conformance")
+    settings = state.settings
+    target = settings.target_url or f"embedded reference server ({state.reference.url if state.reference else 'not started'})"
+    write(f"target: {target}; profile: {state.harness.profile.path}")
+    write(f"requests sent: {state.harness.requests_sent} ({settings.encoding}, combinations={settings.combinations})")
+    for severity, heading in (("warning", "warnings"), ("unspecified", "unspecified behaviours (the document is silent)")):
+        counts: dict[str, int] = {}
+        for _, finding in state.notes:
+            if finding.severity == severity:
+                counts[finding.title] = counts.get(finding.title, 0) + 1
+        if counts:
+            write(f"{heading}, never failed:")
+            for title, count in sorted(counts.items(), key=lambda kv: -kv[1])[:20]:
+                write(f"  {count:6d} x {title}")
+    if config.option.htmlpath:
+        write(f"HTML report: {config.option.htmlpath}")
+    if getattr(config.option, "xmlpath", None):
+        write(f"JUnit XML:   {config.option.xmlpath}")
+    if os.environ.get("TARGET_USER_PASSWORD") is None and settings.target_url:
+        write("(the profile's password was used; set TARGET_USER_PASSWORD to keep it out of the profile)")
