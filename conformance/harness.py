@@ -17,7 +17,9 @@ from conformance.checks import Finding, Observation, run_checks
 from conformance.client import Client, Encoding, Exchange, Request, build_request
 from conformance.document import campaigns
 from conformance.parse import Answer, ParseError, parse_answer
+from conformance.checks.relations import run_relation_checks
 from conformance.profile import Account, Customer, Profile
+from conformance.relations import Relation
 from conformance.secret import redact
 
 
@@ -43,8 +45,10 @@ class Harness:
         self._learned: dict[tuple[str, Customer], Learned] = {}
 
     # -- exchanges -----------------------------------------------------------------
-    def exchange(self, request: Request) -> Exchange:
-        """The answer to ``request``, sent at most once per session."""
+    def exchange(self, request: Request, fresh: bool = False) -> Exchange:
+        """The answer to ``request``, sent at most once per session (``fresh``: send anew)."""
+        if fresh:
+            return self.client.send(request)
         with self._lock:
             found = self._store.get(request)
         if found is not None:
@@ -64,6 +68,14 @@ class Harness:
     def verify(self, case: Case) -> tuple[Observation, list[Finding]]:
         observation = self.observe(case)
         return observation, run_checks(observation)
+
+    def verify_relation(self, relation: Relation) -> tuple[dict[str, Observation], list[Finding]]:
+        observations = {}
+        for role, case in relation.members:
+            # "again" must really be sent again: the store would hand back the first answer.
+            exchange = self.exchange(case.request(self.profile.user_id, self.encoding), fresh=(role == "again"))
+            observations[role] = observe_exchange(case, exchange)
+        return observations, run_relation_checks(relation, observations)
 
     # -- before the cases ----------------------------------------------------------
     def smoke(self) -> None:

@@ -22,7 +22,8 @@ from conformance.checks import Finding, Observation
 from conformance.client import DEFAULT_MAX_RESPONSE_BYTES, ENCODINGS, Client
 from conformance.harness import Harness, TargetUnusable
 from conformance.profile import ProfileError, load_profile
-from conformance.report import failure_text, notes_text, response_text
+from conformance.relations import Relation, generate_relations
+from conformance.report import failure_text, notes_text, relation_failure_text, response_text
 from conformance.secret import redact
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
@@ -32,6 +33,7 @@ MARKERS = {
     "filters": "cases that set include_balances, campaign_id, hide_custom_field or show_only_belong_to",
     "coalition": "cases in a coalition account",
     "buyx": "cases whose customer has a BuyX campaign",
+    "relations": "comparisons between the answers to related requests",
 }
 
 
@@ -225,17 +227,24 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 # -- cases ----------------------------------------------------------------------------
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "conformance_case" not in metafunc.fixturenames:
+    wanted = {"conformance_case", "conformance_relation"} & set(metafunc.fixturenames)
+    if not wanted:
         return
+    name = wanted.pop()
     state = metafunc.config.stash.get(STATE, None)
     if state is None or state.harness is None or state.unusable:
-        metafunc.parametrize("conformance_case", [])
+        metafunc.parametrize(name, [])
         return
     harness = state.harness
 
     def campaigns_of(account: Any, customer: Any) -> list[str]:
         return list(harness.learn(account, customer).campaign_ids)
 
+    if name == "conformance_relation":
+        relations = generate_relations(harness.profile, campaigns_of)
+        marks = {True: [pytest.mark.coalition, pytest.mark.relations], False: [pytest.mark.relations]}
+        metafunc.parametrize(name, [pytest.param(r, id=r.id, marks=marks[r.coalition]) for r in relations])
+        return
     generated = case_matrix.generate(harness.profile, campaigns_of, state.settings.combinations)  # type: ignore[arg-type]
     params = []
     for case in generated:
@@ -263,17 +272,29 @@ class CaseRunner:
         observation, findings = harness.verify(case)
         self._node.stash[OBSERVED] = (observation, findings)
         secret = harness.profile.password
+        self._record(case.id, findings)
+        if any(f.severity == "fail" for f in findings):
+            pytest.fail(failure_text(observation, findings, secret), pytrace=False)
+
+    def check_relation(self, relation: Relation) -> None:
+        harness = self._state.harness
+        assert harness is not None
+        observations, findings = harness.verify_relation(relation)
+        self._record(relation.id, findings)
+        if any(f.severity == "fail" for f in findings):
+            pytest.fail(relation_failure_text(relation.id, observations, findings, harness.profile.password), pytrace=False)
+
+    def _record(self, case_id: str, findings: list[Finding]) -> None:
+        secret = self._state.harness.profile.password if self._state.harness else None
         for finding in findings:
             if finding.severity != "fail":
-                self._state.notes.append((case.id, finding))
+                self._state.notes.append((case_id, finding))
         requirement_ids = sorted({r for f in findings if f.severity == "fail" for r in f.requirements})
         if requirement_ids:
             self._node.user_properties.append(("requirements_failed", " ".join(requirement_ids)))
         notes = notes_text(findings)
         if notes:
             self._node.user_properties.append(("notes", redact(notes, secret)))
-        if any(f.severity == "fail" for f in findings):
-            pytest.fail(failure_text(observation, findings, secret), pytrace=False)
 
 
 @pytest.fixture

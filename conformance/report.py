@@ -19,6 +19,16 @@ BODY_LIMIT = 4000
 
 def failure_text(observation: Observation, findings: Iterable[Finding], secret: Secret | None) -> str:
     """The message of a failed case: each violation, then how to reproduce it."""
+    head = f"violation(s) of the document for case {observation.case.id}"
+    return _failure_text(head, findings, [("", observation)], secret)
+
+
+def relation_failure_text(relation_id: str, observations: dict[str, Observation], findings: Iterable[Finding], secret: Secret | None) -> str:
+    """The message of a failed relation: each violation, then every request involved."""
+    return _failure_text(f"violation(s) of the document for relation {relation_id}", findings, list(observations.items()), secret)
+
+
+def _failure_text(head: str, findings: Iterable[Finding], observations: list[tuple[str, Observation]], secret: Secret | None) -> str:
     failures = [f for f in findings if f.severity == "fail"]
     known = catalogue()
     blocks = []
@@ -36,10 +46,13 @@ def failure_text(observation: Observation, findings: Iterable[Finding], secret: 
         if finding.detail:
             lines.append("  " + finding.detail.replace("\n", "\n  "))
         blocks.append("\n".join(lines))
-    exchange = observation.exchange
-    head = f"{len(failures)} violation(s) of the document for case {observation.case.id}"
-    tail = f"Reproduce with:\n  {curl_command(exchange)}"
-    return redact("\n\n".join([head, *blocks, tail]), secret)
+    # Only the requests a violation names, when it names some: a reader wants two
+    # curl commands to compare, not every member of the group.
+    named = [(role, o) for role, o in observations if role and any(_names_role(f.where, role) for f in failures)]
+    observations = named or observations
+    reproduce = "\n".join(f"  {'# ' + role + chr(10) + '  ' if role else ''}{curl_command(o.exchange)}" for role, o in observations)
+    tail = f"Reproduce with:\n{reproduce}"
+    return redact("\n\n".join([f"{len(failures)} {head}", *blocks, tail]), secret)
 
 
 def response_text(observation: Observation, secret: Secret | None, limit: int = BODY_LIMIT) -> str:
@@ -79,3 +92,7 @@ def notes_text(findings: Iterable[Finding]) -> str:
             where = f" at {finding.where}" if finding.where else ""
             lines.append(f"{finding.severity}: {finding.check}{ids}: {finding.title}{where}")
     return "\n".join(lines)
+
+
+def _names_role(where: str, role: str) -> bool:
+    return any(part.strip() == role for part in where.replace(" vs ", "|").split("|"))
