@@ -137,8 +137,8 @@ def test_show_only_belong_to_changes_nothing_outside_coalitions(api):
 def test_other_account_points_with_decimal_value(api):
     doc = api.json(user_id="otheruser", user_password="0ther-Pa55word", account_id="otherco", code="11223344556677")
     (campaign,) = doc["campaigns"]
-    # 250 points x 0.01 USD
-    assert (campaign["balance"], campaign["monetary_balance"], campaign["glyph"]) == ("250", "2.50", "$")
+    # 249 points x 0.005 USD = 1.245: exactly half a cent, rounded up
+    assert (campaign["balance"], campaign["monetary_balance"], campaign["glyph"]) == ("249", "1.25", "$")
 
 
 # -- coaldemo (coalition) --------------------------------------------------------
