@@ -17,6 +17,8 @@ from conformance.checks import Finding, Observation, run_checks
 from conformance.client import Client, Encoding, Exchange, Request, build_request
 from conformance.document import campaigns
 from conformance.parse import Answer, ParseError, parse_answer
+from conformance.access import AccessCase
+from conformance.checks.access import run_access_checks
 from conformance.checks.relations import run_relation_checks
 from conformance.profile import Account, Customer, Profile
 from conformance.relations import Relation
@@ -76,6 +78,10 @@ class Harness:
             exchange = self.exchange(case.request(self.profile.user_id, self.encoding), fresh=(role == "again"))
             observations[role] = observe_exchange(case, exchange)
         return observations, run_relation_checks(relation, observations)
+
+    def verify_access(self, case: AccessCase) -> tuple[Observation, list[Finding]]:
+        observation = observe_exchange(case, self.exchange(case.request))
+        return observation, run_access_checks(observation)
 
     # -- before the cases ----------------------------------------------------------
     def smoke(self) -> None:

@@ -22,8 +22,9 @@ from conformance.checks import Finding, Observation
 from conformance.client import DEFAULT_MAX_RESPONSE_BYTES, ENCODINGS, Client
 from conformance.harness import Harness, TargetUnusable
 from conformance.profile import ProfileError, load_profile
+from conformance.access import AccessCase, generate_access_cases
 from conformance.relations import Relation, generate_relations
-from conformance.report import failure_text, notes_text, relation_failure_text, response_text
+from conformance.report import failure_text, notes_text, group_failure_text, response_text
 from conformance.secret import redact
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
@@ -34,6 +35,7 @@ MARKERS = {
     "coalition": "cases in a coalition account",
     "buyx": "cases whose customer has a BuyX campaign",
     "relations": "comparisons between the answers to related requests",
+    "access": "required fields, credentials and account scope",
 }
 
 
@@ -227,7 +229,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 # -- cases ----------------------------------------------------------------------------
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    wanted = {"conformance_case", "conformance_relation"} & set(metafunc.fixturenames)
+    wanted = {"conformance_case", "conformance_relation", "conformance_access"} & set(metafunc.fixturenames)
     if not wanted:
         return
     name = wanted.pop()
@@ -240,6 +242,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     def campaigns_of(account: Any, customer: Any) -> list[str]:
         return list(harness.learn(account, customer).campaign_ids)
 
+    if name == "conformance_access":
+        found = generate_access_cases(harness.profile, harness.encoding)
+        metafunc.parametrize(name, [pytest.param(a, id=a.id, marks=[pytest.mark.access]) for a in found])
+        return
     if name == "conformance_relation":
         relations = generate_relations(harness.profile, campaigns_of)
         marks = {True: [pytest.mark.coalition, pytest.mark.relations], False: [pytest.mark.relations]}
@@ -276,13 +282,22 @@ class CaseRunner:
         if any(f.severity == "fail" for f in findings):
             pytest.fail(failure_text(observation, findings, secret), pytrace=False)
 
+    def check_access(self, case: AccessCase) -> None:
+        harness = self._state.harness
+        assert harness is not None
+        observation, findings = harness.verify_access(case)
+        self._node.stash[OBSERVED] = (observation, findings)
+        self._record(case.id, findings)
+        if any(f.severity == "fail" for f in findings):
+            pytest.fail(group_failure_text(f"access case {case.id}", {"": observation}, findings, harness.profile.password), pytrace=False)
+
     def check_relation(self, relation: Relation) -> None:
         harness = self._state.harness
         assert harness is not None
         observations, findings = harness.verify_relation(relation)
         self._record(relation.id, findings)
         if any(f.severity == "fail" for f in findings):
-            pytest.fail(relation_failure_text(relation.id, observations, findings, harness.profile.password), pytrace=False)
+            pytest.fail(group_failure_text(f"relation {relation.id}", observations, findings, harness.profile.password), pytrace=False)
 
     def _record(self, case_id: str, findings: list[Finding]) -> None:
         secret = self._state.harness.profile.password if self._state.harness else None

@@ -23,9 +23,10 @@ def failure_text(observation: Observation, findings: Iterable[Finding], secret: 
     return _failure_text(head, findings, [("", observation)], secret)
 
 
-def relation_failure_text(relation_id: str, observations: dict[str, Observation], findings: Iterable[Finding], secret: Secret | None) -> str:
-    """The message of a failed relation: each violation, then every request involved."""
-    return _failure_text(f"violation(s) of the document for relation {relation_id}", findings, list(observations.items()), secret)
+def group_failure_text(subject: str, observations: dict[str, Observation], findings: Iterable[Finding], secret: Secret | None) -> str:
+    """The message of a failed relation or access case (``subject`` names it): each
+    violation, then the requests involved, by role."""
+    return _failure_text(f"violation(s) of the document for {subject}", findings, list(observations.items()), secret)
 
 
 def _failure_text(head: str, findings: Iterable[Finding], observations: list[tuple[str, Observation]], secret: Secret | None) -> str:

@@ -13,3 +13,8 @@ def test_answer(conformance_case, conformance):
 def test_relation(conformance_relation, conformance):
     """Answers to related requests agree as the document says (see conformance/relations.py)."""
     conformance.check_relation(conformance_relation)
+
+
+def test_access(conformance_access, conformance):
+    """Missing required fields, wrong credentials and other accounts are refused."""
+    conformance.check_access(conformance_access)

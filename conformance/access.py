@@ -1,0 +1,64 @@
+"""Access cases: requests the document requires a target to refuse or not to match.
+
+Required fields left out, a wrong password, an account the credentials may not read,
+and a customer looked up through another account. These do not cross the parameter
+matrix: each is one request with one expected outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from conformance.client import Encoding, Request, build_request
+from conformance.profile import Profile
+
+REQUIRED_FIELDS = {
+    "user_id": "FIELD-USER-ID-REQUIRED",
+    "user_password": "FIELD-USER-PASSWORD-REQUIRED",
+    "type": "FIELD-TYPE-REQUIRED",
+    "account_id": "FIELD-ACCOUNT-ID-REQUIRED",
+}
+WRONG_PASSWORD = "conformance-wrong-password"
+
+
+@dataclass(frozen=True)
+class AccessCase:
+    id: str
+    request: Request
+    statuses: tuple[str, ...]
+    requirements: tuple[str, ...]
+    description: str
+    coalition: bool = False
+
+
+def generate_access_cases(profile: Profile, encoding: Encoding) -> list[AccessCase]:
+    account = profile.accounts[0]
+    customer = account.customers[0]
+    name = "code" if customer.code is not None else "card_number"
+    lookup = [(name, getattr(customer, name))]
+    base = build_request(profile.user_id, account.account_id, lookup, encoding=encoding)
+    cases = [
+        AccessCase(f"missing-{field}", base.without(field), ("error",), (requirement,), f"{field} is required and not sent")
+        for field, requirement in REQUIRED_FIELDS.items()
+    ]
+    cases.append(AccessCase("wrong-password", base.with_fields(user_password=WRONG_PASSWORD), ("error",), ("FIELD-USER-PASSWORD-REQUIRED",), "a wrong password reads no customer"))
+    cases.append(AccessCase("empty-password", base.with_fields(user_password=""), ("error",), ("FIELD-USER-PASSWORD-REQUIRED",), "an empty password reads no customer"))
+    cases.append(AccessCase("wrong-type", base.with_fields(type="customer_infos"), ("error",), ("FIELD-TYPE-REQUIRED",), "type must be customer_info"))
+    if profile.forbidden_account_id:
+        request = build_request(profile.user_id, profile.forbidden_account_id, lookup, encoding=encoding)
+        cases.append(AccessCase(f"forbidden-account-{profile.forbidden_account_id}", request, ("error",), ("FIELD-ACCOUNT-ID-REQUIRED",), "an account these credentials may not read"))
+    # A customer is found only through its own account: look each one up through
+    # every other account that does not list the same identifier.
+    for home in profile.accounts:
+        for other in profile.accounts:
+            if other is home:
+                continue
+            taken = {(f, getattr(c, f)) for c in other.customers for f in ("code", "card_number")}
+            for guest in home.customers:
+                field = "code" if guest.code is not None else "card_number"
+                value = getattr(guest, field)
+                if (field, value) in taken:
+                    continue
+                request = build_request(profile.user_id, other.account_id, [(field, value)], encoding=encoding)
+                cases.append(AccessCase(f"scope-{home.account_id}-{guest.label}-via-{other.account_id}", request, ("no_match",), ("CALL-RETRIEVES", "FIELD-ACCOUNT-ID-REQUIRED"), f"a customer of {home.account_id} looked up through {other.account_id}", other.coalition))
+    return cases

@@ -1,0 +1,29 @@
+"""Access: refused requests answer the documented envelope and no customer data."""
+
+from __future__ import annotations
+
+from conformance.access import AccessCase
+from conformance.checks import Finding, Observation, REGISTRY, Reporter
+from conformance.checks.envelope import STATUSES
+
+_ENVELOPE_CHECKS = ("target_answered", "answer_is_an_envelope", "no_match_carries_message", "error_carries_text")
+
+
+def run_access_checks(observation: Observation) -> list[Finding]:
+    """The envelope checks, then: the status is the one expected, and no customer is in it."""
+    from conformance.checks import _load_families
+
+    _load_families()
+    findings: list[Finding] = []
+    for name in _ENVELOPE_CHECKS:
+        findings += REGISTRY[name].run(observation)
+    if observation.answer is None:
+        return findings
+    case: AccessCase = observation.case
+    r = Reporter("access_is_refused", case.requirements)
+    status = observation.document.get("status")
+    if status in STATUSES and status not in case.statuses:
+        findings.append(r.fail(f"{case.description}: answered {status}", where="status", expected=" or ".join(case.statuses), got=str(status)))
+    if observation.document.get("customer"):
+        findings.append(r.fail(f"{case.description}: the answer carries customer data", where="customer", expected="no customer", got="a customer"))
+    return findings
