@@ -24,9 +24,11 @@ def target_answered(o: Observation, r: Reporter) -> Iterator[Finding]:
         )
 
 
-@check("answer_is_an_envelope", "EXAMPLE-SUCCESS", "EXAMPLE-NO-MATCH", "EXAMPLE-ERROR", needs_answer=False)
+@check("answer_is_an_envelope", "EXAMPLE-SUCCESS", "EXAMPLE-NO-MATCH", "EXAMPLE-ERROR", "REQUEST-PHP-EXAMPLE", needs_answer=False)
 def answer_is_an_envelope(o: Observation, r: Reporter) -> Iterator[Finding]:
-    """The body parses as XML, JSON or JSONP and carries a documented status."""
+    """The body parses as XML, JSON or JSONP and carries a documented status, for a
+    request sent as the PHP example builds it (--request-encoding multipart) or as
+    the other real clients do (form, query)."""
     if o.exchange.transport_error or o.exchange.truncated:
         return
     if o.answer is None:

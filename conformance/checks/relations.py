@@ -142,7 +142,7 @@ def campaign_id_is_that_campaign_of_the_full_answer(relation: Relation, answers:
         yield from _differs(r, f"campaign_id={case.campaign} is not that campaign of the full answer", ("full", expected), (role, single))
 
 
-@relation_check("show_only_belong_to_is_a_subset", "filters", "NOTE-SHOW-ONLY-BELONG-TO", "NOTE-COALITION-ALL-CAMPAIGNS")
+@relation_check("show_only_belong_to_is_a_subset", "filters", "NOTE-SHOW-ONLY-BELONG-TO", "FIELD-SHOW-ONLY-BELONG-TO", "NOTE-COALITION-ALL-CAMPAIGNS")
 def show_only_belong_to_is_a_subset(relation: Relation, answers: Answers, r: Reporter) -> Iterator[Finding]:
     """In a coalition, show_only_belong_to=Y keeps the full answer's campaigns the customer
     has had a transaction with, unchanged, and drops only ones it has not."""

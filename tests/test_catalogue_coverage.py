@@ -1,0 +1,39 @@
+"""Every requirement of the catalogue is enforced by a check, or says why it cannot be."""
+
+from __future__ import annotations
+
+from conformance.access import REQUIRED_FIELDS
+from conformance.checks import REGISTRY, _load_families
+from conformance.checks.relations import RELATION_REGISTRY
+from conformance.requirements import catalogue
+
+
+def enforced_ids() -> set[str]:
+    _load_families()
+    ids = {r for check in REGISTRY.values() for r in check.requirements}
+    ids |= {r for check in RELATION_REGISTRY.values() for r in check.requirements}
+    ids |= set(REQUIRED_FIELDS.values())
+    return ids
+
+
+def test_every_requirement_has_a_check_or_a_reason():
+    known = catalogue()
+    orphans = sorted(i for i, r in known.items() if i not in enforced_ids() and not r.untestable)
+    assert not orphans, f"requirements with no check and no 'untestable' reason: {orphans}"
+
+
+def test_untestable_requirements_have_no_check():
+    # A requirement marked untestable but enforced is a stale mark.
+    stale = sorted(i for i, r in catalogue().items() if r.untestable and i in enforced_ids())
+    assert not stale, f"marked untestable yet enforced: {stale}"
+
+
+def test_checks_name_only_known_requirements():
+    unknown = sorted(enforced_ids() - set(catalogue()))
+    assert not unknown, f"checks name requirement ids the catalogue does not have: {unknown}"
+
+
+def test_every_check_names_a_requirement():
+    _load_families()
+    bare = [c.name for c in REGISTRY.values() if not c.requirements] + [c.name for c in RELATION_REGISTRY.values() if not c.requirements]
+    assert not bare, f"checks that name no requirement: {bare}"
