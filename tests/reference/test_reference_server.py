@@ -229,6 +229,67 @@ def test_render_xml_escapes_and_names_list_entries():
     assert b"<data></data>" in body
 
 
+def _lxml_rendering(doc):
+    """The same document serialised through an lxml tree: the yardstick."""
+    lists = {"campaigns": "campaign", "available_rewards": "reward", "balances": "item"}
+
+    def fill(element, value):
+        if isinstance(value, dict):
+            for key, child in value.items():
+                fill(etree.SubElement(element, key), child)
+        elif isinstance(value, list):
+            for child in value:
+                fill(etree.SubElement(element, lists[element.tag]), child)
+        else:
+            element.text = value
+
+    root = etree.Element("response", status=doc["status"])
+    for key, value in doc.items():
+        if key != "status":
+            fill(etree.SubElement(root, key), value)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="UTF-8", pretty_print=True)
+
+
+def test_render_xml_writes_what_lxml_would(api):
+    variants = [{}, {"hide_custom_field": "Y"}, {"include_balances": "N"}, {"campaign_id": "999"}]
+    customers = [
+        ("greatwidgets", "89898989898989"), ("greatwidgets", "70707070707070"),
+        ("greatwidgets", "56565656565656"), ("greatwidgets", "34343434343434"),
+        ("coaldemo", "89898989898989"), ("coaldemo", "45454545454545"), ("greatwidgets", "none"),
+    ]  # fmt: skip
+    docs = [{"status": "error", "error": "a & b < c > d \"e\" 'f' \r\n\tg"}]
+    for account, code in customers:
+        for variant in variants:
+            docs.append(api.json(account_id=account, code=code, **variant))
+    for doc in docs:
+        assert render_xml(doc) == _lxml_rendering(doc), doc
+    # ... and the server sends exactly that rendering
+    live = api.post(account_id="greatwidgets", code="70707070707070").content
+    assert live == _lxml_rendering(api.json(account_id="greatwidgets", code="70707070707070"))
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"status": "error", "error": "bell \x07"},
+        {"status": "error", "error": "lone surrogate \ud800"},
+        {"status": "success", "customer": {"bad name": "x"}},
+        {"status": "success", "customer": {"1st": "x"}},
+        {"status": "success", "customer": {"<b>": "x"}},
+    ],
+)
+def test_render_xml_refuses_what_xml_cannot_carry(doc):
+    with pytest.raises(ValueError):
+        render_xml(doc)
+
+
+def test_render_xml_carriage_return_and_attribute_quotes_survive():
+    body = render_xml({"status": 'odd "status"', "error": "line1\r\nline2"})
+    root = etree.fromstring(body)
+    assert root.get("status") == 'odd "status"'
+    assert root.findtext("error") == "line1\r\nline2"
+
+
 def test_render_json_forms():
     doc = {"status": "error", "error": "x y"}
     assert render_json(doc, condensed=True, callback=None) == b'{"status":"error","error":"x y"}'
