@@ -1,0 +1,408 @@
+"""parse_answer: XML, JSON and JSONP answers become one canonical document.
+
+Whatever a target sends, the parser either returns the canonical document or raises
+ParseError with a one-line readable message: never another exception, never a hang,
+never a file or a URL the answer names.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from conformance.document import comparable
+from conformance.parse import Answer, ParseError, parse_answer
+
+EXAMPLES = Path(__file__).resolve().parent / "data" / "spec-examples"
+EXAMPLE_NAMES = sorted(p.stem for p in EXAMPLES.glob("*.xml"))
+
+
+def parse_error(body: bytes) -> str:
+    with pytest.raises(ParseError) as info:
+        parse_answer(body)
+    return str(info.value)
+
+
+def assert_readable(message: str) -> None:
+    assert message.strip(), "empty message"
+    assert "\n" not in message, f"not one line: {message!r}"
+    assert len(message) < 400, f"too long: {message!r}"
+    assert "Traceback" not in message
+
+
+# -- the document's examples -------------------------------------------------------------
+def test_the_examples_are_there() -> None:
+    assert EXAMPLE_NAMES == ["coalition-success", "error", "no-match", "success"]
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_xml_example_and_its_json_twin_agree(name: str) -> None:
+    xml = parse_answer((EXAMPLES / f"{name}.xml").read_bytes())
+    js = parse_answer((EXAMPLES / f"{name}.json").read_bytes())
+    assert (xml.format, js.format) == ("xml", "json")
+    assert xml.document["status"] in ("success", "error", "no_match")
+    assert comparable(xml.document) == comparable(js.document)
+    assert xml.xml is not None and xml.xml.tag == "response"
+
+
+def test_success_example_canonical_shape() -> None:
+    document = parse_answer((EXAMPLES / "success.xml").read_bytes()).document
+    assert document["status"] == "success"
+    assert document["customer"]["code"] == "89898989898989"
+    assert document["customer"]["custom_field_2"] == {"label": "Marital Status", "data": "Single"}
+    campaigns = document["campaigns"]
+    assert [c["type"] for c in campaigns] == ["points", "earned", "buyx"]
+    assert campaigns[0]["glyph"] == ""
+    assert campaigns[0]["monetary_balance"] == "10.00"
+    assert campaigns[1]["balance"] == "16.50"
+    assert [r["id"] for r in campaigns[0]["available_rewards"]] == ["678", "753"]
+    assert [i["name"] for i in campaigns[2]["balances"]] == ["Coffees", "Cakes", "Books"]
+
+
+def test_error_and_no_match_examples() -> None:
+    assert parse_answer((EXAMPLES / "error.xml").read_bytes()).document == {"status": "error", "error": "Error message"}
+    no_match = parse_answer((EXAMPLES / "no-match.xml").read_bytes()).document
+    assert no_match["status"] == "no_match"
+    assert "No Customers Match Criteria" in no_match["message"]
+
+
+def test_a_changed_value_makes_xml_and_json_differ() -> None:
+    # The comparison above can fail: one changed balance is seen.
+    xml = parse_answer((EXAMPLES / "success.xml").read_bytes())
+    changed = (EXAMPLES / "success.json").read_text(encoding="utf-8").replace('"16.50"', '"16.51"', 1)
+    assert comparable(xml.document) != comparable(parse_answer(changed.encode()).document)
+
+
+# -- JSON and JSONP ---------------------------------------------------------------------------
+ENVELOPE = b'{"status": "no_match", "message": "No Customers Match Criteria"}'
+
+
+@pytest.mark.parametrize(
+    ("body", "callback"),
+    [
+        (b"cb(" + ENVELOPE + b")", "cb"),
+        (b"/**/cb(" + ENVELOPE + b");", "cb"),
+        (b"  someFunctionName (\n" + ENVELOPE + b"\n) ;\n", "someFunctionName"),
+        (b"a.b(" + ENVELOPE + b")", "a.b"),
+        (b"$jq_1.cb_2(" + ENVELOPE + b");", "$jq_1.cb_2"),
+    ],
+    ids=["plain", "comment-prefix", "spaces", "dotted", "dollar"],
+)
+def test_jsonp(body: bytes, callback: str) -> None:
+    answer = parse_answer(body)
+    assert answer.format == "jsonp"
+    assert answer.callback == callback
+    assert answer.document == parse_answer(ENVELOPE).document
+    assert answer.document["status"] == "no_match"
+
+
+def test_json_has_no_callback() -> None:
+    answer = parse_answer(ENVELOPE)
+    assert (answer.format, answer.callback) == ("json", None)
+
+
+def test_json_with_bom() -> None:
+    assert parse_answer(b"\xef\xbb\xbf" + ENVELOPE).document["status"] == "no_match"
+
+
+def test_numbers_keep_their_literal_text() -> None:
+    body = b'{"status": "success", "campaigns": [{"id": 1234567890123456789, "balance": 16.50, "cumulative": 1e3, "x": -0.0}]}'
+    answer = parse_answer(body)
+    campaign = answer.document["campaigns"][0]
+    assert campaign == {"id": "1234567890123456789", "balance": "16.50", "cumulative": "1e3", "x": "-0.0"}
+    assert all(type(v) is str for v in campaign.values())
+    assert set(answer.notes) == {f"number:/campaigns/0/{k}" for k in ("id", "balance", "cumulative", "x")}
+
+
+def test_strings_get_no_note() -> None:
+    answer = parse_answer(b'{"status": "success", "customer": {"code": "0042"}}')
+    assert answer.document["customer"]["code"] == "0042"
+    assert answer.notes == ()
+
+
+def test_booleans_and_null_are_noted() -> None:
+    answer = parse_answer(b'{"status": "success", "customer": {"registered": true, "vip": false, "street2": null}}')
+    assert answer.document["customer"] == {"registered": "true", "vip": "false", "street2": None}
+    assert set(answer.notes) == {"boolean:/customer/registered", "boolean:/customer/vip", "null:/customer/street2"}
+
+
+def test_json_number_and_xml_text_compare_equal() -> None:
+    js = parse_answer(b'{"status": "success", "campaigns": [{"id": "1", "balance": 10.0, "available_rewards": []}]}')
+    xml = parse_answer(b'<response status="success"><campaigns><campaign><id>1</id><balance>10.00</balance>'
+                       b"<available_rewards/></campaign></campaigns></response>")  # fmt: skip
+    assert comparable(js.document) == comparable(xml.document)
+
+
+# -- XML ---------------------------------------------------------------------------------------
+def test_empty_and_self_closing_elements_are_empty_strings() -> None:
+    body = b'<response status="success"><customer><street2/><phone></phone><city> </city></customer></response>'
+    customer = parse_answer(body).document["customer"]
+    assert customer["street2"] == ""
+    assert customer["phone"] == ""
+    assert customer["city"] == " "
+
+
+def test_lists_with_one_element_are_lists() -> None:
+    body = (
+        b'<response status="success"><campaigns><campaign><id>1</id><type>buyx</type>'
+        b"<balances><item><name>Coffees</name></item></balances>"
+        b"<available_rewards><reward><item_id>96</item_id></reward></available_rewards>"
+        b"</campaign></campaigns></response>"
+    )
+    document = parse_answer(body).document
+    assert isinstance(document["campaigns"], list) and len(document["campaigns"]) == 1
+    campaign = document["campaigns"][0]
+    assert campaign["balances"] == [{"name": "Coffees"}]
+    assert campaign["available_rewards"] == [{"item_id": "96"}]
+
+
+def test_empty_list_containers_are_empty_lists() -> None:
+    body = b'<response status="success"><campaigns/><customer><code>1</code></customer></response>'
+    assert parse_answer(body).document["campaigns"] == []
+    body = b'<response status="success"><campaigns><campaign><available_rewards></available_rewards></campaign></campaigns></response>'
+    assert parse_answer(body).document["campaigns"] == [{"available_rewards": []}]
+
+
+def test_custom_field_n_becomes_label_and_data() -> None:
+    body = (
+        b'<response status="success"><customer><custom_field>custom1</custom_field>'
+        b"<custom_field_2><label>Marital Status</label><data>Single</data></custom_field_2>"
+        b"<custom_field_7><label>Pet</label><data/></custom_field_7></customer></response>"
+    )
+    customer = parse_answer(body).document["customer"]
+    assert customer["custom_field"] == "custom1"
+    assert customer["custom_field_2"] == {"label": "Marital Status", "data": "Single"}
+    assert customer["custom_field_7"] == {"label": "Pet", "data": ""}
+
+
+def test_pretty_printed_xml_ignores_layout_whitespace() -> None:
+    body = b'<?xml version="1.0" encoding="UTF-8"?>\n<response status="error">\n  <error>Bad account</error>\n</response>\n'
+    answer = parse_answer(body)
+    assert answer.document == {"status": "error", "error": "Bad account"}
+
+
+def test_repeated_element_is_noted_not_merged() -> None:
+    answer = parse_answer(b'<response status="success"><customer><code>1</code><code>2</code></customer></response>')
+    assert answer.document["customer"]["code"] == "1"
+    assert "repeated:/response/customer/code" in answer.notes
+
+
+def test_standard_entities_and_character_references() -> None:
+    answer = parse_answer(b'<response status="success"><customer><first_name>A &amp; B &#233;</first_name></customer></response>')
+    assert answer.document["customer"]["first_name"] == "A & B \u00e9"
+
+
+# -- errors ------------------------------------------------------------------------------------
+BAD_BODIES = [
+    pytest.param(b"", "empty", id="empty"),
+    pytest.param(b" \r\n\t  \n", "empty", id="whitespace"),
+    pytest.param(b"<!DOCTYPE html><html><head><meta charset=utf-8><title>Error</title></head><body>oops<br></body></html>",
+                 "not well-formed", id="html-page-malformed"),  # fmt: skip
+    pytest.param(b"Internal Server Error", "neither XML, JSON nor JSONP", id="plain-text"),
+    pytest.param(b"OK", "neither XML, JSON nor JSONP", id="plain-text-short"),
+    pytest.param(b'<response status="success"><customer><code>898989', "not well-formed", id="truncated-xml"),
+    pytest.param(b'{"status": "success", "customer": {"code": "89', "malformed", id="truncated-json"),
+    pytest.param(b'{"status": "success", "customer": {', "malformed", id="truncated-json-object"),
+    pytest.param(b'{"status": "success", "name": "Jo\xe9"}', "not valid UTF-8", id="invalid-utf8-json"),
+    pytest.param(b"cb({\"name\": \"\xff\"})", "not valid UTF-8", id="invalid-utf8-jsonp"),
+    pytest.param(b'[{"status": "success"}]', "top level is an array", id="json-top-level-array"),
+    pytest.param(b'"success"', "it starts with", id="json-top-level-string"),
+    pytest.param(b"[" * 100000 + b"]" * 100000, "nested too deeply", id="json-deep-arrays"),
+    pytest.param(b'{"a":' * 100000 + b"1" + b"}" * 100000, "nested too deeply", id="json-deep-objects"),
+    pytest.param(b"<a>" * 100000 + b"</a>" * 100000, "XML", id="xml-deep"),
+    pytest.param(b'cb({"status": "success"}', "wrapper is malformed", id="jsonp-no-closing-paren"),
+    pytest.param(b'cb({"status": "success"});alert(1)', "JSONP", id="jsonp-trailing-code"),
+    pytest.param(b'cb({"status": "success"}) + cb({"status": "error"})', "JSONP", id="jsonp-two-calls"),
+    pytest.param(b"cb([1, 2])", "inside the JSONP wrapper the JSON top level is an array", id="jsonp-array"),
+    pytest.param(b"cb(<html></html>)", "inside the JSONP wrapper", id="jsonp-html"),
+    pytest.param(b"\x00\x01\x02", "neither", id="binary"),
+    pytest.param(b'<?xml version="1.0" encoding="no-such-encoding"?><response status="success"/>', "XML", id="xml-unknown-encoding"),
+    pytest.param('{"status": "success"}'.encode("utf-16"), "neither", id="json-utf16"),
+]
+
+
+@pytest.mark.parametrize(("body", "fragment"), BAD_BODIES)
+def test_unreadable_body_is_a_parse_error(body: bytes, fragment: str) -> None:
+    started = time.monotonic()
+    message = parse_error(body)
+    assert time.monotonic() - started < 5
+    assert fragment in message
+    assert_readable(message)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="parse.py:152-164 the root element is never checked: a well-formed HTML page parses as an XML "
+    "answer with status None (the smoke request then calls it 'an envelope')",
+)
+@pytest.mark.parametrize(
+    "body",
+    [b"<html>oops</html>", b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>"],
+    ids=["bare", "nginx-502"],
+)
+def test_well_formed_html_page_is_a_parse_error(body: bytes) -> None:
+    assert_readable(parse_error(body))
+
+
+@pytest.mark.xfail(strict=True, reason="parse.py:118 json's msg 'Unterminated string starting at' + ' at line' gives 'at at line'")
+def test_truncated_json_message_reads_well() -> None:
+    message = parse_error(b'{"status": "succ')
+    assert "at at" not in message
+
+
+# -- hostile XML -------------------------------------------------------------------------------
+SECRET_TEXT = "TOPSECRET-file-contents-5f3a91"
+
+
+@pytest.fixture
+def secret_file(tmp_path: Path) -> Path:
+    path = tmp_path / "secret.txt"
+    path.write_text(SECRET_TEXT + "\n", encoding="utf-8")
+    return path
+
+
+def everything_seen(body: bytes) -> str:
+    """The canonical document, notes and error message of parsing ``body``, as one text."""
+    try:
+        answer = parse_answer(body)
+    except ParseError as exc:
+        return f"error: {exc}"
+    return json.dumps(answer.document) + " " + " ".join(answer.notes) + " " + str(answer.callback)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        '<?xml version="1.0"?><!DOCTYPE response [<!ENTITY x SYSTEM "{uri}">]>'
+        '<response status="success"><message>&x;</message></response>',
+        '<?xml version="1.0"?><!DOCTYPE response [<!ENTITY % x SYSTEM "{uri}"> %x;]>'
+        '<response status="success"><message>hi</message></response>',
+        '<?xml version="1.0"?><!DOCTYPE response SYSTEM "{uri}"><response status="success"><message>hi</message></response>',
+        '<response xmlns:xi="http://www.w3.org/2001/XInclude" status="success">'
+        '<message><xi:include href="{uri}" parse="text"/></message></response>',
+    ],
+    ids=["general-entity", "parameter-entity", "external-dtd", "xinclude"],
+)
+def test_external_entity_does_not_read_local_file(secret_file: Path, template: str) -> None:
+    for uri in (secret_file.as_uri(), str(secret_file)):
+        seen = everything_seen(template.format(uri=uri).encode())
+        assert SECRET_TEXT not in seen
+    # The probe is sound: the same text inline is seen.
+    assert SECRET_TEXT in everything_seen(f'<response status="success"><message>{SECRET_TEXT}</message></response>'.encode())
+
+
+def test_external_entity_answer_is_still_read(secret_file: Path) -> None:
+    body = (
+        f'<?xml version="1.0"?><!DOCTYPE response [<!ENTITY x SYSTEM "{secret_file.as_uri()}">]>'
+        '<response status="error"><error>before &x; after</error></response>'
+    ).encode()
+    answer = parse_answer(body)
+    assert answer.document["status"] == "error"
+    assert "doctype:/" in answer.notes
+
+
+def billion_laughs(levels: int = 10) -> bytes:
+    entities = ['<!ENTITY lol0 "lol">']
+    for level in range(1, levels):
+        entities.append(f'<!ENTITY lol{level} "{f"&lol{level - 1};" * 10}">')
+    return (
+        '<?xml version="1.0"?><!DOCTYPE response [' + "".join(entities) + "]>"
+        f'<response status="success"><message>&lol{levels - 1};</message></response>'
+    ).encode()
+
+
+@pytest.mark.parametrize("levels", [4, 10], ids=["small", "billion"])
+def test_entity_expansion_bomb_is_not_expanded(levels: int) -> None:
+    started = time.monotonic()
+    seen = everything_seen(billion_laughs(levels))
+    assert time.monotonic() - started < 2
+    assert "lollol" not in seen
+    assert len(seen) < 2000
+
+
+class Listener:
+    """A local TCP port that records every connection made to it."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            conn.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self.sock.close()
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    running = Listener()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        '<?xml version="1.0"?><!DOCTYPE response SYSTEM "{url}"><response status="success"><message>hi</message></response>',
+        '<?xml version="1.0"?><!DOCTYPE response PUBLIC "-//X//DTD X//EN" "{url}"><response status="success"/>',
+        '<?xml version="1.0"?><!DOCTYPE response [<!ENTITY x SYSTEM "{url}">]><response status="success"><m>&x;</m></response>',
+        '<?xml version="1.0"?><!DOCTYPE response [<!ENTITY % x SYSTEM "{url}"> %x;]><response status="success"/>',
+    ],
+    ids=["system-dtd", "public-dtd", "general-entity", "parameter-entity"],
+)
+def test_network_dtd_is_never_fetched(listener: Listener, template: str) -> None:
+    body = template.format(url=f"http://127.0.0.1:{listener.port}/evil.dtd").encode()
+    started = time.monotonic()
+    everything_seen(body)
+    assert time.monotonic() - started < 2
+    time.sleep(0.2)  # a connection attempt, had there been one, is accepted by now
+    assert listener.connections == 0
+
+
+def test_listener_sees_a_real_connection(listener: Listener) -> None:
+    # The probe above can fail: a real connection is counted.
+    with socket.create_connection(("127.0.0.1", listener.port), timeout=2):
+        pass
+    deadline = time.monotonic() + 2
+    while listener.connections == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert listener.connections == 1
+
+
+def test_unroutable_dtd_does_not_hang() -> None:
+    body = b'<?xml version="1.0"?><!DOCTYPE response SYSTEM "http://10.255.255.1/x.dtd"><response status="success"/>'
+    started = time.monotonic()
+    answer: Any = None
+    try:
+        answer = parse_answer(body)
+    except ParseError:
+        pass
+    assert time.monotonic() - started < 2
+    if answer is not None:
+        assert isinstance(answer, Answer) and answer.document["status"] == "success"
