@@ -1,0 +1,64 @@
+"""The suite runs from the installed wheel, outside this repository.
+
+This is how a CI in another repository uses the harness: build the wheel, install it
+into a fresh virtual environment, and run `pytest --pyargs conformance.suite` from a
+folder that has nothing of this checkout in it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)], check=True, timeout=300)
+    (built,) = out.glob("customer_info_conformance-*.whl")
+    return built
+
+
+def test_wheel_carries_schemas_and_cases(wheel: Path) -> None:
+    import zipfile
+
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for needed in (
+        "conformance/_data/schemas/response.xsd",
+        "conformance/_data/schemas/response.schema.json",
+        "conformance/_data/schemas/profile.schema.json",
+        "conformance/_data/cases/parameters.yaml",
+        "conformance/requirements.yaml",
+        "conformance/reference/seed.yaml",
+        "conformance/reference/profile.yaml",
+        "conformance/suite/test_customer_info.py",
+    ):
+        assert needed in names, f"the wheel lacks {needed}"
+
+
+def test_suite_runs_from_the_installed_wheel(wheel: Path, tmp_path: Path) -> None:
+    env_dir = tmp_path / "venv"
+    # The dependencies come from this interpreter's site-packages; the package itself
+    # only from the wheel (it is installed into the venv, which comes first on sys.path).
+    venv.EnvBuilder(system_site_packages=True, with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "-q", str(wheel)], check=True, timeout=300)
+    elsewhere = tmp_path / "another-repo"
+    elsewhere.mkdir()
+    where = subprocess.run([str(python), "-c", "import conformance; print(conformance.__file__)"], cwd=elsewhere, capture_output=True, text=True, check=True)
+    assert str(env_dir) in where.stdout, f"conformance was imported from {where.stdout.strip()}, not the wheel"
+    run = subprocess.run(
+        [str(python), "-m", "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q",
+         "--combinations", "pairwise", "-k", "by:code or test_access"],
+        cwd=elsewhere, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert " passed" in run.stdout
+    assert (elsewhere / "reports" / "report.html").is_file()
+    assert (elsewhere / "reports" / "junit.xml").is_file()
