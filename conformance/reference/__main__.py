@@ -7,12 +7,13 @@ Prints the endpoint URL and the profile path, then serves until Ctrl-C
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .db import DatabaseFileError, SeedError
 from .server import start
@@ -28,7 +29,9 @@ def _port(text: str) -> int:
     return value
 
 
-def _count(minimum: int) -> "type[int] | object":
+def _count(minimum: int) -> Callable[[str], int]:
+    """An argparse type: an integer of at least ``minimum``."""
+
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -70,6 +73,10 @@ def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # waitress warns whenever requests queue for a worker thread: routine
+    # when a harness floods a sandbox, and noise on the console.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     try:
         server = start(
             args.host, args.port, db_path=args.db, latency_ms=args.latency_ms, threads=args.threads
