@@ -30,6 +30,7 @@ Mode = Literal["all", "pairwise"]
 class Space:
     identifiers: dict[str, dict[str, Any]]
     parameters: dict[str, dict[str, Any]]
+    probes: tuple[dict[str, Any], ...] = ()
 
     def effect(self, parameter: str, value: str) -> dict[str, Any]:
         return self.parameters[parameter].get("effect", {}).get(value, {})
@@ -38,7 +39,7 @@ class Space:
 @lru_cache(maxsize=1)
 def load_space() -> Space:
     data = yaml.safe_load(cases_path("parameters.yaml").read_text(encoding="utf-8"))
-    return Space(identifiers=data["identifiers"], parameters=data["parameters"])
+    return Space(identifiers=data["identifiers"], parameters=data["parameters"], probes=tuple(data.get("probes", ())))
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,10 @@ class Case:
     identifier: str
     options: tuple[tuple[str, str], ...] = ()
     campaign: str | None = None
+    # A probe of something the document leaves open: its answer is recorded, and only
+    # a well-formed envelope is required. ``sends`` then fixes the identifiers sent.
+    probe: str | None = None
+    sends: tuple[tuple[str, str], ...] | None = None
 
     def option(self, name: str) -> str:
         return dict(self.options).get(name, ABSENT)
@@ -62,7 +67,7 @@ class Case:
     @property
     def id(self) -> str:
         who = self.customer.label if self.customer else "-"
-        parts = [self.account_id, who, f"by:{self.identifier}"]
+        parts = [self.account_id, who, f"by:{self.identifier}"] if self.probe is None else [self.account_id, "probe", self.identifier]
         for name, value in self.options:
             shown = self.campaign if (name == "campaign_id" and value == EACH) else value
             parts.append(f"{name}:{shown}")
@@ -71,12 +76,16 @@ class Case:
     def sent_options(self, space: Space) -> list[tuple[str, str]]:
         sent = []
         for name, value in self.options:
-            if name == "campaign_id":
-                value = self.campaign if value == EACH else space.parameters[name][UNKNOWN]
+            if name == "campaign_id" and value == EACH:
+                value = self.campaign
+            elif name == "campaign_id" and value == UNKNOWN:
+                value = space.parameters[name][UNKNOWN]
             sent.append((name, value))
         return sent
 
     def identifiers(self, space: Space) -> list[tuple[str, str]]:
+        if self.sends is not None:
+            return list(self.sends)
         sends = space.identifiers[self.identifier]["sends"]
         if isinstance(sends, dict):
             return [(k, str(v)) for k, v in sends.items()]
@@ -120,13 +129,16 @@ class Expectation:
     silent: tuple[tuple[str, str], ...] = field(default=())
 
     def silence(self, topic: str) -> str | None:
-        return next((reason for t, reason in self.silent if t == topic), None)
+        """Why the document says nothing about ``topic`` here (a probe is silent on all)."""
+        return next((reason for t, reason in self.silent if t in (topic, "probe")), None)
 
 
 @lru_cache(maxsize=65536)
 def expect(case: Case) -> Expectation:
     """What the document says this case's answer must be (cached: every check asks)."""
     space = load_space()
+    if case.probe is not None:
+        return Expectation(statuses=("success", "no_match", "error"), silent=(("probe", case.probe),))
     effects: dict[str, Any] = {}
     for name in space.parameters:
         effects.update({k: v for k, v in space.effect(name, case.option(name)).items() if k != "campaigns"})
@@ -198,6 +210,29 @@ def generate(profile: Profile, campaigns_of: CampaignLookup, mode: Mode = "all",
             cases += _cross(space, account, customer, identifiers, campaigns, mode)
         others = [name for name in space.identifiers if name not in CUSTOMER_IDENTIFIERS]
         cases += _cross(space, account, None, others, [], mode)
+        cases += _probes(space, account)
+    return cases
+
+
+def _probes(space: Space, account: Account) -> list[Case]:
+    """One case per probe of cases/parameters.yaml, for the account's first customer."""
+    first = account.customers[0]
+    lookup = (("code", first.code),) if first.code is not None else (("card_number", first.card_number),)
+    cases = []
+    for probe in space.probes:
+        if probe.get("sends") == "two-customers":
+            # Both identifiers, each naming a different customer of the account.
+            pair = next(
+                ((a, b) for a in account.customers for b in account.customers if a is not b and a.code and b.card_number),
+                None,
+            )
+            if pair is None:
+                continue
+            sends = (("code", pair[0].code), ("card_number", pair[1].card_number))
+        else:
+            sends = lookup
+        options = tuple((str(k), str(v)) for k, v in probe.get("options", {}).items())
+        cases.append(Case(account.account_id, account.coalition, None, probe["name"], options, probe=probe["why"], sends=sends))  # type: ignore[arg-type]
     return cases
 
 

@@ -57,6 +57,7 @@ class State:
     reference: Any = None  # conformance.reference.RunningServer when embedded
     notes: list[tuple[str, Finding]] = field(default_factory=list)
     unusable: str | None = None
+    matrix_sizes: dict[str, int] = field(default_factory=dict)
 
 
 STATE = pytest.StashKey[State]()
@@ -252,6 +253,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize(name, [pytest.param(r, id=r.id, marks=marks[r.coalition]) for r in relations])
         return
     generated = case_matrix.generate(harness.profile, campaigns_of, state.settings.combinations)  # type: ignore[arg-type]
+    # Both sizes are reported, so a user can choose a mode knowing what it costs.
+    other = "pairwise" if state.settings.combinations == "all" else "all"
+    state.matrix_sizes = {state.settings.combinations: len(generated), other: len(case_matrix.generate(harness.profile, campaigns_of, other))}  # type: ignore[arg-type]
     params = []
     for case in generated:
         marks = [getattr(pytest.mark, area) for area in sorted(case.areas)]
@@ -353,6 +357,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     target = settings.target_url or f"embedded reference server ({state.reference.url if state.reference else 'not started'})"
     write(f"target: {target}; profile: {state.harness.profile.path}")
     write(f"requests sent: {state.harness.requests_sent} ({settings.encoding}, combinations={settings.combinations})")
+    if state.matrix_sizes:
+        sizes = ", ".join(f"{mode}: {size}" for mode, size in state.matrix_sizes.items())
+        write(f"matrix cases per mode (--combinations): {sizes}")
     for severity, heading in (("warning", "warnings"), ("unspecified", "unspecified behaviours (the document is silent)")):
         counts: dict[str, int] = {}
         for _, finding in state.notes:

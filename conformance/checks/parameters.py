@@ -24,6 +24,8 @@ _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 def format_follows_output(o: Observation, r: Reporter) -> Iterator[Finding]:
     """No output: XML. output=JSON: JSON. With a callback: JSONP."""
     assert o.answer is not None
+    if o.case.probe:
+        return  # probe_recorded says it all in one line
     wanted = expect(o.case)
     got = o.answer.format
     if wanted.format is None:
@@ -89,7 +91,7 @@ def custom_field_follows_hide_custom_field(o: Observation, r: Reporter) -> Itera
 @check("campaigns_follow_filters", "NOTE-INCLUDE-BALANCES-N", "FIELD-INCLUDE-BALANCES", "NOTE-CAMPAIGN-ID", "FIELD-CAMPAIGN-ID")
 def campaigns_follow_filters(o: Observation, r: Reporter) -> Iterator[Finding]:
     """include_balances=N: the customer only. campaign_id: only that campaign."""
-    if o.document.get("status") != "success":
+    if o.document.get("status") != "success" or o.case.probe:
         return
     wanted = expect(o.case)
     ids = campaign_ids(o.document)
@@ -111,3 +113,19 @@ def right_customer(o: Observation, r: Reporter) -> Iterator[Finding]:
         known = getattr(o.case.customer, name)
         if known is not None and found.get(name) != known:
             yield r.fail(f"looked up by {o.case.identifier}, the answer is another customer", requirements=(requirement,), where=f"customer/{name}", expected=known, got=repr(found.get(name)))
+
+
+@check("probe_recorded", "CALL-RETRIEVES")
+def probe_recorded(o: Observation, r: Reporter) -> Iterator[Finding]:
+    """A probe asks what the document leaves open: record the answer in one line."""
+    assert o.answer is not None
+    if not o.case.probe:
+        return
+    status = o.document.get("status")
+    seen = [f"status {status}", _FORMAT_NAMES[o.answer.format]]
+    if status == "success":
+        found = customer(o.document)
+        seen.append(f"customer {found.get('code') or found.get('card_number')}")
+        seen.append(f"{len(campaign_ids(o.document))} campaign(s)")
+        seen.append("custom_field " + ("present" if "custom_field" in found else "absent"))
+    yield r.unspecified(f"{o.case.probe}: the target answered " + ", ".join(seen))
