@@ -117,7 +117,7 @@ def test_timeout_nan_or_inf_is_a_usage_error(run: Run, value: str) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="plugin.py:89-90 an empty value becomes None instead of an error or the default: --timeout= and "
+    reason="plugin.py:89-90 an empty value becomes None instead of an error or the default: --timeout= crashes (INTERNALERROR), "
     "--max-response-bytes= crashes once an answer is read (client.py:135), --report-dir= crashes in read_settings (plugin.py:129), "
     "--combinations= silently runs pairwise, --request-encoding= runs with encoding None",
 )
