@@ -207,15 +207,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     try:
         harness.smoke()
     except TargetUnusable as exc:
+        # One clear message instead of thousands of failures (pytest prints it as
+        # "ERROR: ..." and exits 4; pytest_unconfigure still stops the reference).
         state.unusable = str(exc)
-
-
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    state = config.stash.get(STATE, None)
-    if state is not None and state.unusable:
-        # One clear message instead of thousands of failures.
-        items.clear()
-        pytest.exit(f"conformance: the target cannot be tested: {state.unusable}", returncode=pytest.ExitCode.USAGE_ERROR)
+        raise pytest.UsageError(f"conformance: the target cannot be tested: {exc}") from None
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -339,11 +334,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         from pytest_html import extras
     except ImportError:  # pragma: no cover - pytest-html is a dependency
         return
+    from html import escape
+
     from conformance.client import curl_command
 
+    # Inline HTML, not text links: a reviewer reads the request and the answer in the
+    # row itself, without opening anything.
+    request = escape(redact(curl_command(observation.exchange), secret))
+    response = escape(response_text(observation, secret))
     report.extras = getattr(report, "extras", []) + [
-        extras.text(redact(curl_command(observation.exchange), secret), name="Request (curl)"),
-        extras.text(response_text(observation, secret), name="Response"),
+        extras.html(f"<h4>Request (curl; the password is $TARGET_USER_PASSWORD)</h4><pre>{request}</pre>"),
+        extras.html(f"<h4>Response</h4><pre>{response}</pre>"),
     ]
 
 

@@ -25,7 +25,29 @@ def response_schema_conformance(o: Observation, r: Reporter) -> Iterator[Finding
         errors = validator.json_errors(o.exchange.body, o.document)
         name = "schemas/response.schema.json"
     for error in errors:
-        yield r.fail(f"the answer does not match {name}", where=error.where, got=error.reason)
+        yield r.fail(f"the answer does not match {name}", requirements=(_schema_requirement(o, error.where),), where=error.where, got=error.reason)
+
+
+def _schema_requirement(o: Observation, where: str) -> str:
+    """The one sentence or example of the document a schema error at ``where`` breaks."""
+    status = o.document.get("status")
+    if status == "no_match":
+        return "EXAMPLE-NO-MATCH"
+    if status == "error":
+        return "EXAMPLE-ERROR"
+    for marker, requirement in (
+        ("custom_field_", "EXAMPLE-CUSTOM-FIELD-N"),
+        ("balances", "EXAMPLE-BUYX-ITEMS"),
+        ("item", "EXAMPLE-BUYX-ITEMS"),
+        ("reward", "EXAMPLE-POINTS-REWARDS"),
+    ):
+        if marker in where:
+            return requirement
+    if "customer" in where:
+        return "NOTE-ALL-FIELDS"
+    if "campaign" in where and o.case.coalition:
+        return "EXAMPLE-COALITION"
+    return "EXAMPLE-SUCCESS"
 
 
 @check("documented_customer_fields_present", "NOTE-ALL-FIELDS")
