@@ -76,7 +76,9 @@ def load_profile(path: str | os.PathLike[str], environ: dict[str, str] | None = 
     except OSError as exc:
         raise ProfileError(f"{where}: cannot be read ({exc.strerror}).")
     try:
-        data = yaml.safe_load(raw_bytes)
+        data = yaml.load(raw_bytes, Loader=_ProfileLoader)  # noqa: S506 - a SafeLoader subclass
+    except _RepeatedKey as exc:
+        raise ProfileError(f"{where}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -120,6 +122,54 @@ def load_profile(path: str | os.PathLike[str], environ: dict[str, str] | None = 
     )
 
 
+class _RepeatedKey(yaml.YAMLError):
+    pass
+
+
+class _Number(int):
+    """An unquoted YAML number, with the text as the file wrote it (0123, not 83)."""
+
+    source: str
+
+
+class _Float(float):
+    source: str
+
+
+class _ProfileLoader(yaml.SafeLoader):
+    """SafeLoader that refuses repeated keys (the last would silently win and drop
+    test data) and remembers how unquoted numbers were written."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise _RepeatedKey(
+                    f"the key '{key}' appears twice (lines {seen[key] + 1} and {key_node.start_mark.line + 1}); "
+                    "YAML would keep only the last one. Merge them into one."
+                )
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    value = _Number(yaml.SafeLoader.construct_yaml_int(loader, node))
+    value.source = node.value
+    return value
+
+
+def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    value = _Float(yaml.SafeLoader.construct_yaml_float(loader, node))
+    value.source = node.value
+    return value
+
+
+_ProfileLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_ProfileLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_SECRET_PATHS = ("credentials.user_password",)
+
+
 def _validator() -> jsonschema.protocols.Validator:
     schema = json.loads(schema_path("profile.schema.json").read_text(encoding="utf-8"))
     return jsonschema.Draft202012Validator(schema)
@@ -156,16 +206,22 @@ def _explain(error: jsonschema.ValidationError) -> str:
         return " ".join(parts)
     if kind == "type":
         expected = schema.get("type")
-        got = type(error.instance).__name__
+        secret = where in _SECRET_PATHS  # never echo what may be a password
         if expected == "string" and isinstance(error.instance, (int, float)) and not isinstance(error.instance, bool):
+            written = getattr(error.instance, "source", str(error.instance))
+            example = "the value" if secret else f'"{written}"'
             return (
-                f"{where}: must be a string, got the number {error.instance!r}. "
-                f"Quote it in the YAML, e.g. \"{error.instance}\" (unquoted, YAML reads it as a number and may drop leading zeros)."
+                f"{where}: must be a string, but YAML reads the unquoted value as a number"
+                f"{'' if secret else f' ({error.instance!r})'}, which can change it (leading zeros, octal). "
+                f"Quote it in the YAML exactly as written: {example}."
             )
+        got = "nothing (an empty value)" if error.instance is None else f"{_yaml_kind(error.instance)}"
+        if not secret and error.instance is not None and not isinstance(error.instance, (dict, list)):
+            got += f" {error.instance!r}"
         if expected == "boolean":
-            return f"{where}: must be true or false, got {error.instance!r} ({got})."
+            return f"{where}: must be true or false, got {got}."
         names = {"object": "a mapping (key: value lines)", "array": "a list (lines starting with '- ')", "string": "a string"}
-        return f"{where}: must be {names.get(expected, expected)}, got {got} {error.instance!r}."
+        return f"{where}: must be {names.get(expected, expected)}, got {got}."
     if kind == "minItems":
         return f"{where}: must list at least {schema.get('minItems')} entry; it is empty."
     if kind == "minLength":
@@ -173,6 +229,20 @@ def _explain(error: jsonschema.ValidationError) -> str:
     if kind == "minProperties":
         return f"{where}: a customer needs 'code', 'card_number' or both; this one gives neither."
     return f"{where}: {error.message}."
+
+
+def _yaml_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
 
 
 def _consistency_problems(data: dict[str, Any]) -> list[str]:
@@ -185,12 +255,14 @@ def _consistency_problems(data: dict[str, Any]) -> list[str]:
             problems.append(f"accounts[{index}].account_id: '{account_id}' is listed twice. List each account once.")
         seen.add(account_id)
         for key in ("code", "card_number"):
-            values = [c[key] for c in account["customers"] if key in c]
-            for value in sorted({v for v in values if values.count(v) > 1}):
-                problems.append(
-                    f"accounts[{index}].customers: {key} '{value}' is given to more than one customer. "
-                    "Each customer's identifiers must be its own."
-                )
+            holders: dict[str, list[int]] = {}
+            for position, customer in enumerate(account["customers"]):
+                if key in customer:
+                    holders.setdefault(customer[key], []).append(position)
+            for value, positions in sorted(holders.items()):
+                if len(positions) > 1:
+                    named = " and ".join(f"accounts[{index}].customers[{p}]" for p in positions)
+                    problems.append(f"{named} share the {key} '{value}'. Each customer's identifiers must be its own.")
     forbidden = data.get("forbidden_account_id")
     if forbidden is not None and forbidden in seen:
         problems.append(
