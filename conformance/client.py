@@ -9,11 +9,13 @@ turned into curl commands without care.
 from __future__ import annotations
 
 import shlex
+import socket
 import time
 from dataclasses import dataclass, field
 from typing import Iterable, Literal, Mapping
 
 import requests
+import urllib3
 
 from conformance.secret import PLACEHOLDER, Secret, redact
 
@@ -126,10 +128,25 @@ class Client:
 
     def _read_capped(self, response: requests.Response, deadline: float) -> tuple[bytes, bool]:
         # The cap counts decoded bytes, so a small gzip body cannot inflate past it;
-        # the deadline bounds a body that trickles in forever.
+        # the deadline bounds a body that trickles in forever. read1 returns what has
+        # arrived (iter_content would wait for a whole chunk), so the deadline is seen
+        # after every recv, and a recv waits at most the socket timeout.
         chunks: list[bytes] = []
         size = 0
-        for chunk in response.iter_content(chunk_size=65536):
+        raw = response.raw
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _DeadlineExceeded(size)
+            _set_read_timeout(raw, remaining)
+            try:
+                chunk = raw.read1(65536, decode_content=True)
+            except (TimeoutError, socket.timeout, urllib3.exceptions.ReadTimeoutError):
+                raise _DeadlineExceeded(size) from None
+            except urllib3.exceptions.HTTPError as exc:
+                raise requests.ConnectionError(str(exc)) from None
+            if not chunk:
+                break
             chunks.append(chunk)
             size += len(chunk)
             if size > self.max_response_bytes:
@@ -137,6 +154,18 @@ class Client:
             if time.monotonic() > deadline:
                 raise _DeadlineExceeded(size)
         return b"".join(chunks), False
+
+
+def _set_read_timeout(raw: urllib3.response.HTTPResponse, seconds: float) -> None:
+    """Shorten the socket's timeout to what is left of the deadline (best effort:
+    urllib3 keeps the socket private; without it, a recv waits the full timeout)."""
+    sock = getattr(getattr(getattr(raw, "_fp", None), "fp", None), "raw", None)
+    sock = getattr(sock, "_sock", None)
+    if sock is not None:
+        try:
+            sock.settimeout(max(seconds, 0.001))
+        except OSError:
+            pass
 
 
 class _DeadlineExceeded(Exception):
@@ -155,7 +184,7 @@ def _describe_transport_error(exc: BaseException, timeout: float) -> str:
     if isinstance(exc, requests.ConnectionError):
         reason = str(exc)
         if "Connection refused" in reason:
-            return "connection refused: is the target running, and is --target-url right?"
+            return "connection refused (is the target running, and is --target-url right?)"
         if "RemoteDisconnected" in reason or "without response" in reason:
             return "the target closed the connection without answering"
         return f"connection failed: {reason}"
@@ -179,7 +208,9 @@ def curl_command(exchange_or_request: Exchange | Request, url: str | None = None
         parts.append("-G")
     parts.append(shlex.quote(url))
     for key, value in request.fields:
-        if value == PLACEHOLDER:
+        if key == PASSWORD_FIELD and value == PLACEHOLDER:
+            # Double quotes: the shell expands it from the environment, as Client.send
+            # swaps in the secret for this one field.
             parts += [flag, f'"{key}=${PLACEHOLDER[1:]}"']
         else:
             parts += [flag, shlex.quote(f"{key}={value}")]

@@ -89,8 +89,9 @@ class Harness:
         target is unreachable, answers no envelope, or rejects the profile outright."""
         account = self.profile.accounts[0]
         customer = account.customers[0]
-        request = self._lookup(account, customer)
-        exchange = self.client.send(request)
+        # Through the store: the same request is the first customer's full answer,
+        # which the case generation reads again.
+        exchange = self.exchange(self._lookup(account, customer))
         where = f"the smoke request to {self.client.url} (a lookup of {customer.label} in {account.account_id})"
         if exchange.transport_error:
             raise TargetUnusable(f"{where} got no answer: {exchange.transport_error}.")

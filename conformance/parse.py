@@ -33,12 +33,9 @@ LIST_CONTAINERS = {
     "errors": "error",
 }
 
-_JSONP = re.compile(
-    r"\A\s*(?:/\*\*/\s*)?(?P<name>[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*\((?P<body>.*)\)\s*;?\s*\Z",
-    re.DOTALL,
-)
 
-_JSONP_START = re.compile(r"\A\s*(?:/\*\*/\s*)?[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*\s*\(")
+_JSONP_START = re.compile(r"\A\s*(?:/\*\*/\s*)?(?P<name>[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*\(")
+_JSONP_END = re.compile(r"\A\s*\)\s*;?\s*\Z")
 
 # No DTD, no entity expansion, no network, no huge trees: a target's answer is
 # untrusted input (XXE, entity bombs, documents that fetch other documents).
@@ -102,22 +99,43 @@ def _decode(body: bytes) -> str:
 
 def _parse_jsonp(body: bytes) -> Answer:
     text = _decode(body)
-    match = _JSONP.match(text)
-    if not match:
+    start = _JSONP_START.match(text)
+    if not start:
         raise ParseError(f"the body looks like JSONP but the wrapper is malformed; it starts with {text[:60]!r}")
-    document, notes = _parse_json_text(match.group("body"), where="inside the JSONP wrapper ")
-    return Answer("jsonp", document, callback=match.group("name"), notes=notes)
+    # The JSON value is read from just after "name(", and the wrapper must close right
+    # after it: code after the call (";alert(1)") is reported as such.
+    begin = start.end()
+    while text[begin : begin + 1].isspace():
+        begin += 1
+    value, end = _decode_json(text, begin, where="inside the JSONP wrapper ")
+    rest = text[end:]
+    if not _JSONP_END.match(rest):
+        what = "no ')' closes the call" if not rest.strip() else f"after the JSON value it goes on with {rest[:40]!r}"
+        raise ParseError(f"the JSONP wrapper is malformed: {what}")
+    document, notes = _to_document(value, where="inside the JSONP wrapper ")
+    return Answer("jsonp", document, callback=start.group("name"), notes=notes)
 
 
 def _parse_json_text(text: str, where: str) -> tuple[dict[str, Any], tuple[str, ...]]:
-    # Numbers keep their literal text ("16.50" stays "16.50"), so a JSON number and
-    # the XML text of the same value compare equal.
+    begin = len(text) - len(text.lstrip())
+    value, end = _decode_json(text, begin, where)
+    if text[end:].strip():
+        raise ParseError(f"{where}the JSON is malformed: extra data after the value: {text[end:end + 40]!r}")
+    return _to_document(value, where)
+
+
+def _decode_json(text: str, begin: int, where: str) -> tuple[Any, int]:
     try:
-        value = json.loads(text, parse_float=_Number, parse_int=_Number, parse_constant=_Number)
+        return _decoder().raw_decode(text, begin)
     except json.JSONDecodeError as exc:
-        raise ParseError(f"{where}the JSON is malformed: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+        raise ParseError(f"{where}the JSON is malformed: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
     except RecursionError:
         raise ParseError(f"{where}the JSON is nested too deeply to read") from None
+    except _NotJson as exc:
+        raise ParseError(f"{where}the JSON is malformed: {exc}") from None
+
+
+def _to_document(value: Any, where: str) -> tuple[dict[str, Any], tuple[str, ...]]:
     if not isinstance(value, dict):
         raise ParseError(f"{where}the JSON top level is {_json_kind(value)}, not an object")
     notes: list[str] = []
@@ -128,11 +146,41 @@ class _Number(str):
     """A JSON number, kept as its literal text but remembered as a number."""
 
 
+class _Object(dict):  # type: ignore[type-arg]
+    """A JSON object that remembers keys it saw twice (json keeps the last silently)."""
+
+    repeated: tuple[str, ...] = ()
+
+
+class _NotJson(ValueError):
+    pass
+
+
+def _object(pairs: list[tuple[str, Any]]) -> _Object:
+    result = _Object(pairs)
+    if len(result) < len(pairs):
+        keys = [k for k, _ in pairs]
+        result.repeated = tuple(sorted({k for k in keys if keys.count(k) > 1}))
+    return result
+
+
+def _constant(name: str) -> Any:
+    raise _NotJson(f"{name} is not a JSON value")
+
+
+def _decoder() -> json.JSONDecoder:
+    # Numbers keep their literal text ("16.50" stays "16.50"), so a JSON number and
+    # the XML text of the same value compare equal.
+    return json.JSONDecoder(parse_float=_Number, parse_int=_Number, parse_constant=_constant, object_pairs_hook=_object)
+
+
 def _json_kind(value: Any) -> str:
     return {list: "an array", str: "a string", _Number: "a number", bool: "a boolean"}.get(type(value), "null")
 
 
 def _canonical_json(value: Any, pointer: str, notes: list[str]) -> Any:
+    if isinstance(value, _Object):
+        notes.extend(f"repeated:{pointer}/{key}" for key in value.repeated)
     if isinstance(value, dict):
         return {k: _canonical_json(v, f"{pointer}/{k}", notes) for k, v in value.items()}
     if isinstance(value, list):
@@ -153,9 +201,13 @@ def _parse_xml(body: bytes) -> Answer:
     try:
         root = etree.fromstring(body, _XML_PARSER)
     except etree.XMLSyntaxError as exc:
-        raise ParseError(f"the XML is not well-formed: {exc}") from None
+        raise ParseError(f"the XML is not well-formed: {exc.msg}") from None
     except ValueError as exc:  # e.g. a declared encoding lxml does not know
         raise ParseError(f"the XML cannot be read: {exc}") from None
+    if root.tag != "response":
+        # Every documented answer is a <response>; anything else (an HTML error page,
+        # a proxy's XML) is not an envelope of this API.
+        raise ParseError(f"the XML's root element is <{root.tag}>, not <response>: not an API envelope")
     notes: list[str] = []
     if root.getroottree().docinfo.doctype:
         notes.append("doctype:/")

@@ -9,7 +9,9 @@ it read the profile, start the embedded reference server, and write reports.
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -83,26 +85,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     option("--max-response-bytes", "max_response_bytes", "largest answer read before it is cut and failed", str(DEFAULT_MAX_RESPONSE_BYTES))
 
 
-def _setting(config: pytest.Config, name: str, convert: Callable[[str], Any], how: str) -> Any:
+def _setting(config: pytest.Config, name: str, convert: Callable[[str], Any], how: str, optional: bool = False) -> Any:
+    """An option's value from the command line, else its ini twin, converted; a bad or
+    empty value is a usage error naming where it came from and how to fix it."""
     raw = config.getoption(name)
-    source = f"--{name.replace('_', '-')}"
+    source = "--timeout" if name == "target_timeout" else f"--{name.replace('_', '-')}"
     if raw is None:
         raw = config.getini(name)
         source = f"ini value {name}"
-    if name == "target_timeout" and config.getoption(name) is not None:
-        source = "--timeout"
-    if raw is None or raw == "":
-        return None
+    raw = "" if raw is None else str(raw).strip()
+    if raw == "":
+        if optional:
+            return None
+        raise pytest.UsageError(f"{source} is empty: {how}")
     try:
-        return convert(str(raw))
+        return convert(raw)
     except (ValueError, argparse.ArgumentTypeError):
-        raise pytest.UsageError(f"{source}={raw!r} is not valid: {how}") from None
+        # A URL may carry user:password@: never echo it whole.
+        shown = _without_userinfo(raw) if name == "target_url" else raw
+        raise pytest.UsageError(f"{source}={shown!r} is not valid: {how}") from None
+
+
+def _without_userinfo(text: str) -> str:
+    return re.sub(r"//[^/@]*@", "//***@", text)
 
 
 def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
     def convert(text: str) -> Any:
         value = kind(text)
-        if value <= 0:
+        if not math.isfinite(value) or value <= 0:
             raise ValueError(text)
         return value
 
@@ -124,13 +135,14 @@ def _url(text: str) -> str:
         raise ValueError(text)
     if parts.username or parts.password:
         raise ValueError(text)
+    parts.port  # noqa: B018 - raises ValueError for a port out of range
     return text
 
 
 def read_settings(config: pytest.Config) -> Settings:
     settings = Settings(
-        target_url=_setting(config, "target_url", _url, "give the full http(s) URL of the API endpoint, e.g. https://api.example.com/api.php, with no user:password@ in it"),
-        target_profile=_setting(config, "target_profile", str, "give a path to a YAML profile"),
+        target_url=_setting(config, "target_url", _url, "give the full http(s) URL of the API endpoint, e.g. https://api.example.com/api.php, with no user:password@ in it (the password goes in the profile or TARGET_USER_PASSWORD)", optional=True),
+        target_profile=_setting(config, "target_profile", str, "give a path to a YAML profile", optional=True),
         report_dir=Path(config.invocation_params.dir) / _setting(config, "report_dir", str, "give a directory"),
         timeout=_setting(config, "target_timeout", _positive(float), "give a number of seconds greater than 0, e.g. --timeout 10"),
         encoding=_setting(config, "request_encoding", _one_of(ENCODINGS), f"choose one of {', '.join(ENCODINGS)}"),
@@ -179,7 +191,12 @@ def pytest_configure(config: pytest.Config) -> None:
         profile = load_profile(Path(config.invocation_params.dir) / profile_path)
     except ProfileError as exc:
         raise pytest.UsageError(str(exc)) from None
-    settings.report_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        settings.report_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise pytest.UsageError(
+            f"--report-dir {settings.report_dir} cannot be created ({exc.strerror}). Choose a directory you can write to."
+        ) from None
     # Reports on every run, unless the user chose other paths.
     if getattr(config.option, "htmlpath", "unset") is None:
         config.option.htmlpath = str(settings.report_dir / "report.html")

@@ -335,12 +335,6 @@ def test_curl_command_sends_the_same_fields(recorder: Recorder, encoding: str) -
 
 
 @needs_curl
-@pytest.mark.xfail(
-    strict=True,
-    reason="client.py:182 curl_command swaps in $TARGET_USER_PASSWORD for ANY field holding the placeholder, "
-    "while Client.send (client.py:91) only does so for user_password: the curl command sends another request "
-    "(and puts the password in that field)",
-)
 def test_curl_command_matches_client_for_placeholder_in_another_field(recorder: Recorder) -> None:
     request = lookup("form").with_fields(code=PLACEHOLDER)
     client = Client(recorder.url, Secret(PASSWORD), timeout=5)
@@ -482,16 +476,11 @@ TRICKLE_HEADERS = {
     "until-close": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n",
 }
 
-NOT_BOUNDED = pytest.mark.xfail(
-    strict=True,
-    reason="client.py:132-138 iter_content(chunk_size=65536) blocks until 64 KiB arrive, so the deadline is "
-    "checked only between chunks: a body trickling 1 byte per 0.2 s never times out (each recv is within the timeout)",
-)
 
 
 @pytest.mark.parametrize(
     "framing",
-    ["chunked", pytest.param("content-length", marks=NOT_BOUNDED), pytest.param("until-close", marks=NOT_BOUNDED)],
+    ["chunked", "content-length", "until-close"],
 )
 def test_trickling_body_stops_at_the_deadline(raw_server: Any, framing: str) -> None:
     def trickle(conn: socket.socket, stopping: threading.Event) -> None:

@@ -98,35 +98,22 @@ def test_option_overrides_a_bad_ini_value(pytester: pytest.Pytester, run: Run) -
     assert "cannot be tested" in output(result)
 
 
-@pytest.mark.xfail(strict=True, reason="plugin.py:99 (_setting) the rejected --target-url is echoed whole, password included")
 def test_url_password_is_not_echoed(run: Run) -> None:
     result = run("--target-url", "http://john1970:Pw-in-url-7731@host/api.php", *WITH_PROFILE)
     assert result.ret == USAGE_ERROR
     assert "Pw-in-url-7731" not in output(result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plugin.py:102-109 _positive(float) accepts nan and inf (nan <= 0 is False); the first request "
-    "then dies in socket.settimeout with an INTERNALERROR traceback",
-)
 @pytest.mark.parametrize("value", ["nan", "inf"])
 def test_timeout_nan_or_inf_is_a_usage_error(run: Run, value: str) -> None:
     assert_usage_error(run("--timeout", value, "--target-url", UNREACHABLE, *WITH_PROFILE), [f"--timeout='{value}' is not valid"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plugin.py:94-95 (_setting) an empty value becomes None instead of an error or the default: --timeout= crashes (INTERNALERROR), "
-    "--max-response-bytes= crashes once an answer is read (client.py:135), --report-dir= crashes in read_settings (plugin.py:134), "
-    "--combinations= silently runs pairwise, --request-encoding= runs with encoding None",
-)
 @pytest.mark.parametrize("option", ["--timeout", "--max-response-bytes", "--report-dir", "--combinations", "--request-encoding"])
 def test_empty_option_value_is_a_usage_error(run: Run, option: str) -> None:
     assert_usage_error(run(f"{option}=", "--target-url", UNREACHABLE, *WITH_PROFILE), [option])
 
 
-@pytest.mark.xfail(strict=True, reason="plugin.py:182 (pytest_configure) a report directory that cannot be created ends in an INTERNALERROR traceback")
 def test_unusable_report_dir_is_a_usage_error(pytester: pytest.Pytester, run: Run) -> None:
     blocker = pytester.path / "not-a-dir"
     blocker.write_text("a file where the report directory should go")
@@ -202,11 +189,6 @@ def test_malformed_html_target_is_not_an_envelope(run: Run, page_server: Any) ->
     assert_one_clear_stop(result, [server.url, "did not get an API envelope", "HTTP 200", "text/html"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse.py:152-164 accepts any well-formed XML root, so harness.py:111-112 (Harness.smoke) reports "
-    "'got an envelope with status None' for an HTML page instead of 'not an API envelope'",
-)
 def test_html_target_is_not_an_envelope(run: Run, page_server: Any) -> None:
     server = page_server(b"<html>oops</html>")
     result = run("--target-url", server.url, *WITH_PROFILE, "--timeout", "3")

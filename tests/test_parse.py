@@ -236,11 +236,6 @@ def test_unreadable_body_is_a_parse_error(body: bytes, fragment: str) -> None:
     assert_readable(message)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse.py:152-164 the root element is never checked: a well-formed HTML page parses as an XML "
-    "answer with status None (the smoke request then calls it 'an envelope')",
-)
 @pytest.mark.parametrize(
     "body",
     [b"<html>oops</html>", b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>"],
@@ -250,7 +245,6 @@ def test_well_formed_html_page_is_a_parse_error(body: bytes) -> None:
     assert_readable(parse_error(body))
 
 
-@pytest.mark.xfail(strict=True, reason="parse.py:118 json's msg 'Unterminated string starting at' + ' at line' gives 'at at line'")
 def test_truncated_json_message_reads_well() -> None:
     message = parse_error(b'{"status": "succ')
     assert "at at" not in message
