@@ -29,6 +29,7 @@ class AccessCase:
     requirements: tuple[str, ...]
     description: str
     coalition: bool = False
+    allow_customer: bool = False
 
 
 def generate_access_cases(profile: Profile, encoding: Encoding) -> list[AccessCase]:
@@ -42,6 +43,8 @@ def generate_access_cases(profile: Profile, encoding: Encoding) -> list[AccessCa
         for field, requirement in REQUIRED_FIELDS.items()
     ]
     cases.append(AccessCase("wrong-password", base.with_fields(user_password=WRONG_PASSWORD), ("error",), ("FIELD-USER-PASSWORD-REQUIRED",), "a wrong password reads no customer"))
+    cases.append(AccessCase("wrong-user-id", base.with_fields(user_id=profile.user_id + "-not"), ("error",), ("FIELD-USER-ID-REQUIRED",), "an unknown user id reads no customer"))
+    cases.append(AccessCase("empty-user-id", base.with_fields(user_id=""), ("error",), ("FIELD-USER-ID-REQUIRED",), "an empty user id reads no customer"))
     cases.append(AccessCase("empty-password", base.with_fields(user_password=""), ("error",), ("FIELD-USER-PASSWORD-REQUIRED",), "an empty password reads no customer"))
     cases.append(AccessCase("wrong-type", base.with_fields(type="customer_infos"), ("error",), ("FIELD-TYPE-REQUIRED",), "type must be customer_info"))
     if profile.forbidden_account_id:
@@ -61,4 +64,37 @@ def generate_access_cases(profile: Profile, encoding: Encoding) -> list[AccessCa
                     continue
                 request = build_request(profile.user_id, other.account_id, [(field, value)], encoding=encoding)
                 cases.append(AccessCase(f"scope-{home.account_id}-{guest.label}-via-{other.account_id}", request, ("no_match",), ("CALL-RETRIEVES", "FIELD-ACCOUNT-ID-REQUIRED"), f"a customer of {home.account_id} looked up through {other.account_id}", other.coalition))
+    cases += _injection_cases(profile, account.account_id, encoding)
+    cases += _callback_cases(base)
     return cases
+
+
+# Values that name no customer but reach a database, an XML writer or a parser in
+# ways a careless implementation gets wrong. Each must answer no_match or error.
+HOSTILE_VALUES = {
+    "sql-quote": "' OR '1'='1",
+    "sql-comment": "1; DROP TABLE customers; --",
+    "sql-wildcard": "%",
+    "xml-metacharacters": "<x>&amp;]]>\"'",
+    "very-long": "9" * 10_000,
+    "non-ascii": "Zoë-Åsa-名前",
+    "nul-byte": "8989\x008989",
+}
+
+
+def _injection_cases(profile: Profile, account_id: str, encoding: Encoding) -> list[AccessCase]:
+    cases = []
+    for field in ("code", "card_number"):
+        for name, value in HOSTILE_VALUES.items():
+            request = build_request(profile.user_id, account_id, [(field, value)], encoding=encoding)
+            cases.append(AccessCase(f"injection-{field}-{name}", request, ("no_match", "error"), ("EXAMPLE-NO-MATCH",), f"a {field} that names no customer ({name})"))
+    return cases
+
+
+def _callback_cases(base: Request) -> list[AccessCase]:
+    # What the target answers is up to it; reflecting the callback is advisory.
+    every = ("success", "no_match", "error")
+    return [
+        AccessCase(f"callback-{name}", base.with_fields(output="JSON", callback=value), every, (), f"callback {value!r}", allow_customer=True)
+        for name, value in (("script-call", "alert(1);//"), ("script-tag", "<script>alert(1)</script>"))
+    ]

@@ -8,16 +8,19 @@ turned into curl commands without care.
 
 from __future__ import annotations
 
+import email.utils
 import shlex
 import socket
+import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Literal, Mapping
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
 
-from conformance.secret import PLACEHOLDER, Secret, redact
+from conformance.secret import PLACEHOLDER, Secret, redact, spellings
 
 Encoding = Literal["form", "multipart", "query"]
 ENCODINGS: tuple[Encoding, ...] = ("form", "multipart", "query")
@@ -58,18 +61,52 @@ class Exchange:
     url: str
     status: int | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
-    body: bytes = b""
+    body: bytes = b""  # the password, if the target echoed it, is already replaced
     elapsed: float = 0.0
     truncated: bool = False
     transport_error: str | None = None
+    attempts: int = 1
+    retry_reasons: tuple[str, ...] = ()  # why each earlier attempt was retried
+    redirects: tuple[str, ...] = ()  # same-origin URLs followed, in order
+    echoed_password: bool = False
 
     @property
     def content_type(self) -> str:
         return self.headers.get("content-type", "")
 
 
+class RateLimiter:
+    """At most ``rate`` requests a second across all threads (0: no limit)."""
+
+    def __init__(self, rate: float) -> None:
+        self._interval = 1.0 / rate if rate > 0 else 0.0
+        self._next = time.monotonic()
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self._interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            slot = max(self._next, now)
+            self._next = slot + self._interval
+        if slot > now:
+            time.sleep(slot - now)
+
+
+MAX_REDIRECTS = 5
+RETRY_STATUSES = (429, 503)
+
+
 class Client:
-    """Sends requests to one target over a kept-alive session."""
+    """Sends requests to one target over kept-alive sessions (one per thread).
+
+    Transport errors are retried up to ``retries`` times with exponential backoff;
+    429 and 503 answers are retried after their Retry-After (when it is within the
+    timeout). Redirects are followed only within the target's origin: requests would
+    otherwise resend the password to whatever host a redirect names (a 307 keeps the
+    POST body).
+    """
 
     def __init__(
         self,
@@ -78,26 +115,81 @@ class Client:
         *,
         timeout: float = 10.0,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        session: requests.Session | None = None,
+        retries: int = 0,
+        backoff: float = 0.25,
+        rate_limiter: RateLimiter | None = None,
+        verify: bool | str = True,
     ) -> None:
         self.url = url
         self.password = password
         self.timeout = timeout
         self.max_response_bytes = max_response_bytes
-        self._session = session or requests.Session()
+        self.retries = retries
+        self.backoff = backoff
+        self.rate_limiter = rate_limiter or RateLimiter(0)
+        self.verify = verify
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.verify = self.verify
+            self._local.session = session
+            with self._sessions_lock:
+                self._sessions.append(session)
+        return session
 
     def close(self) -> None:
-        self._session.close()
+        with self._sessions_lock:
+            for session in self._sessions:
+                session.close()
+            self._sessions.clear()
 
     def send(self, request: Request) -> Exchange:
-        wire = [(k, self.password.reveal() if v == PLACEHOLDER and k == PASSWORD_FIELD else v) for k, v in request.fields]
-        kwargs: dict[str, object] = {
-            "timeout": self.timeout,
-            "stream": True,
-            # Redirects are never followed: requests would resend the password to
-            # whatever host a redirect names (a 307 keeps the POST body).
-            "allow_redirects": False,
-        }
+        reasons: list[str] = []
+        while True:
+            self.rate_limiter.wait()
+            exchange = self._follow(request)
+            retry_in = self._retry_delay(exchange, len(reasons))
+            if retry_in is None:
+                return replace(exchange, attempts=len(reasons) + 1, retry_reasons=tuple(reasons))
+            reasons.append(exchange.transport_error or f"HTTP {exchange.status}")
+            time.sleep(retry_in)
+
+    def _retry_delay(self, exchange: Exchange, retried: int) -> float | None:
+        if retried >= self.retries:
+            return None
+        if exchange.transport_error is not None:
+            return self.backoff * (2**retried)
+        if exchange.status in RETRY_STATUSES:
+            wait = _retry_after(exchange.headers.get("retry-after"))
+            if wait is None:
+                return self.backoff * (2**retried)
+            # A Retry-After beyond the timeout is not waited for: the run must not hang.
+            return wait if wait <= self.timeout else None
+        return None
+
+    def _follow(self, request: Request) -> Exchange:
+        url, followed = self.url, []
+        origin = _origin(self.url)
+        while True:
+            exchange = self._attempt(request, url)
+            location = exchange.headers.get("location")
+            if exchange.status not in (301, 302, 303, 307, 308) or not location:
+                return replace(exchange, redirects=tuple(followed))
+            target = urljoin(url, location)
+            if _origin(target) != origin or len(followed) >= MAX_REDIRECTS:
+                return replace(exchange, redirects=tuple(followed))
+            followed.append(target)
+            url = target
+
+    def _attempt(self, request: Request, url: str) -> Exchange:
+        secret = self.password.reveal()
+        wire = [(k, secret if v == PLACEHOLDER and k == PASSWORD_FIELD else v) for k, v in request.fields]
+        kwargs: dict[str, object] = {"timeout": self.timeout, "stream": True, "allow_redirects": False}
         if request.encoding == "query":
             method, kwargs["params"] = "GET", wire
         elif request.encoding == "multipart":
@@ -107,18 +199,20 @@ class Client:
         started = time.monotonic()
         deadline = started + self.timeout
         try:
-            with self._session.request(method, self.url, **kwargs) as response:
+            with self._session().request(method, url, **kwargs) as response:
                 body, truncated = self._read_capped(response, deadline)
+                echoed = bool(secret) and any(spelling.encode() in body for spelling in spellings(secret))
                 return Exchange(
                     request=request,
                     url=self.url,
                     status=response.status_code,
-                    headers={k.lower(): v for k, v in response.headers.items()},
-                    body=body,
+                    headers={k.lower(): redact(v, self.password) for k, v in response.headers.items()},
+                    body=redact(body.decode("utf-8", "surrogateescape"), self.password).encode("utf-8", "surrogateescape") if echoed else body,
                     elapsed=time.monotonic() - started,
                     truncated=truncated,
+                    echoed_password=echoed,
                 )
-        except (requests.RequestException, OSError, _DeadlineExceeded) as exc:
+        except (requests.RequestException, OSError, _DeadlineExceeded, urllib3.exceptions.HTTPError) as exc:
             return Exchange(
                 request=request,
                 url=self.url,
@@ -174,6 +268,31 @@ class _DeadlineExceeded(Exception):
         self.received = received
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        port = None
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds: a number, or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
 def _describe_transport_error(exc: BaseException, timeout: float) -> str:
     if isinstance(exc, _DeadlineExceeded):
         return f"the answer was not complete after {timeout:g} s ({exc.received} bytes received); raise --timeout if the target is just slow"
@@ -181,6 +300,8 @@ def _describe_transport_error(exc: BaseException, timeout: float) -> str:
         return f"no connection within {timeout:g} s (connect timeout)"
     if isinstance(exc, requests.ReadTimeout):
         return f"no answer within {timeout:g} s (read timeout); raise --timeout if the target is just slow"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return f"TLS failed: {exc}. Use --ca-bundle FILE for a private CA, or --insecure to skip verification (reported)"
     if isinstance(exc, requests.ConnectionError):
         reason = str(exc)
         if "Connection refused" in reason:

@@ -63,6 +63,20 @@ class Harness:
     def requests_sent(self) -> int:
         return len(self._store)
 
+    def transport_notes(self) -> list[str]:
+        """What the transport had to do that a reader should know: retries, redirects."""
+        with self._lock:
+            exchanges = list(self._store.values())
+        notes = []
+        retried = [e for e in exchanges if e.attempts > 1]
+        if retried:
+            reasons = sorted({reason for e in retried for reason in e.retry_reasons})
+            notes.append(f"{len(retried)} request(s) needed retries ({'; '.join(reasons[:3])})")
+        redirected = [e for e in exchanges if e.redirects]
+        if redirected:
+            notes.append(f"{len(redirected)} request(s) followed same-origin redirects, e.g. to {redirected[0].redirects[-1]}")
+        return notes
+
     def observe(self, case: Case) -> Observation:
         exchange = self.exchange(case.request(self.profile.user_id, self.encoding))
         return observe_exchange(case, exchange)

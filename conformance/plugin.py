@@ -21,7 +21,7 @@ import pytest
 
 from conformance import cases as case_matrix
 from conformance.checks import Finding, Observation
-from conformance.client import DEFAULT_MAX_RESPONSE_BYTES, ENCODINGS, Client
+from conformance.client import DEFAULT_MAX_RESPONSE_BYTES, ENCODINGS, Client, RateLimiter
 from conformance.harness import Harness, TargetUnusable
 from conformance.profile import ProfileError, load_profile
 from conformance.access import AccessCase, generate_access_cases
@@ -38,6 +38,7 @@ MARKERS = {
     "buyx": "cases whose customer has a BuyX campaign",
     "relations": "comparisons between the answers to related requests",
     "access": "required fields, credentials and account scope",
+    "security": "authentication, authorisation, injection, password echo, JSONP callbacks",
 }
 
 
@@ -50,6 +51,9 @@ class Settings:
     encoding: str
     combinations: str
     max_response_bytes: int
+    retries: int = 2
+    rate_limit: float = 0.0
+    verify: bool | str = True
 
 
 @dataclass
@@ -83,6 +87,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     option("--request-encoding", "request_encoding", "form | multipart | query", "form")
     option("--combinations", "combinations", "all: the full product of parameter values; pairwise: a covering array of strength 2", "all")
     option("--max-response-bytes", "max_response_bytes", "largest answer read before it is cut and failed", str(DEFAULT_MAX_RESPONSE_BYTES))
+    option("--retries", "retries", "times a transport error (or a 429/503) is retried, with backoff", "2")
+    option("--rate-limit", "rate_limit", "most requests a second sent to the target (0: no limit)", "0")
+    option("--ca-bundle", "ca_bundle", "CA certificates (PEM file) to verify the target's TLS certificate with", None)
+    group.addoption("--insecure", action="store_true", default=False,
+                    help="do not verify the target's TLS certificate (the report says so)")  # fmt: skip
 
 
 def _setting(config: pytest.Config, name: str, convert: Callable[[str], Any], how: str, optional: bool = False) -> Any:
@@ -120,6 +129,16 @@ def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
     return convert
 
 
+def _at_least_zero(kind: Callable[[str], Any]) -> Callable[[str], Any]:
+    def convert(text: str) -> Any:
+        value = kind(text)
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(text)
+        return value
+
+    return convert
+
+
 def _one_of(choices: tuple[str, ...]) -> Callable[[str], str]:
     def convert(text: str) -> str:
         if text not in choices:
@@ -148,7 +167,19 @@ def read_settings(config: pytest.Config) -> Settings:
         encoding=_setting(config, "request_encoding", _one_of(ENCODINGS), f"choose one of {', '.join(ENCODINGS)}"),
         combinations=_setting(config, "combinations", _one_of(("all", "pairwise")), "choose all or pairwise"),
         max_response_bytes=_setting(config, "max_response_bytes", _positive(int), "give a whole number of bytes greater than 0, e.g. 4194304"),
+        retries=_setting(config, "retries", _at_least_zero(int), "give a whole number of retries, 0 or more, e.g. --retries 2"),
+        rate_limit=_setting(config, "rate_limit", _at_least_zero(float), "give requests per second, e.g. --rate-limit 20 (0: no limit)"),
     )
+    ca_bundle = _setting(config, "ca_bundle", str, "give the path of a PEM file", optional=True)
+    if ca_bundle and config.getoption("insecure"):
+        raise pytest.UsageError("--ca-bundle and --insecure contradict each other: keep one.")
+    if ca_bundle:
+        path = Path(config.invocation_params.dir) / ca_bundle
+        if not path.is_file():
+            raise pytest.UsageError(f"--ca-bundle {path}: no such file. Give the PEM file of the CA that signed the target's certificate.")
+        settings.verify = str(path)
+    elif config.getoption("insecure"):
+        settings.verify = False
     if settings.target_url and not settings.target_profile:
         raise pytest.UsageError(
             "--target-url needs --target-profile FILE: a YAML file describing the target's test data "
@@ -220,7 +251,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         state.reference = start()
         url = state.reference.url
     harness = state.harness
-    harness.client = Client(url, harness.profile.password, timeout=settings.timeout, max_response_bytes=settings.max_response_bytes)
+    harness.client = Client(
+        url,
+        harness.profile.password,
+        timeout=settings.timeout,
+        max_response_bytes=settings.max_response_bytes,
+        retries=settings.retries,
+        rate_limiter=RateLimiter(settings.rate_limit),
+        verify=settings.verify,
+    )
     try:
         harness.smoke()
     except TargetUnusable as exc:
@@ -257,7 +296,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
     if name == "conformance_access":
         found = generate_access_cases(harness.profile, harness.encoding)
-        metafunc.parametrize(name, [pytest.param(a, id=a.id, marks=[pytest.mark.access]) for a in found])
+        metafunc.parametrize(name, [pytest.param(a, id=a.id, marks=[pytest.mark.access, pytest.mark.security]) for a in found])
         return
     if name == "conformance_relation":
         relations = generate_relations(harness.profile, campaigns_of)
@@ -365,31 +404,54 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     ]
 
 
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    state = config.stash.get(STATE, None)
-    if state is None or state.harness is None:
-        return
-    write = terminalreporter.write_line
-    terminalreporter.section("customer_info conformance")
+def run_summary(state: State) -> list[str]:
+    """The run in a few lines, for the terminal and the top of the HTML report."""
+    harness = state.harness
+    assert harness is not None
     settings = state.settings
     target = settings.target_url or f"embedded reference server ({state.reference.url if state.reference else 'not started'})"
-    write(f"target: {target}; profile: {state.harness.profile.path}")
-    write(f"requests sent: {state.harness.requests_sent} ({settings.encoding}, combinations={settings.combinations})")
+    lines = [f"target: {target}; profile: {harness.profile.path}"]
+    lines.append(f"requests sent: {harness.requests_sent} ({settings.encoding}, combinations={settings.combinations})")
     if state.matrix_sizes:
-        sizes = ", ".join(f"{mode}: {size}" for mode, size in state.matrix_sizes.items())
-        write(f"matrix cases per mode (--combinations): {sizes}")
-    for severity, heading in (("warning", "warnings"), ("unspecified", "unspecified behaviours (the document is silent)")):
+        lines.append("matrix cases per mode (--combinations): " + ", ".join(f"{m}: {n}" for m, n in state.matrix_sizes.items()))
+    if settings.verify is False:
+        lines.append("WARNING: --insecure: the target's TLS certificate was NOT verified")
+    lines += harness.transport_notes()
+    for severity, heading in (
+        ("advisory", "security advisories (the document is silent; never failed)"),
+        ("warning", "warnings"),
+        ("unspecified", "unspecified behaviours (the document is silent)"),
+    ):
         counts: dict[str, int] = {}
         for _, finding in state.notes:
             if finding.severity == severity:
                 counts[finding.title] = counts.get(finding.title, 0) + 1
         if counts:
-            write(f"{heading}, never failed:")
-            for title, count in sorted(counts.items(), key=lambda kv: -kv[1])[:20]:
-                write(f"  {count:6d} x {title}")
+            lines.append(f"{heading}:" if severity == "advisory" else f"{heading}, never failed:")
+            lines += [f"  {count:6d} x {title}" for title, count in sorted(counts.items(), key=lambda kv: -kv[1])[:20]]
+    return [redact(line, harness.profile.password) for line in lines]
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is None or state.harness is None:
+        return
+    terminalreporter.section("customer_info conformance")
+    for line in run_summary(state):
+        terminalreporter.write_line(line)
     if config.option.htmlpath:
-        write(f"HTML report: {config.option.htmlpath}")
+        terminalreporter.write_line(f"HTML report: {config.option.htmlpath}")
     if getattr(config.option, "xmlpath", None):
-        write(f"JUnit XML:   {config.option.xmlpath}")
-    if os.environ.get("TARGET_USER_PASSWORD") is None and settings.target_url:
-        write("(the profile's password was used; set TARGET_USER_PASSWORD to keep it out of the profile)")
+        terminalreporter.write_line(f"JUnit XML:   {config.option.xmlpath}")
+    if os.environ.get("TARGET_USER_PASSWORD") is None and state.settings.target_url:
+        terminalreporter.write_line("(the profile's password was used; set TARGET_USER_PASSWORD to keep it out of the profile)")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session) -> None:
+    state = session.config.stash.get(STATE, None)
+    if state is None or state.harness is None:
+        return
+    from html import escape
+
+    prefix.append("<h2>customer_info conformance</h2><pre>" + escape("\n".join(run_summary(state))) + "</pre>")

@@ -85,10 +85,10 @@ def pretty_body(observation: Observation) -> str:
 
 
 def notes_text(findings: Iterable[Finding]) -> str:
-    """Warnings and unspecified behaviours, one line each (they never fail a case)."""
+    """Warnings, advisories and unspecified behaviours, one line each (they never fail a case)."""
     lines = []
     for finding in findings:
-        if finding.severity in ("warning", "unspecified"):
+        if finding.severity in ("warning", "advisory", "unspecified"):
             ids = f" [{', '.join(finding.requirements)}]" if finding.requirements else ""
             where = f" at {finding.where}" if finding.where else ""
             lines.append(f"{finding.severity}: {finding.check}{ids}: {finding.title}{where}")

@@ -8,6 +8,8 @@ elsewhere (a target may echo the password back in its answer).
 
 from __future__ import annotations
 
+import html
+import json
 from urllib.parse import quote, quote_plus
 
 PLACEHOLDER = "$TARGET_USER_PASSWORD"
@@ -34,11 +36,17 @@ class Secret:
         return hash(self._value)
 
 
+def spellings(value: str) -> list[str]:
+    """How a password may appear in text: plain, URL-encoded, XML- and JSON-escaped.
+    Longest first, so a longer spelling is replaced before a part of it."""
+    found = {value, quote(value, safe=""), quote_plus(value), html.escape(value, quote=True), html.escape(value, quote=False), json.dumps(value)[1:-1]}
+    return sorted(found, key=len, reverse=True)
+
+
 def redact(text: str, secret: Secret | None) -> str:
-    """Replace every spelling of the secret in ``text`` (plain and URL-encoded)."""
+    """Replace every spelling of the secret in ``text``."""
     if secret is None or not secret.reveal():
         return text
-    value = secret.reveal()
-    for spelling in {value, quote(value, safe=""), quote_plus(value)}:
+    for spelling in spellings(secret.reveal()):
         text = text.replace(spelling, PLACEHOLDER)
     return text

@@ -13,14 +13,15 @@ from typing import Any, Callable, Iterator, Literal
 from conformance.client import Exchange
 from conformance.parse import Answer
 
-Severity = Literal["fail", "warning", "unspecified"]
+Severity = Literal["fail", "warning", "advisory", "unspecified"]
 
 
 @dataclass(frozen=True)
 class Finding:
     """One thing a check saw. ``fail`` is a violation of the document; ``warning`` is
-    legal but risky for real clients; ``unspecified`` records what the target chose
-    where the document is silent (shown, never failed)."""
+    legal but risky for real clients; ``advisory`` is a security weakness the document
+    says nothing about; ``unspecified`` records what the target chose where the
+    document is silent. Only ``fail`` fails a case."""
 
     check: str
     severity: Severity
@@ -56,6 +57,7 @@ class Check:
     function: CheckFunction
     needs_answer: bool = True
     doc: str = field(default="", repr=False)
+    advisory: bool = False  # checks a security practice the document does not state
 
     def run(self, observation: Observation) -> list[Finding]:
         if self.needs_answer and observation.answer is None:
@@ -66,7 +68,7 @@ class Check:
 REGISTRY: dict[str, Check] = {}
 
 
-def check(name: str, *requirements: str, needs_answer: bool = True) -> Callable[[CheckFunction], CheckFunction]:
+def check(name: str, *requirements: str, needs_answer: bool = True, advisory: bool = False) -> Callable[[CheckFunction], CheckFunction]:
     """Register a check under ``name``, enforcing the given requirement ids.
 
     The function is called as ``function(observation, r)``, where ``r`` is a
@@ -76,7 +78,9 @@ def check(name: str, *requirements: str, needs_answer: bool = True) -> Callable[
     def register(function: CheckFunction) -> CheckFunction:
         if name in REGISTRY:
             raise ValueError(f"check {name!r} is registered twice")
-        REGISTRY[name] = Check(name, requirements, function, needs_answer, (function.__doc__ or "").strip())
+        if not requirements and not advisory:
+            raise ValueError(f"check {name!r} names no requirement id and is not advisory")
+        REGISTRY[name] = Check(name, requirements, function, needs_answer, (function.__doc__ or "").strip(), advisory)
         return function
 
     return register
@@ -94,6 +98,10 @@ class Reporter:
     def warn(self, title: str, *, requirements: tuple[str, ...] = (), **kw: str) -> Finding:
         return Finding(self.name, "warning", requirements or self.requirements, title, **kw)
 
+    def advise(self, title: str, **kw: str) -> Finding:
+        # The document says nothing here: no requirement to cite, a severity instead.
+        return Finding(self.name, "advisory", (), title, **kw)
+
     def unspecified(self, title: str, **kw: str) -> Finding:
         # Silence has no requirement to cite: the finding names none.
         return Finding(self.name, "unspecified", (), title, **kw)
@@ -110,4 +118,4 @@ def run_checks(observation: Observation) -> list[Finding]:
 
 def _load_families() -> None:
     # Importing a family registers its checks; the import order is the run order.
-    from conformance.checks import envelope, shape, parameters, values, coalition, buyx  # noqa: F401
+    from conformance.checks import envelope, shape, parameters, values, coalition, buyx, security  # noqa: F401

@@ -6,7 +6,10 @@ from conformance.access import AccessCase
 from conformance.checks import Finding, Observation, REGISTRY, Reporter
 from conformance.checks.envelope import STATUSES
 
-_ENVELOPE_CHECKS = ("target_answered", "answer_is_an_envelope", "no_match_carries_message", "error_carries_text")
+_ENVELOPE_CHECKS = (
+    "target_answered", "answer_is_an_envelope", "no_match_carries_message", "error_carries_text",
+    "target_never_echoes_password", "server_error_status", "jsonp_callback_is_not_reflected_unsafely",
+)  # fmt: skip
 
 
 def run_access_checks(observation: Observation) -> list[Finding]:
@@ -24,6 +27,6 @@ def run_access_checks(observation: Observation) -> list[Finding]:
     status = observation.document.get("status")
     if status in STATUSES and status not in case.statuses:
         findings.append(r.fail(f"{case.description}: answered {status}", where="status", expected=" or ".join(case.statuses), got=str(status)))
-    if observation.document.get("customer"):
+    if observation.document.get("customer") and not case.allow_customer:
         findings.append(r.fail(f"{case.description}: the answer carries customer data", where="customer", expected="no customer", got="a customer"))
     return findings

@@ -31,6 +31,14 @@ def answer_is_an_envelope(o: Observation, r: Reporter) -> Iterator[Finding]:
     the other real clients do (form, query)."""
     if o.exchange.transport_error or o.exchange.truncated:
         return
+    if o.answer is None and o.exchange.status in (301, 302, 303, 307, 308):
+        location = o.exchange.headers.get("location", "(no Location)")
+        yield r.fail(
+            "the answer is a redirect to another origin, which the harness does not follow (the request carries the password)",
+            expected="an envelope, or a redirect within the target's origin",
+            got=f"HTTP {o.exchange.status} to {location}",
+        )
+        return
     if o.answer is None:
         yield r.fail(
             "the answer is not an API envelope",
