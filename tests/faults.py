@@ -1,0 +1,879 @@
+"""Faulty variants of the reference server: each breaks exactly one documented behaviour.
+
+Every fault is WSGI middleware around the reference (``conformance.reference.make_app``)
+that does one of:
+
+(a) rewrite the request's fields before the reference sees them (a parameter ignored,
+    another value sent instead);
+(b) parse the reference's answer and re-render a modified canonical document with the
+    reference's own ``render_xml`` / ``render_json``;
+(c) edit the answer's bytes or replace the answer outright.
+
+``FAULTS`` maps a name to a :class:`Fault`: the requirement id it violates (from
+``conformance/requirements.yaml``), what it does, and the ``-k`` expression
+(``selection``) of the conformance suite that exercises it. ``serve(name)`` runs one
+(or the unmodified reference through the same plumbing, with ``name=None``) with
+waitress on 127.0.0.1 and yields its URL.
+
+The answers are parsed here with a parser of this module's own, not with
+``conformance.parse``: a fault built on the harness's parser could inherit, and so
+hide, that parser's mistakes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import itertools
+import json
+import math
+import re
+import threading
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable, Iterable, Iterator
+from urllib.parse import urlencode
+
+import yaml
+from lxml import etree
+from waitress import wasyncore
+from waitress.server import create_server
+from werkzeug.wrappers import Request
+
+from conformance.reference import PROFILE_PATH, make_app, render_json, render_xml
+
+Fields = dict[str, str]
+Document = dict[str, Any]
+
+
+# -- the profile's smoke request --------------------------------------------------------
+def _smoke_fields() -> Fields:
+    """The fields of the harness's smoke request: the first profile customer of the first
+    account, looked up by code (card number if it has no code), with no option."""
+    profile = yaml.safe_load(PROFILE_PATH.read_text(encoding="utf-8"))
+    account = profile["accounts"][0]
+    customer = account["customers"][0]
+    name = "code" if customer.get("code") is not None else "card_number"
+    return {
+        "user_id": profile["credentials"]["user_id"],
+        "user_password": profile["credentials"]["user_password"],
+        "type": "customer_info",
+        "account_id": account["account_id"],
+        name: str(customer[name]),
+    }
+
+
+def _first_codes() -> dict[str, str]:
+    """account_id -> the code of its first profile customer that has one."""
+    profile = yaml.safe_load(PROFILE_PATH.read_text(encoding="utf-8"))
+    codes = {}
+    for account in profile["accounts"]:
+        for customer in account["customers"]:
+            if customer.get("code"):
+                codes.setdefault(account["account_id"], str(customer["code"]))
+    return codes
+
+
+SMOKE_FIELDS = _smoke_fields()
+COALITION_ACCOUNTS = frozenset(
+    a["account_id"] for a in yaml.safe_load(PROFILE_PATH.read_text(encoding="utf-8"))["accounts"] if a.get("coalition")
+)
+
+
+def is_smoke(fields: Fields) -> bool:
+    return fields == SMOKE_FIELDS
+
+
+# -- reading and writing answers --------------------------------------------------------
+LIST_TAGS = {"campaigns": "campaign", "available_rewards": "reward", "balances": "item", "transactions": "transaction", "errors": "error"}
+_JSONP = re.compile(r"\A\s*(?P<name>[A-Za-z_$][\w$.]*)\((?P<body>.*)\)\s*;?\s*\Z", re.DOTALL)
+
+
+@dataclass
+class Parsed:
+    format: str  # xml | json | jsonp
+    document: Document
+    condensed: bool = False
+    callback: str | None = None
+
+
+def parse(body: bytes) -> Parsed | None:
+    """The reference's answer as a JSON-shaped document, or None when it is not one."""
+    text = body.lstrip()
+    try:
+        if text.startswith(b"<"):
+            return Parsed("xml", _xml_document(etree.fromstring(body)))
+        decoded = body.decode("utf-8")
+        if text.startswith(b"{"):
+            return Parsed("json", json.loads(decoded), condensed="\n" not in decoded)
+        match = _JSONP.match(decoded)
+        if match:
+            inner = match.group("body")
+            return Parsed("jsonp", json.loads(inner), condensed="\n" not in inner, callback=match.group("name"))
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+    return None
+
+
+def _xml_document(root: Any) -> Document:
+    document: Document = {"status": root.get("status")}
+    for child in root:
+        document[child.tag] = _xml_value(child)
+    return document
+
+
+def _xml_value(element: Any) -> Any:
+    if element.tag in LIST_TAGS:
+        return [_xml_value(child) if len(child) else (child.text or "") for child in element]
+    if len(element):
+        return {child.tag: _xml_value(child) for child in element}
+    return element.text or ""
+
+
+def render(parsed: Parsed) -> tuple[bytes, str]:
+    """(body, Content-Type) of a document in the format it came in."""
+    if parsed.format == "xml":
+        return render_xml(parsed.document), "application/xml; charset=utf-8"
+    body = render_json(parsed.document, condensed=parsed.condensed, callback=parsed.callback)
+    kind = "application/javascript" if parsed.format == "jsonp" else "application/json"
+    return body, f"{kind}; charset=utf-8"
+
+
+# -- one exchange through the middleware -----------------------------------------------
+@dataclass
+class Reply:
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def with_body(self, body: bytes, content_type: str | None = None) -> "Reply":
+        headers = [(k, v) for k, v in self.headers if k.lower() not in ("content-length", "content-type" if content_type else "")]
+        if content_type:
+            headers.append(("Content-Type", content_type))
+        headers.append(("Content-Length", str(len(body))))
+        return Reply(self.status, headers, body)
+
+
+RequestEdit = Callable[[Fields], Fields]
+ReplyEdit = Callable[[Reply, Fields, int], Reply]  # (reply, fields the client sent, request number)
+DocumentEdit = Callable[[Document, Fields, int], Document | None]  # None: the answer unchanged
+
+
+def on_document(edit: DocumentEdit, formats: tuple[str, ...] = ("xml", "json", "jsonp")) -> ReplyEdit:
+    """A reply edit that parses the answer, lets ``edit`` change the document, and
+    re-renders it in the same format (same condensing, same callback)."""
+
+    def apply(reply: Reply, fields: Fields, number: int) -> Reply:
+        parsed = parse(reply.body)
+        if parsed is None or parsed.format not in formats:
+            return reply
+        changed = edit(copy.deepcopy(parsed.document), fields, number)
+        if changed is not None:
+            parsed.document = changed
+        body, content_type = render(parsed)
+        return reply.with_body(body, content_type)
+
+    return apply
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One documented behaviour broken.
+
+    ``requirement``: the id it violates; ``selection``: the ``-k`` expression that
+    exercises it (with ``combinations``: ``pairwise`` or ``all``); ``check``: the
+    harness check expected to report it; ``evidence``: text the failure must show (a
+    tuple: one of these texts).
+    ``spare_smoke``: answer the harness's smoke request unmodified, so the run goes on.
+    """
+
+    requirement: str
+    description: str
+    selection: str
+    check: str | None = None
+    evidence: str | tuple[str, ...] | None = None
+    combinations: str = "pairwise"
+    spare_smoke: bool = False
+    request: RequestEdit | None = field(default=None, repr=False, compare=False)
+    reply: ReplyEdit | None = field(default=None, repr=False, compare=False)
+
+
+def _identity_document(doc: Document, fields: Fields, number: int) -> Document:
+    return doc
+
+
+# The control: the same plumbing (request re-encoded, answer parsed and re-rendered),
+# no change. Its answers are byte-identical to the reference's.
+NO_FAULT = Fault("", "the reference, through the same middleware, unchanged", "", request=lambda f: f, reply=on_document(_identity_document))
+
+
+class FaultyApp:
+    """WSGI middleware: the reference app with one fault switched on (or none)."""
+
+    def __init__(self, fault: Fault | None = None) -> None:
+        self.fault = fault or NO_FAULT
+        self.inner = make_app()
+        self._count = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        with self._lock:
+            number = next(self._count)
+        sent = _fields(environ)
+        fault = NO_FAULT if (self.fault.spare_smoke and is_smoke(sent)) else self.fault
+        fields = fault.request(dict(sent)) if fault.request else sent
+        reply = self._call_inner(environ, fields)
+        if fault.reply:
+            reply = fault.reply(reply, sent, number)
+        start_response(reply.status, reply.headers)
+        return [reply.body]
+
+    def _call_inner(self, environ: dict[str, Any], fields: Fields) -> Reply:
+        body = urlencode(list(fields.items())).encode("ascii")
+        inner_environ = dict(environ)
+        inner_environ.update(
+            {
+                "REQUEST_METHOD": "POST",
+                "QUERY_STRING": "",
+                "CONTENT_TYPE": "application/x-www-form-urlencoded",
+                "CONTENT_LENGTH": str(len(body)),
+                "wsgi.input": io.BytesIO(body),
+            }
+        )
+        captured: dict[str, Any] = {}
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+            captured["status"], captured["headers"] = status, list(headers)
+            return lambda data: None
+
+        chunks = self.inner(inner_environ, start)
+        try:
+            data = b"".join(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+        return Reply(captured["status"], captured["headers"], data)
+
+
+def _fields(environ: dict[str, Any]) -> Fields:
+    """The request's fields as the reference reads them: query string, then body; for a
+    repeated field the last value."""
+    request = Request(environ)
+    fields: Fields = {}
+    for source in (request.args, request.form if request.method == "POST" else None):
+        if source is None:
+            continue
+        for key in source.keys():
+            fields[key] = source.getlist(key)[-1]
+    return fields
+
+
+# -- serving ---------------------------------------------------------------------------
+class _Server:
+    def __init__(self, app: FaultyApp) -> None:
+        self.app = app
+        self.map: dict[int, Any] = {}
+        self.server = create_server(
+            app, map=self.map, host="127.0.0.1", port=0, threads=8, asyncore_use_poll=True, connection_limit=1000
+        )
+        self.url = f"http://127.0.0.1:{self.server.effective_port}/api.php"
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"faulty-server-{self.server.effective_port}", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        try:
+            while not self._stopping.is_set():
+                wasyncore.loop(timeout=0.5, map=self.map, use_poll=True, count=1)
+        finally:
+            wasyncore.close_all(self.map, ignore_all=True)
+            self.server.task_dispatcher.shutdown()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with contextlib.suppress(OSError):
+            self.server.pull_trigger()
+        self._thread.join(10)
+        self.app.close()
+
+
+@contextlib.contextmanager
+def serve(fault_name: str | Fault | None) -> Iterator[str]:
+    """Serve the named fault (or a Fault built elsewhere; None: the unmodified reference
+    through the same middleware) on 127.0.0.1, a free port; yield the endpoint URL."""
+    if isinstance(fault_name, Fault):
+        fault = fault_name
+    else:
+        fault = NO_FAULT if fault_name is None else FAULTS[fault_name]
+    server = _Server(FaultyApp(fault))
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+# -- helpers for the faults -------------------------------------------------------------
+def _success(doc: Document) -> bool:
+    return doc.get("status") == "success"
+
+
+def _campaigns(doc: Document) -> list[dict[str, Any]]:
+    value = doc.get("campaigns")
+    return [c for c in value if isinstance(c, dict)] if isinstance(value, list) else []
+
+
+def _buyx(doc: Document) -> list[dict[str, Any]]:
+    return [c for c in _campaigns(doc) if c.get("type") == "buyx"]
+
+
+def _decimal(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _by_card_only(fields: Fields) -> bool:
+    return bool(fields.get("card_number")) and not fields.get("code")
+
+
+def _flag(fields: Fields, name: str) -> str:
+    return fields.get(name, "").strip().upper()
+
+
+def _without(*names: str, when: Callable[[Fields], bool] = lambda f: True) -> RequestEdit:
+    """A request edit that drops fields (the parameter is ignored)."""
+
+    def edit(fields: Fields) -> Fields:
+        if when(fields):
+            for name in names:
+                fields.pop(name, None)
+        return fields
+
+    return edit
+
+
+def _customer_edit(change: Callable[[dict[str, Any]], None]) -> DocumentEdit:
+    def edit(doc: Document, fields: Fields, number: int) -> Document:
+        if _success(doc) and isinstance(doc.get("customer"), dict):
+            change(doc["customer"])
+        return doc
+
+    return edit
+
+
+def _coalition_edit(change: Callable[[list[dict[str, Any]]], None]) -> DocumentEdit:
+    def edit(doc: Document, fields: Fields, number: int) -> Document:
+        points = [c for c in _campaigns(doc) if c.get("type") != "buyx"]
+        if _success(doc) and fields.get("account_id") in COALITION_ACCOUNTS and points:
+            change(points)
+        return doc
+
+    return edit
+
+
+def _buyx_edit(change: Callable[[dict[str, Any]], None]) -> DocumentEdit:
+    def edit(doc: Document, fields: Fields, number: int) -> Document:
+        for campaign in _buyx(doc):
+            change(campaign)
+        return doc
+
+    return edit
+
+
+# Envelopes ----------------------------------------------------------------------------
+def _status_ok(doc: Document, fields: Fields, number: int) -> Document:
+    if _success(doc):
+        doc["status"] = "ok"
+    return doc
+
+
+def _no_match_as(replacement: Document) -> DocumentEdit:
+    def edit(doc: Document, fields: Fields, number: int) -> Document:
+        return copy.deepcopy(replacement) if doc.get("status") == "no_match" else doc
+
+    return edit
+
+
+def _neither_answers_first_customer(fields: Fields) -> Fields:
+    if not fields.get("code") and not fields.get("card_number"):
+        code = _first_codes().get(fields.get("account_id", ""))
+        if code:
+            fields["code"] = code
+    return fields
+
+
+def _error_without_text(doc: Document, fields: Fields, number: int) -> Document:
+    if doc.get("status") == "error":
+        doc = {"status": "error", "error": ""}
+    return doc
+
+
+def _no_match_without_message(doc: Document, fields: Fields, number: int) -> Document:
+    if doc.get("status") == "no_match":
+        doc.pop("message", None)
+    return doc
+
+
+HTML_500 = (
+    b"<!DOCTYPE html>\n<html><head><title>500 Internal Server Error</title></head>\n"
+    b"<body><h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to complete your request.<br>\n"
+    b"Either the server is overloaded or there is an error in the application.</p></body></html>\n"
+)
+
+
+def _html_500(reply: Reply, fields: Fields, number: int) -> Reply:
+    return Reply("500 Internal Server Error", [], b"").with_body(HTML_500, "text/html; charset=utf-8")
+
+
+# Shape --------------------------------------------------------------------------------
+def _flatten_custom_field_2(customer: dict[str, Any]) -> None:
+    value = customer.get("custom_field_2")
+    if isinstance(value, dict):
+        customer["custom_field_2"] = value.get("data", "")
+
+
+def _reward_without_needed_to_redeem(doc: Document, fields: Fields, number: int) -> Document:
+    for campaign in _campaigns(doc):
+        rewards = campaign.get("available_rewards")
+        if campaign.get("type") != "buyx" and isinstance(rewards, list) and rewards and isinstance(rewards[0], dict):
+            rewards[0].pop("needed_to_redeem", None)
+            break
+    return doc
+
+
+def _item_without_earned(campaign: dict[str, Any]) -> None:
+    balances = campaign.get("balances")
+    if isinstance(balances, list) and balances and isinstance(balances[0], dict):
+        balances[0].pop("earned", None)
+
+
+_ROOT = re.compile(rb"(</?)response\b")
+
+
+def _wrong_root(reply: Reply, fields: Fields, number: int) -> Reply:
+    parsed = parse(reply.body)
+    if parsed is None or parsed.format != "xml":
+        return reply
+    return reply.with_body(_ROOT.sub(rb"\1result", reply.body))
+
+
+def _campaigns_as_object(doc: Document, fields: Fields, number: int) -> Document:
+    if isinstance(doc.get("campaigns"), list):
+        doc["campaigns"] = {"campaign": doc["campaigns"]}
+    return doc
+
+
+def _without_status(doc: Document, fields: Fields, number: int) -> Document:
+    doc.pop("status", None)
+    return doc
+
+
+# Parameters ---------------------------------------------------------------------------
+def _set(name: str, value: str, when: Callable[[Fields], bool]) -> RequestEdit:
+    def edit(fields: Fields) -> Fields:
+        if when(fields):
+            fields[name] = value
+        return fields
+
+    return edit
+
+
+def _drop_transacted_campaign(doc: Document, fields: Fields, number: int) -> Document:
+    if _success(doc) and fields.get("account_id") in COALITION_ACCOUNTS and _flag(fields, "show_only_belong_to") == "Y":
+        campaigns = _campaigns(doc)
+        transacted = [c for c in campaigns if (_decimal(c.get("cumulative")) or 0) > 0]
+        if transacted:
+            doc["campaigns"] = [c for c in campaigns if c is not transacted[0]]
+    return doc
+
+
+def _condensed_xml_drops_custom_field_3(doc: Document, fields: Fields, number: int) -> Document:
+    if _flag(fields, "condensed") in ("YES", "Y") and isinstance(doc.get("customer"), dict):
+        doc["customer"].pop("custom_field_3", None)
+    return doc
+
+
+# Lookups ------------------------------------------------------------------------------
+def _card_number_searched_as_code(fields: Fields) -> Fields:
+    if _by_card_only(fields):
+        fields["code"] = fields.pop("card_number")
+    return fields
+
+
+def _card_lookup_drops_custom_field_2(doc: Document, fields: Fields, number: int) -> Document:
+    if _by_card_only(fields) and _success(doc) and isinstance(doc.get("customer"), dict):
+        doc["customer"].pop("custom_field_2", None)
+    return doc
+
+
+# Coalition ----------------------------------------------------------------------------
+def _per_store_balance(campaigns: list[dict[str, Any]]) -> None:
+    for campaign in campaigns:
+        campaign["balance"] = campaign.get("cumulative", "0")
+
+
+def _balance_coalition_varies(campaigns: list[dict[str, Any]]) -> None:
+    for index, campaign in enumerate(campaigns):
+        value = _decimal(campaign.get("balance_coalition"))
+        if value is not None:
+            campaign["balance_coalition"] = str(value + index)
+
+
+def _no_coalition_fields(campaigns: list[dict[str, Any]]) -> None:
+    for campaign in campaigns:
+        campaign.pop("balance_coalition", None)
+        campaign.pop("cumulative_coalition", None)
+
+
+def _store_cumulative_above_coalition(campaigns: list[dict[str, Any]]) -> None:
+    total = _decimal(campaigns[0].get("cumulative_coalition"))
+    if total is not None:
+        campaigns[0]["cumulative"] = str(total + 1)
+
+
+# BuyX ---------------------------------------------------------------------------------
+def _items(campaign: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = campaign.get(key)
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _earned_rounded_up(campaign: dict[str, Any]) -> None:
+    for item in _items(campaign, "balances"):
+        balance, ratio = _decimal(item.get("balance")), _decimal(item.get("earn_ratio"))
+        if balance is not None and ratio:
+            item["earned"] = str(math.ceil(balance / ratio))
+
+
+def _redemptions_not_deducted(campaign: dict[str, Any]) -> None:
+    # The balance keeps every purchase; earned follows that balance, as it would.
+    for item in _items(campaign, "balances"):
+        cumulative, ratio = _decimal(item.get("cumulative")), _decimal(item.get("earn_ratio"))
+        if cumulative is not None and ratio:
+            item["balance"] = str(cumulative)
+            item["earned"] = str(int(cumulative // ratio))
+
+
+def _reward_for_unearned_item(campaign: dict[str, Any]) -> None:
+    unearned = [item for item in _items(campaign, "balances") if (_decimal(item.get("earned")) or 0) < 1]
+    rewards = campaign.get("available_rewards")
+    if unearned and isinstance(rewards, list):
+        item = unearned[0]
+        reward = {k: item[k] for k in ("item_id", "name", "earn_ratio") if k in item}
+        rewards.append(reward)
+
+
+def _reward_with_other_ratio(campaign: dict[str, Any]) -> None:
+    rewards = _items(campaign, "available_rewards")
+    if rewards:
+        ratio = _decimal(rewards[0].get("earn_ratio"))
+        if ratio is not None:
+            rewards[0]["earn_ratio"] = str(ratio + 2)
+
+
+def _reward_missing(campaign: dict[str, Any]) -> None:
+    rewards = campaign.get("available_rewards")
+    if isinstance(rewards, list) and rewards:
+        rewards.pop()
+
+
+# Values -------------------------------------------------------------------------------
+def _registered_words(customer: dict[str, Any]) -> None:
+    customer["registered"] = {"Y": "yes", "N": "no"}.get(customer.get("registered"), customer.get("registered"))
+
+
+_ISO = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
+
+
+def _dates_day_first(doc: Document, fields: Fields, number: int) -> Document:
+    def day_first(value: Any) -> Any:
+        match = _ISO.match(value) if isinstance(value, str) else None
+        return f"{match.group(3)}/{match.group(2)}/{match.group(1)}" if match else value
+
+    if isinstance(doc.get("customer"), dict) and "custom_date" in doc["customer"]:
+        doc["customer"]["custom_date"] = day_first(doc["customer"]["custom_date"])
+    for campaign in _campaigns(doc):
+        if "last_transaction" in campaign:
+            campaign["last_transaction"] = day_first(campaign["last_transaction"])
+    return doc
+
+
+def _balance_thousands(doc: Document, fields: Fields, number: int) -> Document:
+    for campaign in _campaigns(doc):
+        value = _decimal(campaign.get("balance"))
+        if value is not None and abs(value) >= 1000:
+            whole, _, fraction = str(campaign["balance"]).partition(".")
+            grouped = f"{int(whole):,}"
+            campaign["balance"] = grouped + (f".{fraction}" if fraction else "")
+    return doc
+
+
+# Over time ----------------------------------------------------------------------------
+def _counter_in_first_name(doc: Document, fields: Fields, number: int) -> Document:
+    customer = doc.get("customer")
+    if _success(doc) and isinstance(customer, dict) and isinstance(customer.get("first_name"), str):
+        customer["first_name"] += str(number)
+    return doc
+
+
+# Extras: filters answering more than a part of the full answer ----------------------------
+def _hide_y_drops_custom_field_2(doc: Document, fields: Fields, number: int) -> Document:
+    if _flag(fields, "hide_custom_field") == "Y" and isinstance(doc.get("customer"), dict):
+        doc["customer"].pop("custom_field_2", None)
+    return doc
+
+
+def _balances_n_drops_custom_field_2(doc: Document, fields: Fields, number: int) -> Document:
+    if _flag(fields, "include_balances") == "N" and isinstance(doc.get("customer"), dict):
+        doc["customer"].pop("custom_field_2", None)
+    return doc
+
+
+def _campaign_id_drops_last_transaction(doc: Document, fields: Fields, number: int) -> Document:
+    if fields.get("campaign_id"):
+        for campaign in _campaigns(doc):
+            campaign.pop("last_transaction", None)
+    return doc
+
+
+def _default_output_drops_custom_field_3(doc: Document, fields: Fields, number: int) -> Document:
+    if not fields.get("output") and isinstance(doc.get("customer"), dict):
+        doc["customer"].pop("custom_field_3", None)
+    return doc
+
+
+# -- the faults ---------------------------------------------------------------------------
+JOHN = "greatwidgets-89898989898989"
+# The matrix cases (not the relations, whose ids name the customer too) of the first
+# profile customer: about 30 in pairwise mode, every option value among them, the plain
+# lookup (the smoke request's twin) too.
+JOHN_CASES = f"test_answer and {JOHN}"
+COAL_JOHN_CASES = "test_answer and coaldemo-89898989898989"
+
+FAULTS: dict[str, Fault] = {
+    # Envelopes
+    "status_ok": Fault(
+        "EXAMPLE-SUCCESS", 'a success answer carries status "ok"', JOHN_CASES,
+        check="answer_is_an_envelope", evidence="'ok'", spare_smoke=True, reply=on_document(_status_ok),
+    ),
+    "no_match_as_empty_success": Fault(
+        "EXAMPLE-NO-MATCH", "an unknown customer is answered as a success with an empty customer", "by:unknown_code or by:unknown_card_number",
+        check="status_matches_case", evidence="not no_match", reply=on_document(_no_match_as({"status": "success", "customer": {}})),
+    ),
+    "no_match_as_error": Fault(
+        "EXAMPLE-NO-MATCH", "an unknown customer is answered as an error", "by:unknown_code or by:unknown_card_number",
+        check="status_matches_case", evidence="the answer's status is error",
+        reply=on_document(_no_match_as({"status": "error", "error": "No Customers Match Criteria"})),
+    ),
+    "neither_identifier_answers_customer": Fault(
+        "NOTE-CODE-OR-CARD", "a request with neither code nor card_number is answered with the account's first customer", "by:neither or by:empty",
+        check="status_matches_case", evidence="the answer's status is success", request=_neither_answers_first_customer,
+    ),
+    "error_without_text": Fault(
+        "EXAMPLE-ERROR", "an error answer carries an empty <error>", "by:neither or by:empty",
+        check="error_carries_text", reply=on_document(_error_without_text),
+    ),
+    "no_match_without_message": Fault(
+        "EXAMPLE-NO-MATCH", "a no_match answer carries no <message>", "by:unknown_code or by:unknown_card_number",
+        check="no_match_carries_message", reply=on_document(_no_match_without_message),
+    ),
+    "html_500": Fault(
+        "EXAMPLE-SUCCESS", "an HTML 500 page for every request but the smoke request", "test_answer and greatwidgets-70707070707070",
+        check="answer_is_an_envelope", evidence="not an API envelope", spare_smoke=True, reply=_html_500,
+    ),
+    # Shape
+    "customer_without_phone": Fault(
+        "NOTE-ALL-FIELDS", "the customer's phone is left out", JOHN_CASES,
+        check="documented_customer_fields_present", evidence="missing: phone", reply=on_document(_customer_edit(lambda c: c.pop("phone", None))),
+    ),
+    "custom_field_2_flattened": Fault(
+        "EXAMPLE-CUSTOM-FIELD-N", "custom_field_2 is its data as a string, not {label, data}", JOHN_CASES,
+        check="custom_field_n_is_label_and_data", evidence="custom_field_2 is not a label and a data", reply=on_document(_customer_edit(_flatten_custom_field_2)),
+    ),
+    "reward_without_needed_to_redeem": Fault(
+        "EXAMPLE-POINTS-REWARDS", "a points campaign's first reward has no needed_to_redeem", JOHN_CASES,
+        check="response_schema_conformance", evidence="needed_to_redeem", reply=on_document(_reward_without_needed_to_redeem),
+    ),
+    "buyx_item_without_earned": Fault(
+        "EXAMPLE-BUYX-ITEMS", "a BuyX item has no earned", JOHN_CASES,
+        check="response_schema_conformance", evidence="earned", reply=on_document(_buyx_edit(_item_without_earned)),
+    ),
+    "wrong_root_element": Fault(
+        "EXAMPLE-SUCCESS", "the XML root element is <result>, not <response>", JOHN_CASES,
+        # Reported by the XSD check, or (a parser that checks the root) as no envelope at all.
+        evidence=("'result' is not an element", "root element is <result>"), spare_smoke=True, reply=_wrong_root,
+    ),
+    "json_campaigns_object": Fault(
+        "EXAMPLE-SUCCESS", 'JSON campaigns is an object {"campaign": [...]}, not an array', f"{JOHN_CASES} and output:JSON",
+        check="response_schema_conformance", evidence="is not of type 'array'", reply=on_document(_campaigns_as_object, formats=("json", "jsonp")),
+    ),
+    "json_without_status": Fault(
+        "EXAMPLE-SUCCESS", "JSON answers carry no status", f"{JOHN_CASES} and output:JSON",
+        check="answer_is_an_envelope", evidence="status is not a documented one", reply=on_document(_without_status, formats=("json", "jsonp")),
+    ),
+    # Parameters
+    "include_balances_ignored": Fault(
+        "NOTE-INCLUDE-BALANCES-N", "include_balances is ignored", f"{JOHN_CASES} and include_balances:N",
+        check="campaigns_follow_filters", evidence="include_balances=N, but campaigns are returned", request=_without("include_balances"),
+    ),
+    "campaign_id_ignored": Fault(
+        "NOTE-CAMPAIGN-ID", "campaign_id is ignored", f"{JOHN_CASES} and campaign_id",
+        check="campaigns_follow_filters", evidence="campaign_id must restrict", request=_without("campaign_id"),
+    ),
+    "hide_custom_field_y_ignored": Fault(
+        "FIELD-HIDE-CUSTOM-FIELD", "hide_custom_field=Y is ignored", f"{JOHN_CASES} and hide_custom_field:Y",
+        check="custom_field_follows_hide_custom_field", evidence="custom_field is returned with hide_custom_field=Y",
+        request=_without("hide_custom_field", when=lambda f: _flag(f, "hide_custom_field") == "Y"),
+    ),
+    "custom_field_hidden_by_default": Fault(
+        "NOTE-CUSTOM-FIELD-DEFAULT", "without hide_custom_field, custom_field is hidden", JOHN_CASES,
+        check="custom_field_follows_hide_custom_field", evidence="custom_field is missing with hide_custom_field not given",
+        request=_set("hide_custom_field", "Y", when=lambda f: "hide_custom_field" not in f),
+    ),
+    "hide_custom_field_n_as_y": Fault(
+        "NOTE-HIDE-CUSTOM-FIELD-N", "hide_custom_field=N hides custom_field, like Y", f"{JOHN_CASES} and hide_custom_field:N",
+        check="custom_field_follows_hide_custom_field", evidence="custom_field is missing with hide_custom_field =N",
+        request=_set("hide_custom_field", "Y", when=lambda f: _flag(f, "hide_custom_field") == "N"),
+    ),
+    "show_only_belong_to_ignored": Fault(
+        "NOTE-SHOW-ONLY-BELONG-TO",
+        "in the coalition, show_only_belong_to=Y is ignored: every campaign is answered, Doohickey Rewards too, "
+        "where the customer 89898989898989 never had a transaction",
+        "(test_answer and coaldemo and show_only_belong_to:Y) or (test_relation and filters-coaldemo)",
+        check="show_only_belong_to_is_a_subset",
+        request=_without("show_only_belong_to", when=lambda f: f.get("account_id") in COALITION_ACCOUNTS),
+    ),
+    "show_only_belong_to_drops_transacted_campaign": Fault(
+        "NOTE-SHOW-ONLY-BELONG-TO", "in the coalition, show_only_belong_to=Y also drops a campaign the customer has transactions with",
+        "test_relation and filters-coaldemo",
+        check="show_only_belong_to_is_a_subset", evidence="where the customer has transactions", reply=on_document(_drop_transacted_campaign),
+    ),
+    "coalition_lists_only_joined_campaigns": Fault(
+        "NOTE-COALITION-ALL-CAMPAIGNS", "in the coalition, the campaigns the customer never joined are left out even without show_only_belong_to=Y",
+        "test_relation and coalition-campaigns",
+        check="coalition_lists_all_campaigns", evidence="see different campaigns",
+        request=_set("show_only_belong_to", "Y", when=lambda f: f.get("account_id") in COALITION_ACCOUNTS),
+    ),
+    "output_default_json": Fault(
+        "OUTPUT-DEFAULT-XML", "without output (and without callback) the answer is JSON", JOHN_CASES,
+        check="format_follows_output", evidence="answered JSON, not XML",
+        request=_set("output", "JSON", when=lambda f: not f.get("output") and not f.get("callback")),
+    ),
+    "output_json_ignored": Fault(
+        "OUTPUT-JSON", "output=JSON is ignored: XML", f"{JOHN_CASES} and output:JSON",
+        check="format_follows_output", evidence="answered XML, not JSON", request=_without("output", when=lambda f: _flag(f, "output") == "JSON"),
+    ),
+    "callback_ignored": Fault(
+        "OUTPUT-CALLBACK-JSONP", "callback is ignored: plain JSON", f"{JOHN_CASES} and output:JSON and callback",
+        check="format_follows_output", evidence="answered JSON, not JSONP", request=_without("callback"),
+    ),
+    "callback_renamed": Fault(
+        "OUTPUT-CALLBACK-JSONP", "the JSONP wrapper calls another name than the callback sent", f"{JOHN_CASES} and output:JSON and callback",
+        check="jsonp_callback_is_the_name_sent", evidence="conformanceCallback",
+        request=_set("callback", "jsonpCallback", when=lambda f: bool(f.get("callback"))),
+    ),
+    "condensed_ignored": Fault(
+        "OUTPUT-CONDENSED", "condensed=yes is ignored: indented JSON", f"{JOHN_CASES} and output:JSON and condensed:yes",
+        check="condensed_json_has_no_whitespace", evidence="white space outside strings", request=_without("condensed"),
+    ),
+    "condensed_changes_xml": Fault(
+        "OUTPUT-CONDENSED-JSON-ONLY", "condensed=yes drops custom_field_3 from XML answers",
+        f"test_relation and formats-{JOHN} and include_balances:N and hide_custom_field:Y",
+        check="condensed_changes_nothing_in_xml", evidence="custom_field_3", reply=on_document(_condensed_xml_drops_custom_field_3, formats=("xml",)),
+    ),
+    # Lookups
+    "card_number_searched_as_code": Fault(
+        "FIELD-CARD-NUMBER", "a card_number lookup searches the code column: Nina's card 56565656565656 answers Cody, whose code it is",
+        "greatwidgets-34343434343434 and by:card_number",
+        check="right_customer", evidence="the answer is another customer", request=_card_number_searched_as_code,
+    ),
+    "card_lookup_drops_custom_field_2": Fault(
+        "FIELD-CARD-NUMBER", "a lookup by card_number alone leaves custom_field_2 out", f"test_relation and identifiers-{JOHN}",
+        check="code_and_card_number_same_answer", evidence="custom_field_2", reply=on_document(_card_lookup_drops_custom_field_2),
+    ),
+    # Coalition
+    "coalition_per_store_balance": Fault(
+        "NOTE-COALITION-BALANCE", "each coalition campaign's balance is its own cumulative, not the coalition balance", COAL_JOHN_CASES,
+        check="coalition_balance_is_shared", evidence="is not the coalition balance", reply=on_document(_coalition_edit(_per_store_balance)),
+    ),
+    "coalition_balance_coalition_differs": Fault(
+        "NOTE-COALITION-BALANCE", "balance_coalition differs from one coalition campaign to the next", COAL_JOHN_CASES,
+        check="coalition_balance_is_shared", evidence="different balance_coalition values", reply=on_document(_coalition_edit(_balance_coalition_varies)),
+    ),
+    "coalition_fields_missing": Fault(
+        "EXAMPLE-COALITION", "coalition campaigns carry no balance_coalition and cumulative_coalition", COAL_JOHN_CASES,
+        check="coalition_campaigns_carry_coalition_fields", evidence="missing: balance_coalition, cumulative_coalition",
+        reply=on_document(_coalition_edit(_no_coalition_fields)),
+    ),
+    "coalition_store_cumulative_above_total": Fault(
+        "COALITION-STORE-CUMULATIVE", "a store's cumulative exceeds cumulative_coalition", COAL_JOHN_CASES,
+        check="store_cumulative_within_coalition", evidence="exceeds the coalition's", reply=on_document(_coalition_edit(_store_cumulative_above_coalition)),
+    ),
+    # BuyX
+    "buyx_earned_rounded_up": Fault(
+        "BUYX-EARNED", "earned is balance / earn_ratio rounded up, not floored", JOHN_CASES,
+        check="buyx_earned_is_floor_of_balance", evidence="earned is not floor(balance / earn_ratio)", reply=on_document(_buyx_edit(_earned_rounded_up)),
+    ),
+    "buyx_redemptions_not_deducted": Fault(
+        "BUYX-REDEMPTION", "redemptions are not deducted from the balance (balance = cumulative)", JOHN_CASES,
+        check="buyx_balance_is_cumulative_minus_redeemed", evidence="balance is not cumulative - redeemed x earn_ratio",
+        reply=on_document(_buyx_edit(_redemptions_not_deducted)),
+    ),
+    "buyx_reward_for_unearned_item": Fault(
+        "BUYX-AVAILABLE-REWARDS", "available_rewards lists an item not earned", JOHN_CASES,
+        check="buyx_available_rewards_are_earned_items", evidence="which the customer has not earned", reply=on_document(_buyx_edit(_reward_for_unearned_item)),
+    ),
+    "buyx_reward_other_earn_ratio": Fault(
+        "BUYX-AVAILABLE-REWARDS", "an available reward has another earn_ratio than its item", JOHN_CASES,
+        check="buyx_available_rewards_are_earned_items", evidence="has another earn_ratio than the item", reply=on_document(_buyx_edit(_reward_with_other_ratio)),
+    ),
+    "buyx_reward_missing": Fault(
+        "BUYX-AVAILABLE-REWARDS", "available_rewards misses an earned item (Teas, earned 2)", JOHN_CASES,
+        check="buyx_available_rewards_are_earned_items", evidence="available_rewards misses", reply=on_document(_buyx_edit(_reward_missing)),
+    ),
+    # Values
+    "registered_yes": Fault(
+        "NOTE-REGISTERED", 'registered is "yes"/"no", not Y/N', JOHN_CASES,
+        check="registered_is_y_or_n", evidence="'yes'", reply=on_document(_customer_edit(_registered_words)),
+    ),
+    "dates_day_first": Fault(
+        "EXAMPLE-SUCCESS", "dates are written 31/12/2011", JOHN_CASES,
+        check="dates_are_dates", evidence="31/12/2011", reply=on_document(_dates_day_first),
+    ),
+    "balance_thousands_separator": Fault(
+        "EXAMPLE-SUCCESS", 'balances of 1000 and more are written "1,500"', JOHN_CASES,
+        check="amounts_are_numbers", evidence="'1,500'", reply=on_document(_balance_thousands),
+    ),
+    # Over time
+    "answer_changes_between_requests": Fault(
+        "CALL-RETRIEVES", "first_name carries a request counter: the same request twice gets two answers", "test_relation and repeat",
+        check="same_request_same_answer", evidence="first_name", reply=on_document(_counter_in_first_name),
+    ),
+    # Formats
+    "json_drops_email": Fault(
+        "OUTPUT-JSON", "JSON(P) answers leave the customer's email out", f"test_relation and formats-{JOHN} and include_balances:N and hide_custom_field:Y",
+        check="formats_carry_same_document", evidence="email", reply=on_document(_customer_edit(lambda c: c.pop("email", None)), formats=("json", "jsonp")),
+    ),
+    # Relations between a filtered answer and the full one
+    "hide_custom_field_y_drops_more": Fault(
+        "FIELD-HIDE-CUSTOM-FIELD", "hide_custom_field=Y also drops custom_field_2", f"test_relation and filters-{JOHN}",
+        check="hide_custom_field_removes_only_custom_field", evidence="custom_field_2", reply=on_document(_hide_y_drops_custom_field_2),
+    ),
+    "include_balances_n_changes_customer": Fault(
+        "NOTE-INCLUDE-BALANCES-N", "include_balances=N also drops custom_field_2 from the customer", f"test_relation and filters-{JOHN}",
+        check="include_balances_n_is_the_customer_part", evidence="custom_field_2", reply=on_document(_balances_n_drops_custom_field_2),
+    ),
+    "campaign_id_changes_campaign": Fault(
+        "NOTE-CAMPAIGN-ID", "with campaign_id, the campaign loses its last_transaction", f"test_relation and filters-{JOHN}",
+        check="campaign_id_is_that_campaign_of_the_full_answer", evidence="last_transaction", reply=on_document(_campaign_id_drops_last_transaction),
+    ),
+    "default_output_differs_from_xml": Fault(
+        "OUTPUT-DEFAULT-XML", "without output, the XML answer leaves custom_field_3 out (output=XML keeps it)",
+        f"test_relation and formats-{JOHN} and include_balances:N and hide_custom_field:Y",
+        check="absent_output_equals_xml", evidence="custom_field_3", reply=on_document(_default_output_drops_custom_field_3, formats=("xml",)),
+    ),
+}
