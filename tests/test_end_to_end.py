@@ -14,7 +14,7 @@ import pytest
 
 from conformance.profile import PASSWORD_ENV
 from conformance.reference import PROFILE_PATH
-from faults import Fault, Reply, serve
+from tests.faults import Fault, Reply, serve
 
 FINDING = re.compile(r"^\[[A-Z][A-Z0-9, -]*\] \w+: .+$", re.MULTILINE)
 FAILURE_HEADER = re.compile(r"^_+ (test_\w+(?:\[.*\])?) _+$", re.MULTILINE)

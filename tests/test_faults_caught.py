@@ -18,7 +18,7 @@ from werkzeug.test import Client
 
 from conformance.profile import PASSWORD_ENV
 from conformance.reference import PROFILE_PATH, make_app
-from faults import FAULTS, SMOKE_FIELDS, FaultyApp, parse, serve
+from tests.faults import FAULTS, SMOKE_FIELDS, FaultyApp, parse, serve
 
 # A failure of the suite prints one line per violation: "[REQ-ID, ...] check_name: title".
 FINDING = re.compile(r"^\[(?P<ids>[A-Z][A-Z0-9-]*(?:, [A-Z][A-Z0-9-]*)*)\] (?P<check>\w+): (?P<title>.+)$", re.MULTILINE)
