@@ -59,6 +59,21 @@ def is_date_or_never(value: Any) -> bool:
     return isinstance(value, str) and (value == "" or bool(_DATE.match(value)))
 
 
+def has_transactions(campaign: dict[str, Any]) -> bool:
+    """Evidence that the customer has had a transaction in this campaign: a cumulative
+    above zero (its own, or an item's), or a last transaction that happened."""
+    if (number(campaign.get("cumulative")) or 0) > 0:
+        return True
+    if any((number(item.get("cumulative")) or 0) > 0 for item in items(campaign, "balances")):
+        return True
+    return campaign.get("last_transaction") not in (None, "", "0000-00-00")
+
+
+def never_transacted(campaign: dict[str, Any]) -> bool:
+    """Evidence of the opposite: no last transaction, and nothing accumulated."""
+    return campaign.get("last_transaction") in ("", "0000-00-00") and not has_transactions(campaign)
+
+
 def comparable(document: dict[str, Any]) -> dict[str, Any]:
     """The document as two answers to equivalent requests must agree on it.
 

@@ -744,7 +744,7 @@ FAULTS: dict[str, Fault] = {
         "in the coalition, show_only_belong_to=Y is ignored: every campaign is answered, Doohickey Rewards too, "
         "where the customer 89898989898989 never had a transaction",
         "(test_answer and coaldemo and show_only_belong_to:Y) or (test_relation and filters-coaldemo)",
-        check="show_only_belong_to_is_a_subset",
+        check="campaigns_follow_filters",
         request=_without("show_only_belong_to", when=lambda f: f.get("account_id") in COALITION_ACCOUNTS),
     ),
     "show_only_belong_to_drops_transacted_campaign": Fault(

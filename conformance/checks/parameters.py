@@ -14,7 +14,7 @@ from typing import Iterator
 
 from conformance.cases import CUSTOMER_IDENTIFIERS, expect
 from conformance.checks import Finding, Observation, Reporter, check
-from conformance.document import campaign_ids, customer
+from conformance.document import campaign_ids, campaigns, customer, never_transacted
 
 _FORMAT_NAMES = {"xml": "XML", "json": "JSON", "jsonp": "JSONP"}
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -88,9 +88,10 @@ def custom_field_follows_hide_custom_field(o: Observation, r: Reporter) -> Itera
         yield r.fail("custom_field is returned with hide_custom_field=Y", requirements=("FIELD-HIDE-CUSTOM-FIELD",), where="customer/custom_field", expected="absent", got="present")
 
 
-@check("campaigns_follow_filters", "NOTE-INCLUDE-BALANCES-N", "FIELD-INCLUDE-BALANCES", "NOTE-CAMPAIGN-ID", "FIELD-CAMPAIGN-ID")
+@check("campaigns_follow_filters", "NOTE-INCLUDE-BALANCES-N", "FIELD-INCLUDE-BALANCES", "NOTE-CAMPAIGN-ID", "FIELD-CAMPAIGN-ID", "NOTE-SHOW-ONLY-BELONG-TO")
 def campaigns_follow_filters(o: Observation, r: Reporter) -> Iterator[Finding]:
-    """include_balances=N: the customer only. campaign_id: only that campaign."""
+    """include_balances=N: the customer only. campaign_id: only that campaign.
+    show_only_belong_to=Y (coalition): no campaign the customer never transacted in."""
     if o.document.get("status") != "success" or o.case.probe:
         return
     wanted = expect(o.case)
@@ -99,6 +100,15 @@ def campaigns_follow_filters(o: Observation, r: Reporter) -> Iterator[Finding]:
         yield r.fail("include_balances=N, but campaigns are returned", requirements=("NOTE-INCLUDE-BALANCES-N",), where="campaigns", expected="no campaigns", got=f"{len(ids)} campaign(s): {', '.join(ids)}")
     elif wanted.campaigns == "single" and ids != [wanted.campaign]:
         yield r.fail("campaign_id must restrict the answer to that one campaign", requirements=("NOTE-CAMPAIGN-ID",), where="campaigns", expected=f"exactly campaign {wanted.campaign}", got=f"{len(ids)} campaign(s): {', '.join(ids) or '(none)'}")
+    elif wanted.campaigns == "subset":
+        for campaign in campaigns(o.document):
+            if never_transacted(campaign):
+                yield r.fail(
+                    f"show_only_belong_to=Y lists campaign {campaign.get('id')}, where the customer has no transaction",
+                    requirements=("NOTE-SHOW-ONLY-BELONG-TO",), where=f"campaigns/{campaign.get('id')}",
+                    expected="only campaigns the customer has had a transaction with",
+                    got=f"last_transaction {campaign.get('last_transaction')!r}, cumulative {campaign.get('cumulative')!r}",
+                )
     elif wanted.silence("campaigns"):
         yield r.unspecified(f"{wanted.silence('campaigns')}: the target answered {len(ids)} campaign(s)")
 

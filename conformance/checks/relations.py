@@ -11,7 +11,7 @@ import copy
 from typing import Any, Callable, Iterator
 
 from conformance.checks import Finding, Observation, Reporter
-from conformance.document import campaigns, comparable, customer, diff, items, number
+from conformance.document import campaigns, comparable, customer, diff, has_transactions
 from conformance.relations import Relation
 
 Answers = dict[str, Observation]
@@ -160,15 +160,8 @@ def show_only_belong_to_is_a_subset(relation: Relation, answers: Answers, r: Rep
         elif comparable(original) != comparable(campaign):
             yield from _differs(r, f"show_only_belong_to=Y changed campaign {campaign.get('id')}", ("full", original), ("belong-Y", campaign))
     for campaign_id, campaign in by_id.items():
-        if campaign_id not in kept and _has_transactions(campaign):
-            yield r.fail(f"show_only_belong_to=Y drops campaign {campaign_id}, where the customer has transactions", where="belong-Y campaigns", expected=f"campaign {campaign_id} (its cumulative is {campaign.get('cumulative')})", got="absent")
-
-
-def _has_transactions(campaign: dict) -> bool:
-    # A store's own cumulative above zero means the customer bought there.
-    if (number(campaign.get("cumulative")) or 0) > 0:
-        return True
-    return any((number(item.get("cumulative")) or 0) > 0 for item in items(campaign, "balances"))
+        if campaign_id not in kept and has_transactions(campaign):
+            yield r.fail(f"show_only_belong_to=Y drops campaign {campaign_id}, where the customer has transactions", where="belong-Y campaigns", expected=f"campaign {campaign_id} (cumulative {campaign.get('cumulative')}, last transaction {campaign.get('last_transaction')})", got="absent")
 
 
 # -- over time and across customers ------------------------------------------------------

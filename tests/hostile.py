@@ -1,0 +1,268 @@
+"""Hostile and broken targets, served from a raw socket so that anything can be sent.
+
+Every target lets the harness's smoke request through to the real reference server
+(otherwise the run would stop at the smoke, and no case would meet the behaviour),
+then answers everything else its own way.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from contextlib import contextmanager
+from typing import Callable, Iterator
+from urllib.parse import parse_qsl
+
+import requests
+
+from conformance.reference import PROFILE_PATH, start
+from conformance.profile import load_profile
+
+Behaviour = Callable[[socket.socket, "HostileServer"], None]
+SECRET_FILE_TEXT = "TOPSECRET-local-file-7c41e2"
+
+
+def _smoke_fields() -> dict[str, str]:
+    profile = load_profile(PROFILE_PATH)
+    account = profile.accounts[0]
+    customer = account.customers[0]
+    return {
+        "user_id": profile.user_id,
+        "type": "customer_info",
+        "account_id": account.account_id,
+        "code": customer.code or "",
+    }
+
+
+class HostileServer:
+    def __init__(self, behaviour: Behaviour, reference_url: str) -> None:
+        self.behaviour = behaviour
+        self.reference_url = reference_url
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/api.php"
+        self.stopping = threading.Event()
+        self.requests_seen = 0
+        self.smoke = _smoke_fields()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        self.listener.settimeout(0.2)
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except (TimeoutError, socket.timeout):
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn: socket.socket) -> None:
+        conn.settimeout(5)
+        try:
+            while not self.stopping.is_set():
+                head, body = read_request(conn)
+                if head is None:
+                    return
+                self.requests_seen += 1
+                fields = dict(parse_qsl(body.decode("latin-1"), keep_blank_values=True))
+                if {k: v for k, v in fields.items() if k != "user_password"} == self.smoke:
+                    answer = requests.post(self.reference_url, data=fields, timeout=5)
+                    send(conn, 200, answer.content, answer.headers.get("content-type", "application/xml"))
+                    continue
+                self.behaviour(conn, self)
+                return  # one hostile answer per connection keeps behaviours simple
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        try:
+            self.listener.close()
+        except OSError:
+            pass
+        self._thread.join(5)
+
+
+def read_request(conn: socket.socket) -> tuple[bytes | None, bytes]:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return None, b""
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head, body
+
+
+def send(conn: socket.socket, status: int, body: bytes, content_type: str = "application/xml", extra: str = "", close: bool = False) -> None:
+    connection = "Connection: close\r\n" if close else ""
+    head = f"HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n{connection}{extra}\r\n"
+    conn.sendall(head.encode() + body)
+
+
+XML_OK = b'<?xml version="1.0"?><response status="no_match"><message>No Customers Match Criteria</message></response>'
+
+
+def _fixed(status: int, body: bytes, content_type: str = "application/xml", extra: str = "") -> Behaviour:
+    # The connection is closed after a hostile answer, and says so.
+    return lambda conn, server: send(conn, status, body, content_type, extra, close=True)
+
+
+def _half(conn: socket.socket, server: HostileServer) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: 2000\r\n\r\n" + XML_OK[:60])
+
+
+def _huge(conn: socket.socket, server: HostileServer) -> None:
+    # Announces 300 MB and sends as fast as the client reads, until it stops reading.
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: 314572800\r\n\r\n<response status=\"success\"><customer><code>")
+    block = b"9" * 65536
+    for _ in range(4800):
+        conn.sendall(block)
+
+
+def _endless(conn: socket.socket, server: HostileServer) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+    block = b"10000\r\n" + b" " * 65536 + b"\r\n"
+    while not server.stopping.is_set():
+        conn.sendall(block)
+
+
+def _slow(conn: socket.socket, server: HostileServer) -> None:
+    server.stopping.wait(60)  # answers after 60 s, or never when the test ends first
+    send(conn, 200, XML_OK)
+
+
+def _close(conn: socket.socket, server: HostileServer) -> None:
+    conn.close()
+
+
+def _refuse_after_smoke(conn: socket.socket, server: HostileServer) -> None:
+    # The target dies mid-run: nothing listens on the port any more.
+    server.listener.close()
+    conn.close()
+
+
+def _xxe(secret_path: str) -> Behaviour:
+    body = (
+        f'<?xml version="1.0"?><!DOCTYPE response [<!ENTITY leak SYSTEM "file://{secret_path}">]>'
+        '<response status="error"><error>&leak;</error></response>'
+    ).encode()
+    return _fixed(200, body)
+
+
+BOMB = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+    + b"".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">'.encode() for i in range(2, 10))
+    + b']><response status="error"><error>&lol9;</error></response>'
+)
+
+
+def _network_dtd(dtd_url: str) -> Behaviour:
+    body = f'<?xml version="1.0"?><!DOCTYPE response SYSTEM "{dtd_url}"><response status="error"><error>x</error></response>'.encode()
+    return _fixed(200, body)
+
+
+DEEP_JSON = b'{"status":"success","customer":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+
+
+def _redirect(location: str) -> Behaviour:
+    return _fixed(307, b"", "text/plain", f"Location: {location}\r\n")
+
+
+class Listener:
+    """A port that records whether anything connected (a DTD host, a redirect target)."""
+
+    def __init__(self) -> None:
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.connections = 0
+        self.received = b""
+        self.socket.settimeout(0.2)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.socket.accept()
+            except (TimeoutError, socket.timeout):
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            conn.settimeout(1)
+            try:
+                self.received += conn.recv(65536)
+            except OSError:
+                pass
+            conn.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.socket.close()
+        self._thread.join(5)
+
+
+@contextmanager
+def reference() -> Iterator[str]:
+    server = start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@contextmanager
+def serve(behaviour: Behaviour, reference_url: str) -> Iterator[HostileServer]:
+    server = HostileServer(behaviour, reference_url)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def behaviours(secret_path: str, listener: Listener) -> dict[str, Behaviour]:
+    local = f"http://127.0.0.1:{listener.port}"
+    return {
+        "html-500": _fixed(500, b"<html><body><h1>500 Internal Server Error</h1></body></html>", "text/html"),
+        "empty-body": _fixed(200, b""),
+        "half-body": _half,
+        "invalid-utf8": _fixed(200, b'{"status":"no_match","message":"\xff\xfe broken"}', "application/json"),
+        "wrong-content-type-garbage": _fixed(200, b"\x89PNG\r\n\x1a\n\x00\x00", "application/xml"),
+        "xxe-local-file": _xxe(secret_path),
+        "entity-bomb": _fixed(200, BOMB),
+        "dtd-over-network": _network_dtd(f"{local}/evil.dtd"),
+        "huge-body": _huge,
+        "endless-body": _endless,
+        "answer-after-60s": _slow,
+        "close-without-answer": _close,
+        "refused-mid-run": _refuse_after_smoke,
+        "json-100000-deep": _fixed(200, DEEP_JSON, "application/json"),
+        "malformed-jsonp": _fixed(200, b'cb({"status":"no_match","message":"x"}', "application/javascript"),
+        "redirect-other-host": _redirect(f"{local}/api.php"),
+    }
+
+
+def wait_until(predicate: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
