@@ -549,6 +549,13 @@ def _earned_rounded_up(campaign: dict[str, Any]) -> None:
             item["earned"] = str(math.ceil(balance / ratio))
 
 
+def _earned_rounded_to_nearest(campaign: dict[str, Any]) -> None:
+    for item in _items(campaign, "balances"):
+        balance, ratio = _decimal(item.get("balance")), _decimal(item.get("earn_ratio"))
+        if balance is not None and ratio:
+            item["earned"] = str(int((balance / ratio).to_integral_value(rounding="ROUND_HALF_UP")))
+
+
 def _redemptions_not_deducted(campaign: dict[str, Any]) -> None:
     # The balance keeps every purchase; earned follows that balance, as it would.
     for item in _items(campaign, "balances"):
@@ -817,6 +824,11 @@ FAULTS: dict[str, Fault] = {
     "buyx_earned_rounded_up": Fault(
         "BUYX-EARNED", "earned is balance / earn_ratio rounded up, not floored", JOHN_CASES,
         check="buyx_earned_is_floor_of_balance", evidence="earned is not floor(balance / earn_ratio)", reply=on_document(_buyx_edit(_earned_rounded_up)),
+    ),
+    "buyx_earned_rounded_to_nearest": Fault(
+        "BUYX-EARNED", "earned is balance / earn_ratio rounded to the nearest whole item, not floored (7 Muffins at 8 -> 1)",
+        "test_answer and greatwidgets-70707070707070",
+        check="buyx_earned_is_floor_of_balance", evidence="earned is not floor(balance / earn_ratio)", reply=on_document(_buyx_edit(_earned_rounded_to_nearest)),
     ),
     "buyx_redemptions_not_deducted": Fault(
         "BUYX-REDEMPTION", "redemptions are not deducted from the balance (balance = cumulative)", JOHN_CASES,

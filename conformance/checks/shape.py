@@ -6,7 +6,7 @@ from typing import Iterator
 
 from conformance import schemas
 from conformance.checks import Finding, Observation, Reporter, check
-from conformance.document import CUSTOM_FIELD_N, CUSTOMER_FIELDS, customer
+from conformance.document import CUSTOM_FIELD_N, CUSTOMER_FIELDS, campaigns, customer, items
 
 
 @check(
@@ -79,3 +79,30 @@ def json_scalars_are_strings(o: Observation, r: Reporter) -> Iterator[Finding]:
         where = ", ".join(pointer for _, pointer in odd[:5]) + (" ..." if len(odd) > 5 else "")
         kinds = sorted({kind for kind, _ in odd})
         yield r.warn(f"JSON scalars sent as {'/'.join(kinds)}, not strings (the live service sends strings)", where=where)
+
+
+# Doc, success example: what each campaign, reward and item carries, by campaign type.
+_CAMPAIGN_FIELDS = ("id", "name", "type", "last_transaction")
+_BY_TYPE = {"buyx": ("balances",), None: ("balance", "cumulative")}
+_REWARD_FIELDS = {"buyx": ("name", "earn_ratio"), None: ("id", "description", "needed_to_redeem")}
+_ITEM_FIELDS = ("name", "balance", "earned", "cumulative", "redeemed", "earn_ratio")
+
+
+@check("campaigns_carry_documented_fields", "EXAMPLE-SUCCESS", "EXAMPLE-POINTS-REWARDS", "EXAMPLE-BUYX-ITEMS")
+def campaigns_carry_documented_fields(o: Observation, r: Reporter) -> Iterator[Finding]:
+    """Each campaign, reward and item has the fields the examples show for its type
+    (the schemas say so too; this names the missing field, in XML and JSON alike)."""
+    for i, campaign in enumerate(campaigns(o.document)):
+        kind = "buyx" if campaign.get("type") == "buyx" else None
+        missing = [name for name in _CAMPAIGN_FIELDS + _BY_TYPE[kind] if name not in campaign]
+        if missing:
+            yield r.fail(f"campaign {campaign.get('id')} lacks documented fields", requirements=("EXAMPLE-SUCCESS",), where=f"campaigns/{i}", got="missing: " + ", ".join(missing))
+        for j, reward in enumerate(items(campaign, "available_rewards")):
+            missing = [name for name in _REWARD_FIELDS[kind] if name not in reward]
+            if missing:
+                requirement = "EXAMPLE-BUYX-ITEMS" if kind else "EXAMPLE-POINTS-REWARDS"
+                yield r.fail(f"a reward of campaign {campaign.get('id')} lacks documented fields", requirements=(requirement,), where=f"campaigns/{i}/available_rewards/{j}", got="missing: " + ", ".join(missing))
+        for j, item in enumerate(items(campaign, "balances")):
+            missing = [name for name in _ITEM_FIELDS if name not in item]
+            if missing:
+                yield r.fail(f"a BuyX item of campaign {campaign.get('id')} lacks documented fields", requirements=("EXAMPLE-BUYX-ITEMS",), where=f"campaigns/{i}/balances/{j}", got="missing: " + ", ".join(missing))
