@@ -8,11 +8,13 @@ early when the target cannot be tested at all.
 
 from __future__ import annotations
 
+import hashlib
 import threading
-from dataclasses import dataclass
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Iterable
 
-from conformance.cases import Case, load_space
+from conformance.cases import Case
 from conformance.checks import Finding, Observation, run_checks
 from conformance.client import Client, Encoding, Exchange, Request, build_request
 from conformance.document import campaigns
@@ -45,6 +47,8 @@ class Harness:
         self._store: dict[Request, Exchange] = {}
         self._lock = threading.Lock()
         self._learned: dict[tuple[str, Customer], Learned] = {}
+        self._bodies: dict[bytes, bytes] = {}
+        self._parsed: dict[bytes, tuple[Answer | None, str | None]] = {}
 
     # -- exchanges -----------------------------------------------------------------
     def exchange(self, request: Request, fresh: bool = False) -> Exchange:
@@ -55,9 +59,54 @@ class Harness:
             found = self._store.get(request)
         if found is not None:
             return found
-        exchange = self.client.send(request)
+        exchange = self._intern(self.client.send(request))
         with self._lock:
             return self._store.setdefault(request, exchange)
+
+    def _intern(self, exchange: Exchange) -> Exchange:
+        # Most answers of a run repeat byte for byte (parameters that do not change
+        # the document); each distinct body is kept once.
+        digest = hashlib.blake2b(exchange.body, digest_size=16).digest()
+        with self._lock:
+            body = self._bodies.setdefault(digest, exchange.body)
+        return exchange if body is exchange.body else replace(exchange, body=body)
+
+    def parse(self, exchange: Exchange) -> tuple[Answer | None, str | None]:
+        """The exchange's answer parsed, once per distinct body (checks never modify it)."""
+        if exchange.transport_error is not None or exchange.truncated:
+            return None, None
+        digest = hashlib.blake2b(exchange.body, digest_size=16).digest()
+        with self._lock:
+            found = self._parsed.get(digest)
+        if found is None:
+            try:
+                found = (parse_answer(exchange.body), None)
+            except ParseError as exc:
+                found = (None, str(exc))
+            with self._lock:
+                self._parsed[digest] = found
+        return found
+
+    def prefetch(self, requests: Iterable[Request], concurrency: int, progress: Callable[[int, int], None] | None = None) -> int:
+        """Send every request not yet answered, ``concurrency`` at a time; return how many.
+
+        Checks then read their answers from the store, so the network's latency is
+        paid once per request and hidden behind the others in flight.
+        """
+        todo = [r for r in dict.fromkeys(requests) if r not in self._store]
+        if not todo:
+            return 0
+        pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="conformance-fetch")
+        try:
+            futures = [pool.submit(self.exchange, request) for request in todo]
+            for done, future in enumerate(as_completed(futures), 1):
+                future.result()
+                if progress is not None:
+                    progress(done, len(todo))
+        finally:
+            # On Ctrl-C (or any error) nothing more is sent.
+            pool.shutdown(wait=True, cancel_futures=True)
+        return len(todo)
 
     @property
     def requests_sent(self) -> int:
@@ -77,9 +126,12 @@ class Harness:
             notes.append(f"{len(redirected)} request(s) followed same-origin redirects, e.g. to {redirected[0].redirects[-1]}")
         return notes
 
-    def observe(self, case: Case) -> Observation:
-        exchange = self.exchange(case.request(self.profile.user_id, self.encoding))
-        return observe_exchange(case, exchange)
+    def observe(self, case: Case | AccessCase, exchange: Exchange | None = None) -> Observation:
+        if exchange is None:
+            request = case.request if isinstance(case, AccessCase) else case.request(self.profile.user_id, self.encoding)
+            exchange = self.exchange(request)
+        answer, error = self.parse(exchange)
+        return Observation(case, exchange, answer, error)
 
     def verify(self, case: Case) -> tuple[Observation, list[Finding]]:
         observation = self.observe(case)
@@ -90,11 +142,11 @@ class Harness:
         for role, case in relation.members:
             # "again" must really be sent again: the store would hand back the first answer.
             exchange = self.exchange(case.request(self.profile.user_id, self.encoding), fresh=(role == "again"))
-            observations[role] = observe_exchange(case, exchange)
+            observations[role] = self.observe(case, exchange)
         return observations, run_relation_checks(relation, observations)
 
     def verify_access(self, case: AccessCase) -> tuple[Observation, list[Finding]]:
-        observation = observe_exchange(case, self.exchange(case.request))
+        observation = self.observe(case)
         return observation, run_access_checks(observation)
 
     # -- before the cases ----------------------------------------------------------
@@ -147,15 +199,4 @@ class Harness:
         return build_request(self.profile.user_id, account.account_id, [(name, getattr(customer, name))], encoding=self.encoding)
 
 
-def observe_exchange(case: Case, exchange: Exchange) -> Observation:
-    answer: Answer | None = None
-    error: str | None = None
-    if exchange.transport_error is None and not exchange.truncated:
-        try:
-            answer = parse_answer(exchange.body)
-        except ParseError as exc:
-            error = str(exc)
-    return Observation(case, exchange, answer, error)
-
-
-__all__ = ["Harness", "Learned", "TargetUnusable", "observe_exchange", "load_space"]
+__all__ = ["Harness", "Learned", "TargetUnusable"]

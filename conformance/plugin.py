@@ -12,6 +12,7 @@ import argparse
 import math
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -21,6 +22,7 @@ import pytest
 
 from conformance import cases as case_matrix
 from conformance.checks import Finding, Observation
+from conformance.embedded import EmbeddedServer, EmbeddedServerError
 from conformance.client import DEFAULT_MAX_RESPONSE_BYTES, ENCODINGS, Client, RateLimiter
 from conformance.harness import Harness, TargetUnusable
 from conformance.profile import ProfileError, load_profile
@@ -53,6 +55,8 @@ class Settings:
     max_response_bytes: int
     retries: int = 2
     rate_limit: float = 0.0
+    concurrency: int = 8
+    reference_latency_ms: int = 0
     verify: bool | str = True
 
 
@@ -87,6 +91,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     option("--request-encoding", "request_encoding", "form | multipart | query", "form")
     option("--combinations", "combinations", "all: the full product of parameter values; pairwise: a covering array of strength 2", "all")
     option("--max-response-bytes", "max_response_bytes", "largest answer read before it is cut and failed", str(DEFAULT_MAX_RESPONSE_BYTES))
+    option("--concurrency", "concurrency", "requests in flight at once while answers are fetched", "8")
+    option("--reference-latency-ms", "reference_latency_ms", "delay the embedded reference server adds to each answer (to simulate a remote target)", "0")
     option("--retries", "retries", "times a transport error (or a 429/503) is retried, with backoff", "2")
     option("--rate-limit", "rate_limit", "most requests a second sent to the target (0: no limit)", "0")
     option("--ca-bundle", "ca_bundle", "CA certificates (PEM file) to verify the target's TLS certificate with", None)
@@ -169,6 +175,8 @@ def read_settings(config: pytest.Config) -> Settings:
         max_response_bytes=_setting(config, "max_response_bytes", _positive(int), "give a whole number of bytes greater than 0, e.g. 4194304"),
         retries=_setting(config, "retries", _at_least_zero(int), "give a whole number of retries, 0 or more, e.g. --retries 2"),
         rate_limit=_setting(config, "rate_limit", _at_least_zero(float), "give requests per second, e.g. --rate-limit 20 (0: no limit)"),
+        concurrency=_setting(config, "concurrency", _positive(int), "give a whole number of requests in flight, 1 or more, e.g. --concurrency 8"),
+        reference_latency_ms=_setting(config, "reference_latency_ms", _at_least_zero(int), "give whole milliseconds, e.g. 50"),
     )
     ca_bundle = _setting(config, "ca_bundle", str, "give the path of a PEM file", optional=True)
     if ca_bundle and config.getoption("insecure"):
@@ -246,9 +254,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     settings = state.settings
     url = settings.target_url
     if url is None:
-        from conformance.reference import start
-
-        state.reference = start()
+        try:
+            # As many server threads as requests in flight, so latency is not queued.
+            state.reference = EmbeddedServer.start(latency_ms=settings.reference_latency_ms, threads=max(8, settings.concurrency))
+        except EmbeddedServerError as exc:
+            raise pytest.UsageError(f"conformance: {exc}") from None
         url = state.reference.url
     harness = state.harness
     harness.client = Client(
@@ -267,6 +277,40 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         # "ERROR: ..." and exits 4; pytest_unconfigure still stops the reference).
         state.unusable = str(exc)
         raise pytest.UsageError(f"conformance: the target cannot be tested: {exc}") from None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Fetch every answer the selected items need, concurrently, before they run."""
+    state = session.config.stash.get(STATE, None)
+    if state is None or state.harness is None or not session.items:
+        return
+    harness = state.harness
+    needed = []
+    for item in session.items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "conformance_case" in params:
+            needed.append(params["conformance_case"].request(harness.profile.user_id, harness.encoding))
+        elif "conformance_relation" in params:
+            # "again" is sent when its relation runs: it must be a second request.
+            needed += [c.request(harness.profile.user_id, harness.encoding) for role, c in params["conformance_relation"].members if role != "again"]
+        elif "conformance_access" in params:
+            needed.append(params["conformance_access"].request)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    show = reporter is not None and session.config.option.verbose >= 0
+    interactive = show and reporter.isatty
+    started = time.monotonic()
+
+    def progress(done: int, total: int) -> None:
+        if interactive and (done % 200 == 0 or done == total):
+            reporter.write(f"\rconformance: fetching answers {done}/{total}", flush=True)
+
+    if show:
+        reporter.write_line(f"conformance: fetching the answers of {len(session.items)} items (--concurrency {state.settings.concurrency})")
+    fetched = harness.prefetch(needed, state.settings.concurrency, progress)
+    if show:
+        took = time.monotonic() - started
+        rate = f", {fetched / took:.0f}/s" if took > 0 and fetched else ""
+        reporter.write_line(("\n" if interactive else "") + f"conformance: fetched {fetched} answers in {took:.1f} s{rate}")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
