@@ -282,7 +282,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Fetch every answer the selected items need, concurrently, before they run."""
     state = session.config.stash.get(STATE, None)
-    if state is None or state.harness is None or not session.items:
+    if state is None or state.harness is None or not session.items or session.config.option.collectonly:
         return
     harness = state.harness
     needed = []
