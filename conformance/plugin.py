@@ -214,10 +214,26 @@ def suite_requested(config: pytest.Config) -> bool:
 
 
 # -- session --------------------------------------------------------------------------
+def _restore_testpaths(config: pytest.Config) -> None:
+    """`pytest --report-dir out` in the checkout: pytest takes an option's value that is
+    an existing directory for a test path while it looks for the ini file, finds none
+    there, loses `testpaths`, and would collect the whole checkout (the harness's own
+    tests too). A bare run in the checkout's root means the suite: collect that."""
+    checkout = SUITE_DIR.parent.parent
+    if (
+        config.args_source is pytest.Config.ArgsSource.INVOCATION_DIR
+        and config.inipath is None
+        and Path(config.invocation_params.dir).resolve() == checkout
+        and (checkout / "pyproject.toml").is_file()
+    ):
+        config.args = [str(SUITE_DIR)]
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     for name, text in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {text}")
+    _restore_testpaths(config)
     if not suite_requested(config):
         return
     settings = read_settings(config)

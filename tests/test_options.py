@@ -193,3 +193,18 @@ def test_html_target_is_not_an_envelope(run: Run, page_server: Any) -> None:
     server = page_server(b"<html>oops</html>")
     result = run("--target-url", server.url, *WITH_PROFILE, "--timeout", "3")
     assert_one_clear_stop(result, [server.url, "did not get an API envelope"])
+
+
+def test_report_dir_value_does_not_change_what_is_collected(tmp_path: Path) -> None:
+    # pytest takes an existing directory given as an option value for a test path when
+    # it looks for the ini file; a bare run in the checkout must still mean the suite.
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "--report-dir", str(tmp_path)],
+        cwd=root, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    ids = [line for line in run.stdout.splitlines() if "::" in line]
+    assert ids and all(line.startswith("conformance/suite/") or "/conformance/suite/" in line for line in ids), run.stdout[-2000:]
