@@ -195,11 +195,12 @@ def test_html_target_is_not_an_envelope(run: Run, page_server: Any) -> None:
     assert_one_clear_stop(result, [server.url, "did not get an API envelope"])
 
 
-def test_report_dir_value_does_not_change_what_is_collected(tmp_path: Path) -> None:
+def test_report_dir_value_does_not_change_what_is_collected(tmp_path) -> None:
     # pytest takes an existing directory given as an option value for a test path when
     # it looks for the ini file; a bare run in the checkout must still mean the suite.
     import subprocess
     import sys
+    from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
     run = subprocess.run(
