@@ -68,6 +68,7 @@ class State:
     notes: list[tuple[str, Finding]] = field(default_factory=list)
     unusable: str | None = None
     matrix_sizes: dict[str, int] = field(default_factory=dict)
+    summariser: Any = None
 
 
 STATE = pytest.StashKey[State]()
@@ -259,6 +260,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if getattr(config.option, "xmlpath", "unset") is None:
         config.option.xmlpath = str(settings.report_dir / "junit.xml")
     state = State(settings)
+    state.summariser = PassingRowsSummariser(config)
+    config.pluginmanager.register(state.summariser, "conformance-html-rows")
     state.harness = Harness(profile, Client("", profile.password), settings.encoding)  # URL set at session start
     config.stash[STATE] = state
 
@@ -311,6 +314,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             needed += [c.request(harness.profile.user_id, harness.encoding) for role, c in params["conformance_relation"].members if role != "again"]
         elif "conformance_access" in params:
             needed.append(params["conformance_access"].request)
+    session.config._conformance_items = len(session.items)  # type: ignore[attr-defined]
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     show = reporter is not None and session.config.option.verbose >= 0
     interactive = show and reporter.isatty
@@ -436,6 +440,45 @@ def conformance(request: pytest.FixtureRequest) -> CaseRunner:
 
 
 # -- reports --------------------------------------------------------------------------
+LISTED_PASSES = 2000  # a larger run lists its failures in full and only counts its passes
+
+
+class PassingRowsSummariser:
+    """Keeps the HTML report of a full run small enough to open: beyond LISTED_PASSES
+    items, passing cases are counted (pytest-html's totals stay right) but get no row.
+
+    pytest-html drops a row whose cells are cleared, and then does not count it; the
+    count is added back through its report data. If that internal ever changes, rows
+    are simply kept (a bigger report, nothing lost)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.summarised = 0
+
+    def _html_data(self) -> Any:
+        for plugin in self.config.pluginmanager.get_plugins():
+            data = getattr(plugin, "_report", None)
+            if type(plugin).__module__.startswith("pytest_html") and hasattr(data, "outcomes"):
+                return data
+        return None
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
+        session = getattr(self.config, "_conformance_items", 0)
+        if report.when != "call" or not report.passed or session <= LISTED_PASSES:
+            return
+        data = self._html_data()
+        if data is None:
+            return
+        try:
+            data.outcomes = "passed"
+        except (KeyError, AttributeError, TypeError):
+            return
+        self.summarised += 1
+        cells.clear()
+
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     outcome = yield
@@ -477,6 +520,9 @@ def run_summary(state: State) -> list[str]:
     if settings.verify is False:
         lines.append("WARNING: --insecure: the target's TLS certificate was NOT verified")
     lines += harness.transport_notes()
+    summariser = state.summariser
+    if summariser is not None and summariser.summarised:
+        lines.append(f"{summariser.summarised} passing cases are counted, not listed, in the HTML report (failures are listed in full)")
     for severity, heading in (
         ("advisory", "security advisories (the document is silent; never failed)"),
         ("warning", "warnings"),
