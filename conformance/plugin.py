@@ -65,7 +65,9 @@ class State:
     settings: Settings
     harness: Harness | None = None
     reference: Any = None  # conformance.reference.RunningServer when embedded
-    notes: list[tuple[str, Finding]] = field(default_factory=list)
+    note_counts: dict[tuple[str, str], int] = field(default_factory=dict)  # (severity, title) -> cases
+    config: Any = None
+    workers: list[dict[str, Any]] = field(default_factory=list)
     unusable: str | None = None
     matrix_sizes: dict[str, int] = field(default_factory=dict)
     summariser: Any = None
@@ -259,16 +261,23 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.self_contained_html = True
     if getattr(config.option, "xmlpath", "unset") is None:
         config.option.xmlpath = str(settings.report_dir / "junit.xml")
-    state = State(settings)
+    state = State(settings, config=config)
+    config.pluginmanager.register(RunObserver(state), "conformance-run-observer")
     state.summariser = PassingRowsSummariser(config)
     config.pluginmanager.register(state.summariser, "conformance-html-rows")
     state.harness = Harness(profile, Client("", profile.password), settings.encoding)  # URL set at session start
     config.stash[STATE] = state
 
 
+def is_xdist_controller(config: pytest.Config) -> bool:
+    """Under pytest-xdist the controller collects nothing: the workers each start their
+    own target connection (and embedded server) and send their own requests."""
+    return config.pluginmanager.hasplugin("dsession") and not hasattr(config, "workerinput")
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     state = session.config.stash.get(STATE, None)
-    if state is None or state.harness is None:
+    if state is None or state.harness is None or is_xdist_controller(session.config):
         return
     settings = state.settings
     url = settings.target_url
@@ -420,9 +429,6 @@ class CaseRunner:
 
     def _record(self, case_id: str, findings: list[Finding]) -> None:
         secret = self._state.harness.profile.password if self._state.harness else None
-        for finding in findings:
-            if finding.severity != "fail":
-                self._state.notes.append((case_id, finding))
         requirement_ids = sorted({r for f in findings if f.severity == "fail" for r in f.requirements})
         if requirement_ids:
             self._node.user_properties.append(("requirements_failed", " ".join(requirement_ids)))
@@ -507,6 +513,46 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     ]
 
 
+class RunObserver:
+    """Counts what the reports carry (warnings, advisories, unspecified behaviours) and
+    what xdist workers send back, so the summary is the same with or without -n."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call":
+            return
+        for name, value in report.user_properties:
+            if name == "notes":
+                for line in str(value).splitlines():
+                    severity, _, rest = line.partition(": ")
+                    title = rest.split(": ", 1)[-1].split(" at ")[0]
+                    key = (severity, title)
+                    self.state.note_counts[key] = self.state.note_counts.get(key, 0) + 1
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self.state.config._conformance_items = len(ids)  # type: ignore[attr-defined]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        sent = getattr(node, "workeroutput", {}).get("conformance")
+        if sent:
+            self.state.workers.append(sent)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    state = session.config.stash.get(STATE, None)
+    output = getattr(session.config, "workeroutput", None)
+    if state is not None and state.harness is not None and output is not None:
+        output["conformance"] = {
+            "requests": state.harness.requests_sent,
+            "transport": state.harness.transport_notes(),
+            "matrix_sizes": state.matrix_sizes,
+        }
+
+
 def run_summary(state: State) -> list[str]:
     """The run in a few lines, for the terminal and the top of the HTML report."""
     harness = state.harness
@@ -514,12 +560,18 @@ def run_summary(state: State) -> list[str]:
     settings = state.settings
     target = settings.target_url or f"embedded reference server ({state.reference.url if state.reference else 'not started'})"
     lines = [f"target: {target}; profile: {harness.profile.path}"]
-    lines.append(f"requests sent: {harness.requests_sent} ({settings.encoding}, combinations={settings.combinations})")
-    if state.matrix_sizes:
-        lines.append("matrix cases per mode (--combinations): " + ", ".join(f"{m}: {n}" for m, n in state.matrix_sizes.items()))
+    sent, sizes, transport = harness.requests_sent, state.matrix_sizes, harness.transport_notes()
+    if state.workers:  # under xdist: what the workers sent back
+        sent = sum(w["requests"] for w in state.workers)
+        sizes = state.workers[0]["matrix_sizes"] or sizes
+        transport = [note for w in state.workers for note in w["transport"]]
+        lines[0] = f"target: {settings.target_url or 'an embedded reference server per worker'}; profile: {harness.profile.path}"
+    lines.append(f"requests sent: {sent} ({settings.encoding}, combinations={settings.combinations}{f', {len(state.workers)} workers' if state.workers else ''})")
+    if sizes:
+        lines.append("matrix cases per mode (--combinations): " + ", ".join(f"{m}: {n}" for m, n in sizes.items()))
     if settings.verify is False:
         lines.append("WARNING: --insecure: the target's TLS certificate was NOT verified")
-    lines += harness.transport_notes()
+    lines += transport
     summariser = state.summariser
     if summariser is not None and summariser.summarised:
         lines.append(f"{summariser.summarised} passing cases are counted, not listed, in the HTML report (failures are listed in full)")
@@ -528,10 +580,7 @@ def run_summary(state: State) -> list[str]:
         ("warning", "warnings"),
         ("unspecified", "unspecified behaviours (the document is silent)"),
     ):
-        counts: dict[str, int] = {}
-        for _, finding in state.notes:
-            if finding.severity == severity:
-                counts[finding.title] = counts.get(finding.title, 0) + 1
+        counts = {title: n for (kind, title), n in state.note_counts.items() if kind == severity}
         if counts:
             lines.append(f"{heading}:" if severity == "advisory" else f"{heading}, never failed:")
             lines += [f"  {count:6d} x {title}" for title, count in sorted(counts.items(), key=lambda kv: -kv[1])[:20]]
