@@ -41,7 +41,7 @@ def run_suite(url: str, *extra: str) -> dict[str, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--target-url", url,
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--target-url", url,
          "--target-profile", str(PROFILE_PATH), "--report-dir", str(report_dir), *extra],
         cwd=ROOT, capture_output=True, text=True,
     )  # fmt: skip
