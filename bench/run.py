@@ -1,7 +1,7 @@
 """Benchmarks that print ratios measured side by side, in one run on one machine.
 
-    python bench/run.py            # all four
-    python bench/run.py overhead latency collection parsing
+    python bench/run.py            # all five
+    python bench/run.py overhead latency collection parsing profile
 
 Not timed tests: absolute numbers move with the machine's load, ratios much less.
 Each benchmark starts its own reference server (the harness's embedded one, in a
@@ -154,10 +154,52 @@ def parsing() -> None:
     print("   (the harness validates each distinct body once: schemas.ResponseSchemas caches by body digest)")
 
 
+def profile(selection: str = "greatwidgets-89898989898989") -> None:
+    """Where a run's time goes, by package: pytest in-process under cProfile."""
+    import cProfile
+    import pstats
+
+    import pytest
+
+    server = EmbeddedServer.start()
+    profiler = cProfile.Profile()
+    report_dir = tempfile.mkdtemp(prefix="bench-profile-")
+    try:
+        profiler.enable()
+        pytest.main(["-q", "-p", "no:cacheprovider", "-k", selection, "--target-url", server.url,
+                     "--target-profile", str(PROFILE_PATH), f"--report-dir={report_dir}", str(ROOT / "conformance" / "suite")])  # fmt: skip
+        profiler.disable()
+    finally:
+        server.stop()
+    groups = {
+        # cProfile sees the main thread only: while the fetch threads work, it waits.
+        "waiting for the fetch threads (HTTP + server)": ("<method 'acquire'",),
+        "HTTP client (requests, urllib3, http, socket)": ("requests/", "urllib3/", "http/client", "socket", "ssl"),
+        "pytest and pluggy": ("_pytest/", "pluggy/"),
+        "pytest-html and JUnit reporting": ("pytest_html/", "junitxml", "jinja2/", "markupsafe/"),
+        "the harness's checks and parsing": ("conformance/",),
+        "schemas (xmlschema, jsonschema, elementpath)": ("xmlschema/", "jsonschema", "elementpath/", "referencing/"),
+        "garbage collection": ("gc.collect",),
+        "compiling and importing (assertion rewriting, modules)": ("<built-in method builtins.compile>", "importlib", "<built-in method marshal", "_bootstrap"),
+    }
+    totals = dict.fromkeys(list(groups) + ["other"], 0.0)
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    for (filename, _, name), (_, _, tottime, _, _) in stats.items():
+        where = f"{filename} {name}"
+        group = next((g for g, marks in groups.items() if any(m in where for m in marks)), "other")
+        totals[group] += tottime
+    others = sorted(((t[2], f"{k[0]}:{k[2]}") for k, t in stats.items() if next((g for g, marks in groups.items() if any(m in f"{k[0]} {k[2]}" for m in marks)), None) is None), reverse=True)[:5]
+    whole = sum(totals.values())
+    print(f"5. where the time goes: -k {selection!r}, one process under cProfile ({whole:.1f} s of profiled time)")
+    for group, seconds in sorted(totals.items(), key=lambda kv: -kv[1]):
+        print(f"   {group:56s} {seconds:6.1f} s  {seconds / whole:5.1%}")
+    print("   largest of 'other': " + "; ".join(f"{name.rsplit('/', 1)[-1]} {seconds:.1f} s" for seconds, name in others))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("which", nargs="*", choices=["overhead", "latency", "collection", "parsing", []], default=[])
-    chosen = parser.parse_args().which or ["overhead", "latency", "collection", "parsing"]
+    parser.add_argument("which", nargs="*", choices=["overhead", "latency", "collection", "parsing", "profile", []], default=[])
+    chosen = parser.parse_args().which or ["overhead", "latency", "collection", "parsing", "profile"]
     print(f"# {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     for name in chosen:
         globals()[name]()
