@@ -51,6 +51,12 @@ def _success(answers: Answers, role: str) -> dict[str, Any] | None:
     return observation.document
 
 
+def _both(answers: Answers, left: str, right: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The two roles' documents, when both are successes (else nothing to compare)."""
+    a, b = _success(answers, left), _success(answers, right)
+    return (a, b) if a is not None and b is not None else None
+
+
 def _differs(r: Reporter, title: str, left: tuple[str, dict], right: tuple[str, dict], **kw: Any) -> Iterator[Finding]:
     if comparable(left[1]) != comparable(right[1]):
         yield r.fail(title, where=f"{left[0]} vs {right[0]}", detail="Diff of the two documents:\n" + diff(left[1], right[1], left[0], right[0]), **kw)
@@ -72,16 +78,16 @@ def formats_carry_same_document(relation: Relation, answers: Answers, r: Reporte
 @relation_check("absent_output_equals_xml", "formats", "OUTPUT-DEFAULT-XML")
 def absent_output_equals_xml(relation: Relation, answers: Answers, r: Reporter) -> Iterator[Finding]:
     """No output parameter answers what output=XML answers."""
-    default, xml = _success(answers, "default"), _success(answers, "xml")
-    if default is not None and xml is not None:
+    if pair := _both(answers, "default", "xml"):
+        default, xml = pair
         yield from _differs(r, "the answer without output differs from the output=XML answer", ("default", default), ("xml", xml))
 
 
 @relation_check("condensed_changes_nothing_in_xml", "formats", "OUTPUT-CONDENSED-JSON-ONLY")
 def condensed_changes_nothing_in_xml(relation: Relation, answers: Answers, r: Reporter) -> Iterator[Finding]:
     """condensed "Applies only to JSON(P) output": with XML it changes nothing."""
-    xml, condensed = _success(answers, "xml"), _success(answers, "xml-condensed")
-    if xml is not None and condensed is not None:
+    if pair := _both(answers, "xml", "xml-condensed"):
+        xml, condensed = pair
         yield from _differs(r, "condensed=yes changed an XML answer", ("xml", xml), ("xml-condensed", condensed))
 
 
@@ -104,24 +110,24 @@ def _without_custom_field(document: dict) -> dict:
 @relation_check("hide_custom_field_removes_only_custom_field", "filters", "FIELD-HIDE-CUSTOM-FIELD")
 def hide_custom_field_removes_only_custom_field(relation: Relation, answers: Answers, r: Reporter) -> Iterator[Finding]:
     """hide_custom_field=Y answers the full answer without custom_field, nothing else changed."""
-    full, hidden = _success(answers, "full"), _success(answers, "hide-Y")
-    if full is not None and hidden is not None:
+    if pair := _both(answers, "full", "hide-Y"):
+        full, hidden = pair
         yield from _differs(r, "hide_custom_field=Y changed more than custom_field", ("full without custom_field", _without_custom_field(full)), ("hide-Y", _without_custom_field(hidden)))
 
 
 @relation_check("hide_custom_field_n_is_the_default", "filters", "NOTE-HIDE-CUSTOM-FIELD-N")
 def hide_custom_field_n_is_the_default(relation: Relation, answers: Answers, r: Reporter) -> Iterator[Finding]:
     """"There is no need to pass on a value equivalent to hide_custom_field = N": N is the default."""
-    full, shown = _success(answers, "full"), _success(answers, "hide-N")
-    if full is not None and shown is not None:
+    if pair := _both(answers, "full", "hide-N"):
+        full, shown = pair
         yield from _differs(r, "hide_custom_field=N answers differently from no hide_custom_field", ("full", full), ("hide-N", shown))
 
 
 @relation_check("include_balances_n_is_the_customer_part", "filters", "NOTE-INCLUDE-BALANCES-N")
 def include_balances_n_is_the_customer_part(relation: Relation, answers: Answers, r: Reporter) -> Iterator[Finding]:
     """include_balances=N: "JUST the customer info", the full answer's customer part."""
-    full, only = _success(answers, "full"), _success(answers, "balances-N")
-    if full is not None and only is not None:
+    if pair := _both(answers, "full", "balances-N"):
+        full, only = pair
         yield from _differs(r, "include_balances=N does not answer the full answer's customer part", ("full customer", {"customer": customer(full)}), ("balances-N", {"customer": customer(only), "campaigns": only.get("campaigns", [])}))
 
 
@@ -168,8 +174,8 @@ def show_only_belong_to_is_a_subset(relation: Relation, answers: Answers, r: Rep
 @relation_check("same_request_same_answer", "repeat", "CALL-RETRIEVES")
 def same_request_same_answer(relation: Relation, answers: Answers, r: Reporter) -> Iterator[Finding]:
     """The call reads; it changes nothing: the same request twice gets the same answer."""
-    first, again = _success(answers, "first"), _success(answers, "again")
-    if first is not None and again is not None:
+    if pair := _both(answers, "first", "again"):
+        first, again = pair
         yield from _differs(r, "the same request got a different answer the second time", ("first", first), ("again", again))
 
 
