@@ -30,6 +30,7 @@ class AccessCase:
     description: str
     coalition: bool = False
     allow_customer: bool = False
+    check: str = "access_is_refused"  # the name its status finding is reported under
 
 
 def generate_access_cases(profile: Profile, encoding: Encoding) -> list[AccessCase]:
@@ -64,9 +65,21 @@ def generate_access_cases(profile: Profile, encoding: Encoding) -> list[AccessCa
                     continue
                 request = build_request(profile.user_id, other.account_id, [(field, value)], encoding=encoding)
                 cases.append(AccessCase(f"scope-{home.account_id}-{guest.label}-via-{other.account_id}", request, ("no_match",), ("CALL-RETRIEVES", "FIELD-ACCOUNT-ID-REQUIRED"), f"a customer of {home.account_id} looked up through {other.account_id}", other.coalition))
+    cases += _encoding_cases(base, encoding)
     cases += _injection_cases(profile, account.account_id, encoding)
     cases += _callback_cases(base)
     return cases
+
+
+def _encoding_cases(base: Request, encoding: Encoding) -> list[AccessCase]:
+    # Whatever --request-encoding the run uses, the lookup is also sent in the other
+    # POST encoding: multipart/form-data is what the document's PHP example (every PHP
+    # client) sends, urlencoded what the other clients send. Both must be read.
+    return [
+        AccessCase(f"encoding-{other}", Request(base.fields, other), ("success",), ("REQUEST-PHP-EXAMPLE",), f"the first customer looked up with a {other} body", allow_customer=True, check="request_encoding_is_read")
+        for other in ("form", "multipart")
+        if other != encoding
+    ]
 
 
 # Values that name no customer but reach a database, an XML writer or a parser in

@@ -23,7 +23,7 @@ def run_access_checks(observation: Observation) -> list[Finding]:
     if observation.answer is None:
         return findings
     case: AccessCase = observation.case
-    r = Reporter("access_is_refused", case.requirements)
+    r = Reporter(case.check, case.requirements)
     status = observation.document.get("status")
     if status in STATUSES and status not in case.statuses:
         findings.append(r.fail(f"{case.description}: answered {status}", where="status", expected=" or ".join(case.statuses), got=str(status)))
