@@ -189,7 +189,9 @@ class Client:
     def _attempt(self, request: Request, url: str) -> Exchange:
         secret = self.password.reveal()
         wire = [(k, secret if v == PLACEHOLDER and k == PASSWORD_FIELD else v) for k, v in request.fields]
-        kwargs: dict[str, object] = {"timeout": self.timeout, "stream": True, "allow_redirects": False}
+        # verify is passed per request: requests lets REQUESTS_CA_BUNDLE override a
+        # session's verify=False, so --insecure would silently not apply.
+        kwargs: dict[str, object] = {"timeout": self.timeout, "stream": True, "allow_redirects": False, "verify": self.verify}
         if request.encoding == "query":
             method, kwargs["params"] = "GET", wire
         elif request.encoding == "multipart":
