@@ -128,6 +128,9 @@ class Client:
         self.backoff = backoff
         self.rate_limiter = rate_limiter or RateLimiter(0)
         self.verify = verify
+        if verify is False:
+            # Said once in the run's summary and report, not once per request.
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._sessions_lock = threading.Lock()
