@@ -211,3 +211,25 @@ def test_insecure_is_said_in_the_summary(tls_server: Scripted, tmp_path: Path) -
     )  # fmt: skip
     assert "WARNING: --insecure" in run.stdout, run.stdout[-2000:] + run.stderr[-2000:]
     assert "--insecure" in (tmp_path / "r" / "report.html").read_text()
+
+
+def test_cases_that_needed_retries_are_named(scripted: Callable[..., Scripted], reference: str, tmp_path: Path) -> None:
+    # Every second connection is dropped unanswered: the harness retries, and the
+    # cases whose answers needed it carry a note in the JUnit XML and the summary.
+    def script(handler: http.server.BaseHTTPRequestHandler, n: int) -> None:
+        if n % 2 == 0:
+            handler.close_connection = True
+            handler.connection.shutdown(2)
+            return
+        answer = requests.post(reference, data=dict(LOOKUP.fields) | {"user_password": PROFILE.password.reveal()}, timeout=5)
+        reply(handler, 200, answer.content, Connection="close")
+
+    server = scripted(script)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q",
+         "--target-url", server.url, "--target-profile", str(PROFILE_PATH), "--report-dir", str(tmp_path / "r"),
+         "-k", "test_access and missing", "--concurrency", "1", "--retries", "2"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert "needed retries" in run.stdout, run.stdout[-3000:]
+    assert "the answer needed 1 retry" in (tmp_path / "r" / "junit.xml").read_text()

@@ -7,7 +7,7 @@ from conformance.checks import Finding, Observation, REGISTRY, Reporter
 from conformance.checks.envelope import STATUSES
 
 _ENVELOPE_CHECKS = (
-    "target_answered", "answer_is_an_envelope", "no_match_carries_message", "error_carries_text",
+    "target_answered", "target_answered_first_time", "answer_is_an_envelope", "no_match_carries_message", "error_carries_text",
     "target_never_echoes_password", "server_error_status", "jsonp_callback_is_not_reflected_unsafely",
 )  # fmt: skip
 

@@ -24,6 +24,14 @@ def target_answered(o: Observation, r: Reporter) -> Iterator[Finding]:
         )
 
 
+@check("target_answered_first_time", "CALL-RETRIEVES", needs_answer=False)
+def target_answered_first_time(o: Observation, r: Reporter) -> Iterator[Finding]:
+    """An answer that needed retries is recorded on its case (a flaky target, or a rate
+    limit), so a reader can tell a verdict that rests on a retried exchange."""
+    if o.exchange.attempts > 1:
+        yield r.warn(f"the answer needed {o.exchange.attempts - 1} retr{'y' if o.exchange.attempts == 2 else 'ies'}", got="; ".join(o.exchange.retry_reasons))
+
+
 @check("answer_is_an_envelope", "EXAMPLE-SUCCESS", "EXAMPLE-NO-MATCH", "EXAMPLE-ERROR", "REQUEST-PHP-EXAMPLE", needs_answer=False)
 def answer_is_an_envelope(o: Observation, r: Reporter) -> Iterator[Finding]:
     """The body parses as XML, JSON or JSONP and carries a documented status, for a

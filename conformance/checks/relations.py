@@ -131,6 +131,26 @@ def include_balances_n_is_the_customer_part(relation: Relation, answers: Answers
         yield from _differs(r, "include_balances=N does not answer the full answer's customer part", ("full customer", {"customer": customer(full)}), ("balances-N", {"customer": customer(only), "campaigns": only.get("campaigns", [])}))
 
 
+@relation_check("include_balances_y_is_the_default", "filters", "FIELD-INCLUDE-BALANCES")
+def include_balances_y_is_the_default(relation: Relation, answers: Answers, r: Reporter) -> Iterator[Finding]:
+    """Only include_balances=N restricts the answer ("add the include_balances parameter
+    set to N"); Y, which real clients send, answers what no include_balances answers."""
+    if pair := _both(answers, "full", "balances-Y"):
+        full, included = pair
+        yield from _differs(r, "include_balances=Y answers differently from no include_balances", ("full", full), ("balances-Y", included))
+
+
+@relation_check("show_only_belong_to_n_is_the_default", "filters", "NOTE-COALITION-ALL-CAMPAIGNS", "FIELD-SHOW-ONLY-BELONG-TO")
+def show_only_belong_to_n_is_the_default(relation: Relation, answers: Answers, r: Reporter) -> Iterator[Finding]:
+    """In a coalition the call returns ALL campaigns; only show_only_belong_to "set to Y"
+    restricts them: N answers what no show_only_belong_to answers."""
+    if not relation.coalition:
+        return  # outside a coalition the document says nothing about show_only_belong_to
+    if pair := _both(answers, "full", "belong-N"):
+        full, shown = pair
+        yield from _differs(r, "show_only_belong_to=N answers differently from no show_only_belong_to", ("full", full), ("belong-N", shown))
+
+
 @relation_check("campaign_id_is_that_campaign_of_the_full_answer", "filters", "NOTE-CAMPAIGN-ID")
 def campaign_id_is_that_campaign_of_the_full_answer(relation: Relation, answers: Answers, r: Reporter) -> Iterator[Finding]:
     """campaign_id=X answers the customer and campaign X exactly as the full answer has them."""
