@@ -112,7 +112,9 @@ def _filters(account: Account, customer: Customer, identifier: str, campaigns: l
         ("hide-Y", make_case(account, customer, identifier, space, hide_custom_field="Y")),
         ("hide-N", make_case(account, customer, identifier, space, hide_custom_field="N")),
         ("balances-N", make_case(account, customer, identifier, space, include_balances="N")),
+        ("balances-Y", make_case(account, customer, identifier, space, include_balances="Y")),
         ("belong-Y", make_case(account, customer, identifier, space, show_only_belong_to="Y")),
+        ("belong-N", make_case(account, customer, identifier, space, show_only_belong_to="N")),
     ]
     members += [(f"campaign:{c}", make_case(account, customer, identifier, space, c, campaign_id=EACH)) for c in campaigns]
     return Relation("filters", account.account_id, account.coalition, tuple(members), customer.label)
