@@ -11,9 +11,11 @@ that does one of:
 
 ``FAULTS`` maps a name to a :class:`Fault`: the requirement id it violates (from
 ``conformance/requirements.yaml``), what it does, and the ``-k`` expression
-(``selection``) of the conformance suite that exercises it. ``serve(name)`` runs one
-(or the unmodified reference through the same plumbing, with ``name=None``) with
-waitress on 127.0.0.1 and yields its URL.
+(``selection``) of the conformance suite that exercises it. A fault the document says
+nothing about (a security weakness) has the requirement ``"advisory"``: it is caught
+when the harness's advisory check reports it, without failing a case. ``serve(name)``
+runs one (or the unmodified reference through the same plumbing, with ``name=None``)
+with waitress on 127.0.0.1 and yields its URL.
 
 The answers are parsed here with a parser of this module's own, not with
 ``conformance.parse``: a fault built on the harness's parser could inherit, and so
@@ -38,10 +40,13 @@ from urllib.parse import urlencode
 import yaml
 from lxml import etree
 from waitress import wasyncore
+from waitress.channel import HTTPChannel
 from waitress.server import create_server
+from waitress.task import WSGITask
 from werkzeug.wrappers import Request
 
-from conformance.reference import PROFILE_PATH, make_app, render_json, render_xml
+from conformance.reference import PROFILE_PATH, SEED_PATH, make_app, render_json, render_xml
+from conformance.reference.params import is_valid_callback
 
 Fields = dict[str, str]
 Document = dict[str, Any]
@@ -79,6 +84,17 @@ SMOKE_FIELDS = _smoke_fields()
 COALITION_ACCOUNTS = frozenset(
     a["account_id"] for a in yaml.safe_load(PROFILE_PATH.read_text(encoding="utf-8"))["accounts"] if a.get("coalition")
 )
+
+
+# -- the seed, for faults that need to know who may read what --------------------------
+_SEED = yaml.safe_load(SEED_PATH.read_text(encoding="utf-8"))
+PASSWORDS: dict[str, str] = {u["user_id"]: u["user_password"] for u in _SEED["api_users"]}
+READABLE: dict[str, tuple[str, ...]] = {u["user_id"]: tuple(u["accounts"]) for u in _SEED["api_users"]}
+# (account_id, identifier field, value) of every seeded customer: what a lookup can find.
+SEEDED = frozenset(
+    (a["account_id"], name, c[name]) for a in _SEED["accounts"] for c in a.get("customers") or () for name in ("code", "card_number") if c.get(name)
+)
+FIRST_CODE: dict[str, str] = {a["account_id"]: a["customers"][0]["code"] for a in _SEED["accounts"] if a.get("customers")}
 
 
 def is_smoke(fields: Fields) -> bool:
@@ -140,12 +156,85 @@ def render(parsed: Parsed) -> tuple[bytes, str]:
     return body, f"{kind}; charset=utf-8"
 
 
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+KeyOrder = Callable[[str, list[str]], list[str]]  # (element name, child names) -> the order written
+
+
+def write_xml(
+    doc: Document,
+    *,
+    indent: str | None = "  ",
+    declaration: str | None = XML_DECLARATION,
+    quote: str = '"',
+    self_closing: bool = False,
+    order: KeyOrder | None = None,
+    cdata: bool = False,
+    escape: bool = True,
+) -> bytes:
+    """The document as XML, written in ways the reference's ``render_xml`` does not:
+    another indentation (``None``: none at all), another declaration (``None``: none),
+    single-quoted attributes, ``<x/>`` for empty elements, another child order, text in
+    CDATA sections, or (``escape=False``, a fault) text written without escaping."""
+    out: list[str] = []
+    newline = "" if indent is None else "\n"
+
+    def text(value: str) -> str:
+        if cdata and value:
+            return "<![CDATA[" + value.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+        if not escape:
+            return value
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+    def element(name: str, value: Any, depth: int) -> None:
+        pad = "" if indent is None else indent * depth
+        if isinstance(value, list):
+            children: list[tuple[str, Any]] = [(LIST_TAGS.get(name, "item"), v) for v in value]
+        elif isinstance(value, dict):
+            keys = list(value)
+            children = [(k, value[k]) for k in (order(name, keys) if order else keys)]
+        else:
+            content = "" if value is None else str(value)
+            if not content and self_closing:
+                out.append(f"{pad}<{name}/>{newline}")
+            else:
+                out.append(f"{pad}<{name}>{text(content)}</{name}>{newline}")
+            return
+        if not children:
+            out.append(f"{pad}<{name}/>{newline}" if self_closing else f"{pad}<{name}></{name}>{newline}")
+            return
+        out.append(f"{pad}<{name}>{newline}")
+        for child_name, child in children:
+            element(child_name, child, depth + 1)
+        out.append(f"{pad}</{name}>{newline}")
+
+    if declaration is not None:
+        out.append(declaration + newline)
+    status = doc.get("status")
+    attribute = ""
+    if status is not None:
+        escaped = str(status).replace("&", "&amp;").replace("<", "&lt;").replace(quote, "&quot;" if quote == '"' else "&apos;")
+        attribute = f" status={quote}{escaped}{quote}"
+    body = {k: v for k, v in doc.items() if k != "status"}
+    keys = order("response", list(body)) if order else list(body)
+    out.append(f"<response{attribute}>{newline}")
+    for key in keys:
+        element(key, body[key], 1)
+    out.append(f"</response>{newline}")
+    return "".join(out).encode("utf-8")
+
+
 # -- one exchange through the middleware -----------------------------------------------
 @dataclass
 class Reply:
     status: str
     headers: list[tuple[str, str]]
     body: bytes
+    chunk_size: int | None = None  # send the body in pieces of this size (no Content-Length: chunked)
+
+    def chunks(self) -> list[bytes]:
+        if not self.chunk_size:
+            return [self.body]
+        return [self.body[i : i + self.chunk_size] for i in range(0, len(self.body), self.chunk_size)] or [b""]
 
     def with_body(self, body: bytes, content_type: str | None = None) -> "Reply":
         headers = [(k, v) for k, v in self.headers if k.lower() not in ("content-length", "content-type" if content_type else "")]
@@ -158,6 +247,7 @@ class Reply:
 RequestEdit = Callable[[Fields], Fields]
 ReplyEdit = Callable[[Reply, Fields, int], Reply]  # (reply, fields the client sent, request number)
 DocumentEdit = Callable[[Document, Fields, int], Document | None]  # None: the answer unchanged
+WireEdit = Callable[[Reply, dict[str, Any]], Reply]  # (reply, the request's WSGI environ): HTTP-level changes
 
 
 def on_document(edit: DocumentEdit, formats: tuple[str, ...] = ("xml", "json", "jsonp")) -> ReplyEdit:
@@ -181,11 +271,14 @@ def on_document(edit: DocumentEdit, formats: tuple[str, ...] = ("xml", "json", "
 class Fault:
     """One documented behaviour broken.
 
-    ``requirement``: the id it violates; ``selection``: the ``-k`` expression that
+    ``requirement``: the id it violates (``ADVISORY``: none, the document is silent and
+    an advisory check must report it); ``selection``: the ``-k`` expression that
     exercises it (with ``combinations``: ``pairwise`` or ``all``); ``check``: the
-    harness check expected to report it; ``evidence``: text the failure must show (a
-    tuple: one of these texts).
+    harness check expected to report it (for an ``ADVISORY`` fault, the advisory check);
+    ``evidence``: text the failure (or the advisory) must show (a tuple: one of these
+    texts); ``advisory``: an advisory check that must report it as well as the failure.
     ``spare_smoke``: answer the harness's smoke request unmodified, so the run goes on.
+    ``wire``: an HTTP-level edit of the reply, which sees the request's headers.
     """
 
     requirement: str
@@ -195,8 +288,18 @@ class Fault:
     evidence: str | tuple[str, ...] | None = None
     combinations: str = "pairwise"
     spare_smoke: bool = False
+    advisory: str | None = None
     request: RequestEdit | None = field(default=None, repr=False, compare=False)
     reply: ReplyEdit | None = field(default=None, repr=False, compare=False)
+    wire: WireEdit | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def by_advisory(self) -> bool:
+        """Caught by an advisory finding alone: no requirement of the document is broken."""
+        return self.requirement == ADVISORY
+
+
+ADVISORY = "advisory"
 
 
 def _identity_document(doc: Document, fields: Fields, number: int) -> Document:
@@ -209,11 +312,12 @@ NO_FAULT = Fault("", "the reference, through the same middleware, unchanged", ""
 
 
 class FaultyApp:
-    """WSGI middleware: the reference app with one fault switched on (or none)."""
+    """WSGI middleware: the reference app (or ``inner``, another reference app) with one
+    fault switched on (or none)."""
 
-    def __init__(self, fault: Fault | None = None) -> None:
+    def __init__(self, fault: Fault | None = None, inner: Any = None) -> None:
         self.fault = fault or NO_FAULT
-        self.inner = make_app()
+        self.inner = inner if inner is not None else make_app()
         self._count = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -229,7 +333,11 @@ class FaultyApp:
         reply = self._call_inner(environ, fields)
         if fault.reply:
             reply = fault.reply(reply, sent, number)
+        if fault.wire:
+            reply = fault.wire(reply, environ)
         start_response(reply.status, reply.headers)
+        if reply.chunk_size:
+            return iter(reply.chunks())  # an iterator: waitress cannot know the length
         return [reply.body]
 
     def _call_inner(self, environ: dict[str, Any], fields: Fields) -> Reply:
@@ -273,13 +381,30 @@ def _fields(environ: dict[str, Any]) -> Fields:
 
 
 # -- serving ---------------------------------------------------------------------------
-class _Server:
-    def __init__(self, app: FaultyApp) -> None:
+class _ClosingTask(WSGITask):
+    """Answers ``Connection: close`` and closes the connection after every answer
+    (a WSGI application may not send hop-by-hop headers; the server may)."""
+
+    def build_response_header(self) -> bytes:
+        self.set_close_on_finish()
+        return super().build_response_header()
+
+
+class _ClosingChannel(HTTPChannel):
+    task_class = _ClosingTask
+
+
+class Server:
+    """A WSGI app (with a ``close()``) served by waitress on 127.0.0.1, a free port."""
+
+    def __init__(self, app: Any, close_connections: bool = False) -> None:
         self.app = app
         self.map: dict[int, Any] = {}
         self.server = create_server(
             app, map=self.map, host="127.0.0.1", port=0, threads=8, asyncore_use_poll=True, connection_limit=1000
         )
+        if close_connections:
+            self.server.channel_class = _ClosingChannel
         self.url = f"http://127.0.0.1:{self.server.effective_port}/api.php"
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"faulty-server-{self.server.effective_port}", daemon=True)
@@ -309,7 +434,7 @@ def serve(fault_name: str | Fault | None) -> Iterator[str]:
         fault = fault_name
     else:
         fault = NO_FAULT if fault_name is None else FAULTS[fault_name]
-    server = _Server(FaultyApp(fault))
+    server = Server(FaultyApp(fault))
     try:
         yield server.url
     finally:
@@ -653,6 +778,174 @@ def _default_output_drops_custom_field_3(doc: Document, fields: Fields, number: 
     return doc
 
 
+# Encoding -------------------------------------------------------------------------------
+def _xml_unescaped(reply: Reply, fields: Fields, number: int) -> Reply:
+    parsed = parse(reply.body)
+    if parsed is None or parsed.format != "xml":
+        return reply
+    return reply.with_body(write_xml(parsed.document, escape=False))
+
+
+def _declares_latin1(reply: Reply, fields: Fields, number: int) -> Reply:
+    # The bytes stay UTF-8; the declaration (and the header) name ISO-8859-1, so a
+    # parser that believes them reads "Zoë" as "ZoÃ«".
+    parsed = parse(reply.body)
+    if parsed is None or parsed.format != "xml":
+        return reply
+    body = reply.body.replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"', 1)
+    return reply.with_body(body, "application/xml; charset=ISO-8859-1")
+
+
+def _without_status_attribute(reply: Reply, fields: Fields, number: int) -> Reply:
+    parsed = parse(reply.body)
+    if parsed is None or parsed.format != "xml":
+        return reply
+    return reply.with_body(re.sub(rb"<response status=\"[^\"]*\"", b"<response", reply.body, count=1))
+
+
+# Access and security ----------------------------------------------------------------------
+def _authenticated(fields: Fields) -> bool:
+    user = fields.get("user_id", "")
+    return user in PASSWORDS and fields.get("user_password") == PASSWORDS[user]
+
+
+def _wrong_password_accepted(fields: Fields) -> Fields:
+    # Any non-empty password of a known user is taken for the right one.
+    user = fields.get("user_id", "")
+    if user in PASSWORDS and fields.get("user_password"):
+        fields["user_password"] = PASSWORDS[user]
+    return fields
+
+
+def _empty_password_accepted(fields: Fields) -> Fields:
+    user = fields.get("user_id", "")
+    if user in PASSWORDS and fields.get("user_password") == "":
+        fields["user_password"] = PASSWORDS[user]
+    return fields
+
+
+def _owner(account_id: str) -> str | None:
+    return next((user for user, accounts in READABLE.items() if account_id in accounts), None)
+
+
+def _forbidden_account_readable(fields: Fields) -> Fields:
+    # The access check is skipped: the account is read with the rights of a user who may.
+    account = fields.get("account_id", "")
+    if _authenticated(fields) and account not in READABLE[fields["user_id"]]:
+        owner = _owner(account)
+        if owner:
+            fields["user_id"], fields["user_password"] = owner, PASSWORDS[owner]
+    return fields
+
+
+def _forbidden_account_falls_back(fields: Fields) -> Fields:
+    # An account the credentials may not read is replaced by the first one they may.
+    account = fields.get("account_id", "")
+    if _authenticated(fields) and account not in READABLE[fields["user_id"]] and _owner(account):
+        fields["account_id"] = READABLE[fields["user_id"]][0]
+    return fields
+
+
+def _account_not_scoping(fields: Fields) -> Fields:
+    # The customer is searched in every account the user may read, the one named first.
+    if not _authenticated(fields) or fields.get("account_id") not in READABLE[fields["user_id"]]:
+        return fields
+    wanted = [(name, fields[name]) for name in ("code", "card_number") if fields.get(name)]
+
+    def finds(account: str) -> bool:
+        return bool(wanted) and all((account, name, value) in SEEDED for name, value in wanted)
+
+    if wanted and not finds(fields["account_id"]):
+        other = next((a for a in READABLE[fields["user_id"]] if finds(a)), None)
+        if other:
+            fields["account_id"] = other
+    return fields
+
+
+def _password_in_errors(doc: Document, fields: Fields, number: int) -> Document:
+    if doc.get("status") == "error":
+        doc["error"] = f"{doc.get('error', '')} (request of {fields.get('user_id', '')} with password {fields.get('user_password', '')})"
+    return doc
+
+
+_QUERY_METACHARACTERS = re.compile(r"['%]")
+
+
+def _injection_matches_first_customer(fields: Fields) -> Fields:
+    # A quote or a LIKE wildcard reaches the query: the account's first customer matches.
+    if any(_QUERY_METACHARACTERS.search(fields.get(name, "")) for name in ("code", "card_number")):
+        first = FIRST_CODE.get(fields.get("account_id", ""))
+        if first:
+            fields.pop("card_number", None)
+            fields["code"] = first
+    return fields
+
+
+def _nul_byte_html_500(reply: Reply, fields: Fields, number: int) -> Reply:
+    if any("\x00" in value for value in fields.values()):
+        return _html_500(reply, fields, number)
+    return reply
+
+
+def _jsonp_any_callback(fields: Fields) -> Fields:
+    # The reference refuses a callback that is not a JavaScript name; this server takes
+    # it: the reference answers plain JSON, and the reply wraps it in the raw callback.
+    callback = fields.get("callback")
+    if callback and not is_valid_callback(callback) and _flag(fields, "output") in ("", "JSON"):
+        fields.pop("callback")
+        fields["output"] = "JSON"
+    return fields
+
+
+def _reflect_callback(reply: Reply, fields: Fields, number: int) -> Reply:
+    callback = fields.get("callback")
+    if not callback or is_valid_callback(callback) or _flag(fields, "output") not in ("", "JSON"):
+        return reply
+    return reply.with_body(callback.encode("utf-8") + b"(" + reply.body + b")", "application/javascript; charset=utf-8")
+
+
+def _include_balances_inverted(fields: Fields) -> Fields:
+    flag = _flag(fields, "include_balances")
+    if flag in ("Y", "N"):
+        fields["include_balances"] = {"Y": "N", "N": "Y"}[flag]
+    return fields
+
+
+def _rename(old: str, new: str) -> Callable[[dict[str, Any]], None]:
+    def change(customer: dict[str, Any]) -> None:
+        if old in customer:
+            customer[new] = customer.pop(old)
+
+    return change
+
+
+def _multipart_not_read(reply: Reply, environ: dict[str, Any]) -> Reply:
+    # Only urlencoded bodies are read: a multipart one (the PHP example, every PHP
+    # client) brings no field at all.
+    if not environ.get("CONTENT_TYPE", "").startswith("multipart/form-data"):
+        return reply
+    body = render_xml({"status": "error", "error": "Missing required fields: user_id, user_password, type, account_id"})
+    return Reply("200 OK", [], b"").with_body(body, "application/xml; charset=utf-8")
+
+
+def _any_user_with_the_password(fields: Fields) -> Fields:
+    # user_id is not checked: a password alone names the user.
+    if fields.get("user_id") not in PASSWORDS:
+        owner = next((user for user, password in PASSWORDS.items() if password == fields.get("user_password")), None)
+        if owner:
+            fields["user_id"] = owner
+    return fields
+
+
+def _code_searched_as_card_number(fields: Fields) -> Fields:
+    # A lookup by code searches the card_number column first: Cody's code
+    # 56565656565656 is Nina's card number, so Nina answers.
+    code = fields.get("code")
+    if code and not fields.get("card_number") and (fields.get("account_id"), "card_number", code) in SEEDED:
+        fields["card_number"] = fields.pop("code")
+    return fields
+
+
 # -- the faults ---------------------------------------------------------------------------
 JOHN = "greatwidgets-89898989898989"
 # The matrix cases (not the relations, whose ids name the customer too) of the first
@@ -887,5 +1180,99 @@ FAULTS: dict[str, Fault] = {
         "OUTPUT-DEFAULT-XML", "without output, the XML answer leaves custom_field_3 out (output=XML keeps it)",
         f"test_relation and formats-{JOHN} and include_balances:N and hide_custom_field:Y",
         check="absent_output_equals_xml", evidence="custom_field_3", reply=on_document(_default_output_drops_custom_field_3, formats=("xml",)),
+    ),
+    # Shape, more
+    "customer_field_renamed": Fault(
+        "NOTE-ALL-FIELDS", "the customer's postal_code is sent as zip", JOHN_CASES,
+        check="documented_customer_fields_present", evidence="missing: postal_code", reply=on_document(_customer_edit(_rename("postal_code", "zip"))),
+    ),
+    "xml_without_status": Fault(
+        "EXAMPLE-SUCCESS", "XML answers carry no status attribute", JOHN_CASES,
+        check="answer_is_an_envelope", evidence="status is not a documented one", spare_smoke=True, reply=_without_status_attribute,
+    ),
+    "include_balances_inverted": Fault(
+        "NOTE-INCLUDE-BALANCES-N", "include_balances is read inverted: N keeps the campaigns, Y drops them", f"{JOHN_CASES} and include_balances:N",
+        check="campaigns_follow_filters", evidence="include_balances=N, but campaigns are returned", request=_include_balances_inverted,
+    ),
+    # Encoding
+    "xml_text_not_escaped": Fault(
+        "EXAMPLE-SUCCESS", "XML text is written unescaped: Zoë & <Åsa> makes the answer not well-formed", "test_answer and greatwidgets-70707070707070",
+        check="answer_is_an_envelope", evidence="not well-formed", reply=_xml_unescaped,
+    ),
+    "xml_declares_latin1": Fault(
+        "OUTPUT-JSON", 'XML declares encoding="ISO-8859-1" over UTF-8 bytes: "Zoë" reads "ZoÃ«" in XML, "Zoë" in JSON',
+        "test_relation and formats-greatwidgets-70707070707070 and include_balances:N and hide_custom_field:Y",
+        check="formats_carry_same_document", evidence="Ã", reply=_declares_latin1,
+    ),
+    # Access
+    "wrong_password_accepted": Fault(
+        "FIELD-USER-PASSWORD-REQUIRED", "any non-empty password of a known user is accepted: a wrong one reads the customer", "test_access and wrong-password",
+        check="access_is_refused", evidence="answered success", request=_wrong_password_accepted,
+    ),
+    "empty_password_accepted": Fault(
+        "FIELD-USER-PASSWORD-REQUIRED", "an empty password is accepted: it reads the customer", "test_access and empty-password",
+        check="access_is_refused", evidence="answered success", request=_empty_password_accepted,
+    ),
+    "forbidden_account_readable": Fault(
+        "FIELD-ACCOUNT-ID-REQUIRED", "the access check is skipped: an account of another user (otherco) is searched", "test_access and forbidden-account",
+        check="access_is_refused", evidence="answered no_match", request=_forbidden_account_readable,
+    ),
+    "forbidden_account_answers_customer": Fault(
+        "FIELD-ACCOUNT-ID-REQUIRED", "an account the credentials may not read (otherco) is replaced by the first they may: the customer is answered",
+        "test_access and forbidden-account",
+        check="access_is_refused", evidence="the answer carries customer data", request=_forbidden_account_falls_back,
+    ),
+    "account_id_not_scoping": Fault(
+        "FIELD-ACCOUNT-ID-REQUIRED", "account_id does not scope the lookup: a customer of greatwidgets is found through coaldemo", "test_access and scope",
+        check="access_is_refused", evidence="answered success", request=_account_not_scoping,
+    ),
+    "password_echoed_in_errors": Fault(
+        ADVISORY, "error texts repeat the request's user_id and password", "test_access and (missing or wrong-type)",
+        check="target_never_echoes_password", evidence="echoes the password", reply=on_document(_password_in_errors),
+    ),
+    # Security: hostile values
+    "injection_matches_first_customer": Fault(
+        "EXAMPLE-NO-MATCH", "a code or card_number with a quote or a % (' OR '1'='1) answers the account's first customer", "test_access and injection",
+        check="access_is_refused", evidence="answered success", request=_injection_matches_first_customer,
+    ),
+    "nul_byte_html_500": Fault(
+        "EXAMPLE-NO-MATCH", "a NUL byte in code or card_number gets an HTML 500 page", "test_access and nul-byte",
+        check="answer_is_an_envelope", evidence="not an API envelope", advisory="server_error_status", reply=_nul_byte_html_500,
+    ),
+    "jsonp_callback_reflected": Fault(
+        ADVISORY, "a callback that is not a JavaScript name is written into the JSONP answer as sent", "test_access and callback",
+        check="jsonp_callback_is_not_reflected_unsafely", evidence="reflected into the answer", request=_jsonp_any_callback, reply=_reflect_callback,
+    ),
+    # Requests
+    "multipart_not_read": Fault(
+        "REQUEST-PHP-EXAMPLE", "a multipart/form-data body (the PHP example's, every PHP client's) is not read: error, missing fields",
+        "test_access and encoding",
+        check="request_encoding_is_read", evidence="answered error", wire=_multipart_not_read,
+    ),
+    # More of the field table
+    "user_id_not_checked": Fault(
+        "FIELD-USER-ID-REQUIRED", "user_id is not checked: any user_id (or none) with a known password reads the customer",
+        "test_access and (wrong-user-id or empty-user-id)",
+        check="access_is_refused", evidence="answered success", request=_any_user_with_the_password,
+    ),
+    "type_not_checked": Fault(
+        "FIELD-TYPE-REQUIRED", "type is not checked: type=customer_infos answers the customer", "test_access and wrong-type",
+        check="access_is_refused", evidence="answered success", request=_set("type", "customer_info", when=lambda f: "type" in f),
+    ),
+    "code_searched_as_card_number": Fault(
+        "FIELD-CODE", "a code lookup searches the card_number column first: Cody's code 56565656565656 answers Nina, whose card number it is",
+        "greatwidgets-56565656565656 and by:code",
+        check="right_customer", evidence="the answer is another customer", request=_code_searched_as_card_number,
+    ),
+    "include_balances_y_drops_campaigns": Fault(
+        "FIELD-INCLUDE-BALANCES", "include_balances=Y is read like N: the campaigns are left out", f"test_relation and filters-{JOHN}",
+        check="include_balances_y_is_the_default", evidence="include_balances=Y answers differently",
+        request=_set("include_balances", "N", when=lambda f: _flag(f, "include_balances") == "Y"),
+    ),
+    "show_only_belong_to_n_filters": Fault(
+        "NOTE-COALITION-ALL-CAMPAIGNS", "in the coalition, show_only_belong_to=N is read like Y: Doohickey Rewards (never transacted in) is left out",
+        "test_relation and filters-coaldemo",
+        check="show_only_belong_to_n_is_the_default", evidence="show_only_belong_to=N answers differently",
+        request=_set("show_only_belong_to", "Y", when=lambda f: _flag(f, "show_only_belong_to") == "N"),
     ),
 }

@@ -1,14 +1,16 @@
 """Each fault of tests/faults.py makes the conformance suite fail, citing the requirement
-the fault violates; the same middleware without a fault passes the same selections.
+the fault violates, through the check named for it (or, for a fault the document is
+silent about, makes that advisory check report it); the same middleware without a fault
+passes the same selections.
 
-Every run is a real pytest subprocess (``pytester``) running the installed suite
-(``--pyargs conformance.suite``) against a faulty server on 127.0.0.1, with the
-fault's ``-k`` selection, as a user would run it against their own server.
+Every run is the installed suite (``--pyargs conformance.suite``) against a faulty server
+on 127.0.0.1, with the fault's ``-k`` selection, as a user would run it against their own
+server; ``tests/selftest.py`` runs them in worker processes and reads each run's verdict
+from the JUnit XML it writes.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -16,56 +18,40 @@ import pytest
 import requests
 from werkzeug.test import Client
 
-from conformance.profile import PASSWORD_ENV
-from conformance.reference import PROFILE_PATH, make_app
-from tests.faults import FAULTS, SMOKE_FIELDS, FaultyApp, parse, serve
-
-# A failure of the suite prints one line per violation: "[REQ-ID, ...] check_name: title".
-FINDING = re.compile(r"^\[(?P<ids>[A-Z][A-Z0-9-]*(?:, [A-Z][A-Z0-9-]*)*)\] (?P<check>\w+): (?P<title>.+)$", re.MULTILINE)
+from conformance.checks import REGISTRY, _load_families
+from conformance.checks.relations import RELATION_REGISTRY
+from conformance.reference import make_app
+from conformance.requirements import catalogue
+from tests.faults import ADVISORY, FAULTS, SMOKE_FIELDS, FaultyApp, parse, serve
+from tests.selftest import Target, Verdict, judge_mutant, run_targets
 
 
 class HarnessMissedFault(AssertionError):
     """The suite passed against a faulty server: a gap in the harness, not in this test."""
 
 
-# Faults the harness does not catch. Each is a gap in the harness, reported in detail;
-# the fault itself stays as strong as the document says it should be.
 # Faults the harness does not catch yet: each is a gap in the harness, named here so
-# it stays visible (strict xfail: the day it is caught, this list must shrink).
+# it stays visible (strict xfail: the day it is caught, this list must shrink). The
+# fault itself stays as strong as the document says it should be.
 HARNESS_GAPS: dict[str, str] = {}
 
 
-@pytest.fixture(autouse=True)
-def _no_password_override(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The profile's password must be the one sent: TARGET_USER_PASSWORD would override it.
-    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+def mutant_targets() -> list[Target]:
+    return [Target("mutant", name, fault.selection, fault.combinations) for name, fault in FAULTS.items()]
 
 
-def run_suite(pytester: pytest.Pytester, url: str, report_dir: Path, selection: str, combinations: str) -> pytest.RunResult:
-    return pytester.runpytest_subprocess(
-        "--pyargs", "conformance.suite",
-        "--target-url", url,
-        "--target-profile", str(PROFILE_PATH),
-        "--report-dir", str(report_dir),
-        "-k", selection,
-        "--combinations", combinations,
-        "-p", "no:cacheprovider",
-        "-q",
-        timeout=300,
-    )  # fmt: skip
+def control_targets() -> list[Target]:
+    """The control: every fault's selection at once, per combinations mode."""
+    by_mode: dict[str, list[str]] = defaultdict(list)
+    for fault in FAULTS.values():
+        by_mode[fault.combinations].append(fault.selection)
+    return [Target("control", f"every-selection-{mode}", " or ".join(f"({s})" for s in sorted(set(selections))), mode) for mode, selections in sorted(by_mode.items())]
 
 
-def failures_section(output: str) -> str:
-    """The FAILURES section of a run's output (the failed cases' messages)."""
-    start = output.find("= FAILURES =")
-    if start < 0:
-        return ""
-    end = output.find("= customer_info conformance =", start)
-    return output[start : end if end > 0 else len(output)]
-
-
-def _tail(output: str, lines: int = 40) -> str:
-    return "\n".join(output.splitlines()[-lines:])
+@pytest.fixture(scope="module")
+def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[Target, Verdict]:
+    """Every fault's run and the control's, two worker processes side by side."""
+    return run_targets(mutant_targets() + control_targets(), tmp_path_factory.mktemp("mutants"), jobs=2)
 
 
 def _param(name: str) -> pytest.param:
@@ -74,52 +60,50 @@ def _param(name: str) -> pytest.param:
     return pytest.param(name)
 
 
+def _tail(text: str, lines: int = 40) -> str:
+    return "\n".join(text.splitlines()[-lines:])
+
+
 @pytest.mark.parametrize("name", [_param(name) for name in FAULTS])
-def test_fault_is_caught(name: str, pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_fault_is_caught(name: str, verdicts: dict[Target, Verdict]) -> None:
     fault = FAULTS[name]
-    with serve(name) as url:
-        result = run_suite(pytester, url, tmp_path / "report", fault.selection, fault.combinations)
-    output = result.stdout.str() + result.stderr.str()
-    assert "INTERNALERROR" not in output, _tail(output)
-    outcomes = result.parseoutcomes()
-    ran = outcomes.get("passed", 0) + outcomes.get("failed", 0)
-    assert ran > 0, f"selection {fault.selection!r} ran no case (exit {result.ret}):\n{_tail(output)}"
-    if result.ret == pytest.ExitCode.OK:
-        raise HarnessMissedFault(f"{name} ({fault.description}): all {ran} selected cases passed")
-    assert result.ret == pytest.ExitCode.TESTS_FAILED, f"exit {result.ret}, expected 1 (tests failed):\n{_tail(output)}"
-
-    failures = failures_section(output)
-    findings = [m.groupdict() for m in FINDING.finditer(failures)]
-    assert findings, f"no '[REQ-ID] check: title' line in the failures:\n{failures[:3000]}"
-    citing = [f for f in findings if fault.requirement in f["ids"].split(", ")]
-    assert citing, f"{fault.requirement} is cited by no failure; cited: {sorted({f['ids'] for f in findings})}"
-    if fault.check:
-        checks = sorted({f["check"] for f in citing})
-        assert fault.check in checks, f"{fault.requirement} is cited by {checks}, not by {fault.check}"
-    if fault.evidence:
-        texts = (fault.evidence,) if isinstance(fault.evidence, str) else fault.evidence
-        assert any(text in failures for text in texts), f"none of {texts!r} is in the failures:\n{failures[:3000]}"
+    verdict = verdicts[Target("mutant", name, fault.selection, fault.combinations)]
+    kill = judge_mutant(name, verdict)
+    if not kill.caught and verdict.problem is None and verdict.tests and not verdict.failures and not (fault.by_advisory and verdict.advisories):
+        raise HarnessMissedFault(f"{name} ({fault.description}): all {verdict.tests} selected cases passed")
+    assert kill.caught, f"{name}: {'; '.join(kill.problems)}\n{verdict.failure_text[:3000] or _tail(verdict.output)}"
 
 
-def test_control_passes_every_selection(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_control_passes_every_selection(verdicts: dict[Target, Verdict]) -> None:
     """The reference through the same middleware (request re-encoded, answer parsed and
     re-rendered), no fault: every fault's selection passes, so the faults cause the failures."""
-    by_mode: dict[str, list[str]] = defaultdict(list)
-    for fault in FAULTS.values():
-        by_mode[fault.combinations].append(fault.selection)
-    for mode, selections in sorted(by_mode.items()):
-        selection = " or ".join(f"({s})" for s in sorted(set(selections)))
-        with serve(None) as url:
-            result = run_suite(pytester, url, tmp_path / f"report-{mode}", selection, mode)
-        output = result.stdout.str()
-        outcomes = result.parseoutcomes()
-        assert result.ret == pytest.ExitCode.OK, f"combinations={mode}: exit {result.ret}\n{_tail(output, 80)}"
-        assert outcomes.get("passed", 0) > 100 and "failed" not in outcomes, outcomes
+    for target in control_targets():
+        verdict = verdicts[target]
+        assert verdict.passed, f"{target.label}: exit {verdict.exit_code}, {verdict.failed} failed\n{verdict.failure_text[:3000] or _tail(verdict.output, 80)}"
+        assert verdict.tests > 100, verdict.tests
+        # An advisory fault is caught by an advisory: the control raises none of them.
+        advised = {f.check for f in verdict.advisories}
+        assert not advised & {f.check for f in FAULTS.values() if f.by_advisory}, advised
+
+
+def test_every_fault_names_a_requirement_and_a_check_that_exist() -> None:
+    _load_families()
+    known = catalogue()
+    checks = set(REGISTRY) | set(RELATION_REGISTRY) | {"access_is_refused", "request_encoding_is_read"}
+    for name, fault in FAULTS.items():
+        assert fault.requirement == ADVISORY or fault.requirement in known, f"{name}: unknown requirement {fault.requirement}"
+        if fault.by_advisory:
+            assert fault.check in REGISTRY and REGISTRY[fault.check].advisory, f"{name}: {fault.check} is not an advisory check"
+        elif fault.check is not None:
+            assert fault.check in checks, f"{name}: unknown check {fault.check}"
+        if fault.advisory is not None:
+            assert fault.advisory in REGISTRY and REGISTRY[fault.advisory].advisory, f"{name}: {fault.advisory} is not an advisory check"
+        assert fault.selection and fault.combinations in ("pairwise", "all"), name
 
 
 # -- the plumbing, without the suite ---------------------------------------------------
 CREDENTIALS = {k: SMOKE_FIELDS[k] for k in ("user_id", "user_password", "type")}
-VARIANTS = [
+LOOKUPS = [
     {"account_id": "greatwidgets", "code": "89898989898989"},
     {"account_id": "greatwidgets", "card_number": "3434343434", "output": "JSON"},
     {"account_id": "greatwidgets", "code": "89898989898989", "output": "JSON", "callback": "cb", "condensed": "yes"},
@@ -130,7 +114,7 @@ VARIANTS = [
 ]
 
 
-@pytest.mark.parametrize("fields", VARIANTS, ids=lambda f: "-".join(f"{k}:{v}" for k, v in f.items()))
+@pytest.mark.parametrize("fields", LOOKUPS, ids=lambda f: "-".join(f"{k}:{v}" for k, v in f.items()))
 def test_middleware_without_fault_is_byte_transparent(fields: dict[str, str]) -> None:
     reference, middleware = Client(make_app()), Client(FaultyApp(None))
     data = {**CREDENTIALS, **fields}
