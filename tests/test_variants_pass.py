@@ -1,0 +1,161 @@
+"""Each conformant variant of tests/variants.py passes the whole suite with no failure:
+every pairwise matrix case, every relation group and every access case. Warnings,
+advisories and unspecified behaviours are allowed; a variant that must raise a warning
+raises it. A failure here is either a variant that is not conformant after all (fix the
+variant) or a harness stricter than the document (fix the harness).
+
+The runs go through ``tests/selftest.py`` (worker processes, verdicts from JUnit XML),
+as for the faults.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import requests
+from werkzeug.test import Client
+
+from conformance.reference import make_app
+from tests.faults import SMOKE_FIELDS, parse, write_xml
+from tests.selftest import Target, Verdict, run_targets
+from tests.variants import VARIANTS, Parsed, other_data_set, serve, witness_fields, write_json
+
+
+def variant_targets() -> list[Target]:
+    return [Target("variant", name) for name in VARIANTS]
+
+
+@pytest.fixture(scope="module")
+def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[Target, Verdict]:
+    """Every variant's run of the whole pairwise suite, two worker processes side by side."""
+    return run_targets(variant_targets(), tmp_path_factory.mktemp("variants"), jobs=2)
+
+
+def _summary(verdict: Verdict) -> str:
+    lines = [f"exit {verdict.exit_code}, {verdict.failed} of {verdict.tests} cases failed{f', {verdict.problem}' if verdict.problem else ''}"]
+    lines += [f"  {count:4d} x [{', '.join(ids)}] {check}" for (check, ids), count in verdict.tally("fail").items()]
+    return "\n".join(lines) + "\n\n" + (verdict.failure_text[:4000] or verdict.output[-3000:])
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_variant_passes_the_whole_suite(name: str, verdicts: dict[Target, Verdict]) -> None:
+    verdict = verdicts[Target("variant", name)]
+    assert verdict.passed, f"{name} ({VARIANTS[name].description}):\n{_summary(verdict)}"
+    warned = {f.check for f in verdict.warnings}
+    for check in VARIANTS[name].warnings:
+        assert check in warned, f"{name}: no warning from {check}; warnings seen: {sorted(warned) or 'none'}"
+
+
+def test_every_variant_ran_the_same_suite(verdicts: dict[Target, Verdict]) -> None:
+    """The same profile shape and the same campaigns give the same cases: a variant that
+    ran fewer made the harness learn less from its answers, and proves less."""
+    counts = Counter(v.tests for v in verdicts.values())
+    usual, _ = counts.most_common(1)[0]
+    assert usual > 900, counts
+    odd = {t.name: v.tests for t, v in verdicts.items() if v.tests != usual}
+    assert not odd, f"cases run: usually {usual}, but {odd}"
+    # Relations and access cases are part of each run, not only the matrix.
+    for target, verdict in verdicts.items():
+        assert verdict.problem is None, f"{target.name}: {verdict.problem}"
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_variant_is_in_effect(name: str, tmp_path: Path) -> None:
+    """The variant's answers really differ from the reference's in the announced way."""
+    variant = VARIANTS[name]
+    with serve(name, tmp_path) as (url, profile):
+        answer = requests.post(url, data=witness_fields(profile, variant.probe), timeout=10)
+    assert variant.witness(answer), f"{name}: HTTP {answer.status_code} {dict(answer.headers)}\n{answer.content[:600]!r}"
+
+
+# -- the writers the variants use carry the reference's document, unchanged ------------------
+CREDENTIALS = {k: SMOKE_FIELDS[k] for k in ("user_id", "user_password", "type")}
+DOCUMENTS = [
+    {"account_id": "greatwidgets", "code": "89898989898989"},
+    {"account_id": "greatwidgets", "code": "70707070707070"},
+    {"account_id": "greatwidgets", "code": "56565656565656"},
+    {"account_id": "coaldemo", "code": "89898989898989"},
+    {"account_id": "greatwidgets", "code": "99999999999999"},
+    {"account_id": "greatwidgets"},
+]
+XML_WAYS = {
+    "compact": {"indent": None},
+    "no-declaration": {"declaration": None},
+    "single-quotes": {"quote": "'", "declaration": "<?xml version='1.0' encoding='UTF-8'?>"},
+    "self-closing": {"self_closing": True},
+    "cdata": {"cdata": True},
+    "reversed": {"order": lambda name, keys: list(reversed(keys))},
+}
+
+
+def _reference(fields: dict[str, str]) -> bytes:
+    return Client(make_app()).post("/api.php", data={**CREDENTIALS, **fields}).get_data()
+
+
+def _unordered(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _unordered(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [_unordered(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("way", list(XML_WAYS))
+@pytest.mark.parametrize("fields", DOCUMENTS, ids=lambda f: "-".join(f.values()) or "none")
+def test_xml_writer_carries_the_same_document(fields: dict[str, str], way: str) -> None:
+    original = parse(_reference(fields))
+    assert original is not None and original.format == "xml"
+    written = write_xml(original.document, **XML_WAYS[way])
+    again = parse(written)
+    assert again is not None, written[:300]
+    assert _unordered(again.document) == _unordered(original.document)
+    if way != "reversed":
+        assert list(again.document) == list(original.document)
+
+
+@pytest.mark.parametrize("options", [{"numbers": True}, {"php": True}, {"prefix": "/**/", "suffix": ";"}], ids=["numbers", "php", "jsonp-guard"])
+@pytest.mark.parametrize("fields", DOCUMENTS, ids=lambda f: "-".join(f.values()) or "none")
+def test_json_writer_carries_the_same_values(fields: dict[str, str], options: dict[str, object]) -> None:
+    original = parse(_reference({**fields, "output": "JSON", "callback": "cb"}))
+    assert original is not None and original.format == "jsonp"
+    written = write_json(Parsed(original.format, original.document, original.condensed, original.callback), **options)  # type: ignore[arg-type]
+    call = re.fullmatch(r"(?:/\*\*/)?cb\((.*)\);?", written.decode("utf-8"), re.DOTALL)
+    assert call is not None, written[:200]
+    # Numbers read back as their literal text: "16.50" written 16.50 reads "16.50".
+    assert json.loads(call.group(1), parse_int=str, parse_float=str) == original.document
+    if options.get("numbers") and b'"balance"' in written:
+        assert re.search(rb'"balance": [0-9]', written), written[:300]
+
+
+def test_other_data_set_shares_nothing_with_the_reference(tmp_path: Path) -> None:
+    """Codes, card numbers, campaign ids, accounts and credentials all differ."""
+    import yaml
+
+    from conformance.reference import PROFILE_PATH, SEED_PATH
+
+    seed_path, profile_path = other_data_set(tmp_path)
+    reference = SEED_PATH.read_text(encoding="utf-8")
+    ours = yaml.safe_load(profile_path.read_text(encoding="utf-8"))
+    theirs = yaml.safe_load(PROFILE_PATH.read_text(encoding="utf-8"))
+    assert ours["credentials"]["user_id"] != theirs["credentials"]["user_id"]
+    assert ours["credentials"]["user_password"] not in reference
+    assert {a["account_id"] for a in ours["accounts"]}.isdisjoint(a["account_id"] for a in theirs["accounts"])
+    seed = yaml.safe_load(seed_path.read_text(encoding="utf-8"))
+    campaign_ids = [c["campaign_id"] for a in seed["accounts"] for c in a["campaigns"]]
+    assert campaign_ids and not any(i in reference for i in campaign_ids)
+    names = [c["first_name"] for a in seed["accounts"] for c in a["customers"]]
+    assert names and not any(f"first_name: {n}\n" in reference for n in names)
+
+
+def test_gzip_variant_answers_plain_to_a_client_that_does_not_accept_gzip(tmp_path: Path) -> None:
+    with serve("gzip", tmp_path) as (url, profile):
+        plain = requests.post(url, data=witness_fields(profile), headers={"Accept-Encoding": "identity"}, timeout=10)
+        packed = requests.post(url, data=witness_fields(profile), timeout=10, stream=True)
+        raw = packed.raw.read(decode_content=False)
+    assert "Content-Encoding" not in plain.headers and plain.content.startswith(b"<?xml")
+    assert gzip.decompress(raw) == plain.content
