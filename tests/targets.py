@@ -1,0 +1,71 @@
+"""Small servers for the certificate, report, baseline, replay and comparison tests.
+
+Kept apart from ``tests/faults.py`` (the fault library, another concern): here a target
+is the reference app, optionally behind one byte-level edit of its answers, served by
+waitress on 127.0.0.1 and a free port.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+from typing import Any, Callable, Iterable, Iterator
+
+from waitress.server import create_server
+
+from conformance.reference import make_app
+
+Edit = Callable[[bytes], bytes]
+
+
+def drop_phone(body: bytes) -> bytes:
+    """The customer's phone left out, in XML and in JSON: NOTE-ALL-FIELDS is broken."""
+    return re.sub(rb"<phone>[^<]*</phone>|<phone/>|\"phone\": ?\"[^\"]*\",?", b"", body)
+
+
+class Edited:
+    """WSGI middleware: the reference app with every answer body passed through ``edit``."""
+
+    def __init__(self, edit: Edit | None) -> None:
+        self.app, self.edit = make_app(), edit
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        captured: dict[str, Any] = {}
+
+        def keep(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+            captured.update(status=status, headers=headers)
+            return lambda data: None
+
+        body = b"".join(self.app(environ, keep))
+        if self.edit is not None:
+            body = self.edit(body)
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        start_response(captured["status"], headers + [("Content-Length", str(len(body)))])
+        return [body]
+
+
+@contextlib.contextmanager
+def serve(edit: Edit | None = None) -> Iterator[str]:
+    """Yield the endpoint URL of the reference (behind ``edit``) on a free port."""
+    server = create_server(Edited(edit), host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}/api.php"
+    finally:
+        server.close()
+        thread.join(5)
+
+
+def run_suite(cwd: Any, *args: str, timeout: int = 600) -> Any:
+    """``python -m pytest --pyargs conformance.suite ARGS`` in ``cwd``, as a user runs it."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "TARGET_USER_PASSWORD"}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q", *args],
+        cwd=cwd, capture_output=True, text=True, env=env, timeout=timeout,
+    )  # fmt: skip

@@ -1,0 +1,136 @@
+"""certificate.json: it validates against schemas/certificate.schema.json, and its
+verdicts follow the rules (per requirement, and overall), on synthetic records and on
+real runs against the reference and against a server that leaves out the phone."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from conformance import __version__
+from conformance.certificate import CertificateInvalid, RunFacts, build_certificate, public_url, validate
+from conformance.reference import PROFILE_PATH
+from conformance.requirements import catalogue
+from tests.targets import drop_phone, run_suite, serve
+
+TESTABLE = [r for r, entry in catalogue().items() if not entry.untestable]
+UNTESTABLE = [r for r, entry in catalogue().items() if entry.untestable]
+
+
+def facts(**kw) -> RunFacts:
+    base = dict(
+        target_url="https://api.example.com:8443/api.php?token=abc#frag", embedded=False, profile_path="profile.yaml",
+        profile_sha256="0" * 64, encoding="form", combinations="all",
+        started=datetime(2026, 1, 1, tzinfo=timezone.utc), finished=datetime(2026, 1, 1, 0, 5, tzinfo=timezone.utc),
+        collected=2, outcomes={"a": "passed", "b": "passed"},
+    )  # fmt: skip
+    base.update(kw)
+    return RunFacts(**base)
+
+
+def record(item_id: str, exercised: list[str], failed: list[str] = (), notes: list = ()) -> dict:
+    return {"id": item_id, "kind": "case", "areas": ["formats"], "exercised": sorted(set(exercised) | set(failed)), "failed": list(failed), "notes": list(notes)}
+
+
+ALL_PASS = [record("a", TESTABLE[: len(TESTABLE) // 2]), record("b", TESTABLE[len(TESTABLE) // 2 :], notes=[["unspecified", "probe_recorded", "a probe: the target answered X"]])]
+
+
+def test_conformant_only_when_every_testable_requirement_passed_in_full_mode() -> None:
+    certificate = build_certificate(ALL_PASS, facts())
+    validate(certificate)
+    assert certificate["verdict"] == "conformant" and certificate["reasons"] == []
+    assert {certificate["requirements"][r]["verdict"] for r in TESTABLE} == {"pass"}
+    for requirement_id in UNTESTABLE:  # listed, with the catalogue's reason, and no obstacle
+        entry = certificate["requirements"][requirement_id]
+        assert entry["verdict"] == "not-exercised" and entry["reason"].startswith("untestable: ")
+    assert certificate["harness"]["version"] == __version__
+    assert certificate["target"]["url"] == "https://api.example.com:8443/api.php"  # no query, no fragment
+    assert any(k.startswith("schemas/") for k in certificate["inputs"]) and any(k.startswith("cases/") for k in certificate["inputs"])
+    assert certificate["notes"] == [{"severity": "unspecified", "check": "probe_recorded", "title": "a probe: the target answered X", "items": 1}]
+
+
+def test_a_failure_makes_it_not_conformant_with_the_cases_behind_it() -> None:
+    records = copy.deepcopy(ALL_PASS) + [record(f"c{i}", [], failed=["NOTE-ALL-FIELDS"]) for i in range(25)]
+    certificate = build_certificate(records, facts(collected=27, outcomes={"a": "passed", "b": "passed", **{f"c{i}": "failed" for i in range(25)}}))
+    validate(certificate)
+    assert certificate["verdict"] == "not-conformant"
+    entry = certificate["requirements"]["NOTE-ALL-FIELDS"]
+    assert entry["verdict"] == "fail" and entry["failed"]["count"] == 25 and len(entry["failed"]["cases"]) == 20
+    assert any("NOTE-ALL-FIELDS" in reason for reason in certificate["reasons"])
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (dict(combinations="pairwise"), "--combinations pairwise"),
+        (dict(selection=["-k 'output:JSON'"]), "a selection of the suite: -k"),
+        (dict(collected=5), "3 of 5 collected item(s) did not run"),
+        (dict(outcomes={"a": "passed", "b": "error"}), "error of the harness"),
+    ],
+)
+def test_incomplete_runs_say_why(change: dict, reason: str) -> None:
+    certificate = build_certificate(ALL_PASS, facts(**change))
+    validate(certificate)
+    assert certificate["verdict"] == "incomplete"
+    assert any(reason in r for r in certificate["reasons"]), certificate["reasons"]
+
+
+def test_a_requirement_no_answer_applied_to_is_not_exercised_and_the_run_incomplete() -> None:
+    records = [record("a", [r for r in TESTABLE if not r.startswith("BUYX-")])]
+    certificate = build_certificate(records, facts(collected=1, outcomes={"a": "passed"}))
+    validate(certificate)
+    assert certificate["verdict"] == "incomplete"
+    entry = certificate["requirements"]["BUYX-EARNED"]
+    assert entry["verdict"] == "not-exercised" and "BuyX" in entry["reason"]
+
+
+def test_a_certificate_breaking_its_schema_is_a_harness_bug() -> None:
+    certificate = build_certificate(ALL_PASS, facts())
+    certificate["verdict"] = "fine"
+    with pytest.raises(CertificateInvalid, match="harness bug.*verdict"):
+        validate(certificate)
+
+
+def test_public_url_drops_credentials() -> None:
+    assert public_url("https://u:p@host.example/api.php?x=1") == "https://host.example/api.php"
+
+
+# -- real runs -----------------------------------------------------------------------
+def test_reference_pairwise_run_writes_a_valid_certificate(tmp_path: Path) -> None:
+    run = run_suite(tmp_path, "--combinations", "pairwise", "--report-dir", "out")
+    assert run.returncode == 0, run.stdout[-3000:]
+    certificate = json.loads((tmp_path / "out" / "certificate.json").read_text())
+    validate(certificate)
+    assert certificate["verdict"] == "incomplete"
+    assert certificate["reasons"] == ["--combinations pairwise: not the full matrix (use --combinations all)"]
+    assert {certificate["requirements"][r]["verdict"] for r in TESTABLE} == {"pass"}, {r: e.get("reason") for r, e in certificate["requirements"].items() if e["verdict"] != "pass"}
+    assert certificate["target"]["embedded_reference"] is True
+    assert "verdict: incomplete" in run.stdout
+
+
+def test_require_conformant_fails_an_incomplete_run_that_passed(tmp_path: Path) -> None:
+    run = run_suite(tmp_path, "-k", "test_access", "--report-dir", "out", "--require-conformant")
+    assert run.returncode == 1, run.stdout[-3000:]
+    assert "passed" in run.stdout and "failed" not in run.stdout.splitlines()[-1]
+    assert "--require-conformant: the run fails because the verdict is not conformant" in run.stdout
+    certificate = json.loads((tmp_path / "out" / "certificate.json").read_text())
+    assert certificate["verdict"] == "incomplete" and any("-k 'test_access'" in r for r in certificate["reasons"])
+
+
+def test_a_server_without_phone_is_not_conformant(tmp_path: Path) -> None:
+    with serve(drop_phone) as url:
+        run = run_suite(tmp_path, "-k", "greatwidgets-89898989898989-by:code-output:JSON or test_access", "--report-dir", "out",
+                        "--target-url", url, "--target-profile", str(PROFILE_PATH))  # fmt: skip
+    assert run.returncode == 1, run.stdout[-3000:]
+    certificate = json.loads((tmp_path / "out" / "certificate.json").read_text())
+    validate(certificate)
+    assert certificate["verdict"] == "not-conformant"
+    entry = certificate["requirements"]["NOTE-ALL-FIELDS"]
+    assert entry["verdict"] == "fail" and entry["failed"]["count"] >= 1
+    assert all("89898989898989" in case for case in entry["failed"]["cases"])
+    assert certificate["target"]["url"] == url and certificate["target"]["embedded_reference"] is False
+    assert "1959caadac9b13dcb3" not in (tmp_path / "out" / "certificate.json").read_text()
