@@ -49,19 +49,27 @@ class Harness:
         self._learned: dict[tuple[str, Customer], Learned] = {}
         self._bodies: dict[bytes, bytes] = {}
         self._parsed: dict[bytes, tuple[Answer | None, str | None]] = {}
+        # Called with every exchange as it is sent (and whether it was a fresh send):
+        # --record keeps them. A store hit is not a send, so it is not passed on.
+        self.listeners: list[Callable[[Exchange, bool], None]] = []
 
     # -- exchanges -----------------------------------------------------------------
     def exchange(self, request: Request, fresh: bool = False) -> Exchange:
         """The answer to ``request``, sent at most once per session (``fresh``: send anew)."""
         if fresh:
-            return self.client.send(request)
+            return self._sent(self.client.send(request), fresh=True)
         with self._lock:
             found = self._store.get(request)
         if found is not None:
             return found
-        exchange = self._intern(self.client.send(request))
+        exchange = self._intern(self._sent(self.client.send(request), fresh=False))
         with self._lock:
             return self._store.setdefault(request, exchange)
+
+    def _sent(self, exchange: Exchange, fresh: bool) -> Exchange:
+        for listener in self.listeners:
+            listener(exchange, fresh)
+        return exchange
 
     def _intern(self, exchange: Exchange) -> Exchange:
         # Most answers of a run repeat byte for byte (parameters that do not change

@@ -134,3 +134,22 @@ def failures_html(certificate: dict[str, Any], failures: list[dict[str, Any]]) -
 
 def summary_html(certificate: dict[str, Any], failures: list[dict[str, Any]] = ()) -> str:  # type: ignore[assignment]
     return STYLE + verdict_html(certificate) + matrix_html(certificate) + areas_html(certificate) + notes_html(certificate) + failures_html(certificate, list(failures))
+
+
+def comparison_html(url: str, compared: int, differing: int, differences: list[dict[str, Any]]) -> str:
+    """Each case whose documents differ: the target's and the compared implementation's
+    canonical documents side by side, then the unified diff."""
+    blocks = []
+    for found in differences:
+        blocks.append(
+            f'<article class="cf-difference"><h3><code>{escape(found["id"])}</code>: {escape(found["summary"])}</h3>'
+            '<div class="cf-scroll"><table class="cf-table cf-side-by-side"><thead><tr><th>target</th><th>compared implementation</th></tr></thead>'
+            f'<tbody><tr><td><pre class="cf-diff">{escape(found["target"])}</pre></td><td><pre class="cf-diff">{escape(found["compared"])}</pre></td></tr></tbody></table></div>'
+            + (f'<h4>Diff</h4><pre class="cf-diff">{escape(found["diff"])}</pre>' if found["diff"] else "")
+            + "</article>"
+        )
+    shown = f" (the first {len(differences)} shown)" if differing > len(differences) else ""
+    return (
+        f'<section id="conformance-comparison"><h2>Comparison with {escape(url)}</h2>'
+        f"<p>{differing} of {compared} cases answer a different document{shown}. A difference is not a failure.</p>{''.join(blocks)}</section>"
+    )

@@ -31,6 +31,8 @@ from conformance.profile import ProfileError, load_profile
 from conformance.access import AccessCase, generate_access_cases
 from conformance.baseline import Baseline, BaselineError, load_baseline
 from conformance import certificate as cert
+from conformance import recording
+from conformance import compare as comparing
 from conformance.relations import Relation, generate_relations
 from conformance.report import failure_text, notes_text, group_failure_text, response_text
 from conformance.secret import redact
@@ -64,6 +66,11 @@ class Settings:
     verify: bool | str = True
     require_conformant: bool = False
     baseline: Baseline | None = None
+    record: Path | None = None
+    replay: Path | None = None
+    recorded: dict[str, Any] | None = None  # the replayed recording's manifest
+    compare_url: str | None = None
+    compare_profile: str | None = None
 
 
 @dataclass
@@ -81,6 +88,11 @@ class State:
     records: dict[str, dict[str, Any]] = field(default_factory=dict)  # nodeid -> cert.item_record
     outcomes: dict[str, str] = field(default_factory=dict)  # nodeid -> passed/failed/baselined/skipped/error
     certificate: dict[str, Any] | None = None
+    recorder: recording.Recorder | None = None
+    compare: Harness | None = None  # the compared implementation (--compare-url)
+    differences: list[dict[str, Any]] = field(default_factory=list)  # the first DIFFERENCES_SHOWN
+    differing: int = 0
+    compared: int = 0
     failures: list[dict[str, Any]] = field(default_factory=list)  # the first FAILURES_SHOWN, for the HTML summary
 
 
@@ -116,6 +128,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="exit non-zero unless certificate.json says conformant, even when no case failed (ini: require_conformant; default: false)")  # fmt: skip
     parser.addini("require_conformant", help="exit non-zero unless the certificate says conformant", type="bool", default=False)
     option("--baseline", "baseline", "YAML file of known failures (requirement id + case id) that do not fail the run", None)
+    option("--record", "record", "directory to save every exchange in (docs/recording.md)", None)
+    option("--replay", "replay", "directory of a --record run: re-run every check from it, with no network", None)
+    option("--compare-url", "compare_url", "URL of a second implementation: every case is sent to both and their documents compared", None)
+    option("--compare-profile", "compare_profile", "YAML profile of the --compare-url implementation (same accounts and customers, its own credentials)", None)
 
 
 def _setting(config: pytest.Config, name: str, convert: Callable[[str], Any], how: str, optional: bool = False) -> Any:
@@ -213,6 +229,40 @@ def read_settings(config: pytest.Config) -> Settings:
             settings.baseline = load_baseline(Path(config.invocation_params.dir) / baseline)
         except BaselineError as exc:
             raise pytest.UsageError(str(exc)) from None
+    here = Path(config.invocation_params.dir)
+    record = _setting(config, "record", str, "give a directory to save the recording in", optional=True)
+    replay = _setting(config, "replay", str, "give the directory of a --record run", optional=True)
+    settings.compare_url = _setting(config, "compare_url", _url, "give the full http(s) URL of the second implementation's API endpoint, with no user:password@ in it", optional=True)
+    settings.compare_profile = _setting(config, "compare_profile", str, "give a path to the second implementation's YAML profile", optional=True)
+    if bool(settings.compare_url) != bool(settings.compare_profile):
+        raise pytest.UsageError("--compare-url and --compare-profile go together: give the second implementation's URL and its profile (same accounts and customers, its own credentials).")
+    if settings.compare_url and replay:
+        raise pytest.UsageError("--compare-url sends requests, --replay sends none: keep one.")
+    if record and replay:
+        raise pytest.UsageError("--record and --replay contradict each other: keep one (a replay sends nothing to record).")
+    if record:
+        settings.record = here / record
+        if not hasattr(config, "workerinput"):
+            try:
+                settings.record.mkdir(parents=True, exist_ok=True)
+                recording.check_new_directory(settings.record)
+            except OSError as exc:
+                raise pytest.UsageError(f"--record {settings.record} cannot be created ({exc.strerror}). Choose a directory you can write to.") from None
+            except recording.RecordingError as exc:
+                raise pytest.UsageError(str(exc)) from None
+    if replay:
+        settings.replay = here / replay
+        if settings.target_url:
+            raise pytest.UsageError("--replay sends nothing: leave out --target-url (keep --target-profile if the recording was made with one).")
+        try:
+            settings.recorded = recording.read_manifest(settings.replay)
+        except recording.RecordingError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        for name, flag in (("request_encoding", "--request-encoding"), ("combinations", "--combinations")):
+            mine = settings.encoding if name == "request_encoding" else settings.combinations
+            if settings.recorded[name] != mine:
+                raise pytest.UsageError(f"--replay {settings.replay} was recorded with {flag} {settings.recorded[name]}; replay with the same {flag} (this run has {mine}).")
+        return settings
     if settings.target_url and not settings.target_profile:
         raise pytest.UsageError(
             "--target-url needs --target-profile FILE: a YAML file describing the target's test data "
@@ -271,6 +321,11 @@ def pytest_configure(config: pytest.Config) -> None:
         profile = load_profile(Path(config.invocation_params.dir) / profile_path)
     except ProfileError as exc:
         raise pytest.UsageError(str(exc)) from None
+    if settings.recorded is not None and settings.recorded["profile_sha256"] != profile.sha256:
+        raise pytest.UsageError(
+            f"--replay {settings.replay} was recorded with another target profile than {profile.path}. "
+            "Give the profile the recording was made with (--target-profile FILE)."
+        )
     try:
         settings.report_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -288,6 +343,15 @@ def pytest_configure(config: pytest.Config) -> None:
     state.summariser = PassingRowsSummariser(config)
     config.pluginmanager.register(state.summariser, "conformance-html-rows")
     state.harness = Harness(profile, Client("", profile.password), settings.encoding)  # URL set at session start
+    if settings.compare_profile:
+        try:
+            other = load_profile(Path(config.invocation_params.dir) / settings.compare_profile)
+            comparing.same_data(profile, other)
+        except ProfileError as exc:
+            raise pytest.UsageError(f"--compare-profile: {exc}") from None
+        except comparing.CompareError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        state.compare = Harness(other, Client("", other.password), settings.encoding)
     config.stash[STATE] = state
 
 
@@ -304,6 +368,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if state is None or state.harness is None or is_xdist_controller(session.config):
         return
     settings = state.settings
+    if settings.replay is not None:
+        # No target, no embedded server: every answer comes from the recording.
+        try:
+            state.harness.client = recording.ReplayClient(settings.replay)  # type: ignore[assignment]
+        except recording.RecordingError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        _smoke(state)
+        return
     url = settings.target_url
     if url is None:
         try:
@@ -322,6 +394,24 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         rate_limiter=RateLimiter(settings.rate_limit),
         verify=settings.verify,
     )
+    if settings.record is not None:
+        state.recorder = recording.Recorder(settings.record, getattr(session.config, "workerinput", {}).get("workerid", "main"))
+        harness.listeners.append(state.recorder)
+    _smoke(state)
+    if state.compare is not None:
+        compare = state.compare
+        compare.client = Client(settings.compare_url or "", compare.profile.password, timeout=settings.timeout, max_response_bytes=settings.max_response_bytes,
+                                retries=settings.retries, rate_limiter=RateLimiter(settings.rate_limit), verify=settings.verify)  # fmt: skip
+        try:
+            compare.smoke()
+        except TargetUnusable as exc:
+            state.unusable = str(exc)
+            raise pytest.UsageError(f"conformance: the --compare-url implementation cannot be used: {exc}") from None
+
+
+def _smoke(state: State) -> None:
+    harness = state.harness
+    assert harness is not None
     try:
         harness.smoke()
     except TargetUnusable as exc:
@@ -360,6 +450,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if show:
         reporter.write_line(f"conformance: fetching the answers of {len(session.items)} items (--concurrency {state.settings.concurrency})")
     fetched = harness.prefetch(needed, state.settings.concurrency, progress)
+    if state.compare is not None:
+        other = state.compare
+        cases = [item.callspec.params["conformance_case"] for item in session.items if "conformance_case" in getattr(getattr(item, "callspec", None), "params", {})]
+        fetched += other.prefetch([c.request(other.profile.user_id, other.encoding) for c in cases], state.settings.concurrency)
     if show:
         took = time.monotonic() - started
         rate = f", {fetched / took:.0f}/s" if took > 0 and fetched else ""
@@ -372,6 +466,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         return
     if state.harness is not None:
         state.harness.client.close()
+    if state.compare is not None:
+        state.compare.client.close()
     if state.reference is not None:
         state.reference.stop()
 
@@ -431,6 +527,10 @@ class CaseRunner:
         self._node.stash[OBSERVED] = (observation, findings)
         secret = harness.profile.password
         self._record(cert.item_record("case", case.id, {"": observation}, findings, self._areas()), findings)
+        if self._state.compare is not None:
+            found = comparing.difference(case, observation, comparing.observe(self._state.compare, case))
+            text = json.dumps(found, separators=(",", ":")) if found else "null"
+            self._node.user_properties.append(("conformance_compare", redact(redact(text, secret), self._state.compare.profile.password)))
         if any(f.severity == "fail" for f in findings):
             self._fail(case.id, findings, failure_text(observation, findings, secret))
 
@@ -487,6 +587,7 @@ def conformance(request: pytest.FixtureRequest) -> CaseRunner:
 
 # -- reports --------------------------------------------------------------------------
 FAILURES_SHOWN = 100  # failures shown in full in the HTML summary; the results table has them all
+DIFFERENCES_SHOWN = 200  # compared cases shown side by side in the HTML report
 LISTED_PASSES = 2000  # a larger run lists its failures in full and only counts its passes
 
 
@@ -568,6 +669,13 @@ class RunObserver:
         for name, value in report.user_properties:
             if name == cert.PROPERTY:
                 self.state.records[report.nodeid] = json.loads(value)
+            if name == "conformance_compare":
+                self.state.compared += 1
+                found = json.loads(value)
+                if found:
+                    self.state.differing += 1
+                    if len(self.state.differences) < DIFFERENCES_SHOWN:
+                        self.state.differences.append(found)
         if (report.failed or hasattr(report, "wasxfail")) and len(self.state.failures) < FAILURES_SHOWN:
             # Kept as the report carries it (already redacted), so the HTML summary can
             # show each failure in plain HTML, readable with scripts off.
@@ -616,6 +724,12 @@ class RunObserver:
 def pytest_sessionfinish(session: pytest.Session) -> None:
     state = session.config.stash.get(STATE, None)
     output = getattr(session.config, "workeroutput", None)
+    if state is not None and state.recorder is not None:
+        settings = state.settings
+        try:
+            state.recorder.save(recording.manifest(cert.public_url(settings.target_url), settings.target_url is None, state.harness.profile.sha256, settings.encoding, settings.combinations))
+        except recording.RecordingError as exc:
+            raise pytest.UsageError(str(exc)) from None
     if state is not None and state.harness is not None and output is not None:
         output["conformance"] = {
             "requests": state.harness.requests_sent,
@@ -657,9 +771,11 @@ def certificate_of(config: pytest.Config, state: State) -> dict[str, Any]:
         # A failure no requirement explains (an exception in the harness) is no verdict.
         if outcome == "failed" and not state.records.get(nodeid, {}).get("failed"):
             outcomes[nodeid] = "error"
+    recorded = settings.recorded or {}
     facts = cert.RunFacts(
-        target_url=settings.target_url,
-        embedded=settings.target_url is None,
+        target_url=recorded.get("target_url", settings.target_url),
+        embedded=recorded.get("embedded_reference", settings.target_url is None),
+        replayed_from=str(settings.replay) if settings.replay else None,
         profile_path=str(harness.profile.path),
         profile_sha256=harness.profile.sha256,
         encoding=settings.encoding,
@@ -680,6 +796,8 @@ def run_summary(state: State) -> list[str]:
     assert harness is not None
     settings = state.settings
     target = settings.target_url or f"embedded reference server ({state.reference.url if state.reference else 'not started'})"
+    if settings.replay is not None:
+        target = f"replay of {settings.replay} (recorded from {harness.client.url}; nothing sent)"
     lines = [f"target: {target}; profile: {harness.profile.path}"]
     sent, sizes, transport = harness.requests_sent, state.matrix_sizes, harness.transport_notes()
     if state.workers:  # under xdist: what the workers sent back
@@ -728,6 +846,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         if state.settings.require_conformant and certificate["verdict"] != "conformant":
             terminalreporter.write_line("--require-conformant: the run fails because the verdict is not conformant")
         terminalreporter.write_line(f"certificate: {state.settings.report_dir / 'certificate.json'}")
+    if state.compare is not None:
+        terminalreporter.write_line(f"comparison with {state.settings.compare_url}: {state.differing} of {state.compared} cases answer a different document (side by side in the HTML report)")
     if config.option.htmlpath:
         terminalreporter.write_line(f"HTML report: {config.option.htmlpath}")
     if getattr(config.option, "xmlpath", None):
@@ -747,4 +867,8 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
         from conformance.html_summary import summary_html
 
         prefix.append(redact(summary_html(state.certificate, state.failures), state.harness.profile.password))
+    if state.compare is not None:
+        from conformance.html_summary import comparison_html
+
+        prefix.append(redact(comparison_html(state.settings.compare_url or "", state.compared, state.differing, state.differences), state.compare.profile.password))
     prefix.append("<h2>customer_info conformance</h2><pre>" + escape("\n".join(run_summary(state))) + "</pre>")

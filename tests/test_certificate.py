@@ -134,3 +134,15 @@ def test_a_server_without_phone_is_not_conformant(tmp_path: Path) -> None:
     assert all("89898989898989" in case for case in entry["failed"]["cases"])
     assert certificate["target"]["url"] == url and certificate["target"]["embedded_reference"] is False
     assert "1959caadac9b13dcb3" not in (tmp_path / "out" / "certificate.json").read_text()
+
+
+def test_xdist_controller_writes_the_same_verdicts(tmp_path: Path) -> None:
+    pytest.importorskip("xdist")
+    selection = ["-k", "test_access or 89898989898989-by:code-output:JSON"]
+    single = run_suite(tmp_path, *selection, "--report-dir", "single")
+    spread = run_suite(tmp_path, *selection, "--report-dir", "spread", "-n", "2")
+    assert single.returncode == spread.returncode == 0, spread.stdout[-3000:]
+    first, second = (json.loads((tmp_path / d / "certificate.json").read_text()) for d in ("single", "spread"))
+    validate(second)
+    assert {r: (e["verdict"], e["exercised"]["count"]) for r, e in first["requirements"].items()} == {r: (e["verdict"], e["exercised"]["count"]) for r, e in second["requirements"].items()}
+    assert first["counts"] == second["counts"] and first["verdict"] == second["verdict"]

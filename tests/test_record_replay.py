@@ -1,0 +1,79 @@
+"""--record DIR saves every exchange; --replay DIR re-runs every check from it with no
+network and gives the same verdicts (compared item by item in the JUnit XML, and in
+the certificates). The recording holds no password; bad uses are usage errors."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+
+from conformance.reference import PROFILE_PATH
+from tests.targets import drop_phone, run_suite, serve
+
+SELECTION = "89898989898989 or test_access"
+
+
+def verdicts(junit: Path) -> dict[str, str]:
+    found = {}
+    for case in ElementTree.parse(junit).getroot().iter("testcase"):
+        outcome = "passed"
+        for child in case:
+            if child.tag in ("failure", "error", "skipped"):
+                outcome = child.tag
+        found[f"{case.get('classname')}::{case.get('name')}"] = outcome
+    return found
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp_path = tmp_path_factory.mktemp("record")
+    with serve(drop_phone) as url:
+        run = run_suite(tmp_path, "--combinations", "pairwise", "-k", SELECTION, "--report-dir", "live", "--record", "rec",
+                        "--target-url", url, "--target-profile", str(PROFILE_PATH))  # fmt: skip
+    assert run.returncode == 1, run.stdout[-3000:]  # the phone is missing: some cases fail
+    return tmp_path
+
+
+def test_recording_is_documented_format_without_password(recorded: Path) -> None:
+    rec = recorded / "rec"
+    manifest = json.loads((rec / "manifest.json").read_text())
+    assert manifest["format"] == "customer-info-recording" and manifest["combinations"] == "pairwise"
+    lines = [json.loads(line) for line in (rec / "exchanges-main.jsonl").read_text().splitlines()]
+    assert lines and all((rec / "bodies" / line["body"]).is_file() for line in lines)
+    assert any(line["fresh"] for line in lines)  # the repeat relation's second send
+    assert all(dict(line["request"]["fields"]).get("user_password") in (None, "", "$TARGET_USER_PASSWORD", "conformance-wrong-password") for line in lines)
+    for path in rec.rglob("*"):
+        if path.is_file():
+            assert b"1959caadac9b13dcb3" not in path.read_bytes(), path
+
+
+def test_replay_gives_the_same_verdicts_with_no_network(recorded: Path) -> None:
+    # No --target-url: nothing to send to, and no embedded server is started.
+    run = run_suite(recorded, "--combinations", "pairwise", "-k", SELECTION, "--report-dir", "replayed", "--replay", "rec",
+                    "--target-profile", str(PROFILE_PATH))  # fmt: skip
+    assert run.returncode == 1, run.stdout[-3000:]
+    assert "replay of" in run.stdout and "nothing sent" in run.stdout
+    live, replayed = verdicts(recorded / "live" / "junit.xml"), verdicts(recorded / "replayed" / "junit.xml")
+    assert live == replayed
+    assert "failure" in live.values() and "passed" in live.values()
+    certificates = [json.loads((recorded / d / "certificate.json").read_text()) for d in ("live", "replayed")]
+    assert {r: e["verdict"] for r, e in certificates[0]["requirements"].items()} == {r: e["verdict"] for r, e in certificates[1]["requirements"].items()}
+    assert certificates[1]["run"]["replayed_from"].endswith("rec") and certificates[1]["target"]["url"] == certificates[0]["target"]["url"]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--replay", "nowhere"], "no manifest.json there"),
+        (["--replay", "rec", "--combinations", "all"], "recorded with --combinations pairwise"),
+        (["--replay", "rec", "--record", "again"], "contradict"),
+        (["--record", "rec"], "already holds a recording"),
+    ],
+)
+def test_bad_uses_are_usage_errors(recorded: Path, args: list[str], message: str) -> None:
+    run = run_suite(recorded, "--combinations", "pairwise", "--report-dir", "bad", *args)
+    assert run.returncode == pytest.ExitCode.USAGE_ERROR, run.stdout[-2000:] + run.stderr[-2000:]
+    assert message in run.stderr and "Traceback" not in run.stderr, run.stderr
