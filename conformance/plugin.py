@@ -655,6 +655,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     ]
 
 
+_INTERNAL_PROPERTIES = (cert.PROPERTY, "conformance_compare")
+
+
 class RunObserver:
     """Counts what the reports carry (warnings, advisories, unspecified behaviours) and
     what xdist workers send back, so the summary is the same with or without -n."""
@@ -662,8 +665,14 @@ class RunObserver:
     def __init__(self, state: State) -> None:
         self.state = state
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self._outcome(report)
+        if report.when == "teardown":
+            # The per-case certificate data has been read from the call report; JUnit
+            # writes the teardown report's properties, and a full run's junit.xml would
+            # carry 60 MB of it. The notes stay: they are for readers of the JUnit file.
+            report.user_properties = [(n, v) for n, v in report.user_properties if n not in _INTERNAL_PROPERTIES]
         if report.when != "call":
             return
         for name, value in report.user_properties:

@@ -77,8 +77,9 @@ def test_harness_survives(name: str, reference_url: str, secret_file: Path, tmp_
     assert (report_dir / "report.html").is_file() and (report_dir / "junit.xml").is_file()
     measured = dict(part.split("=") for part in output.split("MEASURED ")[1].split()[:2])
     assert int(measured["rss_kb"]) < MAX_RSS_MB * 1024, f"peak memory {int(measured['rss_kb']) // 1024} MB"
-    # Four cases, a 1 s timeout, one retry each, and start-up: well under a minute.
-    assert float(measured["wall"]) < 60, f"took {measured['wall']} s"
+    # Bounded by the timeouts: about 15 requests (smoke, learning, cases) of at most
+    # 1 s and one retry each, plus start-up; 28 s on a quiet machine, twice that loaded.
+    assert float(measured["wall"]) < 120, f"took {measured['wall']} s"
     # Nothing reached another host, and no local file reached any output.
     assert listener.connections == 0, f"something connected to {listener.port}: {listener.received[:200]!r}"
     written = [p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()]
