@@ -16,14 +16,16 @@ the testcase property ``notes``, one ``severity: check_name[ [REQ-ID, ...]]: tit
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import multiprocessing
 import os
+import pickle
 import re
 import time
 import xml.etree.ElementTree as ElementTree
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Literal
@@ -207,6 +209,76 @@ def run_targets(targets: Iterable[Target], workdir: Path, jobs: int = 2) -> dict
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         futures = {t: pool.submit(run_target, t, str(workdir)) for t in ordered}
         return {t: futures[t].result() for t in targets}
+
+
+class SessionRuns:
+    """The runs of one ``pytest tests`` session, in worker processes.
+
+    What a test module waits for runs in the foreground pool (``jobs`` workers). The
+    first module may also queue what a later module will need in the background pool
+    (one worker): those runs then proceed while the tests in between run, leaving them
+    a core. When the later module asks, whatever has not started yet moves to the
+    foreground. Each target runs once per session.
+    """
+
+    _current: "SessionRuns | None" = None
+
+    def __init__(self, workdir: Path, jobs: int = 2) -> None:
+        self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
+        context = multiprocessing.get_context("spawn")
+        self.foreground = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+        self.background = ProcessPoolExecutor(max_workers=1, mp_context=context)
+        self.futures: dict[Target, Future[Verdict]] = {}
+        atexit.register(self.close)
+
+    @classmethod
+    def of_session(cls, workdir: Path) -> "SessionRuns":
+        if cls._current is None:
+            cls._current = cls(workdir)
+        return cls._current
+
+    def submit(self, targets: Iterable[Target], background: bool = False) -> None:
+        pool = self.background if background else self.foreground
+        for target in targets:
+            if target not in self.futures:
+                self.futures[target] = pool.submit(run_target, target, str(self.workdir))
+
+    def verdicts(self, targets: Iterable[Target]) -> dict[Target, Verdict]:
+        targets = list(targets)
+        for target in targets:
+            queued = self.futures.get(target)
+            if queued is not None and queued.cancel():  # not started in the background: run it now
+                del self.futures[target]
+        self.submit(targets)
+        return {t: self.futures[t].result() for t in targets}
+
+    def close(self) -> None:
+        for pool in (self.foreground, self.background):
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def verdicts_once_per_run(name: str, targets: list[Target], basetemp: Path, jobs: int = 2) -> dict[Target, Verdict] | None:
+    """Under pytest-xdist (``pytest tests -n auto``) several worker processes may each
+    need the same verdicts: the first to ask runs the targets, the others wait for it
+    and read its verdicts (a file lock and a pickle in the run's shared temporary
+    directory). None outside xdist, or where file locks are not available."""
+    uid = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return None
+    if not uid:
+        return None
+    root = basetemp.parent / f"selftest-{uid}"
+    root.mkdir(parents=True, exist_ok=True)
+    done = root / f"{name}.pickle"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            found = run_targets(targets, root / name, jobs)
+            done.write_bytes(pickle.dumps(found))
+        return pickle.loads(done.read_bytes())
 
 
 # -- what a verdict means ----------------------------------------------------------------

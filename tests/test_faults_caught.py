@@ -11,6 +11,7 @@ from the JUnit XML it writes.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from conformance.checks.relations import RELATION_REGISTRY
 from conformance.reference import make_app
 from conformance.requirements import catalogue
 from tests.faults import ADVISORY, FAULTS, SMOKE_FIELDS, FaultyApp, parse, serve
-from tests.selftest import Target, Verdict, judge_mutant, run_targets
+from tests.selftest import SessionRuns, Target, Verdict, judge_mutant, verdicts_once_per_run
 
 
 class HarnessMissedFault(AssertionError):
@@ -49,9 +50,20 @@ def control_targets() -> list[Target]:
 
 
 @pytest.fixture(scope="module")
-def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[Target, Verdict]:
-    """Every fault's run and the control's, two worker processes side by side."""
-    return run_targets(mutant_targets() + control_targets(), tmp_path_factory.mktemp("mutants"), jobs=2)
+def verdicts(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[Target, Verdict]:
+    """Every fault's run and the control's, two worker processes side by side. When this
+    session runs the variants too, they then start in the background (one worker), to
+    run while the tests in between do."""
+    from tests.test_variants_pass import variant_targets
+
+    shared = verdicts_once_per_run("mutants", mutant_targets() + control_targets(), tmp_path_factory.getbasetemp())
+    if shared is not None:  # pytest-xdist: one worker ran them for all
+        return shared
+    runs = SessionRuns.of_session(tmp_path_factory.mktemp("selftest"))
+    found = runs.verdicts(mutant_targets() + control_targets())
+    if any(item.path.name == "test_variants_pass.py" and "verdicts" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        runs.submit(variant_targets(), background=True)
+    return found
 
 
 def _param(name: str) -> pytest.param:
@@ -144,3 +156,19 @@ def test_show_only_belong_to_ignored_is_observable() -> None:
     assert never not in [c["id"] for c in reference.document["campaigns"]]
     (shown,) = [c for c in faulty.document["campaigns"] if c["id"] == never]
     assert (shown["cumulative"], shown["last_transaction"]) == ("0", "0000-00-00")
+
+
+# -- the published kill matrix --------------------------------------------------------------
+def test_published_kill_matrix_names_every_mutant_and_variant() -> None:
+    """docs/kill-matrix.md (written by tools/kill_matrix.py) is the current set: a fault
+    or a variant added without running the tool again leaves the published score stale."""
+    from tests.variants import VARIANTS
+
+    root = Path(__file__).resolve().parents[1]
+    page = (root / "docs" / "kill-matrix.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `(\w+)` \|", page, re.MULTILINE))
+    current = set(FAULTS) | set(VARIANTS)
+    assert listed == current, f"run python tools/kill_matrix.py: missing {sorted(current - listed)}, gone {sorted(listed - current)}"
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Fault-finding power") :]
+    assert f"/ {len(FAULTS)}" in section and f"/ {len(VARIANTS)}" in section, "README's score counts other mutants or variants"

@@ -22,7 +22,7 @@ from werkzeug.test import Client
 
 from conformance.reference import make_app
 from tests.faults import SMOKE_FIELDS, parse, write_xml
-from tests.selftest import Target, Verdict, run_targets
+from tests.selftest import SessionRuns, Target, Verdict, verdicts_once_per_run
 from tests.variants import VARIANTS, Parsed, other_data_set, serve, witness_fields, write_json
 
 
@@ -32,8 +32,12 @@ def variant_targets() -> list[Target]:
 
 @pytest.fixture(scope="module")
 def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[Target, Verdict]:
-    """Every variant's run of the whole pairwise suite, two worker processes side by side."""
-    return run_targets(variant_targets(), tmp_path_factory.mktemp("variants"), jobs=2)
+    """Every variant's run of the whole pairwise suite, two worker processes side by side
+    (already running when tests/test_faults_caught.py queued them)."""
+    shared = verdicts_once_per_run("variants", variant_targets(), tmp_path_factory.getbasetemp())
+    if shared is not None:  # pytest-xdist: one worker ran them for all
+        return shared
+    return SessionRuns.of_session(tmp_path_factory.mktemp("selftest")).verdicts(variant_targets())
 
 
 def _summary(verdict: Verdict) -> str:

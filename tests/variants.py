@@ -370,12 +370,6 @@ VARIANTS: dict[str, Variant] = {
         witness=lambda r: r.content.startswith(XML_DECLARATION.encode() + b"<response") and b">\n" not in r.content,
         reply=rewrite(xml=lambda d: write_xml(d, indent=None)),
     ),
-    "xml_without_declaration": Variant(
-        "XML without the <?xml ...?> declaration",
-        "the document's examples have none; XML in UTF-8 needs none",
-        witness=lambda r: r.content.startswith(b"<response"),
-        reply=rewrite(xml=lambda d: write_xml(d, declaration=None)),
-    ),
     "single_quoted_attributes": Variant(
         "single quotes around the declaration's and the status attribute's values",
         "XML allows either quote; the document's double quotes are one spelling",
@@ -388,11 +382,11 @@ VARIANTS: dict[str, Variant] = {
         witness=_xml_has(b"<glyph/>"),
         reply=rewrite(xml=lambda d: write_xml(d, self_closing=True)),
     ),
-    "cdata_text": Variant(
-        "every text in a CDATA section (the ]]> in a text split across two)",
-        "a CDATA section is the same text as its escaped spelling",
-        witness=_xml_has(b"<![CDATA[Zo", b"]]]]><![CDATA[>"), probe=ZOE,
-        reply=rewrite(xml=lambda d: write_xml(d, cdata=True)),
+    "cdata_without_declaration": Variant(
+        "XML without the <?xml ...?> declaration, every text in a CDATA section (the ]]> in a text split across two)",
+        "the document's examples have no declaration (UTF-8 XML needs none); a CDATA section is the same text as its escaped spelling",
+        witness=lambda r: r.content.startswith(b"<response") and b"<![CDATA[Zo" in r.content and b"]]]]><![CDATA[>" in r.content, probe=ZOE,
+        reply=rewrite(xml=lambda d: write_xml(d, declaration=None, cdata=True)),
     ),
     "extra_fields": Variant(
         "fields the document does not list, in XML and JSON: first_transaction, in_coalition, created_stamp, points_ratio, "
@@ -434,34 +428,23 @@ VARIANTS: dict[str, Variant] = {
         reply=rewrite(edit=_in_french),
     ),
     "gzip": Variant(
-        "every answer gzip-compressed (Content-Encoding: gzip) when the request accepts it",
-        "HTTP content coding, below the document; every client library decodes it",
-        witness=lambda r: r.headers.get("Content-Encoding") == "gzip" and r.content.startswith(b"<?xml"),
-        wire=_gzip,
+        "every answer gzip-compressed (Content-Encoding: gzip) when the request accepts it, and sent chunked "
+        "(Transfer-Encoding: chunked, no Content-Length; waitress then closes the connection), as a proxy compressing on the fly does",
+        "HTTP content coding and framing, below the document; every client library decodes them",
+        witness=lambda r: r.headers.get("Content-Encoding") == "gzip" and r.headers.get("Transfer-Encoding") == "chunked" and r.content.startswith(b"<?xml"),
+        wire=lambda reply, environ: _chunked(_gzip(reply, environ), environ),
     ),
     "text_xml_content_type": Variant(
-        "XML served as text/xml (no charset parameter), JSON(P) as text/javascript",
-        "the document names no content type; the XML declaration names the encoding",
+        "XML served as text/xml (no charset parameter), JSON(P) as text/html; charset=UTF-8 (PHP's default when a script sets no header)",
+        "the document names no content type; the XML declaration names the encoding, and clients parse the body",
         witness=lambda r: r.headers.get("Content-Type") == "text/xml",
-        wire=_content_type(xml="text/xml", other="text/javascript; charset=UTF-8"),
-    ),
-    "php_default_content_type": Variant(
-        "every answer served as text/html; charset=UTF-8, PHP's default when a script sets no header",
-        "the document names no content type; clients parse the body",
-        witness=lambda r: r.headers.get("Content-Type") == "text/html; charset=UTF-8",
-        wire=_content_type(xml="text/html; charset=UTF-8", other="text/html; charset=UTF-8"),
+        wire=_content_type(xml="text/xml", other="text/html; charset=UTF-8"),
     ),
     "connection_close": Variant(
         "every answer says Connection: close and the connection is closed after it",
         "HTTP connection management, below the document",
         witness=lambda r: r.headers.get("Connection", "").lower() == "close" and "Content-Length" in r.headers,
         close_connections=True,
-    ),
-    "chunked_transfer": Variant(
-        "answers sent with Transfer-Encoding: chunked, no Content-Length (waitress then closes the connection)",
-        "HTTP framing, below the document",
-        witness=lambda r: r.headers.get("Transfer-Encoding") == "chunked",
-        wire=_chunked,
     ),
     "other_data_set": Variant(
         "another data set: other accounts, credentials (with & + % and a space in the password), codes, card numbers, "
@@ -487,7 +470,7 @@ def serve(name: str, workdir: Path) -> Iterator[tuple[str, Path]]:
         seed, profile = other_data_set(workdir / "data")
         inner = ReferenceApp(Database.open(None, seed_path=seed))
     fault = Fault("", variant.description, "", request=lambda f: f, reply=variant.reply, wire=variant.wire)
-    server = Server(FaultyApp(fault, inner=inner), close_connections=variant.close_connections)
+    server = Server(FaultyApp(fault, inner=inner, data_key="other-data-set" if variant.data_set else None), close_connections=variant.close_connections)
     try:
         yield server.url, profile
     finally:
