@@ -1,0 +1,321 @@
+"""The kill matrix: every faulty server (mutant) against the checks that caught it, and
+every conformant server (variant) against its outcome.
+
+    python tools/kill_matrix.py                       # pairwise, about 3 minutes on 2 cores
+    python tools/kill_matrix.py --combinations all    # also the full default mode, and compare
+
+Each mutant runs the suite with its own ``-k`` selection, each variant runs the whole
+suite (matrix, relations, access), through ``tests/selftest.py``; the verdicts come from
+each run's ``junit.xml``. The matrix is printed and written to ``docs/kill-matrix.md``
+(the full-mode section is kept from the last ``--combinations all`` run when this run
+is pairwise only). Exit status 0 when every mutant is caught and every variant passes
+(and, with ``--combinations all``, when both modes agree).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.faults import FAULTS  # noqa: E402
+from tests.selftest import Kill, Target, Verdict, judge_mutant, run_targets  # noqa: E402
+from tests.variants import VARIANTS  # noqa: E402
+
+DOC = ROOT / "docs" / "kill-matrix.md"
+FULL_START, FULL_END = "<!-- full-mode: start -->", "<!-- full-mode: end -->"
+
+
+def targets(mode: str, only: set[str] | None) -> list[Target]:
+    found = [Target("mutant", name, fault.selection, "all" if mode == "all" else fault.combinations) for name, fault in FAULTS.items()]
+    found += [Target("variant", name, None, mode) for name in VARIANTS]
+    return [t for t in found if not only or t.name in only]
+
+
+# -- what each run says ---------------------------------------------------------------------
+def _checks(tally: dict[tuple[str, tuple[str, ...]], int]) -> list[str]:
+    return [f"{check} [{', '.join(ids)}] x {count}" if ids else f"{check} x {count}" for (check, ids), count in tally.items()]
+
+
+def variant_outcome(name: str, verdict: Verdict) -> str:
+    if not verdict.passed:
+        return f"FAILED ({verdict.failed} of {verdict.tests} cases{'; ' + verdict.problem if verdict.problem else ''})"
+    missing = [c for c in VARIANTS[name].warnings if c not in {f.check for f in verdict.warnings}]
+    if missing:
+        return f"passed, but without the expected warning from {', '.join(missing)}"
+    return "passed, warnings seen" if verdict.warnings else "passed"
+
+
+def variant_ok(name: str, verdict: Verdict) -> bool:
+    return variant_outcome(name, verdict).startswith("passed") and "without the expected" not in variant_outcome(name, verdict)
+
+
+def summary(kills: dict[str, Kill], variants: dict[str, Verdict]) -> dict[str, int]:
+    return {
+        "mutants": len(kills),
+        "caught": sum(k.caught for k in kills.values()),
+        "by_failure": sum(k.caught and not FAULTS[n].by_advisory for n, k in kills.items()),
+        "advisory_mutants": sum(FAULTS[n].by_advisory for n in kills),
+        "by_advisory": sum(k.caught and FAULTS[n].by_advisory for n, k in kills.items()),
+        "variants": len(variants),
+        "passed": sum(variant_ok(n, v) for n, v in variants.items()),
+    }
+
+
+def score_line(s: dict[str, int]) -> str:
+    return (
+        f"mutants caught {s['caught']} / {s['mutants']} ({s['by_failure']} / {s['mutants'] - s['advisory_mutants']} by a failure citing the "
+        f"requirement broken, {s['by_advisory']} / {s['advisory_mutants']} by an advisory); variants passed {s['passed']} / {s['variants']}"
+    )
+
+
+# -- rendering ------------------------------------------------------------------------------
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def mutant_rows(kills: dict[str, Kill], verdicts: dict[str, Verdict]) -> list[str]:
+    rows = [
+        "| mutant | what it breaks | requirement | expected check | verdict | failures: check [requirements] x cases | advisories: check x cases |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, kill in kills.items():
+        fault = FAULTS[name]
+        expected = fault.check or "(any check citing it)"
+        if fault.advisory:
+            expected += f" + advisory {fault.advisory}"
+        verdict = f"caught by {kill.how}" if kill.caught else "SURVIVED: " + "; ".join(kill.problems)
+        rows.append(
+            "| " + " | ".join(
+                _cell(x) for x in (
+                    f"`{name}`", fault.description, fault.requirement, expected, verdict,
+                    "<br>".join(_checks(kill.by_failure)) or "-", "<br>".join(_checks(kill.by_advisory)) or "-",
+                )
+            ) + " |"
+        )  # fmt: skip
+    return rows
+
+
+def requirement_rows(kills: dict[str, Kill]) -> list[str]:
+    """Each requirement of the catalogue: the mutants that break it, and how many caught
+    mutants' failures cite it (a failure may cite more than the one broken)."""
+    from conformance.requirements import catalogue
+
+    rows = ["| requirement | mutants that break it | caught mutants whose failures cite it |", "|---|---|---|"]
+    for rid, requirement in catalogue().items():
+        breaking = [n for n, f in FAULTS.items() if f.requirement == rid and n in kills]
+        citing = [n for n, k in kills.items() if k.caught and any(rid in ids for (_, ids) in k.by_failure)]
+        if getattr(requirement, "untestable", None):
+            shown = f"untestable: {requirement.untestable}"
+        else:
+            shown = ", ".join(f"`{n}`" for n in breaking) or "**none**"
+        rows.append(f"| {rid} | {_cell(shown)} | {len(citing)} |")
+    advisory = [n for n, f in FAULTS.items() if f.by_advisory and n in kills]
+    rows.append(f"| (advisory: the document is silent) | {', '.join(f'`{n}`' for n in advisory) or '-'} | - |")
+    return rows
+
+
+def variant_rows(variants: dict[str, Verdict]) -> list[str]:
+    rows = [
+        "| variant | what differs from the reference | why the document allows it | outcome | cases | warnings: check x cases | advisories | unspecified |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, verdict in variants.items():
+        variant = VARIANTS[name]
+        rows.append(
+            "| " + " | ".join(
+                _cell(x) for x in (
+                    f"`{name}`", variant.description, variant.allowed, variant_outcome(name, verdict), str(verdict.tests),
+                    "<br>".join(_checks(verdict.tally("warning"))) or "-", "<br>".join(_checks(verdict.tally("advisory"))) or "-",
+                    str(len(verdict.of("unspecified"))),
+                )
+            ) + " |"
+        )  # fmt: skip
+    return rows
+
+
+def verdict_word(target: Target, verdict: Verdict) -> str:
+    if target.kind == "variant":
+        return variant_outcome(target.name, verdict)
+    kill = judge_mutant(target.name, verdict)
+    return f"caught by {kill.how}" if kill.caught else "SURVIVED"
+
+
+def verdict_key(target: Target, verdict: Verdict) -> bool:
+    """What must agree between the modes: caught, or passed."""
+    if target.kind == "variant":
+        return variant_ok(target.name, verdict)
+    return judge_mutant(target.name, verdict).caught
+
+
+def comparison(pairwise: dict[Target, Verdict], full: dict[Target, Verdict]) -> tuple[list[str], list[str]]:
+    """(table rows, differences) between the two modes' verdicts."""
+    by_name = {(t.kind, t.name): v for t, v in pairwise.items()}
+    rows = [
+        "| target | pairwise verdict | full-mode verdict | cases (pairwise / all) | checks that caught it (all) | seconds (all) |",
+        "|---|---|---|---|---|---|",
+    ]
+    differences = []
+    for target, verdict in full.items():
+        before = by_name[(target.kind, target.name)]
+        left, right = verdict_word(before.target, before), verdict_word(target, verdict)
+        same_kind = verdict_key(before.target, before) == verdict_key(target, verdict)
+        if not same_kind:
+            differences.append(f"{target.kind} {target.name}: pairwise {left!r}, all {right!r}")
+        checks = sorted({f.check for f in verdict.failures} | {f.check for f in verdict.advisories}) if target.kind == "mutant" else []
+        rows.append(
+            f"| {target.kind} `{target.name}` | {_cell(left)} | {_cell(right)}{'' if same_kind else ' **(differs)**'} | "
+            f"{before.tests} / {verdict.tests} | {_cell(', '.join(checks)) or '-'} | {verdict.seconds:.0f} |"
+        )
+    return rows, differences
+
+
+def document(kills: dict[str, Kill], mutants: dict[str, Verdict], variants: dict[str, Verdict], seconds: float, jobs: int, full_section: str) -> str:
+    s = summary(kills, variants)
+    today = datetime.date.today().isoformat()
+    lines = [
+        "# Kill matrix: faulty servers caught, conformant servers passed",
+        "",
+        f"Generated by `python tools/kill_matrix.py` on {today} ({seconds:.0f} s with {jobs} worker processes); do not edit by hand.",
+        "",
+        f"**Score: {score_line(s)}.**",
+        "",
+        "A *mutant* is the reference server with one documented behaviour broken (`tests/faults.py`); the suite runs "
+        "against it with the mutant's `-k` selection and `--combinations pairwise`. It is caught when the check named "
+        "for it fails a case citing the requirement the mutant breaks, or, for a weakness the document is silent about "
+        "(requirement `advisory`), when that advisory check reports it (advisories never fail a case). The last two "
+        "columns list every check that reported something in the run, with the number of cases.",
+        "",
+        "A *variant* is the reference server changed only where the document allows (`tests/variants.py`); the whole "
+        "suite runs against it (every pairwise matrix case, every relation group, every access case) and must pass: "
+        "warnings, advisories and unspecified behaviours are allowed, failures are not.",
+        "",
+        f"## Mutants ({s['caught']} of {s['mutants']} caught)",
+        "",
+        *mutant_rows(kills, mutants),
+        "",
+        "### Requirements and the mutants that prove their checks",
+        "",
+        *requirement_rows(kills),
+        "",
+        f"## Variants ({s['passed']} of {s['variants']} passed)",
+        "",
+        *variant_rows(variants),
+        "",
+        full_section.strip(),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def full_section(pairwise: dict[Target, Verdict], full: dict[Target, Verdict], seconds_pairwise: float, seconds_all: float, jobs: int) -> tuple[str, list[str]]:
+    rows, differences = comparison(pairwise, full)
+    today = datetime.date.today().isoformat()
+    kills = {t.name: judge_mutant(t.name, v) for t, v in full.items() if t.kind == "mutant"}
+    variants = {t.name: v for t, v in full.items() if t.kind == "variant"}
+    verdict = "the same verdicts as pairwise for every mutant and variant" if not differences else f"{len(differences)} verdict(s) differ from pairwise: " + "; ".join(differences)
+    text = "\n".join(
+        [
+            FULL_START,
+            "## The full default mode (`--combinations all`)",
+            "",
+            f"Recorded by `python tools/kill_matrix.py --combinations all` on {today}, {jobs} worker processes: "
+            f"pairwise {seconds_pairwise:.0f} s, full default mode {seconds_all:.0f} s ({seconds_all / 60:.1f} min). "
+            f"Each mutant ran its own selection, each variant the whole suite, in the full default mode.",
+            "",
+            f"**Result: {verdict}. Full-mode score: {score_line(summary(kills, variants))}.**",
+            "",
+            *rows,
+            FULL_END,
+        ]
+    )
+    return text, differences
+
+
+def recorded_full_section() -> str:
+    if DOC.is_file():
+        match = re.search(re.escape(FULL_START) + ".*?" + re.escape(FULL_END), DOC.read_text(encoding="utf-8"), re.DOTALL)
+        if match:
+            return match.group(0)
+    return f"{FULL_START}\n## The full default mode (`--combinations all`)\n\nNot recorded yet: run `python tools/kill_matrix.py --combinations all`.\n{FULL_END}"
+
+
+def print_matrix(kills: dict[str, Kill], variants: dict[str, Verdict]) -> None:
+    width = max(len(n) for n in list(kills) + list(variants) + ["x"])
+    print("MUTANTS")
+    for name, kill in kills.items():
+        state = f"caught by {kill.how}" if kill.caught else "SURVIVED"
+        print(f"  {name:{width}}  {state}")
+        for line in _checks(kill.by_failure):
+            print(f"  {'':{width}}    fail      {line}")
+        for line in _checks(kill.by_advisory):
+            print(f"  {'':{width}}    advisory  {line}")
+        for problem in kill.problems:
+            print(f"  {'':{width}}    !! {problem}")
+    print("VARIANTS")
+    for name, verdict in variants.items():
+        print(f"  {name:{width}}  {variant_outcome(name, verdict)}  ({verdict.tests} cases, {len(verdict.warnings)} warnings, "
+              f"{len(verdict.advisories)} advisories, {len(verdict.of('unspecified'))} unspecified, {verdict.seconds:.0f} s)")  # fmt: skip
+        for line in _checks(verdict.tally("warning")):
+            print(f"  {'':{width}}    warning   {line}")
+        for line in _checks(verdict.tally("fail"))[:10]:
+            print(f"  {'':{width}}    FAIL      {line}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--combinations", choices=("pairwise", "all"), default="pairwise", help="all: also run the full default mode and compare its verdicts with pairwise")
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes side by side (default 2)")
+    parser.add_argument("--only", action="append", metavar="NAME", help="run only this mutant or variant (repeatable); the doc is not written")
+    parser.add_argument("--no-write", action="store_true", help=f"print only; do not write {DOC.relative_to(ROOT)}")
+    parser.add_argument("--workdir", type=Path, help="where the runs' reports go (default: a temporary directory)")
+    args = parser.parse_args(argv)
+    only = set(args.only) if args.only else None
+    unknown = (only or set()) - set(FAULTS) - set(VARIANTS)
+    if unknown:
+        parser.error(f"no mutant or variant named {', '.join(sorted(unknown))}")
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="kill-matrix-"))
+
+    started = time.monotonic()
+    pairwise = run_targets(targets("pairwise", only), workdir / "pairwise", jobs=args.jobs)
+    seconds_pairwise = time.monotonic() - started
+    mutants = {t.name: v for t, v in pairwise.items() if t.kind == "mutant"}
+    variants = {t.name: v for t, v in pairwise.items() if t.kind == "variant"}
+    kills = {name: judge_mutant(name, v) for name, v in mutants.items()}
+    print_matrix(kills, variants)
+    print(f"\nScore (pairwise, {seconds_pairwise:.0f} s): {score_line(summary(kills, variants))}")
+    ok = all(k.caught for k in kills.values()) and all(variant_ok(n, v) for n, v in variants.items())
+
+    section = recorded_full_section()
+    if args.combinations == "all":
+        started = time.monotonic()
+        full = run_targets(targets("all", only), workdir / "all", jobs=args.jobs)
+        seconds_all = time.monotonic() - started
+        section, differences = full_section(pairwise, full, seconds_pairwise, seconds_all, args.jobs)
+        full_kills = {t.name: judge_mutant(t.name, v) for t, v in full.items() if t.kind == "mutant"}
+        full_variants = {t.name: v for t, v in full.items() if t.kind == "variant"}
+        print("\nFULL DEFAULT MODE (--combinations all)")
+        print_matrix(full_kills, full_variants)
+        print(f"\nScore (all, {seconds_all:.0f} s): {score_line(summary(full_kills, full_variants))}")
+        print("Same verdicts as pairwise." if not differences else "DIFFERENT verdicts:\n  " + "\n  ".join(differences))
+        ok = ok and not differences
+
+    if only or args.no_write:
+        print(f"\n(not written: {'--only' if only else '--no-write'}; reports in {workdir})")
+    else:
+        DOC.parent.mkdir(exist_ok=True)
+        DOC.write_text(document(kills, mutants, variants, seconds_pairwise, args.jobs, section), encoding="utf-8")
+        print(f"\nWritten: {DOC.relative_to(ROOT)} (reports in {workdir})")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
