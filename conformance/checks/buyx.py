@@ -39,7 +39,9 @@ def buyx_balance_is_cumulative_minus_redeemed(o: Observation, r: Reporter) -> It
         elif balance != cumulative - redeemed * ratio:
             yield r.fail(
                 f"{item.get('name')!r}: balance is not cumulative - redeemed x earn_ratio",
-                requirements=("BUYX-REDEMPTION", "BUYX-EXAMPLE"), where=f"{where}/balance",
+                # Any of the three may be the wrong one: the deduction, a cumulative that
+                # leaves redeemed purchases out, a redeemed that counts purchases.
+                requirements=("BUYX-REDEMPTION", "BUYX-CUMULATIVE", "BUYX-REDEEMED", "BUYX-EXAMPLE"), where=f"{where}/balance",
                 expected=f"{cumulative - redeemed * ratio} ({cumulative} - {redeemed} x {ratio})", got=str(item.get("balance")),
             )
 
