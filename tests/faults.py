@@ -971,6 +971,22 @@ def _code_searched_as_card_number(fields: Fields) -> Fields:
     return fields
 
 
+def _cumulative_excludes_redemptions(campaign: dict[str, Any]) -> None:
+    # cumulative counts only the purchases still in the balance: those that earned a
+    # free item are forgotten (Coffees: 14, not 24).
+    for item in _items(campaign, "balances"):
+        if "balance" in item:
+            item["cumulative"] = item["balance"]
+
+
+def _redeemed_counts_purchases(campaign: dict[str, Any]) -> None:
+    # redeemed counts the purchases given away, not the free items (Coffees: 10, not 1).
+    for item in _items(campaign, "balances"):
+        redeemed, ratio = _decimal(item.get("redeemed")), _decimal(item.get("earn_ratio"))
+        if redeemed is not None and ratio is not None:
+            item["redeemed"] = str(int(redeemed * ratio))
+
+
 # -- the faults ---------------------------------------------------------------------------
 JOHN = "greatwidgets-89898989898989"
 # The matrix cases (not the relations, whose ids name the customer too) of the first
@@ -1299,5 +1315,15 @@ FAULTS: dict[str, Fault] = {
         "test_relation and filters-coaldemo",
         check="show_only_belong_to_n_is_the_default", evidence="show_only_belong_to=N answers differently",
         request=_set("show_only_belong_to", "Y", when=lambda f: _flag(f, "show_only_belong_to") == "N"),
+    ),
+    "buyx_cumulative_excludes_redemptions": Fault(
+        "BUYX-CUMULATIVE", "a BuyX item's cumulative leaves out the purchases that earned a free item (Coffees 14, not 24)", JOHN_CASES,
+        check="buyx_balance_is_cumulative_minus_redeemed", evidence="balance is not cumulative - redeemed x earn_ratio",
+        reply=on_document(_buyx_edit(_cumulative_excludes_redemptions)),
+    ),
+    "buyx_redeemed_counts_purchases": Fault(
+        "BUYX-REDEEMED", "a BuyX item's redeemed counts the purchases given away, not the free items (Coffees 10, not 1)", JOHN_CASES,
+        check="buyx_balance_is_cumulative_minus_redeemed", evidence="balance is not cumulative - redeemed x earn_ratio",
+        reply=on_document(_buyx_edit(_redeemed_counts_purchases)),
     ),
 }
