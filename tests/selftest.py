@@ -21,7 +21,6 @@ import contextlib
 import io
 import multiprocessing
 import os
-import pickle
 import re
 import time
 import xml.etree.ElementTree as ElementTree
@@ -260,25 +259,14 @@ class SessionRuns:
 
 def verdicts_once_per_run(name: str, targets: list[Target], basetemp: Path, jobs: int = 2) -> dict[Target, Verdict] | None:
     """Under pytest-xdist (``pytest tests -n auto``) several worker processes may each
-    need the same verdicts: the first to ask runs the targets, the others wait for it
-    and read its verdicts (a file lock and a pickle in the run's shared temporary
-    directory). None outside xdist, or where file locks are not available."""
-    uid = os.environ.get("PYTEST_XDIST_TESTRUNUID")
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX
+    need the same verdicts: the first to ask runs the targets, the others read its
+    verdicts (``tests/once.py``). None outside xdist: the caller runs them in its
+    session's pools (``SessionRuns``), overlapping with the other tests."""
+    if not os.environ.get("PYTEST_XDIST_TESTRUNUID"):
         return None
-    if not uid:
-        return None
-    root = basetemp.parent / f"selftest-{uid}"
-    root.mkdir(parents=True, exist_ok=True)
-    done = root / f"{name}.pickle"
-    with open(root / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not done.exists():
-            found = run_targets(targets, root / name, jobs)
-            done.write_bytes(pickle.dumps(found))
-        return pickle.loads(done.read_bytes())
+    from tests.once import once_per_run
+
+    return once_per_run(name, basetemp, lambda directory: run_targets(targets, directory, jobs))
 
 
 # -- what a verdict means ----------------------------------------------------------------
