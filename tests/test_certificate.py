@@ -113,7 +113,7 @@ def test_reference_pairwise_run_writes_a_valid_certificate(tmp_path: Path) -> No
 
 
 def test_require_conformant_fails_an_incomplete_run_that_passed(tmp_path: Path) -> None:
-    run = run_suite(tmp_path, "-k", "test_access", "--report-dir", "out", "--require-conformant")
+    run = run_suite(tmp_path, "--combinations", "pairwise", "-k", "test_access", "--report-dir", "out", "--require-conformant")
     assert run.returncode == 1, run.stdout[-3000:]
     assert "passed" in run.stdout and "failed" not in run.stdout.splitlines()[-1]
     assert "--require-conformant: the run fails because the verdict is not conformant" in run.stdout
@@ -123,7 +123,7 @@ def test_require_conformant_fails_an_incomplete_run_that_passed(tmp_path: Path) 
 
 def test_a_server_without_phone_is_not_conformant(tmp_path: Path) -> None:
     with serve(drop_phone) as url:
-        run = run_suite(tmp_path, "-k", "greatwidgets-89898989898989-by:code-output:JSON or test_access", "--report-dir", "out",
+        run = run_suite(tmp_path, "--combinations", "pairwise", "-k", "(greatwidgets-89898989898989-by:code- and output:JSON) or test_access", "--report-dir", "out",
                         "--target-url", url, "--target-profile", str(PROFILE_PATH))  # fmt: skip
     assert run.returncode == 1, run.stdout[-3000:]
     certificate = json.loads((tmp_path / "out" / "certificate.json").read_text())
@@ -138,7 +138,7 @@ def test_a_server_without_phone_is_not_conformant(tmp_path: Path) -> None:
 
 def test_xdist_controller_writes_the_same_verdicts(tmp_path: Path) -> None:
     pytest.importorskip("xdist")
-    selection = ["-k", "test_access or 89898989898989-by:code-output:JSON"]
+    selection = ["--combinations", "pairwise", "-k", "test_access or (greatwidgets-89898989898989-by:code- and output:JSON)"]
     single = run_suite(tmp_path, *selection, "--report-dir", "single")
     spread = run_suite(tmp_path, *selection, "--report-dir", "spread", "-n", "2")
     assert single.returncode == spread.returncode == 0, spread.stdout[-3000:]

@@ -19,7 +19,7 @@ from tests.targets import drop_phone, run_suite, serve
 def report(tmp_path_factory: pytest.TempPathFactory) -> lxml.html.HtmlElement:
     tmp_path = tmp_path_factory.mktemp("html")
     with serve(drop_phone) as url:
-        run = run_suite(tmp_path, "-k", "greatwidgets-89898989898989-by:code-output:JSON or greatwidgets-89898989898989-by:code] or test_access",
+        run = run_suite(tmp_path, "--combinations", "pairwise", "-k", "(greatwidgets-89898989898989-by:code- and output:JSON) or greatwidgets-89898989898989-by:code] or test_access",
                         "--report-dir", "out", "--target-url", url, "--target-profile", str(PROFILE_PATH))  # fmt: skip
     assert run.returncode == 1, run.stdout[-3000:]
     text = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")

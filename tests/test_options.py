@@ -204,7 +204,7 @@ def test_report_dir_value_does_not_change_what_is_collected(tmp_path) -> None:
 
     root = Path(__file__).resolve().parents[1]
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "--report-dir", str(tmp_path)],
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "--combinations", "pairwise", "--report-dir", str(tmp_path)],
         cwd=root, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     ids = [line for line in run.stdout.splitlines() if "::" in line]

@@ -56,9 +56,9 @@ class LeakyTarget:
         answer = self._reference(fields)
         echoed = answer.replace(b"<error>", f"<error>{html.escape(PASSWORD, quote=False)} was used: ".encode())
         echoed = echoed.replace(b"<first_name>", f"<first_name>{html.escape(PASSWORD, quote=False)}".encode())
-        echoed = echoed.replace(b'"first_name": "', f'"first_name": "{json.dumps(PASSWORD)[1:-1]}'.encode())
+        echoed = re.sub(rb'"first_name": ?"', lambda m: m.group(0) + json.dumps(PASSWORD)[1:-1].encode(), echoed)  # indented or condensed
         # And one violation, so that cases fail and their reports show the answers.
-        echoed = re.sub(rb"<phone>[^<]*</phone>|\"phone\": \"[^\"]*\",", b"", echoed)
+        echoed = re.sub(rb"<phone>[^<]*</phone>|\"phone\": ?\"[^\"]*\",", b"", echoed)
         start_response("200 OK", [("Content-Type", "application/xml"), ("X-Debug-Password", quote(PASSWORD)), ("Content-Length", str(len(echoed)))])
         return [echoed]
 
@@ -89,7 +89,7 @@ def test_password_appears_in_no_output(leaky: LeakyTarget, tmp_path: Path) -> No
     env = {**os.environ, "TARGET_USER_PASSWORD": PASSWORD}
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-rA", "-l",
-         "-k", "greatwidgets-89898989898989-by:code-output:JSON or filters-greatwidgets or test_access",
+         "--combinations", "pairwise", "-k", "greatwidgets-89898989898989-by:code] or (greatwidgets-89898989898989-by:code- and output:JSON) or filters-greatwidgets or test_access",
          "--target-url", leaky.url, "--target-profile", str(profile_path), "--report-dir", str(report_dir),
          "--junitxml", str(report_dir / "junit.xml")],
         cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300,
@@ -113,7 +113,7 @@ def test_the_leak_is_reported_as_an_advisory(leaky: LeakyTarget, tmp_path: Path)
     profile_path.write_text(yaml.safe_dump(profile))
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q",
-         "-k", "test_access and wrong-password", "--target-url", leaky.url, "--target-profile", str(profile_path),
+         "--combinations", "pairwise", "-k", "test_access and wrong-password", "--target-url", leaky.url, "--target-profile", str(profile_path),
          "--report-dir", str(tmp_path / "r")],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
