@@ -300,11 +300,11 @@ def _retry_after(value: str | None) -> float | None:
 
 def _describe_transport_error(exc: BaseException, timeout: float) -> str:
     if isinstance(exc, _DeadlineExceeded):
-        return f"the answer was not complete after {timeout:g} s ({exc.received} bytes received); raise --timeout if the target is just slow"
+        return f"the answer was not complete after {timeout:g} s ({exc.received} bytes received); raise --target-timeout if the target is just slow"
     if isinstance(exc, requests.ConnectTimeout):
         return f"no connection within {timeout:g} s (connect timeout)"
     if isinstance(exc, requests.ReadTimeout):
-        return f"no answer within {timeout:g} s (read timeout); raise --timeout if the target is just slow"
+        return f"no answer within {timeout:g} s (read timeout); raise --target-timeout if the target is just slow"
     if isinstance(exc, requests.exceptions.SSLError):
         return f"TLS failed: {exc}. Use --ca-bundle FILE for a private CA, or --insecure to skip verification (reported)"
     if isinstance(exc, requests.ConnectionError):

@@ -50,7 +50,7 @@ class Harness:
         self._bodies: dict[bytes, bytes] = {}
         self._parsed: dict[bytes, tuple[Answer | None, str | None]] = {}
         # Called with every exchange as it is sent (and whether it was a fresh send):
-        # --record keeps them. A store hit is not a send, so it is not passed on.
+        # --record-dir keeps them. A store hit is not a send, so it is not passed on.
         self.listeners: list[Callable[[Exchange, bool], None]] = []
 
     # -- exchanges -----------------------------------------------------------------

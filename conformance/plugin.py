@@ -111,15 +111,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     option("--target-url", "target_url", "URL of the server under test; without it, the embedded reference server", None)
     option("--target-profile", "target_profile", "YAML file describing the target's test data (see README)", None)
     option("--report-dir", "report_dir", "directory for the HTML report and JUnit XML", "reports")
-    group.addoption("--timeout", "--target-timeout", dest="target_timeout", default=None,
-                    help="seconds allowed for each request (ini: target_timeout; default: 10)")  # fmt: skip
-    parser.addini("target_timeout", help="seconds allowed for each request", default="10")
+    # Generic names (--timeout, --retries, --replay) belong to other plugins (pytest-timeout,
+    # pytest-retry, pytest-replay): this plugin is loaded in every pytest run of the
+    # environment, so a clash would break them all. Hence --target-*, --record-dir, --replay-dir.
+    option("--target-timeout", "target_timeout", "seconds allowed for each request", "10")
     option("--request-encoding", "request_encoding", "form | multipart | query", "form")
     option("--combinations", "combinations", "all: the full product of parameter values; pairwise: a covering array of strength 2", "all")
     option("--max-response-bytes", "max_response_bytes", "largest answer read before it is cut and failed", str(DEFAULT_MAX_RESPONSE_BYTES))
     option("--concurrency", "concurrency", "requests in flight at once while answers are fetched", "8")
     option("--reference-latency-ms", "reference_latency_ms", "delay the embedded reference server adds to each answer (to simulate a remote target)", "0")
-    option("--retries", "retries", "times a transport error (or a 429/503) is retried, with backoff", "2")
+    option("--target-retries", "target_retries", "times a transport error (or a 429/503) is retried, with backoff", "2")
     option("--rate-limit", "rate_limit", "most requests a second sent to the target (0: no limit)", "0")
     option("--ca-bundle", "ca_bundle", "CA certificates (PEM file) to verify the target's TLS certificate with", None)
     group.addoption("--insecure", action="store_true", default=False,
@@ -128,8 +129,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="exit non-zero unless certificate.json says conformant, even when no case failed (ini: require_conformant; default: false)")  # fmt: skip
     parser.addini("require_conformant", help="exit non-zero unless the certificate says conformant", type="bool", default=False)
     option("--baseline", "baseline", "YAML file of known failures (requirement id + case id) that do not fail the run", None)
-    option("--record", "record", "directory to save every exchange in (docs/recording.md)", None)
-    option("--replay", "replay", "directory of a --record run: re-run every check from it, with no network", None)
+    option("--record-dir", "record_dir", "directory to save every exchange in (docs/recording.md)", None)
+    option("--replay-dir", "replay_dir", "directory of a --record-dir run: re-run every check from it, with no network", None)
     option("--compare-url", "compare_url", "URL of a second implementation: every case is sent to both and their documents compared", None)
     option("--compare-profile", "compare_profile", "YAML profile of the --compare-url implementation (same accounts and customers, its own credentials)", None)
 
@@ -138,7 +139,7 @@ def _setting(config: pytest.Config, name: str, convert: Callable[[str], Any], ho
     """An option's value from the command line, else its ini twin, converted; a bad or
     empty value is a usage error naming where it came from and how to fix it."""
     raw = config.getoption(name)
-    source = "--timeout" if name == "target_timeout" else f"--{name.replace('_', '-')}"
+    source = f"--{name.replace('_', '-')}"
     if raw is None:
         raw = config.getini(name)
         source = f"ini value {name}"
@@ -203,11 +204,11 @@ def read_settings(config: pytest.Config) -> Settings:
         target_url=_setting(config, "target_url", _url, "give the full http(s) URL of the API endpoint, e.g. https://api.example.com/api.php, with no user:password@ in it (the password goes in the profile or TARGET_USER_PASSWORD)", optional=True),
         target_profile=_setting(config, "target_profile", str, "give a path to a YAML profile", optional=True),
         report_dir=Path(config.invocation_params.dir) / _setting(config, "report_dir", str, "give a directory"),
-        timeout=_setting(config, "target_timeout", _positive(float), "give a number of seconds greater than 0, e.g. --timeout 10"),
+        timeout=_setting(config, "target_timeout", _positive(float), "give a number of seconds greater than 0, e.g. --target-timeout 10"),
         encoding=_setting(config, "request_encoding", _one_of(ENCODINGS), f"choose one of {', '.join(ENCODINGS)}"),
         combinations=_setting(config, "combinations", _one_of(("all", "pairwise")), "choose all or pairwise"),
         max_response_bytes=_setting(config, "max_response_bytes", _positive(int), "give a whole number of bytes greater than 0, e.g. 4194304"),
-        retries=_setting(config, "retries", _at_least_zero(int), "give a whole number of retries, 0 or more, e.g. --retries 2"),
+        retries=_setting(config, "target_retries", _at_least_zero(int), "give a whole number of retries, 0 or more, e.g. --target-retries 2"),
         rate_limit=_setting(config, "rate_limit", _at_least_zero(float), "give requests per second, e.g. --rate-limit 20 (0: no limit)"),
         concurrency=_setting(config, "concurrency", _positive(int), "give a whole number of requests in flight, 1 or more, e.g. --concurrency 8"),
         reference_latency_ms=_setting(config, "reference_latency_ms", _at_least_zero(int), "give whole milliseconds, e.g. 50"),
@@ -230,16 +231,16 @@ def read_settings(config: pytest.Config) -> Settings:
         except BaselineError as exc:
             raise pytest.UsageError(str(exc)) from None
     here = Path(config.invocation_params.dir)
-    record = _setting(config, "record", str, "give a directory to save the recording in", optional=True)
-    replay = _setting(config, "replay", str, "give the directory of a --record run", optional=True)
+    record = _setting(config, "record_dir", str, "give a directory to save the recording in", optional=True)
+    replay = _setting(config, "replay_dir", str, "give the directory of a --record-dir run", optional=True)
     settings.compare_url = _setting(config, "compare_url", _url, "give the full http(s) URL of the second implementation's API endpoint, with no user:password@ in it", optional=True)
     settings.compare_profile = _setting(config, "compare_profile", str, "give a path to the second implementation's YAML profile", optional=True)
     if bool(settings.compare_url) != bool(settings.compare_profile):
         raise pytest.UsageError("--compare-url and --compare-profile go together: give the second implementation's URL and its profile (same accounts and customers, its own credentials).")
     if settings.compare_url and replay:
-        raise pytest.UsageError("--compare-url sends requests, --replay sends none: keep one.")
+        raise pytest.UsageError("--compare-url sends requests, --replay-dir sends none: keep one.")
     if record and replay:
-        raise pytest.UsageError("--record and --replay contradict each other: keep one (a replay sends nothing to record).")
+        raise pytest.UsageError("--record-dir and --replay-dir contradict each other: keep one (a replay sends nothing to record).")
     if record:
         settings.record = here / record
         if not hasattr(config, "workerinput"):
@@ -247,13 +248,13 @@ def read_settings(config: pytest.Config) -> Settings:
                 settings.record.mkdir(parents=True, exist_ok=True)
                 recording.check_new_directory(settings.record)
             except OSError as exc:
-                raise pytest.UsageError(f"--record {settings.record} cannot be created ({exc.strerror}). Choose a directory you can write to.") from None
+                raise pytest.UsageError(f"--record-dir {settings.record} cannot be created ({exc.strerror}). Choose a directory you can write to.") from None
             except recording.RecordingError as exc:
                 raise pytest.UsageError(str(exc)) from None
     if replay:
         settings.replay = here / replay
         if settings.target_url:
-            raise pytest.UsageError("--replay sends nothing: leave out --target-url (keep --target-profile if the recording was made with one).")
+            raise pytest.UsageError("--replay-dir sends nothing: leave out --target-url (keep --target-profile if the recording was made with one).")
         try:
             settings.recorded = recording.read_manifest(settings.replay)
         except recording.RecordingError as exc:
@@ -261,7 +262,7 @@ def read_settings(config: pytest.Config) -> Settings:
         for name, flag in (("request_encoding", "--request-encoding"), ("combinations", "--combinations")):
             mine = settings.encoding if name == "request_encoding" else settings.combinations
             if settings.recorded[name] != mine:
-                raise pytest.UsageError(f"--replay {settings.replay} was recorded with {flag} {settings.recorded[name]}; replay with the same {flag} (this run has {mine}).")
+                raise pytest.UsageError(f"--replay-dir {settings.replay} was recorded with {flag} {settings.recorded[name]}; replay with the same {flag} (this run has {mine}).")
         return settings
     if settings.target_url and not settings.target_profile:
         raise pytest.UsageError(
@@ -323,7 +324,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     if settings.recorded is not None and settings.recorded["profile_sha256"] != profile.sha256:
         raise pytest.UsageError(
-            f"--replay {settings.replay} was recorded with another target profile than {profile.path}. "
+            f"--replay-dir {settings.replay} was recorded with another target profile than {profile.path}. "
             "Give the profile the recording was made with (--target-profile FILE)."
         )
     try:

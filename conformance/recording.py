@@ -1,5 +1,5 @@
-"""Recordings: every exchange of a run saved (``--record DIR``) and played back
-(``--replay DIR``) with no network, so a failure is reproduced and re-judged offline.
+"""Recordings: every exchange of a run saved (``--record-dir DIR``) and played back
+(``--replay-dir DIR``) with no network, so a failure is reproduced and re-judged offline.
 
 The format (docs/recording.md)::
 
@@ -98,7 +98,7 @@ class Recorder:
             (self.directory / f"exchanges-{self.process}.jsonl").write_text("".join(line + "\n" for line in self._lines), encoding="utf-8")
             (self.directory / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
-            raise RecordingError(f"--record {self.directory}: cannot write the recording ({exc.strerror}). Choose a directory you can write to.") from None
+            raise RecordingError(f"--record-dir {self.directory}: cannot write the recording ({exc.strerror}). Choose a directory you can write to.") from None
         return len(self._lines)
 
 
@@ -112,20 +112,20 @@ def manifest(target_url: str | None, embedded: bool, profile_sha256: str, encodi
 def check_new_directory(directory: Path) -> None:
     """A recording is never mixed with an older one."""
     if (directory / "manifest.json").exists() or any(directory.glob("exchanges-*.jsonl")):
-        raise RecordingError(f"--record {directory} already holds a recording. Give a new or empty directory (or delete that one).")
+        raise RecordingError(f"--record-dir {directory} already holds a recording. Give a new or empty directory (or delete that one).")
 
 
 def read_manifest(directory: Path) -> dict[str, Any]:
-    where = f"--replay {directory}"
+    where = f"--replay-dir {directory}"
     path = directory / "manifest.json"
     try:
         found = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise RecordingError(f"{where}: no manifest.json there. Give a directory written by --record DIR.") from None
+        raise RecordingError(f"{where}: no manifest.json there. Give a directory written by --record-dir DIR.") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RecordingError(f"{where}: manifest.json cannot be read ({exc}). Record the run again with --record DIR.") from None
+        raise RecordingError(f"{where}: manifest.json cannot be read ({exc}). Record the run again with --record-dir DIR.") from None
     if not isinstance(found, dict) or found.get("format") != FORMAT or found.get("version") != VERSION or any(k not in found for k in MANIFEST_KEYS):
-        raise RecordingError(f"{where}: manifest.json is not a version {VERSION} recording of this harness. Record the run again with --record DIR.")
+        raise RecordingError(f"{where}: manifest.json is not a version {VERSION} recording of this harness. Record the run again with --record-dir DIR.")
     return found
 
 
@@ -144,7 +144,7 @@ class ReplayClient:
         self._lock = threading.Lock()
         files = sorted(directory.glob("exchanges-*.jsonl"))
         if not files:
-            raise RecordingError(f"--replay {directory}: no exchanges-*.jsonl files. Record the run again with --record DIR.")
+            raise RecordingError(f"--replay-dir {directory}: no exchanges-*.jsonl files. Record the run again with --record-dir DIR.")
         bodies: dict[str, bytes] = {}
         for path in files:
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -155,7 +155,7 @@ class ReplayClient:
                         bodies[name] = (directory / "bodies" / name).read_bytes()
                     exchange = _exchange_of(data, bodies[name])
                 except (OSError, KeyError, TypeError, ValueError) as exc:
-                    raise RecordingError(f"--replay {directory}: {path.name} line {number} cannot be read ({exc}). Record the run again.") from None
+                    raise RecordingError(f"--replay-dir {directory}: {path.name} line {number} cannot be read ({exc}). Record the run again.") from None
                 self._answers[exchange.request].append(exchange)
 
     def __len__(self) -> int:
@@ -165,7 +165,7 @@ class ReplayClient:
         with self._lock:
             answers = self._answers.get(request)
             if not answers:
-                return Exchange(request, self.url, transport_error=f"this request is not in the recording {self.directory} (--replay sends nothing)")
+                return Exchange(request, self.url, transport_error=f"this request is not in the recording {self.directory} (--replay-dir sends nothing)")
             turn = self._turn[request]
             self._turn[request] = turn + 1
             return answers[turn % len(answers)]

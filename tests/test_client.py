@@ -405,7 +405,7 @@ def test_server_that_never_answers_times_out(raw_server: Any) -> None:
     assert exchange.status is None and exchange.body == b""
     assert exchange.transport_error is not None
     assert "no answer within 1 s" in exchange.transport_error
-    assert "--timeout" in exchange.transport_error
+    assert "--target-timeout" in exchange.transport_error
     assert PASSWORD not in exchange.transport_error
 
 

@@ -71,7 +71,7 @@ def _run_against(name: str, reference_url: str, secret_file: Path, directory: Pa
             [sys.executable, "-c", MEASURE, sys.executable, "-m", "pytest", "--pyargs", "conformance.suite",
              "-p", "no:cacheprovider", "-q", "--combinations", "pairwise", "-k", SELECTION, "--target-url", server.url,
              "--target-profile", str(PROFILE_PATH), "--report-dir", str(directory / "reports"),
-             "--timeout", "1", "--retries", "1"],
+             "--target-timeout", "1", "--target-retries", "1"],
             cwd=directory, capture_output=True, text=True, timeout=240,
         )  # fmt: skip
     listener.stop()

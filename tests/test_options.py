@@ -53,9 +53,8 @@ def assert_usage_error(result: pytest.RunResult, fragments: list[str]) -> None:
 WITH_PROFILE = ("--target-profile", str(PROFILE_PATH))
 
 BAD_OPTIONS = [
-    pytest.param(["--timeout", "abc"], ["--timeout='abc' is not valid", "greater than 0", "e.g. --timeout 10"], id="timeout-abc"),
-    pytest.param(["--timeout", "-1"], ["--timeout='-1' is not valid", "greater than 0"], id="timeout-negative"),
-    pytest.param(["--target-timeout", "abc"], ["'abc' is not valid", "seconds greater than 0"], id="target-timeout-abc"),
+    pytest.param(["--target-timeout", "abc"], ["--target-timeout='abc' is not valid", "greater than 0", "e.g. --target-timeout 10"], id="timeout-abc"),
+    pytest.param(["--target-timeout", "-1"], ["--target-timeout='-1' is not valid", "greater than 0"], id="timeout-negative"),
     pytest.param(["--request-encoding", "xml"], ["--request-encoding='xml' is not valid", "choose one of form, multipart, query"], id="encoding-xml"),
     pytest.param(["--combinations", "some"], ["--combinations='some' is not valid", "choose all or pairwise"], id="combinations-some"),
     pytest.param(["--max-response-bytes", "0"], ["--max-response-bytes='0' is not valid", "whole number of bytes greater than 0"], id="max-bytes-zero"),
@@ -93,7 +92,7 @@ def test_option_overrides_a_bad_ini_value(pytester: pytest.Pytester, run: Run) -
     # The ini value is never read when the option is given; the run reaches the
     # (unreachable) target, so the error is about the target, not the ini value.
     pytester.makefile(".ini", pytest="[pytest]\ntarget_timeout = zero\n")
-    result = run("--timeout", "2", "--target-url", UNREACHABLE, *WITH_PROFILE)
+    result = run("--target-timeout", "2", "--target-url", UNREACHABLE, *WITH_PROFILE)
     assert "target_timeout" not in output(result)
     assert "cannot be tested" in output(result)
 
@@ -106,10 +105,10 @@ def test_url_password_is_not_echoed(run: Run) -> None:
 
 @pytest.mark.parametrize("value", ["nan", "inf"])
 def test_timeout_nan_or_inf_is_a_usage_error(run: Run, value: str) -> None:
-    assert_usage_error(run("--timeout", value, "--target-url", UNREACHABLE, *WITH_PROFILE), [f"--timeout='{value}' is not valid"])
+    assert_usage_error(run("--target-timeout", value, "--target-url", UNREACHABLE, *WITH_PROFILE), [f"--target-timeout='{value}' is not valid"])
 
 
-@pytest.mark.parametrize("option", ["--timeout", "--max-response-bytes", "--report-dir", "--combinations", "--request-encoding"])
+@pytest.mark.parametrize("option", ["--target-timeout", "--max-response-bytes", "--report-dir", "--combinations", "--request-encoding"])
 def test_empty_option_value_is_a_usage_error(run: Run, option: str) -> None:
     assert_usage_error(run(f"{option}=", "--target-url", UNREACHABLE, *WITH_PROFILE), [option])
 
@@ -134,7 +133,7 @@ def assert_one_clear_stop(result: pytest.RunResult, fragments: list[str]) -> Non
 
 def test_unreachable_target_is_one_clear_message(run: Run) -> None:
     started = time.monotonic()
-    result = run("--target-url", UNREACHABLE, *WITH_PROFILE, "--timeout", "3")
+    result = run("--target-url", UNREACHABLE, *WITH_PROFILE, "--target-timeout", "3")
     assert time.monotonic() - started < 20
     assert_one_clear_stop(result, [UNREACHABLE])
     assert "refused" in output(result) or "no answer" in output(result)
@@ -185,13 +184,13 @@ def page_server() -> Iterator[Callable[[bytes], PageServer]]:
 
 def test_malformed_html_target_is_not_an_envelope(run: Run, page_server: Any) -> None:
     server = page_server(b"<html><body>oops<br></body></html>")
-    result = run("--target-url", server.url, *WITH_PROFILE, "--timeout", "3")
+    result = run("--target-url", server.url, *WITH_PROFILE, "--target-timeout", "3")
     assert_one_clear_stop(result, [server.url, "did not get an API envelope", "HTTP 200", "text/html"])
 
 
 def test_html_target_is_not_an_envelope(run: Run, page_server: Any) -> None:
     server = page_server(b"<html>oops</html>")
-    result = run("--target-url", server.url, *WITH_PROFILE, "--timeout", "3")
+    result = run("--target-url", server.url, *WITH_PROFILE, "--target-timeout", "3")
     assert_one_clear_stop(result, [server.url, "did not get an API envelope"])
 
 
@@ -210,3 +209,36 @@ def test_report_dir_value_does_not_change_what_is_collected(tmp_path) -> None:
     ids = [line for line in run.stdout.splitlines() if "::" in line]
     others = [line for line in ids if "test_customer_info.py::" not in line]
     assert ids and not others, f"collected beyond the suite: {others[:5]}"
+
+
+# The options of popular plugins, as they register them (pytest-timeout 2.4, pytest-retry
+# 1.7, pytest-replay 1.8). This plugin is loaded in every pytest run of an environment
+# it is installed in, so one shared option name would break every run there, the user's
+# own test suites included.
+OTHER_PLUGINS = """
+def pytest_addoption(parser):
+    parser.addoption("--timeout", type=float)
+    parser.addoption("--timeout-method", "--timeout_method")
+    parser.addoption("--session-timeout", type=float)
+    parser.addini("timeout", "")
+    parser.addoption("--retries", type=int)
+    parser.addoption("--retry-delay", type=float)
+    parser.addoption("--cumulative-timing")
+    parser.addini("retries", "")
+    parser.addoption("--replay", dest="replay_file")
+    parser.addoption("--replay-record-dir")
+    parser.addoption("--replay-base-name")
+"""
+
+
+def test_no_option_clashes_with_popular_plugins(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
+    pytester.makeconftest(OTHER_PLUGINS)
+    pytester.makepyfile(test_theirs="def test_unrelated(request):\n    assert request.config.getoption('timeout') == 5\n")
+    theirs = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--timeout", "5", timeout=60)
+    assert theirs.ret == 0, output(theirs)
+    # And the harness's own options still work beside them.
+    ours = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--pyargs", "conformance.suite", "--target-timeout", "zero", "--timeout", "5", timeout=60
+    )
+    assert_usage_error(ours, ["--target-timeout='zero' is not valid"])

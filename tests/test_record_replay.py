@@ -1,4 +1,4 @@
-"""--record DIR saves every exchange; --replay DIR re-runs every check from it with no
+"""--record-dir DIR saves every exchange; --replay-dir DIR re-runs every check from it with no
 network and gives the same verdicts (compared item by item in the JUnit XML, and in
 the certificates). The recording holds no password; bad uses are usage errors."""
 
@@ -31,7 +31,7 @@ def verdicts(junit: Path) -> dict[str, str]:
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp_path = tmp_path_factory.mktemp("record")
     with serve(drop_phone) as url:
-        run = run_suite(tmp_path, "--combinations", "pairwise", "-k", SELECTION, "--report-dir", "live", "--record", "rec",
+        run = run_suite(tmp_path, "--combinations", "pairwise", "-k", SELECTION, "--report-dir", "live", "--record-dir", "rec",
                         "--target-url", url, "--target-profile", str(PROFILE_PATH))  # fmt: skip
     assert run.returncode == 1, run.stdout[-3000:]  # the phone is missing: some cases fail
     return tmp_path
@@ -52,7 +52,7 @@ def test_recording_is_documented_format_without_password(recorded: Path) -> None
 
 def test_replay_gives_the_same_verdicts_with_no_network(recorded: Path) -> None:
     # No --target-url: nothing to send to, and no embedded server is started.
-    run = run_suite(recorded, "--combinations", "pairwise", "-k", SELECTION, "--report-dir", "replayed", "--replay", "rec",
+    run = run_suite(recorded, "--combinations", "pairwise", "-k", SELECTION, "--report-dir", "replayed", "--replay-dir", "rec",
                     "--target-profile", str(PROFILE_PATH))  # fmt: skip
     assert run.returncode == 1, run.stdout[-3000:]
     assert "replay of" in run.stdout and "nothing sent" in run.stdout
@@ -67,10 +67,10 @@ def test_replay_gives_the_same_verdicts_with_no_network(recorded: Path) -> None:
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--replay", "nowhere"], "no manifest.json there"),
-        (["--replay", "rec", "--combinations", "all"], "recorded with --combinations pairwise"),
-        (["--replay", "rec", "--record", "again"], "contradict"),
-        (["--record", "rec"], "already holds a recording"),
+        (["--replay-dir", "nowhere"], "no manifest.json there"),
+        (["--replay-dir", "rec", "--combinations", "all"], "recorded with --combinations pairwise"),
+        (["--replay-dir", "rec", "--record-dir", "again"], "contradict"),
+        (["--record-dir", "rec"], "already holds a recording"),
     ],
 )
 def test_bad_uses_are_usage_errors(recorded: Path, args: list[str], message: str) -> None:

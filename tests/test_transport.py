@@ -228,7 +228,7 @@ def test_cases_that_needed_retries_are_named(scripted: Callable[..., Scripted], 
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q",
          "--target-url", server.url, "--target-profile", str(PROFILE_PATH), "--report-dir", str(tmp_path / "r"),
-         "--combinations", "pairwise", "-k", "test_access and missing", "--concurrency", "1", "--retries", "2"],
+         "--combinations", "pairwise", "-k", "test_access and missing", "--concurrency", "1", "--target-retries", "2"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert "needed retries" in run.stdout, run.stdout[-3000:]
