@@ -144,6 +144,7 @@ class RunFacts:
     outcomes: dict[str, str] = field(default_factory=dict)  # nodeid -> passed/failed/baselined/skipped/error
     replayed_from: str | None = None
     baseline: dict[str, Any] | None = None
+    unusable: str | None = None  # why the smoke request ended the run before any case
 
 
 def public_url(url: str | None) -> str | None:
@@ -263,7 +264,7 @@ def overall_verdict(requirements: dict[str, Any], facts: RunFacts, outcomes: Cou
     """``conformant`` only when every testable requirement passed in a full, complete
     run; ``not-conformant`` when any failed; otherwise ``incomplete``. Every reason
     that applies is listed, whatever the verdict."""
-    reasons = []
+    reasons = [f"no case ran: {facts.unusable}"] if facts.unusable else []
     broken = [r for r, e in requirements.items() if e["verdict"] == "fail"]
     if broken:
         reasons.append(f"{len(broken)} requirement(s) failed: {', '.join(broken)}")

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, NoReturn
 from urllib.parse import urlsplit
 
 import pytest
@@ -366,9 +366,36 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     state = session.config.stash.get(STATE, None)
     if state is not None:
         state.started = datetime.now(timezone.utc)
-    if state is None or state.harness is None or is_xdist_controller(session.config):
+    if state is None or state.harness is None:
         return
+    if is_xdist_controller(session.config):
+        _smoke_before_workers(state)
+        return
+    _connect(state, getattr(session.config, "workerinput", {}).get("workerid", "main"))
+
+
+def _smoke_before_workers(state: State) -> None:
+    """Under pytest-xdist each worker sends its own smoke request, and a worker whose
+    smoke fails goes down with a traceback ("node down") and the run ends "no tests ran".
+    So the controller sends the smoke first and, if the target cannot be tested, ends the
+    run with the same one message as without xdist. (An embedded reference is started by
+    each worker: the controller has nothing to check.)"""
+    if state.settings.target_url is None and state.settings.replay is None:
+        return
+    try:
+        _connect(state, worker=None)
+    finally:
+        for harness in (state.harness, state.compare):
+            if harness is not None and isinstance(harness.client, Client):
+                harness.client.close()
+
+
+def _connect(state: State, worker: str | None) -> None:
+    """The harness's client to the target (starting the embedded reference if there is
+    no target), the recorder of a --record-dir run (``worker`` names its file; None: do
+    not record), then the smoke request(s)."""
     settings = state.settings
+    assert state.harness is not None
     if settings.replay is not None:
         # No target, no embedded server: every answer comes from the recording.
         try:
@@ -395,8 +422,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         rate_limiter=RateLimiter(settings.rate_limit),
         verify=settings.verify,
     )
-    if settings.record is not None:
-        state.recorder = recording.Recorder(settings.record, getattr(session.config, "workerinput", {}).get("workerid", "main"))
+    if settings.record is not None and worker is not None:
+        state.recorder = recording.Recorder(settings.record, worker)
         harness.listeners.append(state.recorder)
     _smoke(state)
     if state.compare is not None:
@@ -406,8 +433,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         try:
             compare.smoke()
         except TargetUnusable as exc:
-            state.unusable = str(exc)
-            raise pytest.UsageError(f"conformance: the --compare-url implementation cannot be used: {exc}") from None
+            _unusable(state, f"the --compare-url implementation cannot be used: {exc}")
 
 
 def _smoke(state: State) -> None:
@@ -418,8 +444,29 @@ def _smoke(state: State) -> None:
     except TargetUnusable as exc:
         # One clear message instead of thousands of failures (pytest prints it as
         # "ERROR: ..." and exits 4; pytest_unconfigure still stops the reference).
-        state.unusable = str(exc)
-        raise pytest.UsageError(f"conformance: the target cannot be tested: {exc}") from None
+        _unusable(state, f"the target cannot be tested: {exc}")
+
+
+def _unusable(state: State, why: str) -> NoReturn:
+    """End the run before any case: certificate.json says why (a CI keeps it as the
+    run's evidence), then one usage error."""
+    state.unusable = why
+    assert state.harness is not None
+    settings = state.settings
+    recorded = settings.recorded or {}
+    facts = cert.RunFacts(
+        target_url=recorded.get("target_url", settings.target_url), embedded=recorded.get("embedded_reference", settings.target_url is None), replayed_from=str(settings.replay) if settings.replay else None,
+        profile_path=str(state.harness.profile.path), profile_sha256=state.harness.profile.sha256, encoding=settings.encoding,
+        combinations=settings.combinations, started=state.started or datetime.now(timezone.utc), finished=datetime.now(timezone.utc), unusable=why,
+    )  # fmt: skip
+    path = settings.report_dir / "certificate.json"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        cert.write_certificate(cert.build_certificate([], facts), path, state.harness.profile.password)
+        written = f" Verdict incomplete, in {path}."
+    except OSError as exc:
+        written = f" ({path} could not be written: {exc.strerror}.)"
+    raise pytest.UsageError(f"conformance: {why}{written}")
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -811,10 +858,11 @@ def run_summary(state: State) -> list[str]:
     lines = [f"target: {target}; profile: {harness.profile.path}"]
     sent, sizes, transport = harness.requests_sent, state.matrix_sizes, harness.transport_notes()
     if state.workers:  # under xdist: what the workers sent back
-        sent = sum(w["requests"] for w in state.workers)
+        sent = sum(w["requests"] for w in state.workers) + harness.requests_sent  # and the controller's smoke
         sizes = state.workers[0]["matrix_sizes"] or sizes
         transport = [note for w in state.workers for note in w["transport"]]
-        lines[0] = f"target: {settings.target_url or 'an embedded reference server per worker'}; profile: {harness.profile.path}"
+        if settings.replay is None:
+            lines[0] = f"target: {settings.target_url or 'an embedded reference server per worker'}; profile: {harness.profile.path}"
     lines.append(f"requests sent: {sent} ({settings.encoding}, combinations={settings.combinations}{f', {len(state.workers)} workers' if state.workers else ''})")
     if sizes:
         lines.append("matrix cases per mode (--combinations): " + ", ".join(f"{m}: {n}" for m, n in sizes.items()))

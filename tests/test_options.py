@@ -9,6 +9,7 @@ gets as far as the cases.
 from __future__ import annotations
 
 import http.server
+import json
 import threading
 import time
 from typing import Any, Callable, Iterator
@@ -131,12 +132,21 @@ def assert_one_clear_stop(result: pytest.RunResult, fragments: list[str]) -> Non
     assert REFERENCE_PASSWORD not in everything
 
 
-def test_unreachable_target_is_one_clear_message(run: Run) -> None:
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one-process", "xdist"])
+def test_unreachable_target_is_one_clear_message(run: Run, pytester: pytest.Pytester, workers: list[str]) -> None:
+    if workers:
+        pytest.importorskip("xdist")  # the controller sends the smoke before any worker starts
     started = time.monotonic()
-    result = run("--target-url", UNREACHABLE, *WITH_PROFILE, "--target-timeout", "3")
-    assert time.monotonic() - started < 20
+    result = run("--target-url", UNREACHABLE, *WITH_PROFILE, "--target-timeout", "3", *workers)
+    assert time.monotonic() - started < 30
     assert_one_clear_stop(result, [UNREACHABLE])
+    assert result.ret == USAGE_ERROR
     assert "refused" in output(result) or "no answer" in output(result)
+    # The run's evidence says why no case ran, for a CI that keeps it.
+    certificate = json.loads((pytester.path / "reports" / "certificate.json").read_text())
+    assert certificate["verdict"] == "incomplete"
+    assert certificate["reasons"][0].startswith("no case ran: the target cannot be tested") and UNREACHABLE in certificate["reasons"][0]
+    assert {e["verdict"] for e in certificate["requirements"].values()} == {"not-exercised"}
 
 
 class PageServer:
