@@ -13,6 +13,7 @@ import json
 import math
 import os
 import re
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -549,11 +550,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     other = "pairwise" if state.settings.combinations == "all" else "all"
     state.matrix_sizes = {state.settings.combinations: len(generated), other: len(case_matrix.generate(harness.profile, campaigns_of, other))}  # type: ignore[arg-type]
     params = []
+    # One list of marks per distinct set of areas, shared by the cases: a mark made per
+    # case costs about 0.5 KB, 17 MB over the full matrix.
+    shared_marks: dict[tuple[str, ...], list[pytest.MarkDecorator]] = {}
     for case in generated:
-        marks = [getattr(pytest.mark, area) for area in sorted(case.areas)]
-        if case.customer is not None and "buyx" in _learned_types(harness, case):
-            marks.append(pytest.mark.buyx)
-        params.append(pytest.param(case, id=case.id, marks=marks))
+        areas = tuple(sorted(case.areas)) + (("buyx",) if case.customer is not None and "buyx" in _learned_types(harness, case) else ())
+        if areas not in shared_marks:
+            shared_marks[areas] = [getattr(pytest.mark, area) for area in areas]
+        params.append(pytest.param(case, id=case.id, marks=shared_marks[areas]))
     metafunc.parametrize("conformance_case", params)
 
 
@@ -712,6 +716,7 @@ class RunObserver:
 
     def __init__(self, state: State) -> None:
         self.state = state
+        self._lists: dict[tuple[Any, ...], list[Any]] = {}
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -725,7 +730,7 @@ class RunObserver:
             return
         for name, value in report.user_properties:
             if name == cert.PROPERTY:
-                self.state.records[report.nodeid] = json.loads(value)
+                self.state.records[report.nodeid] = self._shared(json.loads(value))
             if name == "conformance_compare":
                 self.state.compared += 1
                 found = json.loads(value)
@@ -751,6 +756,24 @@ class RunObserver:
                     title = rest.split(": ", 1)[-1].split(" at ")[0]
                     key = (severity, title)
                     self.state.note_counts[key] = self.state.note_counts.get(key, 0) + 1
+
+    def _shared(self, value: Any) -> Any:
+        """The record with its strings and its lists of strings shared with the records
+        before it. A record is kept per item until the certificate is written, and most
+        of it repeats (requirement ids, areas, the same unspecified note): parsed as is,
+        the records of a full run cost about 15 KB an item. The shared lists are read,
+        never changed."""
+        if isinstance(value, str):
+            return sys.intern(value)
+        if isinstance(value, dict):
+            return {sys.intern(k): self._shared(v) for k, v in value.items()}
+        if isinstance(value, list):
+            items = [self._shared(v) for v in value]
+            key = tuple(id(v) if isinstance(v, list) else v for v in items)
+            if all(isinstance(v, (str, list)) for v in items):
+                return self._lists.setdefault(key, items)
+            return items
+        return value
 
     def _outcome(self, report: pytest.TestReport) -> None:
         # One outcome per item, for the certificate: a setup or teardown failure is an
