@@ -708,6 +708,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 _INTERNAL_PROPERTIES = (cert.PROPERTY, "conformance_compare")
+_NO_KEYWORDS: dict[str, Any] = {}
 
 
 class RunObserver:
@@ -721,6 +722,10 @@ class RunObserver:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self._outcome(report)
+        if report.passed:
+            # pytest keeps every report to the end of the run, each with a copy of its
+            # item's keywords (pytest reads them only to fold skips): 30 MB over a full run.
+            report.keywords = _NO_KEYWORDS
         if report.when == "teardown":
             # The per-case certificate data has been read from the call report; JUnit
             # writes the teardown report's properties, and a full run's junit.xml would
