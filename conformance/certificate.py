@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit, urlunsplit
 
 from conformance import __version__
-from conformance.checks import REGISTRY, Check, Finding, Observation, _load_families
+from conformance.checks import REGISTRY, Check, Finding, Observation, _load_families, failed_requirements
 from conformance.document import campaigns, items
 from conformance.requirements import catalogue
 from conformance.resources import data_dir, schema_path
@@ -114,7 +114,7 @@ def item_record(
             for registered in RELATION_REGISTRY.values():
                 if registered.kind == relation_kind:
                     exercised.update(registered.requirements)
-    failed = sorted({r for f in findings if f.severity == "fail" for r in f.requirements})
+    failed = failed_requirements(findings)
     exercised.update(failed)
     return {
         "id": item_id,

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from conformance import cases as case_matrix
-from conformance.checks import Finding, Observation
+from conformance.checks import Finding, Observation, failed_requirements
 from conformance.embedded import EmbeddedServer, EmbeddedServerError
 from conformance.client import DEFAULT_MAX_RESPONSE_BYTES, ENCODINGS, Client, RateLimiter
 from conformance.harness import Harness, TargetUnusable
@@ -414,7 +414,23 @@ def _connect(state: State, worker: str | None) -> None:
             raise pytest.UsageError(f"conformance: {exc}") from None
         url = state.reference.url
     harness = state.harness
-    harness.client = Client(
+    harness.client = _client(url, harness, settings)
+    if settings.record is not None and worker is not None:
+        state.recorder = recording.Recorder(settings.record, worker)
+        harness.listeners.append(state.recorder)
+    _smoke(state)
+    if state.compare is not None:
+        compare = state.compare
+        compare.client = _client(settings.compare_url or "", compare, settings)
+        try:
+            compare.smoke()
+        except TargetUnusable as exc:
+            _unusable(state, f"the --compare-url implementation cannot be used: {exc}")
+
+
+def _client(url: str, harness: Harness, settings: Settings) -> Client:
+    """A client to one implementation, as the options say (each with its own rate limit)."""
+    return Client(
         url,
         harness.profile.password,
         timeout=settings.timeout,
@@ -423,18 +439,6 @@ def _connect(state: State, worker: str | None) -> None:
         rate_limiter=RateLimiter(settings.rate_limit),
         verify=settings.verify,
     )
-    if settings.record is not None and worker is not None:
-        state.recorder = recording.Recorder(settings.record, worker)
-        harness.listeners.append(state.recorder)
-    _smoke(state)
-    if state.compare is not None:
-        compare = state.compare
-        compare.client = Client(settings.compare_url or "", compare.profile.password, timeout=settings.timeout, max_response_bytes=settings.max_response_bytes,
-                                retries=settings.retries, rate_limiter=RateLimiter(settings.rate_limit), verify=settings.verify)  # fmt: skip
-        try:
-            compare.smoke()
-        except TargetUnusable as exc:
-            _unusable(state, f"the --compare-url implementation cannot be used: {exc}")
 
 
 def _smoke(state: State) -> None:
@@ -453,17 +457,10 @@ def _unusable(state: State, why: str) -> NoReturn:
     run's evidence), then one usage error."""
     state.unusable = why
     assert state.harness is not None
-    settings = state.settings
-    recorded = settings.recorded or {}
-    facts = cert.RunFacts(
-        target_url=recorded.get("target_url", settings.target_url), embedded=recorded.get("embedded_reference", settings.target_url is None), replayed_from=str(settings.replay) if settings.replay else None,
-        profile_path=str(state.harness.profile.path), profile_sha256=state.harness.profile.sha256, encoding=settings.encoding,
-        combinations=settings.combinations, started=state.started or datetime.now(timezone.utc), finished=datetime.now(timezone.utc), unusable=why,
-    )  # fmt: skip
-    path = settings.report_dir / "certificate.json"
+    path = state.settings.report_dir / "certificate.json"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        cert.write_certificate(cert.build_certificate([], facts), path, state.harness.profile.password)
+        cert.write_certificate(cert.build_certificate([], run_facts(state, unusable=why)), path, state.harness.profile.password)
         written = f" Verdict incomplete, in {path}."
     except OSError as exc:
         written = f" ({path} could not be written: {exc.strerror}.)"
@@ -611,15 +608,14 @@ class CaseRunner:
 
     def _fail(self, item_id: str, findings: list[Finding], message: str) -> None:
         baseline = self._state.settings.baseline
-        failed = sorted({r for f in findings if f.severity == "fail" for r in f.requirements})
-        if baseline is not None and baseline.hides(item_id, failed):
+        if baseline is not None and baseline.hides(item_id, failed_requirements(findings)):
             # Still in the report, with its whole message: known, not forgotten.
             pytest.xfail(f"known failure listed in {baseline.path.name}:\n{message}")
         pytest.fail(message, pytrace=False)
 
     def _record(self, record: dict[str, Any], findings: list[Finding]) -> None:
         secret = self._state.harness.profile.password if self._state.harness else None
-        requirement_ids = sorted({r for f in findings if f.severity == "fail" for r in f.requirements})
+        requirement_ids = failed_requirements(findings)
         if requirement_ids:
             self._node.user_properties.append(("requirements_failed", " ".join(requirement_ids)))
         notes = notes_text(findings)
@@ -847,8 +843,6 @@ def selection_of(config: pytest.Config) -> list[str]:
 
 
 def certificate_of(config: pytest.Config, state: State) -> dict[str, Any]:
-    harness = state.harness
-    assert harness is not None
     settings = state.settings
     records = list(state.records.values())
     outcomes = dict(state.outcomes)
@@ -856,8 +850,24 @@ def certificate_of(config: pytest.Config, state: State) -> dict[str, Any]:
         # A failure no requirement explains (an exception in the harness) is no verdict.
         if outcome == "failed" and not state.records.get(nodeid, {}).get("failed"):
             outcomes[nodeid] = "error"
+    facts = run_facts(
+        state,
+        selection=selection_of(config),
+        collected=getattr(config, "_conformance_items", len(outcomes)),
+        outcomes=outcomes,
+        baseline=settings.baseline.outcome(records) if settings.baseline else None,
+    )
+    return cert.build_certificate(records, facts)
+
+
+def run_facts(state: State, **about_the_items: Any) -> cert.RunFacts:
+    """What the certificate says of the run itself: target (the recorded one when
+    replaying), profile, modes and times; the items' facts come as keywords."""
+    harness = state.harness
+    assert harness is not None
+    settings = state.settings
     recorded = settings.recorded or {}
-    facts = cert.RunFacts(
+    return cert.RunFacts(
         target_url=recorded.get("target_url", settings.target_url),
         embedded=recorded.get("embedded_reference", settings.target_url is None),
         replayed_from=str(settings.replay) if settings.replay else None,
@@ -867,12 +877,8 @@ def certificate_of(config: pytest.Config, state: State) -> dict[str, Any]:
         combinations=settings.combinations,
         started=state.started or datetime.now(timezone.utc),
         finished=datetime.now(timezone.utc),
-        selection=selection_of(config),
-        collected=getattr(config, "_conformance_items", len(outcomes)),
-        outcomes=outcomes,
-        baseline=settings.baseline.outcome(records) if settings.baseline else None,
+        **about_the_items,
     )
-    return cert.build_certificate(records, facts)
 
 
 def run_summary(state: State) -> list[str]:

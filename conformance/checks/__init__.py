@@ -8,7 +8,7 @@ pytest. Each check names the requirement ids of ``requirements.yaml`` it enforce
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Literal
+from typing import Any, Callable, Iterable, Iterator, Literal
 
 from conformance.client import Exchange
 from conformance.parse import Answer
@@ -31,6 +31,11 @@ class Finding:
     expected: str = ""
     got: str = ""
     detail: str = ""
+
+
+def failed_requirements(findings: Iterable[Finding]) -> list[str]:
+    """The requirement ids the failing findings cite, sorted, each once."""
+    return sorted({r for f in findings if f.severity == "fail" for r in f.requirements})
 
 
 @dataclass(frozen=True)
