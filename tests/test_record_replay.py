@@ -50,16 +50,20 @@ def test_recording_is_documented_format_without_password(recorded: Path) -> None
             assert b"1959caadac9b13dcb3" not in path.read_bytes(), path
 
 
-def test_replay_gives_the_same_verdicts_with_no_network(recorded: Path) -> None:
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one-process", "xdist"])
+def test_replay_gives_the_same_verdicts_with_no_network(recorded: Path, workers: list[str]) -> None:
+    if workers:
+        pytest.importorskip("xdist")  # the controller replays the smoke, each worker its cases
     # No --target-url: nothing to send to, and no embedded server is started.
-    run = run_suite(recorded, "--combinations", "pairwise", "-k", SELECTION, "--report-dir", "replayed", "--replay-dir", "rec",
-                    "--target-profile", str(PROFILE_PATH))  # fmt: skip
+    out = f"replayed{len(workers)}"
+    run = run_suite(recorded, "--combinations", "pairwise", "-k", SELECTION, "--report-dir", out, "--replay-dir", "rec",
+                    "--target-profile", str(PROFILE_PATH), *workers)  # fmt: skip
     assert run.returncode == 1, run.stdout[-3000:]
-    assert "replay of" in run.stdout and "nothing sent" in run.stdout
-    live, replayed = verdicts(recorded / "live" / "junit.xml"), verdicts(recorded / "replayed" / "junit.xml")
+    assert "target: replay of" in run.stdout and "nothing sent" in run.stdout, run.stdout[-3000:]
+    live, replayed = verdicts(recorded / "live" / "junit.xml"), verdicts(recorded / out / "junit.xml")
     assert live == replayed
     assert "failure" in live.values() and "passed" in live.values()
-    certificates = [json.loads((recorded / d / "certificate.json").read_text()) for d in ("live", "replayed")]
+    certificates = [json.loads((recorded / d / "certificate.json").read_text()) for d in ("live", out)]
     assert {r: e["verdict"] for r, e in certificates[0]["requirements"].items()} == {r: e["verdict"] for r, e in certificates[1]["requirements"].items()}
     assert certificates[1]["run"]["replayed_from"].endswith("rec") and certificates[1]["target"]["url"] == certificates[0]["target"]["url"]
 
