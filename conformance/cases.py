@@ -128,9 +128,10 @@ class Expectation:
     # What the document leaves open here, by topic ("format", "campaigns").
     silent: tuple[tuple[str, str], ...] = field(default=())
 
-    def silence(self, topic: str) -> str | None:
-        """Why the document says nothing about ``topic`` here (a probe is silent on all)."""
-        return next((reason for t, reason in self.silent if t in (topic, "probe")), None)
+    def silence(self, topic: str | None = None) -> str | None:
+        """Why the document says nothing here. A combination with any part the document
+        is silent about is unspecified as a whole, so every topic has the same answer."""
+        return "; ".join(reason for _, reason in self.silent) or None
 
 
 @lru_cache(maxsize=65536)
@@ -156,6 +157,11 @@ def expect(case: Case) -> Expectation:
             fmt = None
             silent.append(("format", f"callback without output=JSON (output {case.option('output')})"))
     campaigns = _campaign_effect(case, space, silent)
+    if silent:
+        # One part the document is silent about makes the whole combination silent: the
+        # answer's status, format, custom_field and campaigns are recorded, not judged
+        # (an unknown campaign_id may well be refused, in any format).
+        return Expectation(statuses=("success", "no_match", "error"), silent=tuple(silent))
     return Expectation(
         statuses=tuple(space.identifiers[case.identifier]["status"]),
         format=fmt,

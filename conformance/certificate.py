@@ -2,127 +2,56 @@
 
 Two halves, both free of pytest:
 
-- :func:`item_record` runs where a case is checked (a worker under xdist) and turns
-  one item's observations and findings into a small JSON-able record: which
-  requirements its checks *exercised*, which failed, what it saw unspecified.
-- :func:`build_certificate` runs once, in the controller (or the single process),
-  over every record of the run, and writes ``certificate.json``.
+- :func:`item_record` runs where an item is checked (a worker under xdist) and turns its
+  checks' judgements (:class:`conformance.checks.Judged`) into a small JSON-able record:
+  which requirements some check *judged* on evidence that could have shown them broken
+  (``exercised``), which failed, why the others the checks cite could not be judged
+  here (``not_applicable``), harness errors, and what it saw unspecified.
+- :func:`build_certificate` runs once, in the controller (or the single process), over
+  every record of the run, and writes ``certificate.json``.
 
-The rule for "exercised" (stated in ``schemas/certificate.schema.json`` too): a
-requirement is exercised by an item when a check that names it ran on that item's
-answer AND the check applies to that answer. A check applies when it needs an answer
-and got one, and, for the checks listed in :data:`APPLIES`, when the answer has what
-the check is about (a BuyX campaign, a coalition campaign, a no_match or error
-envelope). A check that fails always exercised its requirements. So "pass" means some
-answer gave the check a chance to fail, not merely that the function was called.
+Nothing here decides what a check exercised: the checks say it themselves, next to the
+rule they enforce (conformance/checks/__init__.py). A requirement passes only where
+some check judged it and none found it broken; one never judged is ``not-exercised``
+with the checks' own reasons (what data the profile lacks).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 from urllib.parse import urlsplit, urlunsplit
 
 from conformance import __version__
-from conformance.checks import REGISTRY, Check, Finding, Observation, _load_families, failed_requirements
-from conformance.document import campaigns, items
+from conformance.checks import Judged
 from conformance.requirements import catalogue
 from conformance.resources import data_dir, schema_path
 from conformance.secret import Secret, redact
 
-CERTIFICATE_VERSION = 1
+CERTIFICATE_VERSION = 2
 CASES_LISTED = 20  # cases named per requirement; the rest are counted
+REASONS_LISTED = 3  # distinct reasons given per requirement not exercised
 PROPERTY = "conformance_record"  # the JUnit/user property carrying an item's record
 
 
-# -- applicability -----------------------------------------------------------------
-def _status(o: Observation) -> Any:
-    return o.document.get("status")
-
-
-def _has_buyx(o: Observation) -> bool:
-    return any(c.get("type") == "buyx" for c in campaigns(o.document))
-
-
-def _has_buyx_items(o: Observation) -> bool:
-    return any(c.get("type") == "buyx" and items(c, "balances") for c in campaigns(o.document))
-
-
-def _has_coalition_campaign(o: Observation) -> bool:
-    # The coalition checks look at non-BuyX campaigns of a success in a coalition account.
-    return bool(getattr(o.case, "coalition", False)) and _status(o) == "success" and any(c.get("type") != "buyx" for c in campaigns(o.document))
-
-
-APPLIES: dict[str, Callable[[Observation], bool]] = {
-    "buyx_earned_is_floor_of_balance": _has_buyx_items,
-    "buyx_balance_is_cumulative_minus_redeemed": _has_buyx_items,
-    "buyx_available_rewards_are_earned_items": _has_buyx,
-    "coalition_campaigns_carry_coalition_fields": _has_coalition_campaign,
-    "coalition_balance_is_shared": _has_coalition_campaign,
-    "store_cumulative_within_coalition": _has_coalition_campaign,
-    "no_match_carries_message": lambda o: _status(o) == "no_match",
-    "error_carries_text": lambda o: _status(o) == "error",
-}
-
-
-def applies(check: Check, observation: Observation) -> bool:
-    if check.needs_answer and observation.answer is None:
-        return False
-    predicate = APPLIES.get(check.name)
-    return predicate(observation) if predicate else True
-
-
 # -- one item ----------------------------------------------------------------------
-def item_record(
-    kind: str,
-    item_id: str,
-    observations: dict[str, Observation],
-    findings: list[Finding],
-    areas: Iterable[str] = (),
-    relation_kind: str | None = None,
-    access_requirements: tuple[str, ...] = (),
-    access_checks: Iterable[str] = (),
-) -> dict[str, Any]:
-    """What one case, relation or access item exercised, failed and saw unspecified."""
-    _load_families()
-    exercised: set[str] = set()
-    if kind == "case":
-        (observation,) = observations.values()
-        for registered in REGISTRY.values():
-            if registered.requirements and applies(registered, observation):
-                exercised.update(registered.requirements)
-    elif kind == "access":
-        (observation,) = observations.values()
-        for name in access_checks:
-            registered = REGISTRY[name]
-            if registered.requirements and applies(registered, observation):
-                exercised.update(registered.requirements)
-        if observation.answer is not None:
-            exercised.update(access_requirements)
-    elif kind == "relation":
-        from conformance.checks.relations import RELATION_REGISTRY
-
-        # Relation checks compare only answers that are a success (the single-answer
-        # checks judge the rest): a relation whose members are not all a success
-        # exercised nothing.
-        if observations and all(o.answer is not None and _status(o) == "success" for o in observations.values()):
-            for registered in RELATION_REGISTRY.values():
-                if registered.kind == relation_kind:
-                    exercised.update(registered.requirements)
-    failed = failed_requirements(findings)
-    exercised.update(failed)
+def item_record(kind: str, item_id: str, judged: Judged, areas: Iterable[str] = ()) -> dict[str, Any]:
+    """What one case, relation or access item judged, failed and saw unspecified."""
+    failed = judged.failed
     return {
         "id": item_id,
         "kind": kind,
         "areas": sorted(areas),
-        "exercised": sorted(exercised),
+        "exercised": sorted(judged.checked | set(failed)),
         "failed": failed,
-        "notes": [[f.severity, f.check, f.title] for f in findings if f.severity in ("warning", "advisory", "unspecified")],
+        "not_applicable": sorted([requirement, why] for requirement, why in judged.not_applicable.items()),
+        "errors": [f"{f.check}: {f.title}" for f in judged.errors],
+        "notes": [[f.severity, f.check, f.title] for f in judged.findings if f.severity in ("warning", "advisory", "unspecified")],
     }
 
 
@@ -177,12 +106,13 @@ def _listed(ids: list[str]) -> dict[str, Any]:
     return {"cases": ids[:CASES_LISTED], "count": len(ids)}
 
 
-def _not_exercised_reason(requirement_id: str) -> str:
-    if requirement_id.startswith("BUYX-") or requirement_id == "EXAMPLE-BUYX-ITEMS":
-        return "no answer in this run carried a BuyX campaign with items (give the profile a customer with a BuyX campaign)"
-    if "COALITION" in requirement_id:
-        return "no coalition account answered with campaigns in this run (give the profile a coalition account with a customer in a campaign)"
-    return "no check naming it ran on an answer it applies to in this run (was the run a selection?)"
+def _not_exercised_reason(reasons: Counter[str]) -> str:
+    """Why no item judged a requirement, in the checks' own words, most frequent first."""
+    if not reasons:
+        return "no check that judges it ran in this run (was the run a selection?)"
+    listed = [f"{why} ({count} item{'s' if count != 1 else ''})" for why, count in reasons.most_common(REASONS_LISTED)]
+    more = len(reasons) - REASONS_LISTED
+    return "; ".join(listed) + (f"; and {more} other reason(s)" if more > 0 else "")
 
 
 def build_certificate(records: list[dict[str, Any]], facts: RunFacts) -> dict[str, Any]:
@@ -190,6 +120,7 @@ def build_certificate(records: list[dict[str, Any]], facts: RunFacts) -> dict[st
     known = catalogue()
     exercised: dict[str, list[str]] = {r: [] for r in known}
     failed: dict[str, list[str]] = {r: [] for r in known}
+    reasons: defaultdict[str, Counter[str]] = defaultdict(Counter)
     notes: Counter[tuple[str, str, str]] = Counter()
     kinds: Counter[str] = Counter()
     areas: Counter[str] = Counter()
@@ -200,6 +131,8 @@ def build_certificate(records: list[dict[str, Any]], facts: RunFacts) -> dict[st
             exercised.setdefault(requirement_id, []).append(record["id"])
         for requirement_id in record["failed"]:
             failed.setdefault(requirement_id, []).append(record["id"])
+        for requirement_id, why in record.get("not_applicable", ()):
+            reasons[requirement_id][why] += 1
         notes.update(tuple(note) for note in record["notes"])
 
     baselined = {(e["requirement"], e["case"]) for e in (facts.baseline or {}).get("hidden", [])}
@@ -219,7 +152,7 @@ def build_certificate(records: list[dict[str, Any]], facts: RunFacts) -> dict[st
             elif ran:
                 entry["verdict"] = "pass"
             else:
-                entry.update(verdict="not-exercised", reason=_not_exercised_reason(requirement_id))
+                entry.update(verdict="not-exercised", reason=_not_exercised_reason(reasons[requirement_id]))
         requirements[requirement_id] = entry
 
     outcomes = Counter(facts.outcomes.values())
@@ -321,4 +254,4 @@ def write_certificate(certificate: dict[str, Any], path: Path, secret: Secret | 
     return certificate
 
 
-__all__ = ["APPLIES", "CertificateInvalid", "PROPERTY", "RunFacts", "applies", "build_certificate", "item_record", "public_url", "validate", "write_certificate"]
+__all__ = ["CertificateInvalid", "PROPERTY", "RunFacts", "build_certificate", "item_record", "public_url", "validate", "write_certificate"]

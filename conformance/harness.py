@@ -15,13 +15,11 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable
 
 from conformance.cases import Case
-from conformance.checks import Finding, Observation, run_checks
+from conformance.checks import Evidence, Judged, Observation, judge
 from conformance.client import Client, Encoding, Exchange, Request, build_request
 from conformance.document import campaigns
 from conformance.parse import Answer, ParseError, parse_answer
 from conformance.access import AccessCase
-from conformance.checks.access import run_access_checks
-from conformance.checks.relations import run_relation_checks
 from conformance.profile import Account, Customer, Profile
 from conformance.relations import Relation
 from conformance.secret import redact
@@ -141,21 +139,21 @@ class Harness:
         answer, error = self.parse(exchange)
         return Observation(case, exchange, answer, error)
 
-    def verify(self, case: Case) -> tuple[Observation, list[Finding]]:
+    def verify(self, case: Case) -> tuple[Observation, Judged]:
         observation = self.observe(case)
-        return observation, run_checks(observation)
+        return observation, judge(Evidence.of("answer", observation))
 
-    def verify_relation(self, relation: Relation) -> tuple[dict[str, Observation], list[Finding]]:
+    def verify_relation(self, relation: Relation) -> tuple[dict[str, Observation], Judged]:
         observations = {}
         for role, case in relation.members:
             # "again" must really be sent again: the store would hand back the first answer.
             exchange = self.exchange(case.request(self.profile.user_id, self.encoding), fresh=(role == "again"))
             observations[role] = self.observe(case, exchange)
-        return observations, run_relation_checks(relation, observations)
+        return observations, judge(Evidence("relation", relation, observations))
 
-    def verify_access(self, case: AccessCase) -> tuple[Observation, list[Finding]]:
+    def verify_access(self, case: AccessCase) -> tuple[Observation, Judged]:
         observation = self.observe(case)
-        return observation, run_access_checks(observation)
+        return observation, judge(Evidence.of("access", observation))
 
     # -- before the cases ----------------------------------------------------------
     def smoke(self) -> None:

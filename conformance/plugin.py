@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from conformance import cases as case_matrix
-from conformance.checks import Finding, Observation, failed_requirements
+from conformance.checks import Finding, Judged, Observation
 from conformance.embedded import EmbeddedServer, EmbeddedServerError
 from conformance.client import DEFAULT_MAX_RESPONSE_BYTES, ENCODINGS, Client, RateLimiter
 from conformance.harness import Harness, TargetUnusable
@@ -564,7 +564,7 @@ def _learned_types(harness: Harness, case: case_matrix.Case) -> tuple[str, ...]:
 
 
 class CaseRunner:
-    """What a suite test calls: run one case's checks and turn findings into an outcome."""
+    """What a suite test calls: run one item's checks and turn their judgement into an outcome."""
 
     def __init__(self, state: State, node: pytest.Item) -> None:
         self._state, self._node = state, node
@@ -572,53 +572,53 @@ class CaseRunner:
     def check(self, case: case_matrix.Case) -> None:
         harness = self._state.harness
         assert harness is not None
-        observation, findings = harness.verify(case)
-        self._node.stash[OBSERVED] = (observation, findings)
+        observation, judged = harness.verify(case)
+        self._node.stash[OBSERVED] = (observation, judged.findings)
         secret = harness.profile.password
-        self._record(cert.item_record("case", case.id, {"": observation}, findings, self._areas()), findings)
+        self._record(cert.item_record("case", case.id, judged, self._areas()), judged)
         if self._state.compare is not None:
             found = comparing.difference(case, observation, comparing.observe(self._state.compare, case))
             text = json.dumps(found, separators=(",", ":")) if found else "null"
             self._node.user_properties.append(("conformance_compare", redact(redact(text, secret), self._state.compare.profile.password)))
-        if any(f.severity == "fail" for f in findings):
-            self._fail(case.id, findings, failure_text(observation, findings, secret))
+        self._outcome(case.id, judged, lambda: failure_text(observation, judged.findings, secret))
 
     def check_access(self, case: AccessCase) -> None:
         harness = self._state.harness
         assert harness is not None
-        observation, findings = harness.verify_access(case)
-        self._node.stash[OBSERVED] = (observation, findings)
-        from conformance.checks.access import _ENVELOPE_CHECKS
-
-        record = cert.item_record("access", case.id, {"": observation}, findings, self._areas(), access_requirements=case.requirements, access_checks=_ENVELOPE_CHECKS)
-        self._record(record, findings)
-        if any(f.severity == "fail" for f in findings):
-            self._fail(case.id, findings, group_failure_text(f"access case {case.id}", {"": observation}, findings, harness.profile.password))
+        observation, judged = harness.verify_access(case)
+        self._node.stash[OBSERVED] = (observation, judged.findings)
+        self._record(cert.item_record("access", case.id, judged, self._areas()), judged)
+        self._outcome(case.id, judged, lambda: group_failure_text(f"access case {case.id}", {"": observation}, judged.findings, harness.profile.password))
 
     def check_relation(self, relation: Relation) -> None:
         harness = self._state.harness
         assert harness is not None
-        observations, findings = harness.verify_relation(relation)
-        self._record(cert.item_record("relation", relation.id, observations, findings, self._areas(), relation_kind=relation.kind), findings)
-        if any(f.severity == "fail" for f in findings):
-            self._fail(relation.id, findings, group_failure_text(f"relation {relation.id}", observations, findings, harness.profile.password))
+        observations, judged = harness.verify_relation(relation)
+        self._record(cert.item_record("relation", relation.id, judged, self._areas()), judged)
+        self._outcome(relation.id, judged, lambda: group_failure_text(f"relation {relation.id}", observations, judged.findings, harness.profile.password))
+
+    def _outcome(self, item_id: str, judged: Judged, message: Callable[[], str]) -> None:
+        """Fail on a violation of the document, or on a check of the harness that broke
+        (said as such: never the target's failure, never a pass)."""
+        if any(f.severity in ("fail", "error") for f in judged.findings):
+            self._fail(item_id, judged, message())
 
     def _areas(self) -> list[str]:
         return sorted({m.name for m in self._node.iter_markers() if m.name in MARKERS})
 
-    def _fail(self, item_id: str, findings: list[Finding], message: str) -> None:
+    def _fail(self, item_id: str, judged: Judged, message: str) -> None:
         baseline = self._state.settings.baseline
-        if baseline is not None and baseline.hides(item_id, failed_requirements(findings)):
+        if baseline is not None and not judged.errors and baseline.hides(item_id, judged.failed):
             # Still in the report, with its whole message: known, not forgotten.
             pytest.xfail(f"known failure listed in {baseline.path.name}:\n{message}")
         pytest.fail(message, pytrace=False)
 
-    def _record(self, record: dict[str, Any], findings: list[Finding]) -> None:
+    def _record(self, record: dict[str, Any], judged: Judged) -> None:
         secret = self._state.harness.profile.password if self._state.harness else None
-        requirement_ids = failed_requirements(findings)
+        requirement_ids = judged.failed
         if requirement_ids:
             self._node.user_properties.append(("requirements_failed", " ".join(requirement_ids)))
-        notes = notes_text(findings)
+        notes = notes_text(judged.findings)
         if notes:
             self._node.user_properties.append(("notes", redact(notes, secret)))
         # JSON text: it crosses from an xdist worker to the controller with the report.

@@ -55,9 +55,11 @@ def generate_relations(profile: Profile, campaigns_of: CampaignLookup, space: Sp
             full = make_case(account, customer, identifier, space)
             relations.append(Relation("repeat", account.account_id, account.coalition, (("first", full), ("again", full)), customer.label))
             firsts.append((customer.label, full))
-        if account.coalition and len(firsts) > 1:
+        if account.coalition:
+            # Even with one customer: its check then says what the profile lacks to judge
+            # "ALL campaigns in the coalition" (a second customer).
             relations.append(Relation("coalition-campaigns", account.account_id, True, tuple(firsts), "all-customers"))
-    return [r for r in relations if len(r.members) > 1]
+    return [r for r in relations if len(r.members) > 1 or r.kind == "coalition-campaigns"]
 
 
 def _filter_settings(campaigns: list[str], space: Space) -> Iterator[dict[str, str]]:

@@ -30,14 +30,15 @@ def group_failure_text(subject: str, observations: dict[str, Observation], findi
 
 
 def _failure_text(head: str, findings: Iterable[Finding], observations: list[tuple[str, Observation]], secret: Secret | None) -> str:
+    findings = list(findings)
     failures = [f for f in findings if f.severity == "fail"]
+    errors = [f for f in findings if f.severity == "error"]
     known = catalogue()
-    blocks = []
+    blocks = [f"HARNESS ERROR (a fault of the harness, not of the target) {f.check}: {f.title} at {f.where}\n  {f.detail}" for f in errors]
     for finding in failures:
-        lines = [f"[{', '.join(finding.requirements)}] {finding.check}: {finding.title}"]
-        for requirement_id in finding.requirements[:2]:
-            if requirement_id in known:
-                lines.append(f"  Document: \"{known[requirement_id].quote}\"")
+        lines = [f"[{finding.requirement}] {finding.check}: {finding.title}"]
+        if finding.requirement in known:
+            lines.append(f"  Document: \"{known[finding.requirement].quote}\"")
         if finding.where:
             lines.append(f"  Where:    {finding.where}")
         if finding.expected:
@@ -53,7 +54,8 @@ def _failure_text(head: str, findings: Iterable[Finding], observations: list[tup
     observations = named or observations
     reproduce = "\n".join(f"  {'# ' + role + chr(10) + '  ' if role else ''}{curl_command(o.exchange)}" for role, o in observations)
     tail = f"Reproduce with:\n{reproduce}"
-    return redact("\n\n".join([f"{len(failures)} {head}", *blocks, tail]), secret)
+    count = f"{len(failures)} {head}" + (f"; {len(errors)} harness error(s)" if errors else "")
+    return redact("\n\n".join([count, *blocks, tail]), secret)
 
 
 def response_text(observation: Observation, secret: Secret | None, limit: int = BODY_LIMIT) -> str:
@@ -89,7 +91,7 @@ def notes_text(findings: Iterable[Finding]) -> str:
     lines = []
     for finding in findings:
         if finding.severity in ("warning", "advisory", "unspecified"):
-            ids = f" [{', '.join(finding.requirements)}]" if finding.requirements else ""
+            ids = f" [{finding.requirement}]" if finding.requirement else ""
             where = f" at {finding.where}" if finding.where else ""
             lines.append(f"{finding.severity}: {finding.check}{ids}: {finding.title}{where}")
     return "\n".join(lines)

@@ -987,6 +987,28 @@ def _redeemed_counts_purchases(campaign: dict[str, Any]) -> None:
             item["redeemed"] = str(int(redeemed * ratio))
 
 
+def _redemption_deducts_too_little(campaign: dict[str, Any]) -> None:
+    # Each free item took earn_ratio - 1 purchases off the balance (Coffees: 15, not 14).
+    for item in _items(campaign, "balances"):
+        balance, redeemed = _decimal(item.get("balance")), _decimal(item.get("redeemed"))
+        if balance is not None and redeemed:
+            item["balance"] = str(balance + redeemed)
+
+
+def _cumulative_below_balance(campaign: dict[str, Any]) -> None:
+    for item in _items(campaign, "balances"):
+        balance = _decimal(item.get("balance"))
+        if balance:
+            item["cumulative"] = str(balance - 1)
+
+
+def _balance_fractional(campaign: dict[str, Any]) -> None:
+    for item in _items(campaign, "balances"):
+        balance = _decimal(item.get("balance"))
+        if balance:
+            item["balance"] = f"{balance}.5"
+
+
 # -- the faults ---------------------------------------------------------------------------
 JOHN = "greatwidgets-89898989898989"
 # The matrix cases (not the relations, whose ids name the customer too) of the first
@@ -1164,8 +1186,11 @@ FAULTS: dict[str, Fault] = {
         "test_answer and greatwidgets-70707070707070",
         check="buyx_earned_is_floor_of_balance", evidence="earned is not floor(balance / earn_ratio)", reply=on_document(_buyx_edit(_earned_rounded_to_nearest)),
     ),
+    # Not deducting redemptions and a cumulative that loses redeemed purchases give the
+    # same numbers (balance = cumulative): one answer cannot say which sentence is broken,
+    # only that the worked example's arithmetic is (BUYX-EXAMPLE).
     "buyx_redemptions_not_deducted": Fault(
-        "BUYX-REDEMPTION", "redemptions are not deducted from the balance (balance = cumulative)", JOHN_CASES,
+        "BUYX-EXAMPLE", "redemptions are not deducted from the balance (balance = cumulative)", JOHN_CASES,
         check="buyx_balance_is_cumulative_minus_redeemed", evidence="balance is not cumulative - redeemed x earn_ratio",
         reply=on_document(_buyx_edit(_redemptions_not_deducted)),
     ),
@@ -1273,7 +1298,7 @@ FAULTS: dict[str, Fault] = {
     ),
     # Security: hostile values
     "injection_matches_first_customer": Fault(
-        "EXAMPLE-NO-MATCH", "a code or card_number with a quote or a % (' OR '1'='1) answers the account's first customer", "test_access and injection",
+        "FIELD-CODE", "a code or card_number with a quote or a % (' OR '1'='1) answers the account's first customer", "test_access and injection",
         check="access_is_refused", evidence="answered success", request=_injection_matches_first_customer,
     ),
     "nul_byte_html_500": Fault(
@@ -1311,19 +1336,34 @@ FAULTS: dict[str, Fault] = {
         request=_set("include_balances", "N", when=lambda f: _flag(f, "include_balances") == "Y"),
     ),
     "show_only_belong_to_n_filters": Fault(
-        "NOTE-COALITION-ALL-CAMPAIGNS", "in the coalition, show_only_belong_to=N is read like Y: Doohickey Rewards (never transacted in) is left out",
+        "FIELD-SHOW-ONLY-BELONG-TO", "in the coalition, show_only_belong_to=N is read like Y: Doohickey Rewards (never transacted in) is left out",
         "test_relation and filters-coaldemo",
         check="show_only_belong_to_n_is_the_default", evidence="show_only_belong_to=N answers differently",
         request=_set("show_only_belong_to", "Y", when=lambda f: _flag(f, "show_only_belong_to") == "N"),
     ),
     "buyx_cumulative_excludes_redemptions": Fault(
-        "BUYX-CUMULATIVE", "a BuyX item's cumulative leaves out the purchases that earned a free item (Coffees 14, not 24)", JOHN_CASES,
+        "BUYX-EXAMPLE", "a BuyX item's cumulative leaves out the purchases that earned a free item (Coffees 14, not 24)", JOHN_CASES,
         check="buyx_balance_is_cumulative_minus_redeemed", evidence="balance is not cumulative - redeemed x earn_ratio",
         reply=on_document(_buyx_edit(_cumulative_excludes_redemptions)),
     ),
     "buyx_redeemed_counts_purchases": Fault(
         "BUYX-REDEEMED", "a BuyX item's redeemed counts the purchases given away, not the free items (Coffees 10, not 1)", JOHN_CASES,
-        check="buyx_balance_is_cumulative_minus_redeemed", evidence="balance is not cumulative - redeemed x earn_ratio",
+        check="buyx_balance_is_cumulative_minus_redeemed", evidence="more free items redeemed than the purchases could earn",
         reply=on_document(_buyx_edit(_redeemed_counts_purchases)),
+    ),
+    "buyx_redemption_deducts_too_little": Fault(
+        "BUYX-REDEMPTION", "each redemption deducts earn_ratio - 1 purchases from the balance, not earn_ratio (Coffees 15, not 14)", JOHN_CASES,
+        check="buyx_balance_is_cumulative_minus_redeemed", evidence="each redemption deducted",
+        reply=on_document(_buyx_edit(_redemption_deducts_too_little)),
+    ),
+    "buyx_cumulative_below_balance": Fault(
+        "BUYX-CUMULATIVE", "a BuyX item's cumulative is one less than its balance (Coffees 13 lifetime purchases, 14 in the balance)", JOHN_CASES,
+        check="buyx_balance_is_cumulative_minus_redeemed", evidence="cumulative is below the balance",
+        reply=on_document(_buyx_edit(_cumulative_below_balance)),
+    ),
+    "buyx_balance_fractional": Fault(
+        "BUYX-BALANCE", "a BuyX item's balance is written as a fraction of a purchase (Coffees 14.5)", JOHN_CASES,
+        check="buyx_counts_are_whole_numbers", evidence="balance is not a count",
+        reply=on_document(_buyx_edit(_balance_fractional)),
     ),
 }

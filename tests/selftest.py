@@ -307,11 +307,12 @@ def judge_mutant(name: str, verdict: Verdict) -> Kill:
             kill.caught = True
             kill.how = "advisory" + (" + failure" if verdict.failures else "")
         return kill
-    citing = [f for f in verdict.failures if fault.requirement in f.requirements]
+    # Caught means a failure citing exactly the requirement broken: one id, not a bundle.
+    citing = [f for f in verdict.failures if f.requirements == (fault.requirement,)]
     if verdict.exit_code == 0 or not verdict.failures:
         kill.problems.append(f"all {verdict.tests} selected cases passed")
     elif not citing:
-        kill.problems.append(f"{fault.requirement} is cited by no failure; cited: {sorted({i for f in verdict.failures for i in f.requirements})}")
+        kill.problems.append(f"no failure cites exactly {fault.requirement}; cited: {sorted({', '.join(f.requirements) for f in verdict.failures})}")
     elif fault.check and fault.check not in {f.check for f in citing}:
         kill.problems.append(f"{fault.requirement} is cited by {sorted({f.check for f in citing})}, not by {fault.check}")
     if fault.advisory and not any(f.check == fault.advisory for f in verdict.advisories):

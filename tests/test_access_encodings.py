@@ -7,12 +7,9 @@ from __future__ import annotations
 import pytest
 
 from conformance.access import generate_access_cases
-from conformance.checks import Observation
-from conformance.checks.access import run_access_checks
-from conformance.client import Exchange
-from conformance.parse import parse_answer
 from conformance.profile import load_profile
 from conformance.reference import PROFILE_PATH
+from tests.evidence import judge_access
 
 ERROR = b'<response status="error"><error>Missing required fields: user_id</error></response>'
 SUCCESS = b'<response status="success"><customer><code>89898989898989</code></customer></response>'
@@ -31,10 +28,9 @@ def test_the_other_post_encoding_is_sent_too(encoding: str, other: str) -> None:
 @pytest.mark.parametrize(("body", "failed"), [(ERROR, True), (SUCCESS, False)], ids=["error", "success"])
 def test_an_encoding_not_read_fails_citing_the_php_example(body: bytes, failed: bool) -> None:
     case = {c.id: c for c in generate_access_cases(load_profile(PROFILE_PATH), "form")}["encoding-multipart"]
-    observation = Observation(case, Exchange(case.request, "http://127.0.0.1:9/api.php", status=200, body=body), parse_answer(body))
-    failures = [f for f in run_access_checks(observation) if f.severity == "fail"]
+    failures = [f for f in judge_access(case, body).findings if f.severity == "fail"]
     assert bool(failures) is failed, failures
     if failed:
         (finding,) = failures
-        assert finding.check == "request_encoding_is_read" and finding.requirements == ("REQUEST-PHP-EXAMPLE",)
+        assert finding.check == "request_encoding_is_read" and finding.requirement == "REQUEST-PHP-EXAMPLE"
         assert "answered error" in finding.title

@@ -32,8 +32,11 @@ def facts(**kw) -> RunFacts:
     return RunFacts(**base)
 
 
-def record(item_id: str, exercised: list[str], failed: list[str] = (), notes: list = ()) -> dict:
-    return {"id": item_id, "kind": "case", "areas": ["formats"], "exercised": sorted(set(exercised) | set(failed)), "failed": list(failed), "notes": list(notes)}
+def record(item_id: str, exercised: list[str], failed: list[str] = (), notes: list = (), not_applicable: list = ()) -> dict:
+    return {
+        "id": item_id, "kind": "case", "areas": ["formats"], "exercised": sorted(set(exercised) | set(failed)), "failed": list(failed),
+        "not_applicable": [list(pair) for pair in not_applicable], "errors": [], "notes": list(notes),
+    }  # fmt: skip
 
 
 ALL_PASS = [record("a", TESTABLE[: len(TESTABLE) // 2]), record("b", TESTABLE[len(TESTABLE) // 2 :], notes=[["unspecified", "probe_recorded", "a probe: the target answered X"]])]
@@ -80,12 +83,17 @@ def test_incomplete_runs_say_why(change: dict, reason: str) -> None:
 
 
 def test_a_requirement_no_answer_applied_to_is_not_exercised_and_the_run_incomplete() -> None:
-    records = [record("a", [r for r in TESTABLE if not r.startswith("BUYX-")])]
-    certificate = build_certificate(records, facts(collected=1, outcomes={"a": "passed"}))
+    why = "no BuyX campaign with items in the answer (give the profile a customer with a BuyX campaign)"
+    buyx = [r for r in TESTABLE if r.startswith("BUYX-")]
+    records = [record("a", [r for r in TESTABLE if r not in buyx], not_applicable=[(r, why) for r in buyx])]
+    records.append(record("b", [], not_applicable=[("BUYX-EARNED", why)]))
+    certificate = build_certificate(records, facts(collected=2, outcomes={"a": "passed", "b": "passed"}))
     validate(certificate)
     assert certificate["verdict"] == "incomplete"
     entry = certificate["requirements"]["BUYX-EARNED"]
-    assert entry["verdict"] == "not-exercised" and "BuyX" in entry["reason"]
+    # The checks' own reason, with how many items gave it.
+    assert entry["verdict"] == "not-exercised" and entry["reason"] == f"{why} (2 items)", entry
+    assert f"testable requirement(s) not exercised: {', '.join(buyx)}" in " ".join(certificate["reasons"])
 
 
 def test_a_certificate_breaking_its_schema_is_a_harness_bug() -> None:

@@ -10,32 +10,32 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from conformance.checks import Finding, Observation, Reporter, check
+from conformance.checks import Evidence, Finding, Reporter, check
 
 _JS_NAME = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
 
 
-@check("target_never_echoes_password", needs_answer=False, advisory=True)
-def target_never_echoes_password(o: Observation, r: Reporter) -> Iterator[Finding]:
+@check("target_never_echoes_password", kinds=("answer", "access"), needs_answer=False, advisory=True)
+def target_never_echoes_password(e: Evidence, r: Reporter) -> Iterator[Finding]:
     """No answer carries the password it was sent (a log, a proxy or a browser would keep it)."""
-    if o.exchange.echoed_password:
+    if e.exchange.echoed_password:
         yield r.advise("the answer echoes the password sent (replaced by $TARGET_USER_PASSWORD here)", where="body")
 
 
-@check("server_error_status", needs_answer=False, advisory=True)
-def server_error_status(o: Observation, r: Reporter) -> Iterator[Finding]:
+@check("server_error_status", kinds=("answer", "access"), needs_answer=False, advisory=True)
+def server_error_status(e: Evidence, r: Reporter) -> Iterator[Finding]:
     """A 5xx answer means the input reached code that did not expect it."""
-    if (o.exchange.status or 0) >= 500:
-        yield r.advise(f"HTTP {o.exchange.status}: the target failed on this input instead of answering an error envelope", got=str(o.exchange.status))
+    if (e.exchange.status or 0) >= 500:
+        yield r.advise(f"HTTP {e.exchange.status}: the target failed on this input instead of answering an error envelope", got=str(e.exchange.status))
 
 
-@check("jsonp_callback_is_not_reflected_unsafely", needs_answer=False, advisory=True)
-def jsonp_callback_is_not_reflected_unsafely(o: Observation, r: Reporter) -> Iterator[Finding]:
+@check("jsonp_callback_is_not_reflected_unsafely", kinds=("answer", "access"), needs_answer=False, advisory=True)
+def jsonp_callback_is_not_reflected_unsafely(e: Evidence, r: Reporter) -> Iterator[Finding]:
     """A callback that is not a JavaScript name is refused or sanitised: reflected
     JSONP is a known cross-site scripting vector."""
-    sent = o.exchange.request.get("callback")
+    sent = e.exchange.request.get("callback")
     if not sent or _JS_NAME.match(sent):
         return
-    body = o.exchange.body.decode("utf-8", "replace")
+    body = e.exchange.body.decode("utf-8", "replace")
     if sent in body:
         yield r.advise("a callback that is not a JavaScript name is reflected into the answer", where="callback", expected="an error, or a sanitised name", got=repr(sent))

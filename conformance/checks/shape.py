@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from conformance import schemas
-from conformance.checks import Finding, Observation, Reporter, check
+from conformance.checks import Evidence, Finding, Reporter, check
 from conformance.document import CUSTOM_FIELD_N, CUSTOMER_FIELDS, campaigns, customer, items
 
 
@@ -14,27 +14,50 @@ from conformance.document import CUSTOM_FIELD_N, CUSTOMER_FIELDS, campaigns, cus
     "EXAMPLE-SUCCESS", "EXAMPLE-COALITION", "EXAMPLE-NO-MATCH", "EXAMPLE-ERROR", "NOTE-ALL-FIELDS",
     "EXAMPLE-CUSTOM-FIELD-N", "EXAMPLE-POINTS-REWARDS", "EXAMPLE-BUYX-ITEMS",
 )  # fmt: skip
-def response_schema_conformance(o: Observation, r: Reporter) -> Iterator[Finding]:
+def response_schema_conformance(e: Evidence, r: Reporter) -> Iterator[Finding]:
     """XML answers validate against schemas/response.xsd, JSON(P) against response.schema.json."""
-    assert o.answer is not None
+    assert e.answer is not None
+    r.checked(*_schema_judges(e))
     validator = schemas.shared()
-    if o.answer.format == "xml":
-        errors = validator.xml_errors(o.exchange.body, o.answer.xml)
+    if e.answer.format == "xml":
+        errors = validator.xml_errors(e.exchange.body, e.answer.xml)
         name = "schemas/response.xsd"
     else:
-        errors = validator.json_errors(o.exchange.body, o.document)
+        errors = validator.json_errors(e.exchange.body, e.document)
         name = "schemas/response.schema.json"
     for error in errors:
-        yield r.fail(f"the answer does not match {name}", requirements=(_schema_requirement(o, error.where),), where=error.where, got=error.reason)
+        yield r.fail(_schema_requirement(e, error.where), f"the answer does not match {name}", where=error.where, got=error.reason)
 
 
-def _schema_requirement(o: Observation, where: str) -> str:
+def _schema_judges(e: Evidence) -> list[str]:
+    """The parts of the document's examples this answer carries, so the schema could
+    have shown them broken: a BuyX item only where there is one, and so on."""
+    status = e.document.get("status")
+    if status in ("no_match", "error"):
+        return [_ENVELOPE[status]]
+    if status != "success":
+        return []
+    judged = ["EXAMPLE-SUCCESS", "NOTE-ALL-FIELDS"]
+    if any(CUSTOM_FIELD_N.match(name) for name in customer(e.document)):
+        judged.append("EXAMPLE-CUSTOM-FIELD-N")
+    found = campaigns(e.document)
+    if any(c.get("type") != "buyx" and items(c, "available_rewards") for c in found):
+        judged.append("EXAMPLE-POINTS-REWARDS")
+    if any(c.get("type") == "buyx" and items(c, "balances") for c in found):
+        judged.append("EXAMPLE-BUYX-ITEMS")
+    if found and e.case.coalition:
+        judged.append("EXAMPLE-COALITION")
+    return judged
+
+
+_ENVELOPE = {"no_match": "EXAMPLE-NO-MATCH", "error": "EXAMPLE-ERROR"}
+
+
+def _schema_requirement(e: Evidence, where: str) -> str:
     """The one sentence or example of the document a schema error at ``where`` breaks."""
-    status = o.document.get("status")
-    if status == "no_match":
-        return "EXAMPLE-NO-MATCH"
-    if status == "error":
-        return "EXAMPLE-ERROR"
+    status = e.document.get("status")
+    if status in _ENVELOPE:
+        return _ENVELOPE[status]
     for marker, requirement in (
         ("custom_field_", "EXAMPLE-CUSTOM-FIELD-N"),
         ("balances", "EXAMPLE-BUYX-ITEMS"),
@@ -45,40 +68,58 @@ def _schema_requirement(o: Observation, where: str) -> str:
             return requirement
     if "customer" in where:
         return "NOTE-ALL-FIELDS"
-    if "campaign" in where and o.case.coalition:
+    if "campaign" in where and e.case.coalition:
         return "EXAMPLE-COALITION"
     return "EXAMPLE-SUCCESS"
 
 
 @check("documented_customer_fields_present", "NOTE-ALL-FIELDS")
-def documented_customer_fields_present(o: Observation, r: Reporter) -> Iterator[Finding]:
+def documented_customer_fields_present(e: Evidence, r: Reporter) -> Iterator[Finding]:
     """"All fields are returned on this call": every documented customer field is there
     (custom_field is judged by hide_custom_field's check)."""
-    if o.document.get("status") != "success":
+    if e.document.get("status") != "success":
+        r.not_applicable("not a success answer")
         return
-    present = customer(o.document)
+    r.checked("NOTE-ALL-FIELDS")
+    present = customer(e.document)
     missing = [name for name in CUSTOMER_FIELDS if name != "custom_field" and name not in present]
     if missing:
-        yield r.fail("documented customer fields are missing", where="customer", expected="all of " + ", ".join(CUSTOMER_FIELDS), got="missing: " + ", ".join(missing))
+        yield r.fail("NOTE-ALL-FIELDS", "documented customer fields are missing", where="customer", expected="all of " + ", ".join(CUSTOMER_FIELDS), got="missing: " + ", ".join(missing))
 
 
 @check("custom_field_n_is_label_and_data", "EXAMPLE-CUSTOM-FIELD-N")
-def custom_field_n_is_label_and_data(o: Observation, r: Reporter) -> Iterator[Finding]:
+def custom_field_n_is_label_and_data(e: Evidence, r: Reporter) -> Iterator[Finding]:
     """Doc example lines 19-22: custom_field_N carries a label and a data."""
-    for name, value in customer(o.document).items():
-        if CUSTOM_FIELD_N.match(name) and not (isinstance(value, dict) and "label" in value and "data" in value):
-            yield r.fail(f"{name} is not a label and a data", where=f"customer/{name}", expected="{label, data}", got=repr(value)[:80])
+    found = [(name, value) for name, value in customer(e.document).items() if CUSTOM_FIELD_N.match(name)]
+    if not found:
+        r.not_applicable("no custom_field_N in the answer (give the profile a customer with custom fields)")
+        return
+    r.checked("EXAMPLE-CUSTOM-FIELD-N")
+    for name, value in found:
+        if not (isinstance(value, dict) and "label" in value and "data" in value):
+            yield r.fail("EXAMPLE-CUSTOM-FIELD-N", f"{name} is not a label and a data", where=f"customer/{name}", expected="{label, data}", got=repr(value)[:80])
 
 
-@check("json_scalars_are_strings", "EXAMPLE-SUCCESS")
-def json_scalars_are_strings(o: Observation, r: Reporter) -> Iterator[Finding]:
+@check("json_scalars_are_strings", records=True)
+def json_scalars_are_strings(e: Evidence, r: Reporter) -> Iterator[Finding]:
     """Real clients parse strings; numbers and booleans are tolerated, with a warning."""
-    assert o.answer is not None
-    odd = [note.split(":", 1) for note in o.answer.notes if note.split(":", 1)[0] in ("number", "boolean", "null")]
+    assert e.answer is not None
+    odd = [note.split(":", 1) for note in e.answer.notes if note.split(":", 1)[0] in ("number", "boolean", "null")]
     if odd:
         where = ", ".join(pointer for _, pointer in odd[:5]) + (" ..." if len(odd) > 5 else "")
         kinds = sorted({kind for kind, _ in odd})
-        yield r.warn(f"JSON scalars sent as {'/'.join(kinds)}, not strings (the live service sends strings)", where=where)
+        yield r.warn(f"JSON scalars sent as {'/'.join(kinds)}, not strings (the live service sends strings; Gson and dict clients cope, typed clients may not)", where=where)
+
+
+@check("xml_text_outside_cdata", records=True)
+def xml_text_outside_cdata(e: Evidence, r: Reporter) -> Iterator[Finding]:
+    """CDATA is legal XML, but a PHP SimpleXML client that does not pass LIBXML_NOCDATA
+    reads every value inside one as an empty array (real-clients.md): warned."""
+    assert e.answer is not None
+    cdata = [note.split(":", 1)[1] for note in e.answer.notes if note.startswith("cdata:")]
+    if cdata:
+        where = ", ".join(cdata[:5]) + (" ..." if len(cdata) > 5 else "")
+        yield r.warn(f"{len(cdata)} value(s) in CDATA sections: PHP SimpleXML clients without LIBXML_NOCDATA read them as empty", where=where)
 
 
 # Doc, success example: what each campaign, reward and item carries, by campaign type.
@@ -89,20 +130,70 @@ _ITEM_FIELDS = ("name", "balance", "earned", "cumulative", "redeemed", "earn_rat
 
 
 @check("campaigns_carry_documented_fields", "EXAMPLE-SUCCESS", "EXAMPLE-POINTS-REWARDS", "EXAMPLE-BUYX-ITEMS")
-def campaigns_carry_documented_fields(o: Observation, r: Reporter) -> Iterator[Finding]:
+def campaigns_carry_documented_fields(e: Evidence, r: Reporter) -> Iterator[Finding]:
     """Each campaign, reward and item has the fields the examples show for its type
     (the schemas say so too; this names the missing field, in XML and JSON alike)."""
-    for i, campaign in enumerate(campaigns(o.document)):
+    found = campaigns(e.document)
+    if not found:
+        r.not_applicable("no campaign in the answer")
+    for i, campaign in enumerate(found):
         kind = "buyx" if campaign.get("type") == "buyx" else None
+        r.checked("EXAMPLE-SUCCESS")
         missing = [name for name in _CAMPAIGN_FIELDS + _BY_TYPE[kind] if name not in campaign]
         if missing:
-            yield r.fail(f"campaign {campaign.get('id')} lacks documented fields", requirements=("EXAMPLE-SUCCESS",), where=f"campaigns/{i}", got="missing: " + ", ".join(missing))
+            yield r.fail("EXAMPLE-SUCCESS", f"campaign {campaign.get('id')} lacks documented fields", where=f"campaigns/{i}", got="missing: " + ", ".join(missing))
+        reward_requirement = "EXAMPLE-BUYX-ITEMS" if kind else "EXAMPLE-POINTS-REWARDS"
         for j, reward in enumerate(items(campaign, "available_rewards")):
+            r.checked(reward_requirement)
             missing = [name for name in _REWARD_FIELDS[kind] if name not in reward]
             if missing:
-                requirement = "EXAMPLE-BUYX-ITEMS" if kind else "EXAMPLE-POINTS-REWARDS"
-                yield r.fail(f"a reward of campaign {campaign.get('id')} lacks documented fields", requirements=(requirement,), where=f"campaigns/{i}/available_rewards/{j}", got="missing: " + ", ".join(missing))
+                yield r.fail(reward_requirement, f"a reward of campaign {campaign.get('id')} lacks documented fields", where=f"campaigns/{i}/available_rewards/{j}", got="missing: " + ", ".join(missing))
         for j, item in enumerate(items(campaign, "balances")):
+            r.checked("EXAMPLE-BUYX-ITEMS")
             missing = [name for name in _ITEM_FIELDS if name not in item]
             if missing:
-                yield r.fail(f"a BuyX item of campaign {campaign.get('id')} lacks documented fields", requirements=("EXAMPLE-BUYX-ITEMS",), where=f"campaigns/{i}/balances/{j}", got="missing: " + ", ".join(missing))
+                yield r.fail("EXAMPLE-BUYX-ITEMS", f"a BuyX item of campaign {campaign.get('id')} lacks documented fields", where=f"campaigns/{i}/balances/{j}", got="missing: " + ", ".join(missing))
+    r.not_applicable("no reward or BuyX item of that kind in the answer", "EXAMPLE-POINTS-REWARDS", "EXAMPLE-BUYX-ITEMS")
+
+
+_LISTS = (("campaigns", "CALL-RETRIEVES"), ("available_rewards", "EXAMPLE-POINTS-REWARDS"), ("balances", "EXAMPLE-BUYX-ITEMS"))
+
+
+@check("lists_name_each_entry_once", "CALL-RETRIEVES", "EXAMPLE-POINTS-REWARDS", "EXAMPLE-BUYX-ITEMS")
+def lists_name_each_entry_once(e: Evidence, r: Reporter) -> Iterator[Finding]:
+    """A campaign, a reward or a BuyX item is listed at most once in one answer: a
+    duplicate states a customer's balances twice (which one would a client believe?)."""
+    found = campaigns(e.document)
+    if not found:
+        r.not_applicable("no campaign in the answer")
+        return
+    r.checked("CALL-RETRIEVES")
+    yield from _duplicates(r, "CALL-RETRIEVES", "campaigns", [("id", c.get("id")) for c in found])
+    for i, campaign in enumerate(found):
+        rewards = items(campaign, "available_rewards")
+        requirement = "EXAMPLE-BUYX-ITEMS" if campaign.get("type") == "buyx" else "EXAMPLE-POINTS-REWARDS"
+        if rewards:
+            r.checked(requirement)
+            yield from _duplicates(r, requirement, f"campaigns/{i}/available_rewards", [_entry_key(reward) for reward in rewards])
+        entries = items(campaign, "balances")
+        if entries:
+            r.checked("EXAMPLE-BUYX-ITEMS")
+            yield from _duplicates(r, "EXAMPLE-BUYX-ITEMS", f"campaigns/{i}/balances", [_entry_key(item) for item in entries])
+    r.not_applicable("no reward or BuyX item of that kind in the answer", "EXAMPLE-POINTS-REWARDS", "EXAMPLE-BUYX-ITEMS")
+
+
+def _entry_key(entry: dict) -> tuple[str, object]:
+    # A reward or item is named by its id where it has one, else by its name (Books has no item_id).
+    for name in ("id", "item_id", "name"):
+        if entry.get(name) not in (None, ""):
+            return name, entry[name]
+    return "entry", repr(sorted(entry.items(), key=str))
+
+
+def _duplicates(r: Reporter, requirement: str, where: str, keys: list[tuple[str, object]]) -> Iterator[Finding]:
+    seen: set[str] = set()
+    for name, value in keys:
+        key = f"{name} {value!r}"
+        if key in seen:
+            yield r.fail(requirement, f"{where} lists {key} more than once", where=where, expected="each entry once", got=f"{key} {sum(1 for k in keys if k == (name, value))} times")
+        seen.add(key)
