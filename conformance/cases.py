@@ -23,6 +23,7 @@ from conformance.resources import cases_path
 ABSENT = "absent"
 EACH = "each"
 UNKNOWN = "unknown"
+FOREIGN = "foreign"  # campaign_id: another account's campaign (conformance/negative.py)
 Mode = Literal["all", "pairwise"]
 
 
@@ -60,6 +61,8 @@ class Case:
     # a well-formed envelope is required. ``sends`` then fixes the identifiers sent.
     probe: str | None = None
     sends: tuple[tuple[str, str], ...] | None = None
+    # A negative-space case (conformance/negative.py): how its value was derived.
+    negative: str | None = None
 
     def option(self, name: str) -> str:
         return dict(self.options).get(name, ABSENT)
@@ -68,8 +71,10 @@ class Case:
     def id(self) -> str:
         who = self.customer.label if self.customer else "-"
         parts = [self.account_id, who, f"by:{self.identifier}"] if self.probe is None else [self.account_id, "probe", self.identifier]
+        if self.negative is not None:
+            parts.append(self.negative)
         for name, value in self.options:
-            shown = self.campaign if (name == "campaign_id" and value == EACH) else value
+            shown = self.campaign if (name == "campaign_id" and value == EACH) else f"{FOREIGN}-{self.campaign}" if value == FOREIGN else value
             parts.append(f"{name}:{shown}")
         return "-".join(parts)
 
@@ -80,6 +85,8 @@ class Case:
                 value = self.campaign
             elif name == "campaign_id" and value == UNKNOWN:
                 value = space.parameters[name][UNKNOWN]
+            elif name == "campaign_id" and value == FOREIGN:
+                value = self.campaign
             sent.append((name, value))
         return sent
 
@@ -108,6 +115,8 @@ class Case:
             areas.add("formats")
         if any(name in FILTERS for name, _ in self.options):
             areas.add("filters")
+        if self.negative is not None or self.option("campaign_id") == FOREIGN:
+            areas.add("negative")
         return frozenset(areas)
 
 
@@ -187,6 +196,10 @@ def _campaign_effect(case: Case, space: Space, silent: list[tuple[str, str]]) ->
     if case.option("campaign_id") == UNKNOWN:
         silent.append(("campaigns", "a campaign_id that no campaign has"))
         return None
+    if case.option("campaign_id") == FOREIGN:
+        # What the answer must not carry (that campaign) is judged by its own check.
+        silent.append(("campaigns", "a campaign_id of another account"))
+        return None
     if {"none", "single"} <= wanted:
         silent.append(("campaigns", "include_balances=N together with campaign_id"))
         return None
@@ -214,7 +227,8 @@ def generate(profile: Profile, campaigns_of: CampaignLookup, mode: Mode = "all",
             ]
             campaigns = campaigns_of(account, customer)
             cases += _cross(space, account, customer, identifiers, campaigns, mode)
-        others = [name for name in space.identifiers if name not in CUSTOMER_IDENTIFIERS]
+        # Identifiers whose values are derived per customer (negative space) are not crossed.
+        others = [name for name, spec in space.identifiers.items() if name not in CUSTOMER_IDENTIFIERS and spec["sends"] != "derived"]
         cases += _cross(space, account, None, others, [], mode)
         cases += _probes(space, account)
     return cases

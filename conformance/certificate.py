@@ -139,6 +139,8 @@ def build_certificate(records: list[dict[str, Any]], facts: RunFacts) -> dict[st
     requirements: dict[str, Any] = {}
     for requirement_id, requirement in known.items():
         entry: dict[str, Any] = {"section": requirement.section, "quote": requirement.quote}
+        if requirement.checks:
+            entry["checks"] = requirement.checks
         if requirement.untestable:
             entry.update(verdict="not-exercised", reason=f"untestable: {requirement.untestable}", exercised=_listed([]), failed=_listed([]))
         else:

@@ -55,7 +55,9 @@ def matrix_html(certificate: dict[str, Any]) -> str:
         cases = "".join(f"<br><code>{escape(c)}</code>" for c in shown)
         rows.append(
             f'<tr class="cf-row" data-requirement="{escape(requirement_id)}"><th><code>{escape(requirement_id)}</code></th>'
-            f'<td class="cf-quote">&ldquo;{escape(entry["quote"])}&rdquo;</td>'
+            f'<td class="cf-quote">&ldquo;{escape(entry["quote"])}&rdquo;'
+            + (f'<br><small class="cf-checks">Checked: {escape(entry["checks"])}</small>' if entry.get("checks") else "")
+            + "</td>"
             f'<td class="cf-{verdict}"><b>{escape(verdict)}</b><br>{escape(detail)}{cases}</td></tr>'
         )
     # One row per topic the document is silent on (a title's part before ": the

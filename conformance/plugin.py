@@ -34,6 +34,7 @@ from conformance.baseline import Baseline, BaselineError, load_baseline
 from conformance import certificate as cert
 from conformance import recording
 from conformance import compare as comparing
+from conformance.negative import generate_negative
 from conformance.relations import Relation, generate_relations
 from conformance.report import failure_text, notes_text, group_failure_text, response_text
 from conformance.secret import redact
@@ -48,6 +49,7 @@ MARKERS = {
     "relations": "comparisons between the answers to related requests",
     "access": "required fields, credentials and account scope",
     "security": "authentication, authorisation, injection, password echo, JSONP callbacks",
+    "negative": "values that must not match: other customers' identifiers, real ones altered, other accounts' campaigns",
 }
 
 
@@ -542,10 +544,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         marks = {True: [pytest.mark.coalition, pytest.mark.relations], False: [pytest.mark.relations]}
         metafunc.parametrize(name, [pytest.param(r, id=r.id, marks=marks[r.coalition]) for r in relations])
         return
-    generated = case_matrix.generate(harness.profile, campaigns_of, state.settings.combinations)  # type: ignore[arg-type]
+    negative = generate_negative(harness.profile, campaigns_of)  # in every mode: not crossed
+    generated = case_matrix.generate(harness.profile, campaigns_of, state.settings.combinations) + negative  # type: ignore[arg-type]
     # Both sizes are reported, so a user can choose a mode knowing what it costs.
     other = "pairwise" if state.settings.combinations == "all" else "all"
-    state.matrix_sizes = {state.settings.combinations: len(generated), other: len(case_matrix.generate(harness.profile, campaigns_of, other))}  # type: ignore[arg-type]
+    state.matrix_sizes = {state.settings.combinations: len(generated), other: len(case_matrix.generate(harness.profile, campaigns_of, other)) + len(negative)}  # type: ignore[arg-type]
     params = []
     # One list of marks per distinct set of areas, shared by the cases: a mark made per
     # case costs about 0.5 KB, 17 MB over the full matrix.

@@ -18,6 +18,7 @@ class Requirement:
     section: str
     quote: str
     untestable: str | None = None
+    checks: str | None = None  # what is checked, where that is less than the sentence says
 
 
 @lru_cache(maxsize=1)

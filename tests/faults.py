@@ -906,6 +906,37 @@ def _injection_matches_first_customer(fields: Fields) -> Fields:
     return fields
 
 
+def _lookup_matches_either_column(fields: Fields) -> Fields:
+    # WHERE code = :v OR card_number = :v: a code that is some customer's card number
+    # (and nobody's code) finds that customer.
+    account, code = fields.get("account_id", ""), fields.get("code")
+    if code and "card_number" not in fields and (account, "code", code) not in SEEDED and (account, "card_number", code) in SEEDED:
+        fields["card_number"] = fields.pop("code")
+    return fields
+
+
+def _lookup_matches_prefix(fields: Fields) -> Fields:
+    # WHERE code LIKE :v || '%': a truncated code finds the customer whose code it starts.
+    account = fields.get("account_id", "")
+    for name in ("code", "card_number"):
+        value = fields.get(name)
+        if value and (account, name, value) not in SEEDED:
+            full = sorted(v for a, n, v in SEEDED if a == account and n == name and v.startswith(value))
+            if full:
+                fields[name] = full[0]
+    return fields
+
+
+def _campaign_id_from_any_account(doc: Document, fields: Fields, number: int) -> Document | None:
+    # The campaign is looked up by id alone, not within the account: asked for a campaign
+    # the customer does not have, the answer lists it anyway (a stub of it, here).
+    wanted = fields.get("campaign_id")
+    if doc.get("status") != "success" or not wanted or _campaigns(doc) or _flag(fields, "include_balances") == "N":
+        return None
+    doc["campaigns"] = [{"id": wanted, "name": "Another account's campaign", "type": "points", "balance": "0", "cumulative": "0", "last_transaction": "0000-00-00"}]
+    return doc
+
+
 def _nul_byte_html_500(reply: Reply, fields: Fields, number: int) -> Reply:
     if any("\x00" in value for value in fields.values()):
         return _html_500(reply, fields, number)
@@ -1300,6 +1331,19 @@ FAULTS: dict[str, Fault] = {
     "injection_matches_first_customer": Fault(
         "FIELD-CODE", "a code or card_number with a quote or a % (' OR '1'='1) answers the account's first customer", "test_access and injection",
         check="access_is_refused", evidence="answered success", request=_injection_matches_first_customer,
+    ),
+    # Negative space (conformance/negative.py): values that must not match.
+    "lookup_matches_either_column": Fault(
+        "FIELD-CODE", "a code is matched against the card number column too: code=1212121212 (John's card number) answers John", "test_answer and negative",
+        check="status_matches_case", evidence="the answer's status is success, not no_match", request=_lookup_matches_either_column,
+    ),
+    "lookup_matches_prefix": Fault(
+        "FIELD-CODE", "a code or card_number matches the customer whose identifier it begins: 8989898989898 answers John", "test_answer and negative",
+        check="status_matches_case", evidence="the answer's status is success, not no_match", request=_lookup_matches_prefix,
+    ),
+    "campaign_id_from_any_account": Fault(
+        "FIELD-ACCOUNT-ID-REQUIRED", "a campaign_id is looked up in every account: another account's campaign is answered", "test_answer and negative",
+        check="foreign_campaign_is_not_answered", evidence="a campaign of another account", reply=on_document(_campaign_id_from_any_account),
     ),
     "nul_byte_html_500": Fault(
         "EXAMPLE-NO-MATCH", "a NUL byte in code or card_number gets an HTML 500 page", "test_access and nul-byte",

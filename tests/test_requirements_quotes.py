@@ -13,7 +13,7 @@ from conformance.requirements import CATALOGUE_PATH, catalogue, fold_document_te
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "shared" / "spec" / "retrieve-customer-information.txt"
 ID_PATTERN = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*")
-KEYS = {"id", "section", "quote", "untestable"}
+KEYS = {"id", "section", "quote", "untestable", "checks"}
 
 ENTRIES: list[dict[str, Any]] = yaml.safe_load(CATALOGUE_PATH.read_text(encoding="utf-8"))
 

@@ -419,7 +419,7 @@ VARIANTS: dict[str, Variant] = {
         "error envelopes with HTTP 4xx: 401 for credentials, 403 for an account, 400 for missing or bad fields",
         "the document names no HTTP status; the error envelope is what clients read (PHP cURL reads the body of any answer)",
         witness=lambda r: r.status_code == 401 and b'status="error"' in r.content, probe=(("user_password", "not-the-password"),),
-        reply=_error_http_status,
+        reply=_error_http_status, warnings=("envelope_comes_with_http_200",),
     ),
     "language_specific_messages": Variant(
         "the no_match message and the error texts in French",

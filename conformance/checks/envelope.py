@@ -111,6 +111,9 @@ def status_matches_case(e: Evidence, r: Reporter) -> Iterator[Finding]:
         "code": "FIELD-CODE",
         "both": "FIELD-CODE",
         "card_number": "FIELD-CARD-NUMBER",
+        # Negative space: a value that is no customer's code (card number) matched one.
+        "not_a_code": "FIELD-CODE",
+        "not_a_card_number": "FIELD-CARD-NUMBER",
     }.get(e.case.identifier, "EXAMPLE-NO-MATCH")
     if status not in STATUSES:
         r.not_applicable("no documented status (answer_is_an_envelope says why)")

@@ -12,7 +12,7 @@ import json
 import re
 from typing import Iterator
 
-from conformance.cases import CUSTOMER_IDENTIFIERS, expect
+from conformance.cases import CUSTOMER_IDENTIFIERS, FOREIGN, expect
 from conformance.checks import Evidence, Finding, Reporter, check
 from conformance.document import campaign_ids, campaigns, customer, never_transacted
 
@@ -158,6 +158,25 @@ def right_customer(e: Evidence, r: Reporter) -> Iterator[Finding]:
         if found.get(name) != known:
             yield r.fail(requirement, f"looked up by {name} {known}, the answer is another customer", where=f"customer/{name}", expected=known, got=repr(found.get(name)))
             return  # one wrong customer is one failure
+
+
+@check("foreign_campaign_is_not_answered", "FIELD-ACCOUNT-ID-REQUIRED")
+def foreign_campaign_is_not_answered(e: Evidence, r: Reporter) -> Iterator[Finding]:
+    """A campaign_id learned from another account names no campaign of this account's
+    customer: whatever the target answers (the document is silent on an unknown
+    campaign_id), it never carries that campaign: account_id scopes the call."""
+    if e.case.option("campaign_id") != FOREIGN:
+        r.not_applicable("the case sends no other account's campaign_id")
+        return
+    if e.document.get("status") != "success":
+        r.not_applicable("not a success answer: nothing of the other account could be in it")
+        return
+    r.checked("FIELD-ACCOUNT-ID-REQUIRED")
+    if e.case.campaign in campaign_ids(e.document):
+        yield r.fail(
+            "FIELD-ACCOUNT-ID-REQUIRED", f"campaign_id={e.case.campaign}, a campaign of another account, is answered in account {e.case.account_id}",
+            where="campaigns", expected=f"no campaign {e.case.campaign} (it belongs to another account)", got=f"campaign {e.case.campaign}",
+        )  # fmt: skip
 
 
 @check("probe_recorded", records=True)
