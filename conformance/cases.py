@@ -269,29 +269,40 @@ def _cross(
                 values.append((name, str(value), None))
         dimensions.append(values)
     identifier_dimension = [[("identifier", name, None) for name in identifiers]]
-    rows = _combinations(identifier_dimension + dimensions, mode)
-    cases = []
-    for row in rows:
+
+    def case_of(row: Iterable[tuple[str, str, str | None]]) -> Case:
+        row = list(row)
         identifier = row[0][1]
         options = tuple((name, value) for name, value, _ in row[1:] if value != ABSENT)
         campaign = next((c for name, value, c in row[1:] if value == EACH), None)
-        cases.append(Case(account.account_id, account.coalition, customer, identifier, options, campaign))
-    return cases
+        return Case(account.account_id, account.coalition, customer, identifier, options, campaign)
+
+    return [case_of(row) for row in _combinations(identifier_dimension + dimensions, mode, case_of)]
 
 
-def _combinations(dimensions: list[list[Any]], mode: Mode) -> Iterable[tuple[Any, ...]]:
+def _combinations(dimensions: list[list[Any]], mode: Mode, case_of: Callable[[Iterable[Any]], Case]) -> Iterable[tuple[Any, ...]]:
     if not dimensions[0]:  # a customer with no identifier the matrix can send
         return []
     if mode == "all":
         return itertools.product(*dimensions)
-    return list(_pairwise(dimensions))
+    # A combination with a part the document is silent about is judged as a whole by
+    # nothing (it is only recorded), so a covering array that mixed them in would leave
+    # pairs of judged values unjudged: every pair is covered among the combinations the
+    # document settles, and the silent ones are kept as the plain covering array has them.
+    def settled(row: list[Any]) -> bool:
+        # Silence only grows as values are added, so a silent prefix is a silent row.
+        return len(row) < 2 or expect(case_of(row)).silence() is None
+
+    judged = list(_pairwise(dimensions, settled))
+    silent = [row for row in _pairwise(dimensions) if not settled(list(row))]
+    return judged + silent
 
 
-def _pairwise(dimensions: list[list[Any]]) -> Iterator[tuple[Any, ...]]:
+def _pairwise(dimensions: list[list[Any]], keep: Callable[[list[Any]], bool] | None = None) -> Iterator[tuple[Any, ...]]:
     from allpairspy import AllPairs
 
     if len(dimensions) < 2:
-        yield from itertools.product(*dimensions)
+        yield from (row for row in itertools.product(*dimensions) if keep is None or keep(list(row)))
         return
-    for row in AllPairs(dimensions):
+    for row in AllPairs(dimensions, filter_func=keep) if keep is not None else AllPairs(dimensions):
         yield tuple(row)

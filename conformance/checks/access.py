@@ -32,7 +32,7 @@ def _judge_access(e: Evidence, r: Reporter, name: str) -> Iterator[Finding]:
     r.checked(case.requirement)
     if status not in case.statuses:
         yield r.fail(case.requirement, f"{case.description}: answered {status}", where="status", expected=" or ".join(case.statuses), got=str(status))
-    elif e.document.get("customer") and not case.allow_customer:
+    if e.document.get("customer") and not case.allow_customer:
         yield r.fail(case.requirement, f"{case.description}: the answer carries customer data", where="customer", expected="no customer", got="a customer")
 
 
