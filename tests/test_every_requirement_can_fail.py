@@ -593,6 +593,176 @@ def _(violated: bool) -> Evidence:
     return related(relation("formats"), answers)
 
 
+HTML_ERROR_PAGE = b"<!DOCTYPE html><html><body><h1>Internal error</h1></body></html>"
+
+
+@variant("an HTML page where a success is due", "EXAMPLE-SUCCESS")
+def _(violated: bool) -> Evidence:
+    return single(case(), body=HTML_ERROR_PAGE) if violated else single(case(), example("success"))
+
+
+@variant("an HTML page where a no_match is due", "EXAMPLE-NO-MATCH")
+def _(violated: bool) -> Evidence:
+    the_case = case(identifier="unknown_code")
+    return single(the_case, body=HTML_ERROR_PAGE) if violated else single(the_case, example("no-match"))
+
+
+@variant("a redirect to another origin where an error is due", "EXAMPLE-ERROR")
+def _(violated: bool) -> Evidence:
+    evidence = single(case(identifier="neither"), example("error"))
+    if not violated:
+        return evidence
+    moved = with_exchange(evidence, status=302, body=b"", headers={"location": "https://elsewhere.example/api.php"})
+    return dataclasses.replace(moved, observations={"": dataclasses.replace(moved.one, answer=None, parse_error="the body is empty")})
+
+
+@variant("an error envelope without its error", "EXAMPLE-ERROR")
+def _(violated: bool) -> Evidence:
+    return single(case(identifier="neither"), {"status": "error"} if violated else example("error"))
+
+
+@variant("no_match for a known code", "FIELD-CODE")
+def _(violated: bool) -> Evidence:
+    return single(case(identifier="code"), example("no-match" if violated else "success"))
+
+
+@variant("error for a known card number", "FIELD-CARD-NUMBER")
+def _(violated: bool) -> Evidence:
+    return single(case(identifier="card_number", output="JSON"), example("error" if violated else "success"))
+
+
+@variant("a coalition campaign without its name", "EXAMPLE-COALITION")
+def _(violated: bool) -> Evidence:
+    document = example("coalition-success")
+    return single(case(coalition=True), without(document, "campaigns", 1, "name") if violated else document)
+
+
+@variant("a campaign without its cumulative", "EXAMPLE-SUCCESS")
+def _(violated: bool) -> Evidence:
+    document = example("success")
+    return single(case(output="JSON"), without(document, "campaigns", 1, "cumulative") if violated else document)
+
+
+@variant("a points reward listed twice", "EXAMPLE-POINTS-REWARDS")
+def _(violated: bool) -> Evidence:
+    document = example("success")
+    if violated:
+        document["campaigns"][0]["available_rewards"].append(copy.deepcopy(document["campaigns"][0]["available_rewards"][0]))
+    return single(case(), document)
+
+
+@variant("a BuyX item listed twice", "EXAMPLE-BUYX-ITEMS")
+def _(violated: bool) -> Evidence:
+    document = example("success")
+    if violated:
+        document["campaigns"][2]["balances"].append(copy.deepcopy(item(document, "Books")))
+    return single(case(output="JSON"), document)
+
+
+@variant("JSON where JSONP is due", "OUTPUT-CALLBACK-JSONP")
+def _(violated: bool) -> Evidence:
+    the_case = case(output="JSON", callback=CALLBACK)
+    return single(the_case, body=render(example("success"), "json" if violated else "jsonp"))
+
+
+@variant("a balance with a thousands separator", "EXAMPLE-SUCCESS")
+def _(violated: bool) -> Evidence:
+    document = example("success")
+    if violated:
+        document["campaigns"][0]["balance"] = "1,500"
+    return single(case(), document)
+
+
+@variant("a BuyX earn_ratio in words", "EXAMPLE-BUYX-ITEMS")
+def _(violated: bool) -> Evidence:
+    document = example("success")
+    if violated:
+        item(document, "Books")["earn_ratio"] = "five"
+    return single(case(output="JSON"), document)
+
+
+@variant("half a free item redeemed", "BUYX-REDEEMED")
+def _(violated: bool) -> Evidence:
+    document = example("success")
+    if violated:
+        item(document, "Cakes")["redeemed"] = "0.5"
+    return single(case(), document)
+
+
+def _formats_answers(broken: dict[str, Callable[[dict[str, Any]], dict[str, Any]]]) -> Evidence:
+    full = example("success")
+    return related(relation("formats"), {role: broken[role](full) if role in broken else full for role, _ in relation("formats").members})
+
+
+@variant("JSONP carries another document than JSON", "OUTPUT-CALLBACK-JSONP")
+def _(violated: bool) -> Evidence:
+    return _formats_answers({"jsonp": lambda d: without(d, "campaigns", 1)} if violated else {})
+
+
+@variant("condensed JSON carries another document than JSON", "OUTPUT-CONDENSED")
+def _(violated: bool) -> Evidence:
+    # condensed=yes dropped the empty glyph along with the white space.
+    return _formats_answers({"json-condensed": lambda d: without(d, "campaigns", 0, "glyph")} if violated else {})
+
+
+@variant("no output answers another document than output=XML", "OUTPUT-DEFAULT-XML")
+def _(violated: bool) -> Evidence:
+    return _formats_answers({"default": lambda d: without(d, "customer", "custom_field_2")} if violated else {})
+
+
+def _identifiers_answers(odd: str | None) -> Evidence:
+    # The odd lookup answers the success example without its Employee Rewards campaign.
+    return related(relation("identifiers"), {role: without(example("success"), "campaigns", 1) if role == odd else example("success") for role in ("code", "card_number", "both")})
+
+
+@variant("lookup by code answers another document", "FIELD-CODE")
+def _(violated: bool) -> Evidence:
+    return _identifiers_answers("code" if violated else None)
+
+
+@variant("lookup by card number answers another document", "FIELD-CARD-NUMBER")
+def _(violated: bool) -> Evidence:
+    return _identifiers_answers("card_number" if violated else None)
+
+
+def _filters_variant(role: str, change: Callable[[dict[str, Any]], dict[str, Any]], violated: bool) -> Evidence:
+    the_relation = relation("filters")
+    full = example("success")
+    conformant = filters_answers(the_relation, full, {})
+    return related(the_relation, {**conformant, role: change(conformant[role])} if violated else conformant)
+
+
+@variant("hide_custom_field=Y drops the email too", "FIELD-HIDE-CUSTOM-FIELD")
+def _(violated: bool) -> Evidence:
+    return _filters_variant("hide-Y", lambda d: without(d, "customer", "email"), violated)
+
+
+@variant("hide_custom_field=N hides custom_field", "NOTE-HIDE-CUSTOM-FIELD-N")
+def _(violated: bool) -> Evidence:
+    return _filters_variant("hide-N", lambda d: without(d, "customer", "custom_field"), violated)
+
+
+@variant("include_balances=N drops a customer field", "NOTE-INCLUDE-BALANCES-N")
+def _(violated: bool) -> Evidence:
+    return _filters_variant("balances-N", lambda d: without(d, "customer", "phone"), violated)
+
+
+@variant("campaign_id answers the campaign changed", "NOTE-CAMPAIGN-ID")
+def _(violated: bool) -> Evidence:
+    # The single campaign answered without its rewards (the full answer has them).
+    return _filters_variant(f"campaign:{POINTS}", lambda d: without(d, "campaigns", 0, "available_rewards"), violated)
+
+
+@variant("a SQL quote as code finds a customer", "FIELD-CODE")
+def _(violated: bool) -> Evidence:
+    return access("injection-code-sql-quote", example("success" if violated else "no-match"))
+
+
+@variant("a wildcard as card number finds a customer", "FIELD-CARD-NUMBER")
+def _(violated: bool) -> Evidence:
+    return access("injection-card_number-sql-wildcard", example("success" if violated else "error"))
+
+
 # -- known mis-citations: a check fails the right evidence citing a wrong requirement ------
 # (label or requirement, format) -> (check, the id it wrongly cites, why it is wrong). The
 # check belongs to the lead; until it is fixed the affected test is an expected failure,
@@ -606,6 +776,14 @@ KNOWN_MISCITATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("EXAMPLE-POINTS-REWARDS", "xml"): ("response_schema_conformance", "EXAMPLE-SUCCESS", f"{MISCITED}: an xs:assert on a reward's fields is reported at the campaign (/response/campaigns/campaign[1]), so it falls back to EXAMPLE-SUCCESS"),
     ("EXAMPLE-CUSTOM-FIELD-N", "xml"): ("response_schema_conformance", "NOTE-ALL-FIELDS", f"{MISCITED}: the xs:assert on custom_field_N's shape is reported at /response/customer, so it matches the 'customer' marker"),
     ("BuyX reward without its name", "xml"): ("response_schema_conformance", "EXAMPLE-SUCCESS", f"{MISCITED}: the xs:assert on a BuyX reward's fields is reported at the campaign, so it falls back to EXAMPLE-SUCCESS"),
+    **{
+        ("a coalition campaign without its name", fmt): ("campaigns_carry_documented_fields", "EXAMPLE-SUCCESS", "two checks narrow one fault differently: in a coalition account's answer response_schema_conformance cites a campaign's missing field as EXAMPLE-COALITION, campaigns_carry_documented_fields as EXAMPLE-SUCCESS (whichever is meant, both should cite it)")
+        for fmt in ("xml", "json")
+    },
+    **{
+        ("half a free item redeemed", fmt): ("response_schema_conformance", "EXAMPLE-BUYX-ITEMS", f"{MISCITED}: the schema's whole-number rule for <redeemed> comes from the BuyX notes ('the number of free items', BUYX-REDEEMED, as buyx_counts_are_whole_numbers cites it), but an error under balances/item cites EXAMPLE-BUYX-ITEMS")
+        for fmt in ("xml", "json")
+    },
     ("BuyX reward without its name", "json"): ("response_schema_conformance", "EXAMPLE-POINTS-REWARDS", f"{MISCITED}: the 'reward' marker cites EXAMPLE-POINTS-REWARDS whatever the campaign's type; campaigns_carry_documented_fields cites EXAMPLE-BUYX-ITEMS for the same missing name"),
 }
 
@@ -700,6 +878,18 @@ def test_each_variant_fails_its_requirement_and_passes_without_it(label: str) ->
     judged = judge(builder(False))
     assert _failures(judged) == [] and not judged.errors, f"{label}: the conformant counterpart fails:\n{_shown(judged)}"
     _assert_fails_only(label, requirement, judge(evidence), _format_of(evidence))
+
+
+def test_every_check_fails_each_requirement_it_declares_on_some_crafted_evidence() -> None:
+    # A check that declares a requirement it can never fail would credit it on every
+    # answer: across all the crafted violations (both formats), each (check, requirement)
+    # the registry declares must fail at least once.
+    every = [b(True) for b in VIOLATIONS.values()] + [b(True) for _, b in VARIANTS.values()]
+    every += [in_other_format(b(True)) for _, _, b in _single_answers()]
+    failed = {pair for evidence in every for pair in _failures(judge(evidence))}
+    _load_families()
+    never = [f"{name} -> {requirement}" for name, registered in REGISTRY.items() for requirement in registered.requirements if (name, requirement) not in failed]
+    assert not never, "no crafted violation makes these checks fail citing these requirements (add a variant that does, or the check cannot fail for it):\n  " + "\n  ".join(never)
 
 
 def test_xml_rendering_is_the_documents_xml() -> None:
