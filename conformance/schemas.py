@@ -63,7 +63,13 @@ class ResponseSchemas:
     def _validate_xml(self, root: Any) -> tuple[SchemaError, ...]:
         errors = []
         for error in self.xsd.iter_errors(root):
-            errors.append(SchemaError(error.path or "/", error.reason or str(error.message)))
+            reason = error.reason or str(error.message)
+            test = getattr(error.validator, "path", None) if type(error.validator).__name__ == "XsdAssert" else None
+            if test:
+                # An assertion is reported at the element that holds it; its test says
+                # what it is about (a reward's fields, custom_field_N's shape).
+                reason += ": " + " ".join(str(test).split())
+            errors.append(SchemaError(error.path or "/", reason))
             if len(errors) >= 10:
                 break
         return tuple(errors)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
 from conformance import schemas
@@ -12,7 +13,7 @@ from conformance.document import CUSTOM_FIELD_N, CUSTOMER_FIELDS, campaigns, cus
 @check(
     "response_schema_conformance",
     "EXAMPLE-SUCCESS", "EXAMPLE-COALITION", "EXAMPLE-NO-MATCH", "EXAMPLE-ERROR", "NOTE-ALL-FIELDS",
-    "EXAMPLE-CUSTOM-FIELD-N", "EXAMPLE-POINTS-REWARDS", "EXAMPLE-BUYX-ITEMS",
+    "EXAMPLE-CUSTOM-FIELD-N", "EXAMPLE-POINTS-REWARDS", "EXAMPLE-BUYX-ITEMS", "NOTE-REGISTERED", "BUYX-REDEEMED",
 )  # fmt: skip
 def response_schema_conformance(e: Evidence, r: Reporter) -> Iterator[Finding]:
     """XML answers validate against schemas/response.xsd, JSON(P) against response.schema.json."""
@@ -26,7 +27,7 @@ def response_schema_conformance(e: Evidence, r: Reporter) -> Iterator[Finding]:
         errors = validator.json_errors(e.exchange.body, e.document)
         name = "schemas/response.schema.json"
     for error in errors:
-        yield r.fail(_schema_requirement(e, error.where), f"the answer does not match {name}", where=error.where, got=error.reason)
+        yield r.fail(_schema_requirement(e, error.where, error.reason), f"the answer does not match {name}", where=error.where, got=error.reason)
 
 
 def _schema_judges(e: Evidence) -> list[str]:
@@ -38,39 +39,66 @@ def _schema_judges(e: Evidence) -> list[str]:
     if status != "success":
         return []
     judged = ["EXAMPLE-SUCCESS", "NOTE-ALL-FIELDS"]
+    if "registered" in customer(e.document):
+        judged.append("NOTE-REGISTERED")
     if any(CUSTOM_FIELD_N.match(name) for name in customer(e.document)):
         judged.append("EXAMPLE-CUSTOM-FIELD-N")
     found = campaigns(e.document)
     if any(c.get("type") != "buyx" and items(c, "available_rewards") for c in found):
         judged.append("EXAMPLE-POINTS-REWARDS")
-    if any(c.get("type") == "buyx" and items(c, "balances") for c in found):
+    buyx_items = [item for c in found if c.get("type") == "buyx" for item in items(c, "balances")]
+    if buyx_items or any(c.get("type") == "buyx" and items(c, "available_rewards") for c in found):
         judged.append("EXAMPLE-BUYX-ITEMS")
+    if any("redeemed" in item for item in buyx_items):
+        judged.append("BUYX-REDEEMED")
     if found and e.case.coalition:
         judged.append("EXAMPLE-COALITION")
     return judged
 
 
 _ENVELOPE = {"no_match": "EXAMPLE-NO-MATCH", "error": "EXAMPLE-ERROR"}
+_CAMPAIGN_INDEX = re.compile(r"/campaigns/(?:campaign\[(\d+)\]|(\d+))")
+# The schema types <redeemed> as a count ("the number of free items"); a balance is an
+# amount there (buyx_counts_are_whole_numbers judges BUYX-BALANCE).
+_ITEM_COUNT = {"redeemed": "BUYX-REDEEMED"}
 
 
-def _schema_requirement(e: Evidence, where: str) -> str:
-    """The one sentence or example of the document a schema error at ``where`` breaks."""
+def campaign_example(e: Evidence) -> str:
+    """The example a campaign's shape comes from: the coalition one in a coalition account."""
+    return "EXAMPLE-COALITION" if getattr(e.case, "coalition", False) else "EXAMPLE-SUCCESS"
+
+
+def _schema_requirement(e: Evidence, where: str, reason: str) -> str:
+    """The one sentence or example of the document a schema error at ``where`` breaks
+    (an assertion's ``reason`` carries its test, which says what it is about)."""
     status = e.document.get("status")
     if status in _ENVELOPE:
         return _ENVELOPE[status]
-    for marker, requirement in (
-        ("custom_field_", "EXAMPLE-CUSTOM-FIELD-N"),
-        ("balances", "EXAMPLE-BUYX-ITEMS"),
-        ("item", "EXAMPLE-BUYX-ITEMS"),
-        ("reward", "EXAMPLE-POINTS-REWARDS"),
-    ):
-        if marker in where:
-            return requirement
-    if "customer" in where:
+    leaf = where.rstrip("/").rsplit("/", 1)[-1]
+    test = reason.partition("assertion test is false: ")[2]  # an XSD assertion's test, if it is one
+    if leaf == "registered":
+        return "NOTE-REGISTERED"
+    if "custom_field_" in where or "custom_field_" in test:
+        return "EXAMPLE-CUSTOM-FIELD-N"
+    if "/balances" in where:
+        return _ITEM_COUNT.get(leaf, "EXAMPLE-BUYX-ITEMS")
+    if "reward" in where or "available_rewards" in test:
+        return "EXAMPLE-BUYX-ITEMS" if _campaign_at(e, where).get("type") == "buyx" else "EXAMPLE-POINTS-REWARDS"
+    if "/customer" in where:
         return "NOTE-ALL-FIELDS"
-    if "campaign" in where and e.case.coalition:
-        return "EXAMPLE-COALITION"
+    if "/campaign" in where:
+        return campaign_example(e)
     return "EXAMPLE-SUCCESS"
+
+
+def _campaign_at(e: Evidence, where: str) -> dict:
+    """The campaign a location names (XPath campaign[N], 1-based; JSON pointer, 0-based)."""
+    match = _CAMPAIGN_INDEX.search(where)
+    found = campaigns(e.document)
+    if match is None:
+        return {}
+    index = int(match.group(1)) - 1 if match.group(1) else int(match.group(2))
+    return found[index] if 0 <= index < len(found) else {}
 
 
 @check("documented_customer_fields_present", "NOTE-ALL-FIELDS")
@@ -129,7 +157,7 @@ _REWARD_FIELDS = {"buyx": ("name", "earn_ratio"), None: ("id", "description", "n
 _ITEM_FIELDS = ("name", "balance", "earned", "cumulative", "redeemed", "earn_ratio")
 
 
-@check("campaigns_carry_documented_fields", "EXAMPLE-SUCCESS", "EXAMPLE-POINTS-REWARDS", "EXAMPLE-BUYX-ITEMS")
+@check("campaigns_carry_documented_fields", "EXAMPLE-SUCCESS", "EXAMPLE-COALITION", "EXAMPLE-POINTS-REWARDS", "EXAMPLE-BUYX-ITEMS")
 def campaigns_carry_documented_fields(e: Evidence, r: Reporter) -> Iterator[Finding]:
     """Each campaign, reward and item has the fields the examples show for its type
     (the schemas say so too; this names the missing field, in XML and JSON alike)."""
@@ -138,10 +166,11 @@ def campaigns_carry_documented_fields(e: Evidence, r: Reporter) -> Iterator[Find
         r.not_applicable("no campaign in the answer")
     for i, campaign in enumerate(found):
         kind = "buyx" if campaign.get("type") == "buyx" else None
-        r.checked("EXAMPLE-SUCCESS")
+        example = campaign_example(e)
+        r.checked(example)
         missing = [name for name in _CAMPAIGN_FIELDS + _BY_TYPE[kind] if name not in campaign]
         if missing:
-            yield r.fail("EXAMPLE-SUCCESS", f"campaign {campaign.get('id')} lacks documented fields", where=f"campaigns/{i}", got="missing: " + ", ".join(missing))
+            yield r.fail(example, f"campaign {campaign.get('id')} lacks documented fields", where=f"campaigns/{i}", got="missing: " + ", ".join(missing))
         reward_requirement = "EXAMPLE-BUYX-ITEMS" if kind else "EXAMPLE-POINTS-REWARDS"
         for j, reward in enumerate(items(campaign, "available_rewards")):
             r.checked(reward_requirement)
@@ -154,6 +183,7 @@ def campaigns_carry_documented_fields(e: Evidence, r: Reporter) -> Iterator[Find
             if missing:
                 yield r.fail("EXAMPLE-BUYX-ITEMS", f"a BuyX item of campaign {campaign.get('id')} lacks documented fields", where=f"campaigns/{i}/balances/{j}", got="missing: " + ", ".join(missing))
     r.not_applicable("no reward or BuyX item of that kind in the answer", "EXAMPLE-POINTS-REWARDS", "EXAMPLE-BUYX-ITEMS")
+    r.not_applicable("not a coalition account's answer" if not getattr(e.case, "coalition", False) else "a coalition account's answer", "EXAMPLE-SUCCESS", "EXAMPLE-COALITION")
 
 
 _LISTS = (("campaigns", "CALL-RETRIEVES"), ("available_rewards", "EXAMPLE-POINTS-REWARDS"), ("balances", "EXAMPLE-BUYX-ITEMS"))
