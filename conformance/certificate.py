@@ -107,10 +107,12 @@ def _listed(ids: list[str]) -> dict[str, Any]:
 
 
 def _not_exercised_reason(reasons: Counter[str]) -> str:
-    """Why no item judged a requirement, in the checks' own words, most frequent first."""
+    """Why no item judged a requirement, in the checks' own words: first those that say
+    what profile data would judge it (what a reader can act on), then the most frequent."""
     if not reasons:
         return "no check that judges it ran in this run (was the run a selection?)"
-    listed = [f"{why} ({count} item{'s' if count != 1 else ''})" for why, count in reasons.most_common(REASONS_LISTED)]
+    ranked = sorted(reasons.items(), key=lambda kv: ("profile" not in kv[0], -kv[1], kv[0]))
+    listed = [f"{why} ({count} item{'s' if count != 1 else ''})" for why, count in ranked[:REASONS_LISTED]]
     more = len(reasons) - REASONS_LISTED
     return "; ".join(listed) + (f"; and {more} other reason(s)" if more > 0 else "")
 

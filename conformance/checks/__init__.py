@@ -181,7 +181,9 @@ class Judged:
             findings += part.findings
             checked |= part.checked
             for requirement, reason in part.not_applicable.items():
-                reasons.setdefault(requirement, reason)
+                # The reason that says what profile data would judge it reads best.
+                if requirement not in reasons or ("profile" in reason and "profile" not in reasons[requirement]):
+                    reasons[requirement] = reason
         checked |= set(failed_requirements(findings))
         return Judged(findings, frozenset(checked), {r: why for r, why in reasons.items() if r not in checked})
 

@@ -194,7 +194,7 @@ def show_only_belong_to_is_a_subset(e: Evidence, r: Reporter) -> Iterator[Findin
     by_id = {c.get("id"): c for c in campaigns(full)}
     if not any(never_transacted(c) for c in by_id.values()):
         # Then Y has nothing to drop: a target that ignores it could not be told apart.
-        r.not_applicable("the customer has had a transaction in every campaign listed: show_only_belong_to=Y has nothing to drop (give a coalition customer no transaction in some campaign)")
+        r.not_applicable("the customer has had a transaction in every campaign listed: show_only_belong_to=Y has nothing to drop (give the profile a coalition customer with no transaction in some campaign)")
     else:
         r.checked("NOTE-SHOW-ONLY-BELONG-TO")
     kept = {c.get("id") for c in campaigns(belong)}
@@ -232,6 +232,9 @@ def coalition_lists_all_campaigns(e: Evidence, r: Reporter) -> Iterator[Finding]
     every customer of a coalition account sees the same campaigns. The comparison could
     show a target that lists only the campaigns a customer joined only where some
     customer has not joined them all."""
+    if len(e.subject.members) < 2:
+        r.not_applicable(f"the profile has one customer in coalition account {e.subject.account_id}; " + ALL_CAMPAIGNS_NEEDS)
+        return
     seen = [(role, doc) for role, _ in e.subject.members if (doc := _success(e, role)) is not None]
     if len(seen) < 2:
         r.not_applicable(NOT_SUCCESSES + "; " + ALL_CAMPAIGNS_NEEDS)
