@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from conformance.cases import expect, load_space
+from conformance.cases import expect
 from conformance.checks import Evidence, Finding, Reporter, check
+from conformance.document import campaigns
 
 STATUSES = ("success", "no_match", "error")
 # The document's example of each envelope: what a body that should be one breaks.
@@ -19,11 +20,6 @@ _ANSWER_AND_ACCESS = ("answer", "access")
 def allowed_statuses(e: Evidence) -> tuple[str, ...]:
     """The statuses the document allows for this request (an access case says its own)."""
     return tuple(e.case.statuses) if e.kind == "access" else expect(e.case).statuses
-
-
-def documented_statuses(identifier: str) -> tuple[str, ...]:
-    """What the identifier alone would call for, the options aside."""
-    return tuple(load_space().identifiers[identifier]["status"])
 
 
 def envelope_requirement(statuses: tuple[str, ...]) -> str:
@@ -120,8 +116,13 @@ def status_matches_case(e: Evidence, r: Reporter) -> Iterator[Finding]:
         return
     if wanted.silence():
         r.not_applicable(f"the document is silent here ({wanted.silence()})")
-        if e.case.probe is None and status not in documented_statuses(e.case.identifier):
-            yield r.unspecified(f"{wanted.silence()}: the target answered {status}")
+        if e.case.probe is None:  # a probe has probe_recorded's line
+            # One line records what the target chose for the whole silent combination.
+            assert e.answer is not None
+            seen = [str(status), e.answer.format.upper()]
+            if status == "success":
+                seen.append(f"{len(campaigns(e.document))} campaign(s)")
+            yield r.unspecified(f"{wanted.silence()}: the target answered " + ", ".join(seen))
         return
     r.checked(requirement)
     if status not in wanted.statuses:

@@ -30,8 +30,8 @@ def format_follows_output(e: Evidence, r: Reporter) -> Iterator[Finding]:
     wanted = expect(e.case)
     got = e.answer.format
     if wanted.format is None:
+        # status_matches_case records what the target chose, in one line.
         r.not_applicable(f"the document is silent here ({wanted.silence()})")
-        yield r.unspecified(f"{wanted.silence()}: the target answered {_FORMAT_NAMES[got]}")
         return
     requirement = _FORMAT_REQUIREMENT[wanted.format]
     title = f"answered {_FORMAT_NAMES[got]}, not {_FORMAT_NAMES[wanted.format]}"
@@ -138,8 +138,6 @@ def campaigns_follow_filters(e: Evidence, r: Reporter) -> Iterator[Finding]:
             # Which campaigns should have been dropped needs the full answer: the relation
             # show_only_belong_to_is_a_subset judges it.
             r.not_applicable("judged against the full answer by show_only_belong_to_is_a_subset", "NOTE-SHOW-ONLY-BELONG-TO")
-    elif wanted.silence():
-        yield r.unspecified(f"{wanted.silence()}: the target answered {len(ids)} campaign(s)")
     r.not_applicable("the case sets no parameter that filters campaigns this way")
 
 
