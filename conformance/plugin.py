@@ -884,7 +884,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def selection_of(config: pytest.Config) -> list[str]:
-    """Why this run is a part of the suite, if it is: the options that select items."""
+    """The options that select items, to name them in the verdict's reasons (and in
+    run.selection). The verdict itself rests on counts (scope_counts), which also see
+    what no option shows: a plugin that deselects or drops items."""
     option, found = config.option, []
     if getattr(option, "keyword", ""):
         found.append(f"-k {option.keyword!r}")

@@ -152,6 +152,21 @@ def test_a_k_selection_is_counted(tmp_path: Path, pairwise_items: list[str]) -> 
     assert certificate["counts"]["generated"] == len(pairwise_items) and certificate["counts"]["deselected"] == len(pairwise_items) - ran
 
 
+def test_node_ids_are_counted(tmp_path: Path, pairwise_items: list[str]) -> None:
+    # pytest picks node ids out of what was generated without any hook: the counts see it.
+    import conformance.suite
+
+    suite_file = Path(conformance.suite.__file__).with_name("test_customer_info.py")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--combinations", "pairwise", "--report-dir", "out", f"{suite_file}::{pairwise_items[0]}"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0 and done.stdout.splitlines()[-1].startswith("1 passed"), done.stdout[-3000:]
+    certificate = certificate_in(tmp_path / "out")
+    expected = f"{len(pairwise_items) - 1:,} of {len(pairwise_items):,} generated items were not collected (node ids on the command line)"
+    assert expected in certificate["reasons"], certificate["reasons"]
+
+
 def test_all_but_one_item_skipped_is_incomplete(tmp_path: Path, pairwise_items: list[str]) -> None:
     (tmp_path / "keeper.py").write_text(KEEPER)
     (tmp_path / "keep.txt").write_text(pairwise_items[0])
@@ -166,12 +181,16 @@ def test_all_but_one_item_skipped_is_incomplete(tmp_path: Path, pairwise_items: 
 
 def test_stepwise_is_a_selection(tmp_path: Path, pairwise_items: list[str]) -> None:
     # First run: --sw stops at a (planted) failure and remembers it; the second run
-    # deselects every item before it.
+    # deselects every item before it. (The keeper, after --sw, keeps the first 20
+    # items of both runs, so they are short; its drops are counted apart.)
     (tmp_path / "failer.py").write_text(FAILER)
+    (tmp_path / "keeper.py").write_text(KEEPER)
+    (tmp_path / "keep.txt").write_text("\n".join(pairwise_items[:20]))
+    keep = {"KEEP_FILE": str(tmp_path / "keep.txt"), "KEEP_MODE": "drop"}
     where = 5
-    first = run(tmp_path, "--sw", "-p", "failer", "--combinations", "pairwise", "--report-dir", "first", cache=True, env={"FAIL_ITEM": pairwise_items[where]})
+    first = run(tmp_path, "--sw", "-p", "failer", "-p", "keeper", "--combinations", "pairwise", "--report-dir", "first", cache=True, env={**keep, "FAIL_ITEM": pairwise_items[where]})
     assert first.returncode != 0 and "continuing from this test next run" in first.stdout, first.stdout[-3000:]
-    second = run(tmp_path, "--sw", "--combinations", "pairwise", "--report-dir", "second", cache=True)
+    second = run(tmp_path, "--sw", "-p", "keeper", "--combinations", "pairwise", "--report-dir", "second", cache=True, env=keep)
     assert second.returncode == 0 and f"{where} deselected" in second.stdout.splitlines()[-1], second.stdout[-3000:]
     certificate = certificate_in(tmp_path / "second")
     assert certificate["verdict"] == "incomplete"
@@ -277,11 +296,39 @@ def test_a_refused_port_stops_with_three_files(tmp_path: Path, workers: list[str
     assert_three_files(tmp_path / "out", output, [UNREACHABLE, "refused"], REFERENCE_PASSWORD)
 
 
-def test_refused_credentials_stop_with_three_files(tmp_path: Path) -> None:
-    wrong = "Wrong-Pw-8813"
-    with serve() as url:
-        done = run(tmp_path, "--target-url", url, "--target-profile", str(PROFILE_PATH), "--report-dir", "out", env={"TARGET_USER_PASSWORD": wrong})
+class Refusing:
+    """Refuses every request with an error envelope that echoes the password it got,
+    XML-escaped: the stop's message quotes that text, and must not carry the password."""
+
+    def __call__(self, environ, start_response):
+        from html import escape
+        from werkzeug.wrappers import Request
+
+        password = Request(environ).values.get("user_password", "")
+        body = f'<?xml version="1.0"?><response status="error"><error>wrong password {escape(password)}</error></response>'.encode()
+        start_response("200 OK", [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))])
+        return [body]
+
+
+@pytest.fixture
+def refusing() -> Iterator[str]:
+    import threading
+
+    from waitress.server import create_server
+
+    server = create_server(Refusing(), host="127.0.0.1", port=0, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}/api.php"
+    server.close()
+    thread.join(5)
+
+
+def test_refused_credentials_stop_with_three_files(tmp_path: Path, refusing: str) -> None:
+    wrong = 'Wr&ng<"Pw>-8813'
+    done = run(tmp_path, "--target-url", refusing, "--target-profile", str(PROFILE_PATH), "--report-dir", "out", env={"TARGET_USER_PASSWORD": wrong})
     output = done.stdout + done.stderr
     assert done.returncode == 4, output[-3000:]
-    assert "refused with an error envelope" in output, output[-3000:]
-    assert_three_files(tmp_path / "out", output, [url, "refused with an error envelope", "credentials"], wrong)
+    assert "refused with an error envelope" in output and "wrong password $TARGET_USER_PASSWORD" in output, output[-3000:]
+    for spelling in (wrong, "Wr&amp;ng&lt;&quot;Pw&gt;-8813", "Wr&amp;ng&lt;\"Pw&gt;-8813", "8813"):
+        assert_three_files(tmp_path / "out", output, [refusing, "refused with an error envelope", "credentials"], spelling)
