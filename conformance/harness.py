@@ -3,7 +3,8 @@
 It owns the client, the store of exchanges (each distinct request is sent once, and
 every check that needs its answer reads it from the store), what was learned from
 the target's own answers (campaign ids), and the smoke request that stops a run
-early when the target cannot be tested at all.
+early: before any case when the target cannot be tested at all (TargetUnusable), or
+after its own lookup when the target answers no documented envelope (TargetBroken).
 """
 
 from __future__ import annotations
