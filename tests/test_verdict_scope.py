@@ -225,6 +225,22 @@ def test_a_plugin_keeping_a_part_of_the_full_matrix_is_incomplete(tmp_path: Path
 
 
 # -- a target that answers, but not with an envelope -----------------------------------
+@pytest.mark.parametrize("encoding", ["form", "multipart", "query"])
+def test_the_smoke_lookup_is_the_matrix_first_case(encoding: str) -> None:
+    # The case a broken target is judged on is the matrix's own first case, and the
+    # request the smoke sends is the one learn() reads again (sent once, from the store).
+    from conformance.client import Client
+    from conformance.harness import Harness
+    from conformance.profile import load_profile
+
+    profile = load_profile(PROFILE_PATH)
+    harness = Harness(profile, Client("http://127.0.0.1:9/api.php", profile.password), encoding)
+    account = profile.accounts[0]
+    case = harness.smoke_case()
+    assert case.id == "greatwidgets-89898989898989-by:code" and case.options == ()
+    assert case.request(profile.user_id, encoding) == harness._lookup(account, account.customers[0])
+
+
 def rename_root(body: bytes) -> bytes:
     return body.replace(b"<response", b"<reply").replace(b"</response>", b"</reply>")
 
