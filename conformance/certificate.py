@@ -68,12 +68,20 @@ class RunFacts:
     combinations: str
     started: datetime
     finished: datetime
-    selection: list[str] = field(default_factory=list)  # why the run is a selection (-k, -m, node ids)
+    selection: list[str] = field(default_factory=list)  # the options that select (-k, -m, --sw, node ids...): wording only
     collected: int = 0
     outcomes: dict[str, str] = field(default_factory=dict)  # nodeid -> passed/failed/baselined/skipped/error
     replayed_from: str | None = None
     baseline: dict[str, Any] | None = None
     unusable: str | None = None  # why the smoke request ended the run before any case
+    # The scope, counted: the suite's items the plugin generated (None: not known), how
+    # many were reported deselected (pytest_deselected: -k, -m, --deselect, --lf, --sw,
+    # sharding plugins), and how many vanished otherwise (node ids, a plugin dropping
+    # items silently). What ran is ``outcomes``.
+    generated: int | None = None
+    deselected: int = 0
+    not_collected: int = 0
+    stopped: str | None = None  # the target answered no envelope: only the smoke lookup ran
 
 
 def public_url(url: str | None) -> str | None:
@@ -183,6 +191,9 @@ def build_certificate(records: list[dict[str, Any]], facts: RunFacts) -> dict[st
         "reasons": reasons,
         "counts": {
             "collected": facts.collected,
+            "generated": facts.generated,
+            "deselected": facts.deselected,
+            "not_collected": facts.not_collected,
             "outcomes": dict(sorted(outcomes.items())),
             "items_by_kind": dict(sorted(kinds.items())),
             "items_by_area": dict(sorted(areas.items())),
@@ -200,8 +211,13 @@ def build_certificate(records: list[dict[str, Any]], facts: RunFacts) -> dict[st
 def overall_verdict(requirements: dict[str, Any], facts: RunFacts, outcomes: Counter[str]) -> tuple[str, list[str]]:
     """``conformant`` only when every testable requirement passed in a full, complete
     run; ``not-conformant`` when any failed; otherwise ``incomplete``. Every reason
-    that applies is listed, whatever the verdict."""
+    that applies is listed, whatever the verdict.
+
+    "Complete" is counted, never read off the options: every item the plugin generated
+    was collected (none deselected, none dropped) and ran, and none was skipped."""
     reasons = [f"no case ran: {facts.unusable}"] if facts.unusable else []
+    if facts.stopped:
+        reasons.append(f"stopped early: {facts.stopped} Only that lookup ran, as one case; no other item was generated: nothing else can be judged.")
     broken = [r for r, e in requirements.items() if e["verdict"] == "fail"]
     if broken:
         reasons.append(f"{len(broken)} requirement(s) failed: {', '.join(broken)}")
@@ -209,7 +225,8 @@ def overall_verdict(requirements: dict[str, Any], facts: RunFacts, outcomes: Cou
         reasons.append(f"{outcomes['baselined']} item(s) failed as the baseline expects (hidden from the exit status, not from the verdict)")
     if facts.combinations != "all":
         reasons.append(f"--combinations {facts.combinations}: not the full matrix (use --combinations all)")
-    reasons += [f"a selection of the suite: {why}" for why in facts.selection]
+    if not facts.unusable:
+        reasons += scope_reasons(facts, outcomes)
     missing = [r for r, e in requirements.items() if e["verdict"] == "not-exercised" and not e["reason"].startswith("untestable")]
     if missing:
         reasons.append(f"{len(missing)} testable requirement(s) not exercised: {', '.join(missing)}")
@@ -221,6 +238,27 @@ def overall_verdict(requirements: dict[str, Any], facts: RunFacts, outcomes: Cou
     if broken:
         return "not-conformant", reasons
     return ("incomplete", reasons) if reasons else ("conformant", reasons)
+
+
+NODE_IDS = "node ids on the command line"  # selection_of's wording for them
+
+
+def scope_reasons(facts: RunFacts, outcomes: Counter[str]) -> list[str]:
+    """Why the items that ran are less than the suite generated, in counts: deselected
+    (and by what, where the options show it), dropped without a word, skipped."""
+    if facts.generated is None:
+        return ["how many items the suite generates is not known (no process reported it): the run cannot be shown complete"]
+    reasons = []
+    options = [s for s in facts.selection if s != NODE_IDS]
+    if facts.deselected:
+        by = f"a selection of the suite: {', '.join(options)}" if options else "by a plugin, e.g. sharding: pytest-split, pytest-shard"
+        reasons.append(f"{facts.deselected:,} of {facts.generated:,} items deselected ({by})")
+    if facts.not_collected:
+        by = NODE_IDS if NODE_IDS in facts.selection else "dropped by a plugin without pytest_deselected, or node ids on the command line"
+        reasons.append(f"{facts.not_collected:,} of {facts.generated:,} generated items were not collected ({by})")
+    if outcomes.get("skipped"):
+        reasons.append(f"{outcomes['skipped']:,} item(s) skipped")
+    return reasons
 
 
 # -- schema ------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 It owns the client, the store of exchanges (each distinct request is sent once, and
 every check that needs its answer reads it from the store), what was learned from
 the target's own answers (campaign ids), and the smoke request that stops a run
-early when the target cannot be tested at all.
+early: before any case when the target cannot be tested at all (TargetUnusable), or
+after its own lookup when the target answers no documented envelope (TargetBroken).
 """
 
 from __future__ import annotations
@@ -27,6 +28,16 @@ from conformance.secret import redact
 
 class TargetUnusable(Exception):
     """The smoke request shows that no case could be judged; the message says why."""
+
+
+class TargetBroken(TargetUnusable):
+    """The target answered the smoke request, but not with a documented envelope: that
+    answer is a verdict (not conformant) and nothing else can be judged. ``case`` is the
+    smoke's lookup as a case of the matrix, to run through the checks."""
+
+    def __init__(self, message: str, case: Case) -> None:
+        super().__init__(message)
+        self.case = case
 
 
 @dataclass(frozen=True)
@@ -156,24 +167,36 @@ class Harness:
         return observation, judge(Evidence.of("access", observation))
 
     # -- before the cases ----------------------------------------------------------
-    def smoke(self) -> None:
-        """One request for the profile's first customer; raise TargetUnusable if the
-        target is unreachable, answers no envelope, or rejects the profile outright."""
+    def smoke_case(self) -> Case:
+        """The profile's first customer looked up by code (else card_number), no options:
+        the matrix's first case, and the request :meth:`learn` sends for that customer."""
         account = self.profile.accounts[0]
         customer = account.customers[0]
+        identifier = "code" if customer.code is not None else "card_number"
+        return Case(account.account_id, account.coalition, customer, identifier)
+
+    def smoke(self) -> None:
+        """One request for the profile's first customer. Raise TargetUnusable if the
+        target cannot be tested (no answer, or the credentials refused), TargetBroken if
+        it answered something that is no documented envelope."""
+        case = self.smoke_case()
         # Through the store: the same request is the first customer's full answer,
         # which the case generation reads again.
-        exchange = self.exchange(self._lookup(account, customer))
-        where = f"the smoke request to {self.client.url} (a lookup of {customer.label} in {account.account_id})"
+        observation = self.observe(case)
+        exchange = observation.exchange
+        assert case.customer is not None
+        where = f"the smoke request to {self.client.url} (a lookup of {case.customer.label} in {case.account_id})"
         if exchange.transport_error:
             raise TargetUnusable(f"{where} got no answer: {exchange.transport_error}.")
-        try:
-            answer = parse_answer(exchange.body)
-        except ParseError as exc:
-            raise TargetUnusable(
+        if exchange.truncated:
+            raise TargetUnusable(f"{where} got an answer larger than --max-response-bytes ({len(exchange.body)} bytes read): raise --max-response-bytes if answers this large are intended.")
+        answer = observation.answer
+        if answer is None:
+            raise TargetBroken(
                 f"{where} did not get an API envelope: HTTP {exchange.status}, "
-                f"{exchange.content_type or 'no Content-Type'}: {exc}. Is --target-url the API endpoint?"
-            ) from None
+                f"{exchange.content_type or 'no Content-Type'}: {observation.parse_error}. Is --target-url the API endpoint?",
+                case,
+            )
         status = answer.document.get("status")
         if status == "error":
             text = answer.document.get("error") or answer.document.get("errors")
@@ -182,7 +205,7 @@ class Harness:
                 "Check the profile's credentials (or TARGET_USER_PASSWORD) and account_id."
             )
         if status not in ("success", "no_match"):
-            raise TargetUnusable(f"{where} got an envelope with status {status!r}, not success, no_match or error.")
+            raise TargetBroken(f"{where} got an envelope with status {redact(repr(status), self.profile.password)}, not success, no_match or error.", case)
 
     def learn(self, account: Account, customer: Customer) -> Learned:
         """The customer's campaigns, from the target's own full answer (cached)."""
@@ -205,4 +228,4 @@ class Harness:
         return build_request(self.profile.user_id, account.account_id, [(name, getattr(customer, name))], encoding=self.encoding)
 
 
-__all__ = ["Harness", "Learned", "TargetUnusable"]
+__all__ = ["Harness", "Learned", "TargetBroken", "TargetUnusable"]

@@ -27,7 +27,7 @@ from conformance import cases as case_matrix
 from conformance.checks import Finding, Judged, Observation
 from conformance.embedded import EmbeddedServer, EmbeddedServerError
 from conformance.client import DEFAULT_MAX_RESPONSE_BYTES, ENCODINGS, Client, RateLimiter
-from conformance.harness import Harness, TargetUnusable
+from conformance.harness import Harness, TargetBroken, TargetUnusable
 from conformance.profile import ProfileError, load_profile
 from conformance.access import AccessCase, generate_access_cases
 from conformance.baseline import Baseline, BaselineError, load_baseline
@@ -38,6 +38,7 @@ from conformance.negative import generate_negative
 from conformance.relations import Relation, generate_relations
 from conformance.report import failure_text, notes_text, group_failure_text, response_text
 from conformance.secret import redact
+from conformance.stop_files import stop_html, stop_junit
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
 MARKERS = {
@@ -97,6 +98,16 @@ class State:
     differing: int = 0
     compared: int = 0
     failures: list[dict[str, Any]] = field(default_factory=list)  # the first FAILURES_SHOWN, for the HTML summary
+    # The target answered the smoke request with no documented envelope: why, and the
+    # smoke's lookup, the one case generated (harness.TargetBroken).
+    stopped: str | None = None
+    stop_case: case_matrix.Case | None = None
+    # The scope, counted in the process that collects (RunObserver): the suite's items
+    # generated per test function, those reported deselected, those collected.
+    generated: dict[tuple[str, str], int] = field(default_factory=dict)
+    generated_params: set[str] = field(default_factory=set)
+    deselected: int = 0
+    suite_collected: int = 0
 
 
 STATE = pytest.StashKey[State]()
@@ -448,6 +459,10 @@ def _smoke(state: State) -> None:
     assert harness is not None
     try:
         harness.smoke()
+    except TargetBroken as exc:
+        # It answered, wrongly: that answer is the verdict. Its lookup runs as the only
+        # case, through the checks, so the failure cites the requirement it breaks.
+        state.stopped, state.stop_case = str(exc), exc.case
     except TargetUnusable as exc:
         # One clear message instead of thousands of failures (pytest prints it as
         # "ERROR: ..." and exits 4; pytest_unconfigure still stops the reference).
@@ -455,17 +470,28 @@ def _smoke(state: State) -> None:
 
 
 def _unusable(state: State, why: str) -> NoReturn:
-    """End the run before any case: certificate.json says why (a CI keeps it as the
-    run's evidence), then one usage error."""
+    """End the run before any case: certificate.json, report.html and junit.xml say why
+    (a CI keeps them as the run's evidence; pytest-html and JUnit never run, as pytest
+    stops at session start), then one usage error."""
     state.unusable = why
     assert state.harness is not None
+    secret = state.harness.profile.password
     path = state.settings.report_dir / "certificate.json"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        cert.write_certificate(cert.build_certificate([], run_facts(state, unusable=why)), path, state.harness.profile.password)
-        written = f" Verdict incomplete, in {path}."
+        certificate = cert.write_certificate(cert.build_certificate([], run_facts(state, unusable=why)), path, secret)
+        option = state.config.option if state.config is not None else None
+        html_path, xml_path = getattr(option, "htmlpath", None), getattr(option, "xmlpath", None)
+        target = cert.public_url(state.settings.target_url) or "the embedded reference server"
+        if html_path:
+            Path(html_path).parent.mkdir(parents=True, exist_ok=True)
+            Path(html_path).write_text(stop_html(why, certificate["verdict"], target, str(state.harness.profile.path), path, secret), encoding="utf-8")
+        if xml_path:
+            Path(xml_path).parent.mkdir(parents=True, exist_ok=True)
+            Path(xml_path).write_bytes(stop_junit(why, secret))
+        written = f" Verdict incomplete: {', '.join(str(p) for p in (path, html_path, xml_path) if p)}."
     except OSError as exc:
-        written = f" ({path} could not be written: {exc.strerror}.)"
+        written = f" ({exc.filename or path} could not be written: {exc.strerror}.)"
     raise pytest.UsageError(f"conformance: {why}{written}")
 
 
@@ -529,6 +555,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     state = metafunc.config.stash.get(STATE, None)
     if state is None or state.harness is None or state.unusable:
         metafunc.parametrize(name, [])
+        return
+    if state.stop_case is not None:
+        # The target answered no envelope: its smoke lookup is the one item (nothing
+        # else can be judged); RunObserver drops the other functions' empty sets.
+        metafunc.parametrize(name, [pytest.param(state.stop_case, id=state.stop_case.id)] if name == "conformance_case" else [])
         return
     harness = state.harness
 
@@ -793,6 +824,31 @@ class RunObserver:
         elif report.when == "setup" and report.skipped:
             outcomes[report.nodeid] = "skipped"
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_pycollect_makeitem(self, collector: Any, name: str, obj: object) -> Any:
+        # The items of each suite function, as generated: before node ids on the command
+        # line pick some (with no hook to tell) and before any plugin deselects.
+        result = yield
+        if not isinstance(result, list):
+            return result
+        params = {_suite_param(item) for item in result} - {None}
+        if not params:
+            return result
+        state = self.state
+        real = [item for item in result if _generated(item)]
+        state.generated[(collector.nodeid, name)] = len(real)
+        state.generated_params |= params  # type: ignore[arg-type]
+        # A stopped run generates one case; pytest's placeholders for the other
+        # functions' empty sets would be skipped items, which nothing else is.
+        return real if state.stop_case is not None else result
+
+    def pytest_deselected(self, items: list[Any]) -> None:
+        # -k, -m, --deselect, --lf, --sw and sharding plugins (pytest-split) say so here.
+        self.state.deselected += sum(1 for item in items if _generated(item))
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.state.suite_collected = sum(1 for item in session.items if _generated(item))
+
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
         self.state.config._conformance_items = len(ids)  # type: ignore[attr-defined]
@@ -819,6 +875,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             "requests": state.harness.requests_sent,
             "transport": state.harness.transport_notes(),
             "matrix_sizes": state.matrix_sizes,
+            "scope": scope_counts(state),
         }
         return  # a worker: the controller writes the certificate
     if state is None or state.harness is None or state.unusable or session.config.option.collectonly:
@@ -830,7 +887,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def selection_of(config: pytest.Config) -> list[str]:
-    """Why this run is a part of the suite, if it is: the options that select items."""
+    """The options that select items, to name them in the verdict's reasons (and in
+    run.selection). The verdict itself rests on counts (scope_counts), which also see
+    what no option shows: a plugin that deselects or drops items."""
     option, found = config.option, []
     if getattr(option, "keyword", ""):
         found.append(f"-k {option.keyword!r}")
@@ -840,9 +899,51 @@ def selection_of(config: pytest.Config) -> list[str]:
         found.append(f"--deselect ({len(option.deselect)} ids)")
     if getattr(option, "lf", False):
         found.append("--last-failed")
+    if getattr(option, "stepwise", False):
+        found.append("--sw (stepwise)")
     if any("::" in str(arg) for arg in config.args):
-        found.append("node ids on the command line")
+        found.append(cert.NODE_IDS)
+    # Sharding plugins' options, by their dest (the counts catch any other plugin).
+    if getattr(option, "splits", None):
+        found.append("--splits (pytest-split)")
+    if (getattr(option, "num_shards", None) or 1) > 1:
+        found.append("--num-shards (pytest-shard)")
     return found
+
+
+SUITE_PARAMS = ("conformance_case", "conformance_relation", "conformance_access")
+
+
+def _suite_param(item: Any) -> str | None:
+    """Which of the suite's parameters the item has (None: not a suite item)."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return next((name for name in SUITE_PARAMS if name in params), None)
+
+
+def _generated(item: Any) -> bool:
+    """A suite item the plugin generated (not pytest's placeholder for an empty set)."""
+    name = _suite_param(item)
+    return name is not None and isinstance(item.callspec.params[name], (case_matrix.Case, Relation, AccessCase))
+
+
+def scope_counts(state: State) -> dict[str, Any]:
+    """This process's count of the scope (the process that collected). ``generated``
+    is None unless each of the suite's test functions was generated."""
+    known = set(SUITE_PARAMS) <= state.generated_params
+    generated = sum(state.generated.values()) if known else None
+    not_collected = max(0, generated - state.deselected - state.suite_collected) if generated is not None else 0
+    return {"generated": generated, "deselected": state.deselected, "not_collected": not_collected, "stopped": state.stopped}
+
+
+def _run_scope(state: State) -> dict[str, Any]:
+    """The run's scope: a worker's count under xdist (they all collect the same items),
+    else this process's; the controller's own smoke may have stopped the run."""
+    if is_xdist_controller(state.config):
+        sent = [w["scope"] for w in state.workers if w.get("scope")]
+        scope = dict(sent[0]) if sent else {"generated": None, "deselected": 0, "not_collected": 0, "stopped": None}
+        scope["stopped"] = state.stopped or next((s["stopped"] for s in sent if s["stopped"]), None)
+        return scope
+    return scope_counts(state)
 
 
 def certificate_of(config: pytest.Config, state: State) -> dict[str, Any]:
@@ -859,6 +960,7 @@ def certificate_of(config: pytest.Config, state: State) -> dict[str, Any]:
         collected=getattr(config, "_conformance_items", len(outcomes)),
         outcomes=outcomes,
         baseline=settings.baseline.outcome(records) if settings.baseline else None,
+        **_run_scope(state),
     )
     return cert.build_certificate(records, facts)
 
@@ -901,6 +1003,10 @@ def run_summary(state: State) -> list[str]:
         if settings.replay is None:
             lines[0] = f"target: {settings.target_url or 'an embedded reference server per worker'}; profile: {harness.profile.path}"
     lines.append(f"requests sent: {sent} ({settings.encoding}, combinations={settings.combinations}{f', {len(state.workers)} workers' if state.workers else ''})")
+    stopped = _run_scope(state)["stopped"]
+    if stopped:
+        # The whole message is the first of the verdict's reasons.
+        lines.append("STOPPED EARLY: the target answered the smoke request with no documented envelope; only that lookup ran, as one case: nothing else can be judged")
     if sizes:
         lines.append("matrix cases per mode (--combinations): " + ", ".join(f"{m}: {n}" for m, n in sizes.items()))
     if settings.verify is False:

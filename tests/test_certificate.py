@@ -26,7 +26,7 @@ def facts(**kw) -> RunFacts:
         target_url="https://api.example.com:8443/api.php?token=abc#frag", embedded=False, profile_path="profile.yaml",
         profile_sha256="0" * 64, encoding="form", combinations="all",
         started=datetime(2026, 1, 1, tzinfo=timezone.utc), finished=datetime(2026, 1, 1, 0, 5, tzinfo=timezone.utc),
-        collected=2, outcomes={"a": "passed", "b": "passed"},
+        collected=2, generated=2, outcomes={"a": "passed", "b": "passed"},
     )  # fmt: skip
     base.update(kw)
     return RunFacts(**base)
@@ -70,7 +70,8 @@ def test_a_failure_makes_it_not_conformant_with_the_cases_behind_it() -> None:
     "change, reason",
     [
         (dict(combinations="pairwise"), "--combinations pairwise"),
-        (dict(selection=["-k 'output:JSON'"]), "a selection of the suite: -k"),
+        (dict(generated=10, deselected=8, selection=["-k 'output:JSON'"]), "8 of 10 items deselected (a selection of the suite: -k 'output:JSON')"),
+        (dict(outcomes={"a": "passed", "b": "skipped"}), "1 item(s) skipped"),
         (dict(collected=5), "3 of 5 collected item(s) did not run"),
         (dict(outcomes={"a": "passed", "b": "error"}), "error of the harness"),
     ],

@@ -104,7 +104,9 @@ def test_nonsense_answers_fail_in_one_readable_line_each(pytester: pytest.Pytest
     assert "not an API envelope" in html.read_text(encoding="utf-8")
 
 
-def test_smoke_request_getting_nonsense_ends_the_run_with_one_message(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_smoke_request_getting_nonsense_is_the_one_failing_case(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    # The target answered, with no envelope: not conformant on that answer alone. Its
+    # lookup is the one case (nothing else can be judged), failed by the checks.
     with serve(NONSENSE) as url:
         result = pytester.runpytest_subprocess(
             "--pyargs", "conformance.suite", "--target-url", url, "--target-profile", str(PROFILE_PATH),
@@ -112,11 +114,10 @@ def test_smoke_request_getting_nonsense_ends_the_run_with_one_message(pytester: 
             timeout=120,
         )  # fmt: skip
     output = result.stdout.str() + result.stderr.str()
-    assert result.ret not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED), f"exit {result.ret}\n{_tail(output)}"
-    assert "INTERNALERROR" not in output and "Traceback" not in output, _tail(output)
-    messages = [line for line in output.splitlines() if "cannot be tested" in line]
-    assert len(messages) == 1, messages
-    assert url in messages[0] and "hello" in messages[0], messages[0]
-    # No case ran: no test outcome at all, no failure section.
-    assert not re.search(r"\b\d+ (passed|failed)\b", output), _tail(output)
-    assert "= FAILURES =" not in output
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, f"exit {result.ret}\n{_tail(output)}"
+    assert "INTERNALERROR" not in output and "Traceback" not in output and "cannot be tested" not in output, _tail(output)
+    assert re.search(r"^1 failed in ", output, re.MULTILINE), _tail(output)
+    findings = FINDING.findall(output)
+    assert len(findings) == 1 and findings[0].endswith("answer_is_an_envelope: the answer is not an API envelope"), findings
+    (stop,) = [line for line in output.splitlines() if line.strip().startswith("- stopped early: ")]
+    assert url in stop and "hello" in stop and "nothing else can be judged" in stop, stop

@@ -3,7 +3,8 @@
 Each run is a real pytest subprocess (``pytester``) selecting the installed suite with
 ``--pyargs conformance.suite``. A mistake must end the run with exit code 4 (usage
 error) and one clear message that says how to fix it, never a traceback; no run here
-gets as far as the cases.
+gets as far as the cases, except a target that answers with no envelope: it is judged
+on that one answer (exit 1).
 """
 
 from __future__ import annotations
@@ -192,16 +193,32 @@ def page_server() -> Iterator[Callable[[bytes], PageServer]]:
             server.stop()
 
 
-def test_malformed_html_target_is_not_an_envelope(run: Run, page_server: Any) -> None:
+def assert_judged_on_the_smoke(result: pytest.RunResult, pytester: pytest.Pytester, fragments: list[str]) -> None:
+    """A target that answers, but with no envelope, is not conformant: its first lookup
+    is the one case, failed by the checks; the run stops there and says so."""
+    everything = output(result)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, everything
+    assert "cannot be tested" not in everything and "Traceback" not in everything and "INTERNALERROR" not in everything
+    result.stdout.fnmatch_lines(["*answer_is_an_envelope: the answer is not an API envelope*", "*1 failed*"])
+    certificate = json.loads((pytester.path / "reports" / "certificate.json").read_text())
+    assert certificate["verdict"] == "not-conformant"
+    (stop,) = [r for r in certificate["reasons"] if r.startswith("stopped early: ")]
+    for fragment in fragments:
+        assert fragment in stop, f"{fragment!r} missing from: {stop}"
+    assert (pytester.path / "reports" / "report.html").is_file() and (pytester.path / "reports" / "junit.xml").is_file()
+    assert REFERENCE_PASSWORD not in everything
+
+
+def test_malformed_html_target_is_not_an_envelope(run: Run, pytester: pytest.Pytester, page_server: Any) -> None:
     server = page_server(b"<html><body>oops<br></body></html>")
     result = run("--target-url", server.url, *WITH_PROFILE, "--target-timeout", "3")
-    assert_one_clear_stop(result, [server.url, "did not get an API envelope", "HTTP 200", "text/html"])
+    assert_judged_on_the_smoke(result, pytester, [server.url, "did not get an API envelope", "HTTP 200", "text/html"])
 
 
-def test_html_target_is_not_an_envelope(run: Run, page_server: Any) -> None:
+def test_html_target_is_not_an_envelope(run: Run, pytester: pytest.Pytester, page_server: Any) -> None:
     server = page_server(b"<html>oops</html>")
     result = run("--target-url", server.url, *WITH_PROFILE, "--target-timeout", "3")
-    assert_one_clear_stop(result, [server.url, "did not get an API envelope"])
+    assert_judged_on_the_smoke(result, pytester, [server.url, "did not get an API envelope", "Is --target-url the API endpoint?"])
 
 
 def test_report_dir_value_does_not_change_what_is_collected(tmp_path) -> None:

@@ -1,0 +1,56 @@
+"""report.html and junit.xml for a run stopped before any case (the target cannot be
+tested): pytest-html and JUnit never run then (pytest ends at session start), yet a CI
+keeps these files as the run's evidence. Free of pytest; every text is redacted."""
+
+from __future__ import annotations
+
+import re
+import socket
+import xml.etree.ElementTree as ET
+from datetime import datetime, timezone
+from html import escape
+from pathlib import Path
+
+from conformance.secret import Secret, redact
+
+# Characters XML 1.0 cannot carry at all (a transport error may quote a raw byte).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _text(text: str, secret: Secret | None) -> str:
+    return _NOT_XML.sub("\ufffd", redact(text, secret))
+
+
+def stop_junit(message: str, secret: Secret | None) -> bytes:
+    """One testcase in error carrying the message: a CI's test view shows why."""
+    message = _text(message, secret)
+    suites = ET.Element("testsuites", name="pytest tests")
+    suite = ET.SubElement(
+        suites, "testsuite", name="pytest", errors="1", failures="0", skipped="0", tests="1", time="0.000",
+        timestamp=datetime.now(timezone.utc).isoformat(timespec="seconds"), hostname=socket.gethostname(),
+    )  # fmt: skip
+    case = ET.SubElement(suite, "testcase", classname="conformance.suite.test_customer_info", name="smoke_request", time="0.000")
+    error = ET.SubElement(case, "error", message=message)
+    error.text = message
+    return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(suites, encoding="utf-8", xml_declaration=False)
+
+
+def stop_html(message: str, verdict: str, target: str, profile: str, certificate: Path, secret: Secret | None) -> str:
+    """A page readable with scripts off: the verdict, why, and where the evidence is."""
+    rows = [("verdict", verdict), ("target", target), ("profile", profile), ("certificate", str(certificate)), ("written", datetime.now(timezone.utc).isoformat(timespec="seconds"))]
+    table = "".join(f"<tr><th>{escape(k)}</th><td>{escape(_text(v, secret))}</td></tr>" for k, v in rows)
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>customer_info conformance: {escape(verdict)}</title>"
+        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}pre{white-space:pre-wrap;background:#f4f4f4;padding:1em}"
+        "th{text-align:left;padding-right:1em}</style></head><body>"
+        "<h1>customer_info conformance: the target cannot be tested</h1>"
+        f"<p>Verdict: <strong>{escape(verdict)}</strong>. No case ran: the run stopped at its first request.</p>"
+        f"<h2>Why</h2><pre>{escape(_text(message, secret))}</pre>"
+        f"<table>{table}</table>"
+        "<p>Fix the cause and run again. The certificate (above) and the JUnit XML say the same.</p>"
+        "</body></html>\n"
+    )
+
+
+__all__ = ["stop_html", "stop_junit"]

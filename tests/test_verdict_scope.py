@@ -1,0 +1,350 @@
+"""The scope of a verdict, and a target that answers wrongly.
+
+- A run is ``conformant`` only if every item the plugin generated ran: the verdict
+  rests on counts (generated, deselected through ``pytest_deselected``, collected,
+  skipped, run), not on a list of options, so ``--sw``, sharding plugins and a plugin
+  that silently drops items all make a run ``incomplete``, with or without xdist.
+- A target that answers, but not with a documented envelope (a renamed root element,
+  no status), is not conformant: its smoke lookup runs as one failing case citing the
+  broken requirement (exit 1), nothing else is generated, and the run says why.
+- A target that cannot be reached, or refuses the credentials, stops the run with one
+  message (exit 4); report.html, junit.xml and certificate.json are still written,
+  without the password.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from conformance.certificate import RunFacts, build_certificate, validate
+from conformance.reference import PROFILE_PATH
+from conformance.requirements import catalogue
+from tests.targets import serve
+
+TESTABLE = [r for r, entry in catalogue().items() if not entry.untestable]
+REFERENCE_PASSWORD = "1959caadac9b13dcb3"
+UNREACHABLE = "http://127.0.0.1:9/api.php"
+# A line of a failure as tests/selftest.py reads it: [REQ-ID, ...] check_name: title
+FAILURE_LINE = re.compile(r"^\[(?P<ids>[A-Z][A-Z0-9-]*(?:, [A-Z][A-Z0-9-]*)*)\] (?P<check>\w+): (?P<title>.+)$", re.MULTILINE)
+
+# A plugin as a sharding plugin or a user's conftest would be: it keeps the items named
+# in KEEP_FILE and skips the others, or deselects them (telling pytest, as pytest-split
+# does), or drops them without telling anyone.
+KEEPER = '''
+import os, pathlib, pytest
+
+KEEP = set(pathlib.Path(os.environ["KEEP_FILE"]).read_text().split("\\n"))
+MODE = os.environ["KEEP_MODE"]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    others = [item for item in items if item.name not in KEEP]
+    if MODE == "skip":
+        for item in others:
+            item.add_marker(pytest.mark.skip(reason="skipped by the test's plugin"))
+        return
+    items[:] = [item for item in items if item.name in KEEP]
+    if MODE == "deselect":
+        config.hook.pytest_deselected(items=others)
+'''
+# Fails one chosen item at setup: stepwise (--sw) then remembers it as the last failure.
+FAILER = '''
+import os, pytest
+
+
+def pytest_runtest_setup(item):
+    if item.name == os.environ["FAIL_ITEM"]:
+        pytest.fail("a failure planted by the test, for --sw to remember")
+'''
+
+
+def run(cwd: Path, *args: str, cache: bool = False, env: dict[str, str] | None = None, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    """``python -m pytest --pyargs conformance.suite ARGS`` in ``cwd`` (whose plugins
+    ``-p NAME`` can load), as a user runs it."""
+    environ = {k: v for k, v in os.environ.items() if k not in ("TARGET_USER_PASSWORD", "PYTEST_ADDOPTS")}
+    environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(cwd), environ.get("PYTHONPATH", "")]))
+    environ.update(env or {})
+    caching = ["-o", f"cache_dir={cwd / 'cache'}"] if cache else ["-p", "no:cacheprovider"]
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", *caching, "-q", *args],
+        cwd=cwd, capture_output=True, text=True, env=environ, timeout=timeout,
+    )  # fmt: skip
+
+
+def certificate_in(directory: Path) -> dict:
+    certificate = json.loads((directory / "certificate.json").read_text())
+    validate(certificate)
+    return certificate
+
+
+@pytest.fixture(scope="module")
+def pairwise_items(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """The names of the pairwise run's items, in the order they run (each is also an
+    item of the full matrix)."""
+    directory = tmp_path_factory.mktemp("collect")
+    done = run(directory, "--collect-only", "--combinations", "pairwise", "--report-dir", "out")
+    names = [line.rsplit("::", 1)[1] for line in done.stdout.splitlines() if "::" in line]
+    assert len(names) > 900, done.stdout[-2000:]
+    return names
+
+
+# -- the rule, on the certificate's facts ----------------------------------------------
+def facts(**kw) -> RunFacts:
+    base = dict(
+        target_url="https://api.example.com/api.php", embedded=False, profile_path="profile.yaml", profile_sha256="0" * 64,
+        encoding="form", combinations="all", started=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        finished=datetime(2026, 1, 1, 0, 5, tzinfo=timezone.utc), collected=2, generated=2, outcomes={"a": "passed", "b": "passed"},
+    )  # fmt: skip
+    base.update(kw)
+    return RunFacts(**base)
+
+
+ALL_PASS = [
+    {"id": "a", "kind": "case", "areas": [], "exercised": TESTABLE[: len(TESTABLE) // 2], "failed": [], "notes": []},
+    {"id": "b", "kind": "case", "areas": [], "exercised": TESTABLE[len(TESTABLE) // 2 :], "failed": [], "notes": []},
+]
+
+
+def test_every_generated_item_run_is_conformant_whatever_the_options() -> None:
+    # -k that keeps every item deselects nothing: the counts, not the option, decide.
+    certificate = build_certificate(ALL_PASS, facts(selection=["-k 'test'"]))
+    assert certificate["verdict"] == "conformant", certificate["reasons"]
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (dict(outcomes={"a": "passed", "b": "skipped"}), "1 item(s) skipped"),
+        (dict(generated=1000, collected=2, deselected=998, selection=["-k 'x'"]), "998 of 1,000 items deselected (a selection of the suite: -k 'x')"),
+        (dict(generated=1000, collected=2, deselected=998), "998 of 1,000 items deselected (by a plugin"),
+        (dict(generated=1000, collected=2, not_collected=998), "998 of 1,000 generated items were not collected"),
+        (dict(generated=None), "how many items the suite generates is not known"),
+        (dict(stopped="the smoke request got no envelope."), "stopped early: the smoke request got no envelope."),
+    ],
+    ids=["skipped", "deselected-by-option", "deselected-by-plugin", "dropped", "unknown", "stopped"],
+)
+def test_a_run_short_of_what_was_generated_is_incomplete(change: dict, reason: str) -> None:
+    certificate = build_certificate(ALL_PASS, facts(**change))
+    validate(certificate)
+    assert certificate["verdict"] == "incomplete"
+    assert any(reason in r for r in certificate["reasons"]), certificate["reasons"]
+
+
+# -- real runs: selections the options do not show --------------------------------------
+def test_a_k_selection_is_counted(tmp_path: Path, pairwise_items: list[str]) -> None:
+    done = run(tmp_path, "--combinations", "pairwise", "-k", "test_access", "--report-dir", "out")
+    assert done.returncode == 0, done.stdout[-3000:]
+    ran = sum(name.startswith("test_access[") for name in pairwise_items)
+    certificate = certificate_in(tmp_path / "out")
+    expected = f"{len(pairwise_items) - ran:,} of {len(pairwise_items):,} items deselected (a selection of the suite: -k 'test_access')"
+    assert expected in certificate["reasons"], certificate["reasons"]
+    assert certificate["counts"]["generated"] == len(pairwise_items) and certificate["counts"]["deselected"] == len(pairwise_items) - ran
+
+
+def test_node_ids_are_counted(tmp_path: Path, pairwise_items: list[str]) -> None:
+    # pytest picks node ids out of what was generated without any hook: the counts see it.
+    import conformance.suite
+
+    suite_file = Path(conformance.suite.__file__).with_name("test_customer_info.py")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--combinations", "pairwise", "--report-dir", "out", f"{suite_file}::{pairwise_items[0]}"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0 and done.stdout.splitlines()[-1].startswith("1 passed"), done.stdout[-3000:]
+    certificate = certificate_in(tmp_path / "out")
+    expected = f"{len(pairwise_items) - 1:,} of {len(pairwise_items):,} generated items were not collected (node ids on the command line)"
+    assert expected in certificate["reasons"], certificate["reasons"]
+
+
+def test_all_but_one_item_skipped_is_incomplete(tmp_path: Path, pairwise_items: list[str]) -> None:
+    (tmp_path / "keeper.py").write_text(KEEPER)
+    (tmp_path / "keep.txt").write_text(pairwise_items[0])
+    done = run(tmp_path, "-p", "keeper", "--combinations", "pairwise", "--report-dir", "out", env={"KEEP_FILE": str(tmp_path / "keep.txt"), "KEEP_MODE": "skip"})
+    assert done.returncode == 0, done.stdout[-3000:]
+    certificate = certificate_in(tmp_path / "out")
+    skipped = len(pairwise_items) - 1
+    assert certificate["verdict"] == "incomplete" and f"{skipped:,} item(s) skipped" in certificate["reasons"], certificate["reasons"]
+    assert certificate["counts"]["outcomes"] == {"passed": 1, "skipped": skipped}
+    assert f"  - {skipped:,} item(s) skipped" in done.stdout
+
+
+def test_stepwise_is_a_selection(tmp_path: Path, pairwise_items: list[str]) -> None:
+    # First run: --sw stops at a (planted) failure and remembers it; the second run
+    # deselects every item before it. (The keeper, after --sw, keeps the first 20
+    # items of both runs, so they are short; its drops are counted apart.)
+    (tmp_path / "failer.py").write_text(FAILER)
+    (tmp_path / "keeper.py").write_text(KEEPER)
+    (tmp_path / "keep.txt").write_text("\n".join(pairwise_items[:20]))
+    keep = {"KEEP_FILE": str(tmp_path / "keep.txt"), "KEEP_MODE": "drop"}
+    where = 5
+    first = run(tmp_path, "--sw", "-p", "failer", "-p", "keeper", "--combinations", "pairwise", "--report-dir", "first", cache=True, env={**keep, "FAIL_ITEM": pairwise_items[where]})
+    assert first.returncode != 0 and "continuing from this test next run" in first.stdout, first.stdout[-3000:]
+    second = run(tmp_path, "--sw", "-p", "keeper", "--combinations", "pairwise", "--report-dir", "second", cache=True, env=keep)
+    assert second.returncode == 0 and f"{where} deselected" in second.stdout.splitlines()[-1], second.stdout[-3000:]
+    certificate = certificate_in(tmp_path / "second")
+    assert certificate["verdict"] == "incomplete"
+    assert f"{where} of {len(pairwise_items):,} items deselected (a selection of the suite: --sw (stepwise))" in certificate["reasons"], certificate["reasons"]
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one-process", "xdist"])
+@pytest.mark.parametrize("mode", ["deselect", "drop"])
+def test_a_plugin_keeping_a_part_of_the_full_matrix_is_incomplete(tmp_path: Path, pairwise_items: list[str], mode: str, workers: list[str]) -> None:
+    # The full matrix, cut down by a plugin to the pairwise items: every testable
+    # requirement is still exercised and passes, no option shows a selection; only the
+    # counts do.
+    if workers:
+        pytest.importorskip("xdist")
+    (tmp_path / "keeper.py").write_text(KEEPER)
+    (tmp_path / "keep.txt").write_text("\n".join(pairwise_items))
+    done = run(tmp_path, "-p", "keeper", "--combinations", "all", "--report-dir", "out", *workers, env={"KEEP_FILE": str(tmp_path / "keep.txt"), "KEEP_MODE": mode})
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert f"{len(pairwise_items)} passed" in done.stdout.splitlines()[-1], done.stdout[-2000:]
+    certificate = certificate_in(tmp_path / "out")
+    assert {certificate["requirements"][r]["verdict"] for r in TESTABLE} == {"pass"}
+    assert certificate["verdict"] == "incomplete", certificate["reasons"]
+    generated = certificate["counts"]["generated"]
+    assert generated > 38_000
+    left = generated - len(pairwise_items)
+    if mode == "deselect":
+        expected = f"{left:,} of {generated:,} items deselected (by a plugin, e.g. sharding: pytest-split, pytest-shard)"
+    else:
+        expected = f"{left:,} of {generated:,} generated items were not collected (dropped by a plugin without pytest_deselected, or node ids on the command line)"
+    assert certificate["reasons"] == [expected], certificate["reasons"]
+    assert f"verdict: incomplete" in done.stdout and expected in done.stdout
+
+
+# -- a target that answers, but not with an envelope -----------------------------------
+@pytest.mark.parametrize("encoding", ["form", "multipart", "query"])
+def test_the_smoke_lookup_is_the_matrix_first_case(encoding: str) -> None:
+    # The case a broken target is judged on is the matrix's own first case, and the
+    # request the smoke sends is the one learn() reads again (sent once, from the store).
+    from conformance.client import Client
+    from conformance.harness import Harness
+    from conformance.profile import load_profile
+
+    profile = load_profile(PROFILE_PATH)
+    harness = Harness(profile, Client("http://127.0.0.1:9/api.php", profile.password), encoding)
+    account = profile.accounts[0]
+    case = harness.smoke_case()
+    assert case.id == "greatwidgets-89898989898989-by:code" and case.options == ()
+    assert case.request(profile.user_id, encoding) == harness._lookup(account, account.customers[0])
+
+
+def rename_root(body: bytes) -> bytes:
+    return body.replace(b"<response", b"<reply").replace(b"</response>", b"</reply>")
+
+
+def drop_status(body: bytes) -> bytes:
+    return re.sub(rb'(<response[^>]*?) status="[^"]*"', rb"\1", body)
+
+
+@pytest.mark.parametrize(
+    "edit, workers",
+    [(rename_root, []), (drop_status, []), (rename_root, ["-n", "2"])],
+    ids=["renamed-root", "no-status", "renamed-root-xdist"],
+)
+def test_an_answer_that_is_no_envelope_is_not_conformant(tmp_path: Path, edit, workers: list[str]) -> None:
+    if workers:
+        pytest.importorskip("xdist")
+    with serve(edit) as url:
+        done = run(tmp_path, "--combinations", "pairwise", "--target-url", url, "--target-profile", str(PROFILE_PATH), "--report-dir", "out", *workers)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output[-3000:]
+    assert "cannot be tested" not in output and "Traceback" not in output and "INTERNALERROR" not in output, output[-3000:]
+    assert done.stdout.splitlines()[-1].startswith("1 failed"), output[-3000:]  # the smoke's lookup, and nothing else
+    out = tmp_path / "out"
+    assert (out / "report.html").is_file() and (out / "junit.xml").is_file()
+    certificate = certificate_in(out)
+    assert certificate["verdict"] == "not-conformant"
+    assert certificate["counts"]["collected"] == 1 and certificate["counts"]["outcomes"] == {"failed": 1}
+    failed = {r for r, e in certificate["requirements"].items() if e["verdict"] == "fail"}
+    assert failed, certificate["reasons"]
+    stop = [r for r in certificate["reasons"] if r.startswith("stopped early: ")]
+    assert len(stop) == 1 and "nothing else can be judged" in stop[0] and url in stop[0], certificate["reasons"]
+    assert "stopped early" in done.stdout  # the terminal summary says so too
+    # The failure is the check pipeline's: a line citing the requirement it breaks.
+    (case,) = list(ET.parse(out / "junit.xml").iter("testcase"))
+    assert case.get("name") == "test_answer[greatwidgets-89898989898989-by:code]"
+    text = case.find("failure").text or ""
+    lines = [m for m in FAILURE_LINE.finditer(text) if m.group("check") == "answer_is_an_envelope"]
+    assert lines and set(lines[0].group("ids").split(", ")) <= failed, text
+    assert REFERENCE_PASSWORD not in output + "".join(p.read_text() for p in out.iterdir())
+
+
+# -- a target that cannot be tested: one message, and all three files -------------------
+def assert_three_files(out: Path, output: str, fragments: list[str], secret: str) -> None:
+    certificate = certificate_in(out)
+    assert certificate["verdict"] == "incomplete" and certificate["reasons"][0].startswith("no case ran: the target cannot be tested")
+    suites = ET.parse(out / "junit.xml").getroot()
+    cases = list(suites.iter("testcase"))
+    assert len(cases) == 1 and cases[0].find("error") is not None, ET.tostring(suites)
+    error = cases[0].find("error")
+    assert suites.find("testsuite").get("errors") == "1"
+    page = (out / "report.html").read_text()
+    assert "<script" not in page.lower()  # readable with scripts off
+    assert "incomplete" in page
+    for fragment in fragments:
+        assert fragment in error.get("message", "") and fragment in page, fragment
+    for path in out.iterdir():
+        assert secret not in path.read_text(), f"the password is in {path}"
+    assert secret not in output
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one-process", "xdist"])
+def test_a_refused_port_stops_with_three_files(tmp_path: Path, workers: list[str]) -> None:
+    if workers:
+        pytest.importorskip("xdist")
+    done = run(tmp_path, "--target-url", UNREACHABLE, "--target-profile", str(PROFILE_PATH), "--target-timeout", "3", "--report-dir", "out", *workers)
+    output = done.stdout + done.stderr
+    assert done.returncode == 4, output[-3000:]
+    assert output.count("the target cannot be tested") == 1 and "Traceback" not in output, output[-3000:]
+    assert_three_files(tmp_path / "out", output, [UNREACHABLE, "refused"], REFERENCE_PASSWORD)
+
+
+class Refusing:
+    """Refuses every request with an error envelope that echoes the password it got,
+    XML-escaped: the stop's message quotes that text, and must not carry the password."""
+
+    def __call__(self, environ, start_response):
+        from html import escape
+        from werkzeug.wrappers import Request
+
+        password = Request(environ).values.get("user_password", "")
+        body = f'<?xml version="1.0"?><response status="error"><error>wrong password {escape(password)}</error></response>'.encode()
+        start_response("200 OK", [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))])
+        return [body]
+
+
+@pytest.fixture
+def refusing() -> Iterator[str]:
+    import threading
+
+    from waitress.server import create_server
+
+    server = create_server(Refusing(), host="127.0.0.1", port=0, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}/api.php"
+    server.close()
+    thread.join(5)
+
+
+def test_refused_credentials_stop_with_three_files(tmp_path: Path, refusing: str) -> None:
+    wrong = 'Wr&ng<"Pw>-8813'
+    done = run(tmp_path, "--target-url", refusing, "--target-profile", str(PROFILE_PATH), "--report-dir", "out", env={"TARGET_USER_PASSWORD": wrong})
+    output = done.stdout + done.stderr
+    assert done.returncode == 4, output[-3000:]
+    assert "refused with an error envelope" in output and "wrong password $TARGET_USER_PASSWORD" in output, output[-3000:]
+    for spelling in (wrong, "Wr&amp;ng&lt;&quot;Pw&gt;-8813", "Wr&amp;ng&lt;\"Pw&gt;-8813", "8813"):
+        assert_three_files(tmp_path / "out", output, [refusing, "refused with an error envelope", "credentials"], spelling)
