@@ -1,8 +1,9 @@
-"""Run the conformance suite against faulty servers (mutants, ``tests/faults.py``) and
-conformant ones (variants, ``tests/variants.py``), and read the verdicts from JUnit XML.
+"""Run the conformance suite against faulty servers (mutants, ``tests/faults.py``; operator
+mutants, ``tests/mutations.py``) and conformant ones (variants, ``tests/variants.py``),
+and read the verdicts from JUnit XML.
 
-Shared by ``tests/test_faults_caught.py``, ``tests/test_variants_pass.py`` and
-``tools/kill_matrix.py``. Each target runs in a worker process: the server in a thread,
+Shared by ``tests/test_faults_caught.py``, ``tests/test_mutation_operators.py``,
+``tests/test_variants_pass.py`` and ``tools/kill_matrix.py``. Each target runs in a worker process: the server in a thread,
 the installed suite (``--pyargs conformance.suite``, real HTTP on 127.0.0.1, exactly the
 options a user passes) through ``pytest.main``. A worker runs one target after another,
 so the sixty-odd runs share interpreter start-up and imports, and ``jobs`` workers run
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import io
 import multiprocessing
 import os
@@ -29,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Literal
 
-Kind = Literal["mutant", "variant", "control"]
+Kind = Literal["mutant", "operator", "variant", "control"]
 
 FAILURE_LINE = re.compile(r"^\[(?P<ids>[A-Z][A-Z0-9-]*(?:, [A-Z][A-Z0-9-]*)*)\] (?P<check>\w+): (?P<title>.+)$", re.MULTILINE)
 NOTE_LINE = re.compile(r"^(?P<severity>advisory|warning|unspecified): (?P<check>\w+)(?: \[(?P<ids>[A-Z0-9, -]+)\])?: (?P<title>.*)$")
@@ -38,8 +40,9 @@ OUTPUT_TAIL = 6000
 
 @dataclass(frozen=True)
 class Target:
-    """One run of the suite: a mutant (by its selection), a variant (the whole suite),
-    or the control (the reference through the faults' middleware)."""
+    """One run of the suite: a mutant (by its selection), an operator mutant (by its
+    selection), a variant (the whole suite), or the control (the reference through the
+    faults' middleware)."""
 
     kind: Kind
     name: str
@@ -158,6 +161,12 @@ def _served(target: Target, workdir: Path):  # type: ignore[no-untyped-def]
 
         with variants.serve(target.name, workdir) as (url, profile):
             yield url, profile
+    elif target.kind == "operator":
+        from tests import faults
+        from tests.mutations import MUTANTS
+
+        with faults.serve(MUTANTS[target.name].fault) as url:
+            yield url, PROFILE_PATH
     else:
         from tests import faults
 
@@ -171,7 +180,8 @@ def run_target(target: Target, workdir: str) -> Verdict:
 
     os.environ.pop("TARGET_USER_PASSWORD", None)  # the profile's password must be the one sent
     os.environ.pop("PYTEST_ADDOPTS", None)
-    base = Path(workdir) / f"{target.kind}-{target.name or 'control'}-{target.combinations}"
+    # Operator mutants' names carry ':', '+', '>' ...: not in a directory name.
+    base = Path(workdir) / re.sub(r"[^\w.+-]", "_", f"{target.kind}-{target.name or 'control'}-{target.combinations}")
     report_dir = base / "report"
     base.mkdir(parents=True, exist_ok=True)
     output = io.StringIO()
@@ -180,9 +190,17 @@ def run_target(target: Target, workdir: str) -> Verdict:
         with _served(target, base) as (url, profile), contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
             previous = os.getcwd()
             os.chdir(base)  # nothing of the run lands in the caller's directory
+            # The worker's heap (imports, the shared answers of tests/faults.py) is frozen
+            # out of the cyclic garbage collector for the run: pytest collects garbage five
+            # times at the end of each session, and each collection would walk that heap
+            # again (about 1.1 s of CPU for a short run, 0.5 s frozen). One collection first,
+            # so the earlier runs' garbage is freed rather than frozen.
+            gc.collect()
+            gc.freeze()
             try:
                 exit_code = int(pytest.main(suite_arguments(url, profile, report_dir, target.selection, target.combinations)))
             finally:
+                gc.unfreeze()
                 os.chdir(previous)
     except Exception as exc:  # noqa: BLE001 - reported as the verdict's problem
         return Verdict(target, -1, seconds=time.monotonic() - started, output=output.getvalue()[-OUTPUT_TAIL:], problem=f"{type(exc).__name__}: {exc}")
@@ -323,3 +341,12 @@ def judge_mutant(name: str, verdict: Verdict) -> Kill:
         kill.caught = True
         kill.how = "failure + advisory" if fault.advisory else "failure"
     return kill
+
+
+def operator_state(verdict: Verdict) -> str:
+    """How an operator mutant's run went (``tests/mutations.py``): ``killed`` (at least
+    one case failed), ``passed``, or ``broken`` (no verdict to read: the run crashed, no
+    case was selected, or the smoke request ended it with exit 4)."""
+    if verdict.problem or verdict.tests == 0 or verdict.exit_code not in (0, 1):
+        return "broken"
+    return "killed" if verdict.failures else "passed"

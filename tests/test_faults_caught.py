@@ -23,6 +23,7 @@ from conformance.checks import REGISTRY, _load_families
 from conformance.reference import make_app
 from conformance.requirements import catalogue
 from tests.faults import ADVISORY, FAULTS, SMOKE_FIELDS, FaultyApp, parse, serve
+from tests.mutations import MUTANTS, OPERATORS
 from tests.selftest import SessionRuns, Target, Verdict, judge_mutant, verdicts_once_per_run
 
 
@@ -159,8 +160,10 @@ def test_show_only_belong_to_ignored_is_observable() -> None:
 
 # -- the published kill matrix --------------------------------------------------------------
 def test_published_kill_matrix_names_every_mutant_and_variant() -> None:
-    """docs/kill-matrix.md (written by tools/kill_matrix.py) is the current set: a fault
-    or a variant added without running the tool again leaves the published score stale."""
+    """docs/kill-matrix.md (written by tools/kill_matrix.py) is the current set: a fault,
+    an operator mutant or a variant added without running the tool again (or a gap
+    closed) leaves the published score stale."""
+    from tests.test_mutation_operators import OPERATOR_GAPS
     from tests.variants import VARIANTS
 
     root = Path(__file__).resolve().parents[1]
@@ -168,6 +171,19 @@ def test_published_kill_matrix_names_every_mutant_and_variant() -> None:
     listed = set(re.findall(r"^\| `(\w+)` \|", page, re.MULTILINE))
     current = set(FAULTS) | set(VARIANTS)
     assert listed == current, f"run python tools/kill_matrix.py: missing {sorted(current - listed)}, gone {sorted(listed - current)}"
+    # Operator mutants (tests/mutations.py): one row each, named operator:place, with the
+    # outcome the code now expects (equivalent, or a gap listed in OPERATOR_GAPS).
+    rows = dict(re.findall(r"^\| `(\w+:[^`]+)` \|[^\n]*?\| (equivalent, passed|killed|survived: a gap of the harness|[A-Z][^|]*) \|", page, re.MULTILINE))
+    assert set(rows) == set(MUTANTS), f"run python tools/kill_matrix.py: missing {sorted(set(MUTANTS) - set(rows))}, gone {sorted(set(rows) - set(MUTANTS))}"
+    expected = {n: "equivalent, passed" if m.equivalent else "survived: a gap of the harness" if n in OPERATOR_GAPS else "killed" for n, m in MUTANTS.items()}
+    stale = {n: (rows[n], expected[n]) for n in MUTANTS if rows[n] != expected[n]}
+    assert not stale, f"run python tools/kill_matrix.py: the page's outcome differs from the code's expectation (page, code): {stale}"
     readme = (root / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("### Fault-finding power") :]
     assert f"/ {len(FAULTS)}" in section and f"/ {len(VARIANTS)}" in section, "README's score counts other mutants or variants"
+    killable = sum(not m.equivalent for m in MUTANTS.values())
+    killed = killable - len(OPERATOR_GAPS)
+    equivalent = len(MUTANTS) - killable
+    assert f"{killed} / {killable}" in section and f"{equivalent} / {equivalent}" in section, "README's operator score counts other operator mutants"
+    for operator in OPERATORS:
+        assert f"| {operator} |" in section, f"README's per-operator table lacks {operator}"

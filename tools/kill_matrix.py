@@ -1,15 +1,17 @@
-"""The kill matrix: every faulty server (mutant) against the checks that caught it, and
-every conformant server (variant) against its outcome.
+"""The kill matrix: every faulty server (mutant) against the checks that caught it, every
+operator mutant (``tests/mutations.py``) killed or not, per operator, and every
+conformant server (variant) against its outcome.
 
     python tools/kill_matrix.py                       # pairwise, about 3 minutes on 2 cores
     python tools/kill_matrix.py --combinations all    # also the full default mode, and compare
 
-Each mutant runs the suite with its own ``-k`` selection, each variant runs the whole
+Each mutant and operator mutant runs the suite with its own ``-k`` selection, each variant runs the whole
 suite (matrix, relations, access), through ``tests/selftest.py``; the verdicts come from
 each run's ``junit.xml``. The matrix is printed and written to ``docs/kill-matrix.md``
 (the full-mode section is kept from the last ``--combinations all`` run when this run
-is pairwise only). Exit status 0 when every mutant is caught and every variant passes
-(and, with ``--combinations all``, when both modes agree).
+is pairwise only). Exit status 0 when every mutant is caught, every operator mutant is
+killed, passes as an equivalent or survives as a listed gap (``OPERATOR_GAPS``), every
+variant passes (and, with ``--combinations all``, when both modes agree).
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.faults import FAULTS  # noqa: E402
-from tests.selftest import Kill, Target, Verdict, judge_mutant, run_targets  # noqa: E402
+from tests.mutations import MUTANTS, OPERATORS  # noqa: E402
+from tests.selftest import Kill, Target, Verdict, judge_mutant, operator_state, run_targets  # noqa: E402
+from tests.test_mutation_operators import OPERATOR_GAPS  # noqa: E402
 from tests.variants import VARIANTS  # noqa: E402
 
 DOC = ROOT / "docs" / "kill-matrix.md"
@@ -35,9 +39,14 @@ FULL_START, FULL_END = "<!-- full-mode: start -->", "<!-- full-mode: end -->"
 
 
 def targets(mode: str, only: set[str] | None) -> list[Target]:
+    """The hand-written mutants and the variants (the operator mutants: ``operator_targets``)."""
     found = [Target("mutant", name, fault.selection, "all" if mode == "all" else fault.combinations) for name, fault in FAULTS.items()]
     found += [Target("variant", name, None, mode) for name in VARIANTS]
     return [t for t in found if not only or t.name in only]
+
+
+def operator_targets(mode: str, only: set[str] | None) -> list[Target]:
+    return [Target("operator", name, mutant.selection, mode) for name, mutant in MUTANTS.items() if not only or name in only]
 
 
 # -- what each run says ---------------------------------------------------------------------
@@ -75,6 +84,83 @@ def score_line(s: dict[str, int]) -> str:
         f"mutants caught {s['caught']} / {s['mutants']} ({s['by_failure']} / {s['mutants'] - s['advisory_mutants']} by a failure citing the "
         f"requirement broken, {s['by_advisory']} / {s['advisory_mutants']} by an advisory); variants passed {s['passed']} / {s['variants']}"
     )
+
+
+# -- operator mutants ------------------------------------------------------------------------
+def operator_outcome(name: str, verdict: Verdict) -> str:
+    """What the run of an operator mutant means, against what it should do."""
+    mutant, state = MUTANTS[name], operator_state(verdict)
+    if state == "broken":
+        return f"BROKEN RUN (exit {verdict.exit_code}, {verdict.tests} cases{'; ' + verdict.problem if verdict.problem else ''})"
+    if mutant.equivalent:
+        return "equivalent, passed" if state == "passed" else f"EQUIVALENT BUT FAILED ({verdict.failed} cases): the harness is stricter than the document"
+    if state == "killed":
+        return "killed" + (" (listed as a gap: remove it from OPERATOR_GAPS)" if name in OPERATOR_GAPS else "")
+    return "survived: a gap of the harness" if name in OPERATOR_GAPS else "SURVIVED, and not listed in OPERATOR_GAPS"
+
+
+def operator_ok(name: str, verdict: Verdict) -> bool:
+    return operator_outcome(name, verdict) in ("equivalent, passed", "killed", "survived: a gap of the harness")
+
+
+def operator_summary(operators: dict[str, Verdict]) -> dict[str, dict[str, list[str]]]:
+    """operator -> its mutants' names by outcome: "equivalent" (declared legal: they
+    must pass), "killed", "survivors" (non-equivalent, passed), "broken" (no verdict)."""
+    found: dict[str, dict[str, list[str]]] = {op: {"equivalent": [], "killed": [], "survivors": [], "broken": []} for op in OPERATORS}
+    for name, verdict in operators.items():
+        state = operator_state(verdict)
+        bucket = "equivalent" if MUTANTS[name].equivalent else {"killed": "killed", "passed": "survivors"}.get(state, "broken")
+        found[MUTANTS[name].operator][bucket].append(name)
+    return found
+
+
+def operator_score(operators: dict[str, Verdict]) -> str:
+    by_operator = operator_summary(operators).values()
+    killed = sum(len(b["killed"]) for b in by_operator)
+    non_equivalent = sum(1 for name in operators if not MUTANTS[name].equivalent)
+    equivalent = [name for name in operators if MUTANTS[name].equivalent]
+    passed = sum(operator_state(operators[name]) == "passed" for name in equivalent)
+    return f"operator mutants killed {killed} / {non_equivalent} non-equivalent; equivalent mutants passed {passed} / {len(equivalent)}"
+
+
+def operator_rows(operators: dict[str, Verdict]) -> list[str]:
+    rows = [
+        "| operator | mutants | killed / non-equivalent | kill rate | equivalent (must pass) | survivors: gaps of the harness |",
+        "|---|---|---|---|---|---|",
+    ]
+    for operator, bucket in operator_summary(operators).items():
+        total = sum(len(v) for v in bucket.values())
+        if not total:
+            continue
+        non_equivalent = total - len(bucket["equivalent"])
+        rate = f"{100 * len(bucket['killed']) / non_equivalent:.0f}%" if non_equivalent else "-"
+        survivors = ", ".join([f"`{n}`" for n in bucket["survivors"]] + [f"`{n}` (run broken)" for n in bucket["broken"]]) or "none"
+        rows.append(f"| {operator} | {total} | {len(bucket['killed'])} / {non_equivalent} | {rate} | {len(bucket['equivalent'])} | {survivors} |")
+    return rows
+
+
+def operator_mutant_rows(operators: dict[str, Verdict]) -> list[str]:
+    rows = [
+        "| operator mutant | what it changes | selection | verdict | why it may pass, or what would catch it | failures: check x cases |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, verdict in operators.items():
+        mutant = MUTANTS[name]
+        why = f"equivalent, allowed by {mutant.allowed_by}" if mutant.equivalent else OPERATOR_GAPS.get(name, "-")
+        checks = "<br>".join(f"{check} x {count}" for check, count in _by_check(verdict.tally("fail")).items()) or "-"
+        rows.append(
+            "| " + " | ".join(
+                _cell(x) for x in (f"`{name}`", mutant.description, f"`{mutant.selection}`", operator_outcome(name, verdict), why, checks)
+            ) + " |"
+        )  # fmt: skip
+    return rows
+
+
+def _by_check(tally: dict[tuple[str, tuple[str, ...]], int]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for (check, _), count in tally.items():
+        counts[check] = max(counts.get(check, 0), count)
+    return counts
 
 
 # -- rendering ------------------------------------------------------------------------------
@@ -145,14 +231,18 @@ def variant_rows(variants: dict[str, Verdict]) -> list[str]:
 def verdict_word(target: Target, verdict: Verdict) -> str:
     if target.kind == "variant":
         return variant_outcome(target.name, verdict)
+    if target.kind == "operator":
+        return operator_outcome(target.name, verdict)
     kill = judge_mutant(target.name, verdict)
     return f"caught by {kill.how}" if kill.caught else "SURVIVED"
 
 
 def verdict_key(target: Target, verdict: Verdict) -> bool:
-    """What must agree between the modes: caught, or passed."""
+    """What must agree between the modes: caught, or passed (an operator mutant: killed)."""
     if target.kind == "variant":
         return variant_ok(target.name, verdict)
+    if target.kind == "operator":
+        return operator_state(verdict) == "killed"
     return judge_mutant(target.name, verdict).caught
 
 
@@ -170,7 +260,7 @@ def comparison(pairwise: dict[Target, Verdict], full: dict[Target, Verdict]) -> 
         same_kind = verdict_key(before.target, before) == verdict_key(target, verdict)
         if not same_kind:
             differences.append(f"{target.kind} {target.name}: pairwise {left!r}, all {right!r}")
-        checks = sorted({f.check for f in verdict.failures} | {f.check for f in verdict.advisories}) if target.kind == "mutant" else []
+        checks = sorted({f.check for f in verdict.failures} | {f.check for f in verdict.advisories}) if target.kind != "variant" else []
         rows.append(
             f"| {target.kind} `{target.name}` | {_cell(left)} | {_cell(right)}{'' if same_kind else ' **(differs)**'} | "
             f"{before.tests} / {verdict.tests} | {_cell(', '.join(checks)) or '-'} | {verdict.seconds:.0f} |"
@@ -178,7 +268,10 @@ def comparison(pairwise: dict[Target, Verdict], full: dict[Target, Verdict]) -> 
     return rows, differences
 
 
-def document(kills: dict[str, Kill], mutants: dict[str, Verdict], variants: dict[str, Verdict], seconds: float, jobs: int, full_section: str) -> str:
+def document(
+    kills: dict[str, Kill], mutants: dict[str, Verdict], variants: dict[str, Verdict], operators: dict[str, Verdict],
+    seconds: float, seconds_operators: float, jobs: int, full_section: str,
+) -> str:
     s = summary(kills, variants)
     today = datetime.date.today().isoformat()
     lines = [
@@ -186,7 +279,7 @@ def document(kills: dict[str, Kill], mutants: dict[str, Verdict], variants: dict
         "",
         f"Generated by `python tools/kill_matrix.py` on {today} ({seconds:.0f} s with {jobs} worker processes); do not edit by hand.",
         "",
-        f"**Score: {score_line(s)}.**",
+        f"**Score: {score_line(s)}; {operator_score(operators)}.**",
         "",
         "A *mutant* is the reference server with one documented behaviour broken (`tests/faults.py`); the suite runs "
         "against it with the mutant's `-k` selection and `--combinations pairwise`. It is caught when the check named "
@@ -210,6 +303,21 @@ def document(kills: dict[str, Kill], mutants: dict[str, Verdict], variants: dict
         "",
         *variant_rows(variants),
         "",
+        f"## Mutation operators ({operator_score(operators)})",
+        "",
+        "An *operator mutant* (`tests/mutations.py`) is the reference's real answers changed by one generic operator "
+        "(drop, duplicate or reorder a list element; change a number; swap a value between two customers or two "
+        "campaigns; drop a field; change a status), consistently: every answer that carries its victim customer, in "
+        "every format and under every filter. It runs the suite with its `-k` selection (a survivor: every case that "
+        "can receive an answer carrying the victim) and is *killed* when at least one case fails. An *equivalent* "
+        "mutant is legal under the document and must pass. Every other survivor is a gap of the harness, listed with "
+        "the check that would catch it in `OPERATOR_GAPS` (`tests/test_mutation_operators.py`, a strict xfail). "
+        f"The {len(operators)} operator runs took {seconds_operators:.0f} s with {jobs} worker processes.",
+        "",
+        *operator_rows(operators),
+        "",
+        *operator_mutant_rows(operators),
+        "",
         full_section.strip(),
         "",
     ]
@@ -221,7 +329,8 @@ def full_section(pairwise: dict[Target, Verdict], full: dict[Target, Verdict], s
     today = datetime.date.today().isoformat()
     kills = {t.name: judge_mutant(t.name, v) for t, v in full.items() if t.kind == "mutant"}
     variants = {t.name: v for t, v in full.items() if t.kind == "variant"}
-    verdict = "the same verdicts as pairwise for every mutant and variant" if not differences else f"{len(differences)} verdict(s) differ from pairwise: " + "; ".join(differences)
+    operators = {t.name: v for t, v in full.items() if t.kind == "operator"}
+    verdict = "the same verdicts as pairwise for every mutant, operator mutant and variant" if not differences else f"{len(differences)} verdict(s) differ from pairwise: " + "; ".join(differences)
     text = "\n".join(
         [
             FULL_START,
@@ -229,9 +338,9 @@ def full_section(pairwise: dict[Target, Verdict], full: dict[Target, Verdict], s
             "",
             f"Recorded by `python tools/kill_matrix.py --combinations all` on {today}, {jobs} worker processes: "
             f"pairwise {seconds_pairwise:.0f} s, full default mode {seconds_all:.0f} s ({seconds_all / 60:.1f} min). "
-            f"Each mutant ran its own selection, each variant the whole suite, in the full default mode.",
+            f"Each mutant and operator mutant ran its own selection, each variant the whole suite, in the full default mode.",
             "",
-            f"**Result: {verdict}. Full-mode score: {score_line(summary(kills, variants))}.**",
+            f"**Result: {verdict}. Full-mode score: {score_line(summary(kills, variants))}; {operator_score(operators)}.**",
             "",
             *rows,
             FULL_END,
@@ -246,6 +355,16 @@ def recorded_full_section() -> str:
         if match:
             return match.group(0)
     return f"{FULL_START}\n## The full default mode (`--combinations all`)\n\nNot recorded yet: run `python tools/kill_matrix.py --combinations all`.\n{FULL_END}"
+
+
+def print_operators(operators: dict[str, Verdict]) -> None:
+    width = max([len(n) for n in operators] + [1])
+    print("OPERATOR MUTANTS")
+    for name, verdict in operators.items():
+        checks = ", ".join(_by_check(verdict.tally("fail")))
+        print(f"  {name:{width}}  {operator_outcome(name, verdict)}{'  (' + checks + ')' if checks else ''}  {verdict.seconds:.0f} s")
+    for row in operator_rows(operators):
+        print("  " + row)
 
 
 def print_matrix(kills: dict[str, Kill], variants: dict[str, Verdict]) -> None:
@@ -279,9 +398,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="where the runs' reports go (default: a temporary directory)")
     args = parser.parse_args(argv)
     only = set(args.only) if args.only else None
-    unknown = (only or set()) - set(FAULTS) - set(VARIANTS)
+    unknown = (only or set()) - set(FAULTS) - set(VARIANTS) - set(MUTANTS)
     if unknown:
-        parser.error(f"no mutant or variant named {', '.join(sorted(unknown))}")
+        parser.error(f"no mutant, operator mutant or variant named {', '.join(sorted(unknown))}")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="kill-matrix-"))
 
     started = time.monotonic()
@@ -294,17 +413,29 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nScore (pairwise, {seconds_pairwise:.0f} s): {score_line(summary(kills, variants))}")
     ok = all(k.caught for k in kills.values()) and all(variant_ok(n, v) for n, v in variants.items())
 
+    started = time.monotonic()
+    operators_run = run_targets(operator_targets("pairwise", only), workdir / "pairwise-operators", jobs=args.jobs)
+    seconds_operators = time.monotonic() - started
+    operators = {t.name: v for t, v in operators_run.items()}
+    print()
+    print_operators(operators)
+    print(f"\nOperator mutants (pairwise, {seconds_operators:.0f} s): {operator_score(operators)}")
+    ok = ok and all(operator_ok(n, v) for n, v in operators.items())
+    pairwise.update(operators_run)
+
     section = recorded_full_section()
     if args.combinations == "all":
         started = time.monotonic()
-        full = run_targets(targets("all", only), workdir / "all", jobs=args.jobs)
+        full = run_targets(targets("all", only) + operator_targets("all", only), workdir / "all", jobs=args.jobs)
         seconds_all = time.monotonic() - started
         section, differences = full_section(pairwise, full, seconds_pairwise, seconds_all, args.jobs)
         full_kills = {t.name: judge_mutant(t.name, v) for t, v in full.items() if t.kind == "mutant"}
         full_variants = {t.name: v for t, v in full.items() if t.kind == "variant"}
+        full_operators = {t.name: v for t, v in full.items() if t.kind == "operator"}
         print("\nFULL DEFAULT MODE (--combinations all)")
         print_matrix(full_kills, full_variants)
-        print(f"\nScore (all, {seconds_all:.0f} s): {score_line(summary(full_kills, full_variants))}")
+        print_operators(full_operators)
+        print(f"\nScore (all, {seconds_all:.0f} s): {score_line(summary(full_kills, full_variants))}; {operator_score(full_operators)}")
         print("Same verdicts as pairwise." if not differences else "DIFFERENT verdicts:\n  " + "\n  ".join(differences))
         ok = ok and not differences
 
@@ -312,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n(not written: {'--only' if only else '--no-write'}; reports in {workdir})")
     else:
         DOC.parent.mkdir(exist_ok=True)
-        DOC.write_text(document(kills, mutants, variants, seconds_pairwise, args.jobs, section), encoding="utf-8")
+        DOC.write_text(document(kills, mutants, variants, operators, seconds_pairwise, seconds_operators, args.jobs, section), encoding="utf-8")
         print(f"\nWritten: {DOC.relative_to(ROOT)} (reports in {workdir})")
     return 0 if ok else 1
 
