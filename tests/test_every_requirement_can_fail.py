@@ -565,6 +565,14 @@ def _(violated: bool) -> Evidence:
     return single(case(campaign=foreign, campaign_id=FOREIGN), document)
 
 
+@variant("stores adding up to more than the coalition", "COALITION-STORE-CUMULATIVE")
+def _(violated: bool) -> Evidence:
+    document = example("coalition-success")
+    if violated:  # each store within 8350, together 4500 + 4500 above it
+        document["campaigns"][0]["cumulative"] = "4500"
+    return single(case(coalition=True), document)
+
+
 @variant("status success for an unknown code", "EXAMPLE-NO-MATCH")
 def _(violated: bool) -> Evidence:
     return single(case(identifier="unknown_code"), example("success" if violated else "no-match"))

@@ -29,53 +29,38 @@ class HarnessMissedMutant(AssertionError):
 
 
 _PROFILE_VALUES = (
-    "the profile names only its customers' identifiers, so a value that is consistently wrong in every answer "
-    "is invisible; would be caught by an optional `expect:` block per profile customer (customer fields, "
-    "campaign ids, each campaign's balance and cumulative, reward ids, BuyX item names) and a check "
-    "`answer_matches_profile_expectations` comparing the full answer with it"
-)
-_UNIQUE = (
-    "no check that a list holds each entry once; would be caught by a check `list_entries_are_unique`: "
-    "campaigns unique by id, rewards by id (points) or item_id/name (BuyX), BuyX items by item_id/name"
+    "needs the data the target holds: the profile names only its customers' identifiers, so a value that is "
+    "consistently wrong in every answer (and every format, filter and relation) contradicts nothing the "
+    "document states; the profile's `expect` block (ground truth, the next issue) will judge it"
 )
 _BALANCE_WITHIN_CUMULATIVE = (
-    "no check relates a points or earned campaign's balance to its cumulative; would be caught by a check "
-    "`balance_within_cumulative` (outside coalitions: balance <= cumulative; cumulative counts every point "
-    "earned, as the BuyX notes define it and as both examples' non-coalition campaigns show: 1500 <= 4500, 16.50 <= 59.95)"
+    "needs the data the target holds: the document defines cumulative only for BuyX items, and its coalition "
+    "example shows a points balance above its campaign's cumulative (1500 > 0), so balance <= cumulative is "
+    "not a rule the document states for points or earned campaigns; the profile's `expect` block will judge it"
 )
-_STORES_WITHIN_COALITION = (
-    "store_cumulative_within_coalition compares each store alone; would be caught by extending it to the "
-    "sum: the stores' cumulatives add up to at most cumulative_coalition (each point is earned in one store; "
-    "the coalition example: 0 + 4500 <= 8350; the reference: 0 + 4500 + 3850 + 0 = 8350)"
+_REWARDS_DROPPED = (
+    "needs the data the target holds: available_rewards lists the rewards the customer can have now, which may "
+    "be none (the earned campaign of the example has no such list; an empty list and none read the same to "
+    "clients), so only knowing the customer has rewards 678 and 753 shows them missing"
 )
 
-# Operator mutants the harness does not kill yet, and what would. Equivalent mutants are
-# not here: they are declared (with the sentence that allows them) in tests/mutations.py.
+
 OPERATOR_GAPS: dict[str, str] = {
     "drop_element:campaigns.employee": _PROFILE_VALUES,
     "drop_element:points.available_rewards.753": _PROFILE_VALUES,
     "drop_element:buyx.balances.books": _PROFILE_VALUES,
-    "duplicate_element:points.available_rewards.678": _UNIQUE,
-    "duplicate_element:buyx.balances.coffees": _UNIQUE,
-    "duplicate_element:buyx.available_rewards.coffees": _UNIQUE,
     "change_number:points.balance+1": _PROFILE_VALUES,
     "change_number:points.cumulative-1": _PROFILE_VALUES,
     "change_number:points.balance.x10": _BALANCE_WITHIN_CUMULATIVE,
     "change_number:earned.balance+1": _BALANCE_WITHIN_CUMULATIVE,
     "change_number:points.available_rewards.needed_to_redeem+1": _PROFILE_VALUES,
     "change_number:coalition.balance+balance_coalition+1": _PROFILE_VALUES,
-    "change_number:coalition.cumulative_coalition-1": _STORES_WITHIN_COALITION,
-    "change_number:coalition.acme.cumulative+1": _STORES_WITHIN_COALITION,
     "swap_customers:zoe.first_name=cody": _PROFILE_VALUES,
     "swap_customers:zoe.email=cody": _PROFILE_VALUES,
     "swap_customers:zoe.campaigns=cody": _PROFILE_VALUES,
     "swap_customers:mary.campaigns=coal_john": _PROFILE_VALUES,
     "drop_field:customer.custom_field_2": _PROFILE_VALUES,
-    "drop_field:points.available_rewards": (
-        "available_rewards is optional for every campaign type; would be caught by requiring it of points and "
-        "BuyX campaigns in campaigns_carry_documented_fields and the schemas, as every points and BuyX campaign "
-        "of both examples carries it (lines 36-48, 92-104; coalition 35-47, 58-70)"
-    ),
+    "drop_field:points.available_rewards": _REWARDS_DROPPED,
 }
 
 

@@ -60,8 +60,9 @@ def coalition_balance_is_shared(e: Evidence, r: Reporter) -> Iterator[Finding]:
 
 @check("store_cumulative_within_coalition", "COALITION-STORE-CUMULATIVE")
 def store_cumulative_within_coalition(e: Evidence, r: Reporter) -> Iterator[Finding]:
-    """A store's cumulative counts what was earned at that store (it "might be 0 if the
-    points were earned in another store"), so it is at most the coalition's cumulative."""
+    """A store's cumulative counts what was earned at that store (it "might be 0 (zero)
+    if the points were earned in another store"): each point earned counts at one store,
+    so the stores listed add up to at most the coalition's cumulative_coalition."""
     judged = [(i, c, number(c.get("cumulative")), number(c.get("cumulative_coalition"))) for i, c in _coalition_campaigns(e)]
     judged = [(i, c, store, total) for i, c, store, total in judged if store is not None and total is not None]
     if not judged:
@@ -71,3 +72,10 @@ def store_cumulative_within_coalition(e: Evidence, r: Reporter) -> Iterator[Find
     for i, _, store, total in judged:
         if store > total:
             yield r.fail("COALITION-STORE-CUMULATIVE", "a store's cumulative exceeds the coalition's", where=f"campaigns/{i}/cumulative", expected=f"at most {total} (cumulative_coalition)", got=str(store))
+            return  # the sum would say it again
+    totals = {total for _, _, _, total in judged}
+    stores = sum(store for _, _, store, _ in judged)
+    if len(totals) == 1 and stores > min(totals):
+        # (Differing cumulative_coalition values are coalition_balance_is_shared's failure.)
+        listing = " + ".join(f"{c.get('id')}: {c.get('cumulative')}" for _, c, _, _ in judged)
+        yield r.fail("COALITION-STORE-CUMULATIVE", "the stores' cumulatives add up to more than the coalition's", where="campaigns/*/cumulative", expected=f"at most {min(totals)} (cumulative_coalition)", got=f"{listing} = {stores}"[:300])
