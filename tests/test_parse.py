@@ -193,6 +193,79 @@ def test_repeated_element_is_noted_not_merged() -> None:
     assert "repeated:/response/customer/code" in answer.notes
 
 
+def test_cdata_sections_are_read_and_noted() -> None:
+    # PHP SimpleXML without LIBXML_NOCDATA reads a CDATA value as empty (real-clients.md):
+    # the value is read whole, and where CDATA was used is noted for a check to warn.
+    body = (
+        b'<response status="success"><customer><first_name><![CDATA[John]]></first_name>'
+        b"<last_name>D<![CDATA[o]]>e</last_name><city>Anytown</city><street2><![CDATA[]]></street2>"
+        b"<custom_field_2><label>Pet</label><data><![CDATA[Cat & <Dog>]]></data></custom_field_2></customer>"
+        b"<campaigns><campaign><id>1</id><available_rewards><reward><id><![CDATA[678]]></id></reward>"
+        b"</available_rewards></campaign></campaigns></response>"
+    )
+    answer = parse_answer(body)
+    customer = answer.document["customer"]
+    assert (customer["first_name"], customer["last_name"], customer["street2"]) == ("John", "Doe", "")
+    assert customer["custom_field_2"]["data"] == "Cat & <Dog>"
+    assert answer.document["campaigns"][0]["available_rewards"] == [{"id": "678"}]
+    assert sorted(n for n in answer.notes if n.startswith("cdata:")) == [
+        "cdata:/response/campaigns/campaign[1]/available_rewards/reward[1]/id",
+        "cdata:/response/customer/custom_field_2/data",
+        "cdata:/response/customer/first_name",
+        "cdata:/response/customer/last_name",
+        "cdata:/response/customer/street2",
+    ]
+
+
+def test_no_cdata_no_note() -> None:
+    # Text that merely looks like a CDATA section is not one.
+    answer = parse_answer(b'<response status="error"><error>&lt;![CDATA[x]]&gt;</error></response>')
+    assert answer.document["error"] == "<![CDATA[x]]>"
+    assert answer.notes == ()
+
+
+def test_cdata_in_utf16_is_noted() -> None:
+    body = '<?xml version="1.0" encoding="UTF-16"?><response status="error"><error><![CDATA[Bad é]]></error></response>'
+    answer = parse_answer(body.encode("utf-16"))
+    assert answer.document == {"status": "error", "error": "Bad é"}
+    assert answer.notes == ("cdata:/response/error",)
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_xml_with_its_byte_order_mark(codec: str) -> None:
+    text = '<?xml version="1.0" encoding="UTF-16"?>\n<response status="no_match"><message>Aucun client ne correspond €</message></response>'
+    body = text.encode(codec) if codec == "utf-16" else "\ufeff".encode(codec) + text.encode(codec)
+    answer = parse_answer(body)
+    assert answer.format == "xml"
+    assert answer.document == {"status": "no_match", "message": "Aucun client ne correspond €"}
+
+
+def test_element_beside_list_items_is_left_out_and_noted() -> None:
+    # The document does not close the lists; an element beside the items has no place
+    # in the JSON array clients read.
+    body = (
+        b'<response status="success"><campaigns><count>2</count><campaign><id>1</id></campaign>'
+        b"<campaign><id>2</id><balances><total>3</total><item><name>Tea</name></item></balances></campaign>"
+        b"</campaigns></response>"
+    )
+    answer = parse_answer(body)
+    assert answer.document["campaigns"] == [{"id": "1"}, {"id": "2", "balances": [{"name": "Tea"}]}]
+    assert set(answer.notes) == {"skipped:/response/campaigns/count", "skipped:/response/campaigns/campaign[2]/balances/total"}
+
+
+def test_status_is_the_root_attribute() -> None:
+    answer = parse_answer(b'<response status="error" version="2.1"><status>ok</status><error>x</error></response>')
+    assert answer.document == {"status": "error", "error": "x"}
+
+
+@pytest.mark.parametrize("depth", [500, 990, 5000])
+def test_deep_json_is_a_parse_error(depth: int) -> None:
+    # json decodes deeper than the canonical walk can recurse: both refuse with a ParseError.
+    message = parse_error(b'{"status": "success", "customer": ' + b"[" * depth + b"]" * depth + b"}")
+    assert "nested too deeply" in message
+    assert_readable(message)
+
+
 def test_standard_entities_and_character_references() -> None:
     answer = parse_answer(b'<response status="success"><customer><first_name>A &amp; B &#233;</first_name></customer></response>')
     assert answer.document["customer"]["first_name"] == "A & B \u00e9"
