@@ -58,6 +58,12 @@ _XML_PARSER = etree.XMLParser(
     # values written in CDATA can be noted: some real clients read them as empty.
     strip_cdata=False,
 )
+# Deeper than this an answer is not read. The documented answers nest five levels
+# (response > campaigns > campaign > balances > item > name); the schemas, the checks and
+# the comparisons of two answers all walk a document recursively, and 100 levels keep
+# them far from Python's recursion limit, whatever the caller's stack. (lxml alone
+# stops at 256 levels, json at about 1,000.)
+MAX_DEPTH = 100
 # A UTF-16 document starts with its byte order mark (XML 1.0, 4.3.3).
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -76,8 +82,9 @@ class Answer:
 
 
 def sniff_format(body: bytes) -> Format | None:
-    if body[:2] in _UTF16_BOMS and body[2:4] in (b"<\x00", b"\x00<"):
-        return "xml"  # UTF-16 is legal XML; JSON is UTF-8 (RFC 8259, 8.1)
+    if body[:2] in _UTF16_BOMS:
+        # UTF-16 is legal XML (JSON is UTF-8: RFC 8259, 8.1); white space may come first.
+        return "xml" if body[:400].decode("utf-16", "replace").lstrip(" \t\r\n")[:1] == "<" else None
     head = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if head == b"<":
         return "xml"
@@ -154,11 +161,9 @@ def _to_document(value: Any, where: str) -> tuple[dict[str, Any], tuple[str, ...
         raise ParseError(f"{where}the JSON top level is {_json_kind(value)}, not an object")
     notes: list[str] = []
     try:
-        return _canonical_json(value, "", notes), tuple(notes)
-    except RecursionError:
-        # json reads deeper than Python recurses here (its C scanner has its own limit):
-        # what the decoder accepted, this walk must still refuse readably.
-        raise ParseError(f"{where}the JSON is nested too deeply to read") from None
+        return _canonical_json(value, "", notes, 0), tuple(notes)
+    except _TooDeep:
+        raise ParseError(f"{where}the JSON is nested too deeply to read (more than {MAX_DEPTH} levels)") from None
 
 
 class _Number(str):
@@ -172,6 +177,10 @@ class _Object(dict):  # type: ignore[type-arg]
 
 
 class _NotJson(ValueError):
+    pass
+
+
+class _TooDeep(ValueError):
     pass
 
 
@@ -197,13 +206,15 @@ def _json_kind(value: Any) -> str:
     return {list: "an array", str: "a string", _Number: "a number", bool: "a boolean"}.get(type(value), "null")
 
 
-def _canonical_json(value: Any, pointer: str, notes: list[str]) -> Any:
+def _canonical_json(value: Any, pointer: str, notes: list[str], depth: int) -> Any:
+    if isinstance(value, (dict, list)) and depth > MAX_DEPTH:
+        raise _TooDeep(pointer)
     if isinstance(value, _Object):
         notes.extend(f"repeated:{pointer}/{key}" for key in value.repeated)
     if isinstance(value, dict):
-        return {k: _canonical_json(v, f"{pointer}/{k}", notes) for k, v in value.items()}
+        return {k: _canonical_json(v, f"{pointer}/{k}", notes, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [_canonical_json(v, f"{pointer}/{i}", notes) for i, v in enumerate(value)]
+        return [_canonical_json(v, f"{pointer}/{i}", notes, depth + 1) for i, v in enumerate(value)]
     if isinstance(value, _Number):
         notes.append(f"number:{pointer}")
         return str(value)
@@ -232,7 +243,10 @@ def _parse_xml(body: bytes) -> Answer:
         notes.append("doctype:/")
     # Cheap test first: only a tree that holds a CDATA section serialises one.
     reader = _XmlReader(notes, cdata=b"<![CDATA[" in etree.tostring(root))
-    document: dict[str, Any] = reader.children(root, f"/{root.tag}")
+    try:
+        document: dict[str, Any] = reader.children(root, f"/{root.tag}", 0)
+    except _TooDeep:
+        raise ParseError(f"the XML is nested too deeply to read (more than {MAX_DEPTH} levels)") from None
     # The status is the root's attribute, as clients read it ($response->attributes()->status),
     # whatever an element of that name says.
     document["status"] = root.get("status")
@@ -245,7 +259,9 @@ class _XmlReader:
     def __init__(self, notes: list[str], cdata: bool) -> None:
         self.notes, self.cdata = notes, cdata
 
-    def children(self, element: Any, path: str) -> dict[str, Any]:
+    def children(self, element: Any, path: str, depth: int) -> dict[str, Any]:
+        if depth > MAX_DEPTH:
+            raise _TooDeep(path)
         result: dict[str, Any] = {}
         for child in element:
             if not isinstance(child.tag, str):  # entity references left unexpanded
@@ -253,10 +269,10 @@ class _XmlReader:
             if child.tag in result:
                 self.notes.append(f"repeated:{path}/{child.tag}")
                 continue
-            result[child.tag] = self.value(child, f"{path}/{child.tag}")
+            result[child.tag] = self.value(child, f"{path}/{child.tag}", depth + 1)
         return result
 
-    def value(self, element: Any, path: str) -> Any:
+    def value(self, element: Any, path: str, depth: int) -> Any:
         item_name = LIST_CONTAINERS.get(element.tag)
         children = [c for c in element if isinstance(c.tag, str)]
         if item_name is not None:
@@ -268,10 +284,10 @@ class _XmlReader:
                     self.notes.append(f"skipped:{path}/{child.tag}")
                     continue
                 where = f"{path}/{child.tag}[{len(items) + 1}]"
-                items.append(self.value(child, where) if len(child) else self.text(child, where))
+                items.append(self.value(child, where, depth + 1) if len(child) else self.text(child, where))
             return items
         if children:
-            return self.children(element, path)
+            return self.children(element, path, depth)
         return self.text(element, path)
 
     def text(self, element: Any, path: str) -> str:

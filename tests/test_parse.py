@@ -17,7 +17,7 @@ from typing import Any, Iterator
 import pytest
 
 from conformance.document import comparable
-from conformance.parse import Answer, ParseError, parse_answer
+from conformance.parse import MAX_DEPTH, Answer, ParseError, parse_answer
 
 EXAMPLES = Path(__file__).resolve().parent / "data" / "spec-examples"
 EXAMPLE_NAMES = sorted(p.stem for p in EXAMPLES.glob("*.xml"))
@@ -232,8 +232,9 @@ def test_cdata_in_utf16_is_noted() -> None:
 
 
 @pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
-def test_utf16_xml_with_its_byte_order_mark(codec: str) -> None:
-    text = '<?xml version="1.0" encoding="UTF-16"?>\n<response status="no_match"><message>Aucun client ne correspond €</message></response>'
+@pytest.mark.parametrize("declaration", ['<?xml version="1.0" encoding="UTF-16"?>\n', "\n  "], ids=["declared", "undeclared"])
+def test_utf16_xml_with_its_byte_order_mark(codec: str, declaration: str) -> None:
+    text = declaration + '<response status="no_match"><message>Aucun client ne correspond €</message></response>'
     body = text.encode(codec) if codec == "utf-16" else "\ufeff".encode(codec) + text.encode(codec)
     answer = parse_answer(body)
     assert answer.format == "xml"
@@ -258,11 +259,25 @@ def test_status_is_the_root_attribute() -> None:
     assert answer.document == {"status": "error", "error": "x"}
 
 
-@pytest.mark.parametrize("depth", [500, 990, 5000])
-def test_deep_json_is_a_parse_error(depth: int) -> None:
-    # json decodes deeper than the canonical walk can recurse: both refuse with a ParseError.
-    message = parse_error(b'{"status": "success", "customer": ' + b"[" * depth + b"]" * depth + b"}")
-    assert "nested too deeply" in message
+def nested(fmt: str, depth: int) -> bytes:
+    """An envelope with ``depth`` containers nested below the root (arrays; elements
+    holding elements), the innermost holding "1"."""
+    if fmt == "json":
+        return b'{"status": "success", "x": ' + b"[" * depth + b'"1"' + b"]" * depth + b"}"
+    return b'<response status="success">' + b"<x>" * (depth + 1) + b"1" + b"</x>" * (depth + 1) + b"</response>"
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_nesting_is_read_down_to_max_depth(fmt: str) -> None:
+    assert parse_answer(nested(fmt, MAX_DEPTH)).document["status"] == "success"
+
+
+@pytest.mark.parametrize(("fmt", "depth"), [("json", 101), ("json", 500), ("json", 990), ("json", 5000), ("xml", 101), ("xml", 254), ("xml", 5000)])
+def test_deeper_nesting_is_a_parse_error(fmt: str, depth: int) -> None:
+    # Every later step walks the document recursively: past MAX_DEPTH it is refused with a
+    # ParseError (json, whose decoder reads about 1,000 levels, raised RecursionError).
+    message = parse_error(nested(fmt, depth))
+    assert "nested too deeply" in message or "Excessive depth" in message
     assert_readable(message)
 
 
