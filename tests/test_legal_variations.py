@@ -140,12 +140,13 @@ def xml_model(body: bytes) -> Node:
 XML_FEATURES = (
     "extra_attributes", "namespaced_extras", "extra_elements", "nested_extras", "reorder", "reorder_lists",
     "comments", "processing_instructions", "cdata", "character_references", "single_quotes", "self_closing",
-    "no_declaration",
+    "no_declaration", "xsi_attributes",
 )  # fmt: skip
 XML_ENCODINGS = ("UTF-8", "UTF-8+BOM", "UTF-16", "ISO-8859-1", "windows-1252", "US-ASCII")
 XML_WHITESPACE = ("none", "indent", "random")
 _PYTHON_CODEC = {"UTF-8": "utf-8", "UTF-8+BOM": "utf-8-sig", "UTF-16": "utf-16", "ISO-8859-1": "latin-1", "windows-1252": "cp1252", "US-ASCII": "ascii"}
 EXT_NS = "urn:example:extension"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
 _ATTRIBUTE_GAPS = (" ", " ", "\n  ", "\t")
 
 
@@ -195,6 +196,12 @@ def _vary_tree(node: Node, v: XmlVariation, r: random.Random, is_root: bool = Fa
     node.attributes += _extra_attributes(v, r, taken)
     if is_root and v.has("extra_attributes") and "version" not in taken:
         node.attributes.append(("version", "2.1"))  # the answer a user saw fail thousands of cases
+    if v.has("xsi_attributes"):
+        # What serialisers write: a schema location on the root, xsi:nil on empty values.
+        if is_root:
+            node.attributes += [("xmlns:xsi", XSI), ("xsi:noNamespaceSchemaLocation", "response.xsd")]
+        elif r.random() < 0.3:
+            node.attributes.append(("xsi:nil", "true" if node.children is None and not node.text else "false"))
     if node.children is None:
         return
     for child in node.children:
