@@ -236,7 +236,7 @@ REWARD_NUMBERS = ("needed_to_redeem", "earn_ratio")
 NUMERIC_NAMES = set(CAMPAIGN_NUMBERS + ITEM_NUMBERS + REWARD_NUMBERS)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_hostile_answer_breaks_no_check(data: st.DataObject) -> None:
     sample = data.draw(st.sampled_from(SAMPLES), label="sample")
