@@ -249,7 +249,9 @@ def test_hostile_answer_breaks_no_check(data: st.DataObject) -> None:
         # Half the edits hit a number the checks compute with: the likeliest to break one.
         path = data.draw(st.sampled_from(numeric) if numeric and data.draw(st.booleans(), label="numeric?") else st.sampled_from(paths), label="path")
         how = data.draw(st.sampled_from(("set", "set", "set", "delete", "wrap", "duplicate")), label="how")
-        edit(document, path, how, data.draw(hostile_values, label="value"))
+        # A copy: sampled_from hands out the same list object to every test case, and an
+        # edit into it would change what later test cases draw.
+        edit(document, path, how, copy.deepcopy(data.draw(hostile_values, label="value")))
     fmt = data.draw(st.sampled_from(("json", "xml")), label="format")
     assert_survives(sample, write(materialise(document), fmt))
 
