@@ -5,8 +5,8 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from decimal import Decimal, InvalidOperation
-from typing import Any, Iterator
+from decimal import Context, Decimal, localcontext
+from typing import Any, Callable, Iterator
 
 # Doc, success example lines 3-18: the customer fields. "All fields are returned on
 # this call" makes each of them required; custom_field is the one the
@@ -18,7 +18,9 @@ CUSTOMER_FIELDS = (
 )  # fmt: skip
 CUSTOM_FIELD_N = re.compile(r"^custom_field_[0-9]+$")
 DOCUMENTED_CAMPAIGN_TYPES = ("points", "earned", "buyx")
-_DECIMAL = re.compile(r"^\s*-?[0-9]+(\.[0-9]+)?\s*$")
+# The lexical space of xs:decimal, the schemas' amount type ("1,500" is not in it),
+# with the XML white space a schema collapses around it.
+_DECIMAL = re.compile(r"[ \t\r\n]*[+-]?(?P<digits>[0-9]+(\.[0-9]*)?|\.[0-9]+)[ \t\r\n]*")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
@@ -43,14 +45,60 @@ def items(campaign: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
-def number(value: Any) -> Decimal | None:
-    """The value as a number, or None when it is not one ("1,500" is not)."""
-    if isinstance(value, str) and _DECIMAL.match(value):
-        try:
-            return Decimal(value.strip())
-        except InvalidOperation:
-            return None
-    return None
+# The checks do arithmetic on the numbers of an answer: floor(balance / earn_ratio),
+# cumulative - redeemed x earn_ratio. Under Python's default decimal context (28
+# digits) a 30-digit balance made the floor division raise InvalidOperation, and longer
+# products and differences were silently rounded, so a check could pass or fail on a
+# rounding. An answer may carry a number of millions of digits (up to
+# --max-response-bytes). Hence two rules:
+# - a value with more than MAX_DIGITS digits is not a number the checks can judge:
+#   number() answers None, as for "1,500" (the documented amounts have a few digits;
+#   10,000 keeps even absurd ones, such as a 5,000-digit balance, judged);
+# - arithmetic on a Number is exact: it runs in a context whose precision holds any
+#   result of +, -, x and // on such numbers (a product or quotient of two has at most
+#   2 x MAX_DIGITS digits, a - b x c at most 4 x), so it never rounds and never raises
+#   InvalidOperation (DivisionImpossible) or Overflow. Comparisons are exact anyway.
+MAX_DIGITS = 10_000
+_EXACT = Context(prec=8 * MAX_DIGITS)
+
+
+class Number(Decimal):
+    """A number read from an answer: a Decimal whose arithmetic is exact."""
+
+    __slots__ = ()
+
+
+def _exactly(name: str) -> Callable[..., Any]:
+    operation = getattr(Decimal, name)
+
+    def exact(self: Number, *args: Any) -> Any:
+        with localcontext(_EXACT):
+            result = operation(self, *args)
+        if isinstance(result, tuple):  # divmod
+            return tuple(Number(r) for r in result)
+        return Number(result) if isinstance(result, Decimal) else result
+
+    exact.__name__ = name
+    return exact
+
+
+for _name in (
+    "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__", "__rtruediv__",
+    "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__divmod__", "__rdivmod__", "__neg__", "__pos__",
+    "__abs__", "normalize", "to_integral_value",
+):  # fmt: skip
+    setattr(Number, _name, _exactly(_name))
+
+
+def number(value: Any) -> Number | None:
+    """The value as a number, or None when it is not one ("1,500" is not) or has more
+    than MAX_DIGITS digits."""
+    if not isinstance(value, str):
+        return None
+    found = _DECIMAL.fullmatch(value)
+    if found is None or sum(c.isdigit() for c in found.group("digits")) > MAX_DIGITS:
+        return None
+    return Number(value.strip(" \t\r\n"))
 
 
 def is_date_or_never(value: Any) -> bool:
@@ -91,7 +139,7 @@ def _normalise(value: Any) -> Any:
         return sorted(normalised, key=lambda v: json.dumps(v, sort_keys=True))
     parsed = number(value)
     if parsed is not None:
-        return format(parsed.normalize(), "f")
+        return "0" if parsed == 0 else format(parsed.normalize(), "f")  # -0 is 0
     return value
 
 

@@ -9,6 +9,13 @@ Parsing is strict about what it cannot read and silent about what it can: format
 specific shape rules (arrays vs objects, element names) belong to the schemas, and
 what the parser had to tolerate (numbers instead of strings, a DTD it ignored) is
 kept as ``notes`` for the checks that warn about it.
+
+Each note is ``kind:where`` (a JSON pointer, or an XPath-like path for XML):
+``number``, ``boolean``, ``null`` (a JSON scalar that is not a string), ``repeated``
+(a key or element given twice; the first is kept), ``doctype`` (a DTD the parser
+ignored), ``cdata`` (a value written, at least in part, as a CDATA section: PHP
+SimpleXML without LIBXML_NOCDATA reads it as empty), ``skipped`` (an element inside a
+list that is not one of its items, left out of the list).
 """
 
 from __future__ import annotations
@@ -47,7 +54,18 @@ _XML_PARSER = etree.XMLParser(
     huge_tree=False,
     remove_comments=True,
     remove_pis=True,
+    # CDATA sections kept as such in the tree (their text reads the same), so that the
+    # values written in CDATA can be noted: some real clients read them as empty.
+    strip_cdata=False,
 )
+# Deeper than this an answer is not read. The documented answers nest five levels
+# (response > campaigns > campaign > balances > item > name); the schemas, the checks and
+# the comparisons of two answers all walk a document recursively, and 100 levels keep
+# them far from Python's recursion limit, whatever the caller's stack. (lxml alone
+# stops at 256 levels, json at about 1,000.)
+MAX_DEPTH = 100
+# A UTF-16 document starts with its byte order mark (XML 1.0, 4.3.3).
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 class ParseError(Exception):
@@ -64,6 +82,9 @@ class Answer:
 
 
 def sniff_format(body: bytes) -> Format | None:
+    if body[:2] in _UTF16_BOMS:
+        # UTF-16 is legal XML (JSON is UTF-8: RFC 8259, 8.1); white space may come first.
+        return "xml" if body[:400].decode("utf-16", "replace").lstrip(" \t\r\n")[:1] == "<" else None
     head = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if head == b"<":
         return "xml"
@@ -139,7 +160,10 @@ def _to_document(value: Any, where: str) -> tuple[dict[str, Any], tuple[str, ...
     if not isinstance(value, dict):
         raise ParseError(f"{where}the JSON top level is {_json_kind(value)}, not an object")
     notes: list[str] = []
-    return _canonical_json(value, "", notes), tuple(notes)
+    try:
+        return _canonical_json(value, "", notes, 0), tuple(notes)
+    except _TooDeep:
+        raise ParseError(f"{where}the JSON is nested too deeply to read (more than {MAX_DEPTH} levels)") from None
 
 
 class _Number(str):
@@ -153,6 +177,10 @@ class _Object(dict):  # type: ignore[type-arg]
 
 
 class _NotJson(ValueError):
+    pass
+
+
+class _TooDeep(ValueError):
     pass
 
 
@@ -178,13 +206,15 @@ def _json_kind(value: Any) -> str:
     return {list: "an array", str: "a string", _Number: "a number", bool: "a boolean"}.get(type(value), "null")
 
 
-def _canonical_json(value: Any, pointer: str, notes: list[str]) -> Any:
+def _canonical_json(value: Any, pointer: str, notes: list[str], depth: int) -> Any:
+    if isinstance(value, (dict, list)) and depth > MAX_DEPTH:
+        raise _TooDeep(pointer)
     if isinstance(value, _Object):
         notes.extend(f"repeated:{pointer}/{key}" for key in value.repeated)
     if isinstance(value, dict):
-        return {k: _canonical_json(v, f"{pointer}/{k}", notes) for k, v in value.items()}
+        return {k: _canonical_json(v, f"{pointer}/{k}", notes, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [_canonical_json(v, f"{pointer}/{i}", notes) for i, v in enumerate(value)]
+        return [_canonical_json(v, f"{pointer}/{i}", notes, depth + 1) for i, v in enumerate(value)]
     if isinstance(value, _Number):
         notes.append(f"number:{pointer}")
         return str(value)
@@ -211,31 +241,56 @@ def _parse_xml(body: bytes) -> Answer:
     notes: list[str] = []
     if root.getroottree().docinfo.doctype:
         notes.append("doctype:/")
-    document: dict[str, Any] = {"status": root.get("status")}
-    document.update(_xml_children(root, f"/{root.tag}", notes))
+    # Cheap test first: only a tree that holds a CDATA section serialises one.
+    reader = _XmlReader(notes, cdata=b"<![CDATA[" in etree.tostring(root))
+    try:
+        document: dict[str, Any] = reader.children(root, f"/{root.tag}", 0)
+    except _TooDeep:
+        raise ParseError(f"the XML is nested too deeply to read (more than {MAX_DEPTH} levels)") from None
+    # The status is the root's attribute, as clients read it ($response->attributes()->status),
+    # whatever an element of that name says.
+    document["status"] = root.get("status")
     return Answer("xml", document, notes=tuple(notes), xml=root)
 
 
-def _xml_children(element: Any, path: str, notes: list[str]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for child in element:
-        if not isinstance(child.tag, str):  # entity references left unexpanded
-            continue
-        if child.tag in result:
-            notes.append(f"repeated:{path}/{child.tag}")
-            continue
-        result[child.tag] = _xml_value(child, f"{path}/{child.tag}", notes)
-    return result
+class _XmlReader:
+    """XML elements -> canonical values, noting what a client may trip on."""
 
+    def __init__(self, notes: list[str], cdata: bool) -> None:
+        self.notes, self.cdata = notes, cdata
 
-def _xml_value(element: Any, path: str, notes: list[str]) -> Any:
-    item_name = LIST_CONTAINERS.get(element.tag)
-    children = [c for c in element if isinstance(c.tag, str)]
-    if item_name is not None:
-        return [
-            _xml_value(child, f"{path}/{child.tag}[{index + 1}]", notes) if len(child) else (child.text or "")
-            for index, child in enumerate(children)
-        ]
-    if children:
-        return _xml_children(element, path, notes)
-    return element.text or ""
+    def children(self, element: Any, path: str, depth: int) -> dict[str, Any]:
+        if depth > MAX_DEPTH:
+            raise _TooDeep(path)
+        result: dict[str, Any] = {}
+        for child in element:
+            if not isinstance(child.tag, str):  # entity references left unexpanded
+                continue
+            if child.tag in result:
+                self.notes.append(f"repeated:{path}/{child.tag}")
+                continue
+            result[child.tag] = self.value(child, f"{path}/{child.tag}", depth + 1)
+        return result
+
+    def value(self, element: Any, path: str, depth: int) -> Any:
+        item_name = LIST_CONTAINERS.get(element.tag)
+        children = [c for c in element if isinstance(c.tag, str)]
+        if item_name is not None:
+            # A list holds its items; an element beside them (the document does not close
+            # the list) has no place in the JSON array clients read, so it is left out.
+            items = []
+            for child in children:
+                if child.tag != item_name:
+                    self.notes.append(f"skipped:{path}/{child.tag}")
+                    continue
+                where = f"{path}/{child.tag}[{len(items) + 1}]"
+                items.append(self.value(child, where, depth + 1) if len(child) else self.text(child, where))
+            return items
+        if children:
+            return self.children(element, path, depth)
+        return self.text(element, path)
+
+    def text(self, element: Any, path: str) -> str:
+        if self.cdata and b"<![CDATA[" in etree.tostring(element, with_tail=False):
+            self.notes.append(f"cdata:{path}")
+        return element.text or ""

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 import pytest
 
 from conformance.document import comparable
-from conformance.parse import Answer, ParseError, parse_answer
+from conformance.parse import MAX_DEPTH, Answer, ParseError, parse_answer
 
 EXAMPLES = Path(__file__).resolve().parent / "data" / "spec-examples"
 EXAMPLE_NAMES = sorted(p.stem for p in EXAMPLES.glob("*.xml"))
@@ -191,6 +191,94 @@ def test_repeated_element_is_noted_not_merged() -> None:
     answer = parse_answer(b'<response status="success"><customer><code>1</code><code>2</code></customer></response>')
     assert answer.document["customer"]["code"] == "1"
     assert "repeated:/response/customer/code" in answer.notes
+
+
+def test_cdata_sections_are_read_and_noted() -> None:
+    # PHP SimpleXML without LIBXML_NOCDATA reads a CDATA value as empty (real-clients.md):
+    # the value is read whole, and where CDATA was used is noted for a check to warn.
+    body = (
+        b'<response status="success"><customer><first_name><![CDATA[John]]></first_name>'
+        b"<last_name>D<![CDATA[o]]>e</last_name><city>Anytown</city><street2><![CDATA[]]></street2>"
+        b"<custom_field_2><label>Pet</label><data><![CDATA[Cat & <Dog>]]></data></custom_field_2></customer>"
+        b"<campaigns><campaign><id>1</id><available_rewards><reward><id><![CDATA[678]]></id></reward>"
+        b"</available_rewards></campaign></campaigns></response>"
+    )
+    answer = parse_answer(body)
+    customer = answer.document["customer"]
+    assert (customer["first_name"], customer["last_name"], customer["street2"]) == ("John", "Doe", "")
+    assert customer["custom_field_2"]["data"] == "Cat & <Dog>"
+    assert answer.document["campaigns"][0]["available_rewards"] == [{"id": "678"}]
+    assert sorted(n for n in answer.notes if n.startswith("cdata:")) == [
+        "cdata:/response/campaigns/campaign[1]/available_rewards/reward[1]/id",
+        "cdata:/response/customer/custom_field_2/data",
+        "cdata:/response/customer/first_name",
+        "cdata:/response/customer/last_name",
+        "cdata:/response/customer/street2",
+    ]
+
+
+def test_no_cdata_no_note() -> None:
+    # Text that merely looks like a CDATA section is not one.
+    answer = parse_answer(b'<response status="error"><error>&lt;![CDATA[x]]&gt;</error></response>')
+    assert answer.document["error"] == "<![CDATA[x]]>"
+    assert answer.notes == ()
+
+
+def test_cdata_in_utf16_is_noted() -> None:
+    body = '<?xml version="1.0" encoding="UTF-16"?><response status="error"><error><![CDATA[Bad é]]></error></response>'
+    answer = parse_answer(body.encode("utf-16"))
+    assert answer.document == {"status": "error", "error": "Bad é"}
+    assert answer.notes == ("cdata:/response/error",)
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("declaration", ['<?xml version="1.0" encoding="UTF-16"?>\n', "\n  "], ids=["declared", "undeclared"])
+def test_utf16_xml_with_its_byte_order_mark(codec: str, declaration: str) -> None:
+    text = declaration + '<response status="no_match"><message>Aucun client ne correspond €</message></response>'
+    body = text.encode(codec) if codec == "utf-16" else "\ufeff".encode(codec) + text.encode(codec)
+    answer = parse_answer(body)
+    assert answer.format == "xml"
+    assert answer.document == {"status": "no_match", "message": "Aucun client ne correspond €"}
+
+
+def test_element_beside_list_items_is_left_out_and_noted() -> None:
+    # The document does not close the lists; an element beside the items has no place
+    # in the JSON array clients read.
+    body = (
+        b'<response status="success"><campaigns><count>2</count><campaign><id>1</id></campaign>'
+        b"<campaign><id>2</id><balances><total>3</total><item><name>Tea</name></item></balances></campaign>"
+        b"</campaigns></response>"
+    )
+    answer = parse_answer(body)
+    assert answer.document["campaigns"] == [{"id": "1"}, {"id": "2", "balances": [{"name": "Tea"}]}]
+    assert set(answer.notes) == {"skipped:/response/campaigns/count", "skipped:/response/campaigns/campaign[2]/balances/total"}
+
+
+def test_status_is_the_root_attribute() -> None:
+    answer = parse_answer(b'<response status="error" version="2.1"><status>ok</status><error>x</error></response>')
+    assert answer.document == {"status": "error", "error": "x"}
+
+
+def nested(fmt: str, depth: int) -> bytes:
+    """An envelope with ``depth`` containers nested below the root (arrays; elements
+    holding elements), the innermost holding "1"."""
+    if fmt == "json":
+        return b'{"status": "success", "x": ' + b"[" * depth + b'"1"' + b"]" * depth + b"}"
+    return b'<response status="success">' + b"<x>" * (depth + 1) + b"1" + b"</x>" * (depth + 1) + b"</response>"
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_nesting_is_read_down_to_max_depth(fmt: str) -> None:
+    assert parse_answer(nested(fmt, MAX_DEPTH)).document["status"] == "success"
+
+
+@pytest.mark.parametrize(("fmt", "depth"), [("json", 101), ("json", 500), ("json", 990), ("json", 5000), ("xml", 101), ("xml", 254), ("xml", 5000)])
+def test_deeper_nesting_is_a_parse_error(fmt: str, depth: int) -> None:
+    # Every later step walks the document recursively: past MAX_DEPTH it is refused with a
+    # ParseError (json, whose decoder reads about 1,000 levels, raised RecursionError).
+    message = parse_error(nested(fmt, depth))
+    assert "nested too deeply" in message or "Excessive depth" in message
+    assert_readable(message)
 
 
 def test_standard_entities_and_character_references() -> None:

@@ -207,12 +207,13 @@ def reverse_children(path: str) -> XmlMutation:
     return mutate
 
 
-def set_attribute(name: str, value: str | None) -> XmlMutation:
+def set_attribute(name: str, value: str | None, path: str = ".") -> XmlMutation:
     def mutate(root):
+        element = root if path == "." else the(root, path)
         if value is None:
-            del root.attrib[name]
+            del element.attrib[name]
         else:
-            root.set(name, value)
+            element.set(name, value)
     return mutate
 
 
@@ -367,6 +368,21 @@ XML_ACCEPTED = [
                  id="item-extra-element"),
     pytest.param("coalition-success", add("campaigns/campaign[1]", "in_coalition", "Y"),
                  id="coalition-campaign-extra-in_coalition"),
+    # The document does not close the lists either: an element beside the items.
+    pytest.param("success", add("campaigns", "note", "x"), id="campaigns-extra-element"),
+    pytest.param("success", add("campaigns/campaign[1]/available_rewards", "count", "2", first=True),
+                 id="available_rewards-extra-element"),
+    pytest.param("success", add("campaigns/campaign[3]/balances", "total", children={"balance": "27"}),
+                 id="balances-extra-element-with-children"),
+    # Attributes beyond status, on any element (the document is silent about attributes).
+    pytest.param("success", set_attribute("version", "2.1"), id="root-extra-attribute"),
+    pytest.param("no-match", set_attribute("version", "2.1"), id="root-extra-attribute-no_match"),
+    pytest.param("error", set_attribute("code", "17", "error"), id="error-element-attribute"),
+    pytest.param("success", each(*(set_attribute("updated", "2017-11-23", path) for path in (
+        "customer", "customer/code", "customer/registered", "customer/custom_date", "customer/custom_field_2/label",
+        "campaigns", "campaigns/campaign[1]", "campaigns/campaign[1]/balance", "campaigns/campaign[1]/glyph",
+        "campaigns/campaign[1]/available_rewards/reward[1]", "campaigns/campaign[3]/balances/item[1]/earned"))),
+        id="attributes-on-every-kind-of-element"),
     # Empty elements written self-closing, and other lexical forms.
     pytest.param("success", self_closing("customer/street2", "customer/custom_field", "customer/state",
                                          "campaigns/campaign[1]/currency", "campaigns/campaign[1]/glyph"),
@@ -534,7 +550,15 @@ XML_REJECTED = [
     pytest.param("success", set_attribute("status", "ok"), "/response", id="status-ok"),
     pytest.param("success", set_attribute("status", "Success"), "/response", id="status-Success"),
     pytest.param("success", drop("customer"), "/response", id="success-without-customer"),
-    pytest.param("success", add("campaigns", "note", "x"), "/response/campaigns", id="campaigns-non-campaign-child"),
+    pytest.param("success", wrap_children("campaigns", "list"), "/response/campaigns", id="campaigns-hidden-in-a-wrapper"),
+    pytest.param("success", wrap_children(f"{C3}/balances", "items"), "/response/campaigns/campaign[3]/balances",
+                 id="balances-hidden-in-a-wrapper"),
+    # An attribute does not excuse a value: the text is still typed.
+    pytest.param("success", each(set_attribute("unit", "points", f"{C1}/balance"), set_text(f"{C1}/balance", "1,500")),
+                 "/response/campaigns/campaign[1]/balance", id="balance-with-attribute-1,500"),
+    pytest.param("success", each(set_attribute("x", "1", f"{C3}/balances/item[1]/earned"),
+                                 set_text(f"{C3}/balances/item[1]/earned", "-1")),
+                 "/response/campaigns/campaign[3]/balances/item[1]/earned", id="earned-with-attribute-negative"),
     pytest.param("success", wrap_children(f"{C1}/available_rewards", "rewards"),
                  "/response/campaigns/campaign[1]/available_rewards", id="available_rewards-non-reward-child"),
     pytest.param("no-match", drop("message"), "/response", id="no_match-without-message"),
