@@ -217,6 +217,16 @@ def check(
 
 
 CHECKED = ""  # the judgement "checked": no reason needed
+VALUE_LIMIT = 300  # characters of an expected/got value shown (a 5,000-digit balance is legal input)
+
+
+def _bounded(fields: dict[str, str]) -> dict[str, str]:
+    """Expected and got cut to VALUE_LIMIT characters, saying how much was left out."""
+    for name in ("expected", "got", "where"):
+        value = fields.get(name)
+        if value is not None and len(value) > VALUE_LIMIT:
+            fields[name] = f"{value[:VALUE_LIMIT]}... ({len(value) - VALUE_LIMIT} more characters)"
+    return fields
 
 
 class Reporter:
@@ -242,7 +252,7 @@ class Reporter:
 
     def fail(self, requirement: str, title: str, **kw: str) -> Finding:
         self.checked(requirement)
-        return Finding(self.check.name, "fail", requirement, title, **kw)
+        return Finding(self.check.name, "fail", requirement, title, **_bounded(kw))
 
     def warn(self, title: str, **kw: str) -> Finding:
         # Legal, so no requirement is broken: a warning cites none and credits nothing.

@@ -169,7 +169,7 @@ def campaign_id_is_that_campaign_of_the_full_answer(e: Evidence, r: Reporter) ->
     if full is None or not singles:
         r.not_applicable(NOT_SUCCESSES if singles else "the customer has no campaign to ask for")
         return
-    by_id = {c.get("id"): c for c in campaigns(full)}
+    by_id = {str(c.get("id")): c for c in campaigns(full)}
     for role, case in singles:
         single = _success(e, role)
         if single is None:
@@ -191,15 +191,15 @@ def show_only_belong_to_is_a_subset(e: Evidence, r: Reporter) -> Iterator[Findin
     if full is None or belong is None:
         r.not_applicable(NOT_SUCCESSES)
         return
-    by_id = {c.get("id"): c for c in campaigns(full)}
+    by_id = {str(c.get("id")): c for c in campaigns(full)}
     if not any(never_transacted(c) for c in by_id.values()):
         # Then Y has nothing to drop: a target that ignores it could not be told apart.
         r.not_applicable("the customer has had a transaction in every campaign listed: show_only_belong_to=Y has nothing to drop (give the profile a coalition customer with no transaction in some campaign)")
     else:
         r.checked("NOTE-SHOW-ONLY-BELONG-TO")
-    kept = {c.get("id") for c in campaigns(belong)}
+    kept = {str(c.get("id")) for c in campaigns(belong)}
     for campaign in campaigns(belong):
-        original = by_id.get(campaign.get("id"))
+        original = by_id.get(str(campaign.get("id")))
         if original is None:
             yield r.fail("NOTE-SHOW-ONLY-BELONG-TO", "show_only_belong_to=Y answers a campaign the full answer does not have", where=f"belong-Y campaign {campaign.get('id')}", expected="a subset of: " + ", ".join(map(str, by_id)), got=str(campaign.get("id")))
         elif comparable(original) != comparable(campaign):

@@ -36,7 +36,7 @@ def _schema_judges(e: Evidence) -> list[str]:
     """The parts of the document's examples this answer carries, so the schema could
     have shown them broken: a BuyX item only where there is one, and so on."""
     status = e.document.get("status")
-    if status in ("no_match", "error"):
+    if status in ("no_match", "error"):  # a tuple: any status, even a dict, can be looked up
         return [_ENVELOPE[status]]
     if status != "success":
         return []
@@ -80,7 +80,7 @@ def _schema_requirement(e: Evidence, where: str, reason: str) -> str:
     """The one sentence or example of the document a schema error at ``where`` breaks
     (an assertion's ``reason`` carries its test, which says what it is about)."""
     status = e.document.get("status")
-    if status in _ENVELOPE:
+    if status in ("no_match", "error"):
         return _ENVELOPE[status]
     leaf = where.rstrip("/").rsplit("/", 1)[-1]
     test = reason.partition("assertion test is false: ")[2]  # an XSD assertion's test, if it is one
