@@ -667,6 +667,33 @@ def _per_store_balance(campaigns: list[dict[str, Any]]) -> None:
         campaign["balance"] = campaign.get("cumulative", "0")
 
 
+def _balances_differ_per_store(campaigns: list[dict[str, Any]]) -> None:
+    # Each store shows its own balance, and says it is the coalition's (balance_coalition
+    # follows it): the campaigns no longer show the SAME balance.
+    for index, campaign in enumerate(campaigns):
+        value = _decimal(campaign.get("balance"))
+        if value is not None:
+            campaign["balance"] = campaign["balance_coalition"] = str(value + index)
+
+
+def _campaign_id_answers_another(doc: Document, fields: Fields, number: int) -> Document | None:
+    # Asked for one campaign, the answer is one campaign, but another of the customer's
+    # (the id read as a position, say): the full answer is asked of the reference.
+    wanted = fields.get("campaign_id")
+    found = _campaigns(doc)
+    if not wanted or len(found) != 1 or found[0].get("id") != wanted:
+        return None
+    from werkzeug.test import Client
+
+    full = parse(Client(make_app()).post("/api.php", data={k: v for k, v in fields.items() if k not in ("campaign_id", "output", "callback", "condensed")}).get_data())
+    others = [c for c in _campaigns(full.document)] if full is not None else []
+    other = next((c for c in others if c.get("id") != wanted), None)
+    if other is None:
+        return None
+    doc["campaigns"] = [other]
+    return doc
+
+
 def _balance_coalition_varies(campaigns: list[dict[str, Any]]) -> None:
     for index, campaign in enumerate(campaigns):
         value = _decimal(campaign.get("balance_coalition"))
@@ -1118,6 +1145,10 @@ FAULTS: dict[str, Fault] = {
         "NOTE-CAMPAIGN-ID", "campaign_id is ignored", f"{JOHN_CASES} and campaign_id",
         check="campaigns_follow_filters", evidence="campaign_id must restrict", request=_without("campaign_id"),
     ),
+    "campaign_id_answers_another_campaign": Fault(
+        "FIELD-CAMPAIGN-ID", "campaign_id answers one campaign, but another of the customer's than the one named", f"{JOHN_CASES} and campaign_id",
+        check="campaigns_follow_filters", evidence="answers another campaign", reply=on_document(_campaign_id_answers_another),
+    ),
     "hide_custom_field_y_ignored": Fault(
         "FIELD-HIDE-CUSTOM-FIELD", "hide_custom_field=Y is ignored", f"{JOHN_CASES} and hide_custom_field:Y",
         check="custom_field_follows_hide_custom_field", evidence="custom_field is returned with hide_custom_field=Y",
@@ -1195,6 +1226,10 @@ FAULTS: dict[str, Fault] = {
     "coalition_per_store_balance": Fault(
         "NOTE-COALITION-BALANCE", "each coalition campaign's balance is its own cumulative, not the coalition balance", COAL_JOHN_CASES,
         check="coalition_balance_is_shared", evidence="is not the coalition balance", reply=on_document(_coalition_edit(_per_store_balance)),
+    ),
+    "coalition_balances_differ_per_store": Fault(
+        "COALITION-SAME-BALANCE", "each coalition campaign shows a balance of its own (balance_coalition following it)", COAL_JOHN_CASES,
+        check="coalition_balance_is_shared", evidence="different balance values", reply=on_document(_coalition_edit(_balances_differ_per_store)),
     ),
     "coalition_balance_coalition_differs": Fault(
         "NOTE-COALITION-BALANCE", "balance_coalition differs from one coalition campaign to the next", COAL_JOHN_CASES,

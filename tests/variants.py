@@ -386,7 +386,7 @@ VARIANTS: dict[str, Variant] = {
         "XML without the <?xml ...?> declaration, every text in a CDATA section (the ]]> in a text split across two)",
         "the document's examples have no declaration (UTF-8 XML needs none); a CDATA section is the same text as its escaped spelling",
         witness=lambda r: r.content.startswith(b"<response") and b"<![CDATA[Zo" in r.content and b"]]]]><![CDATA[>" in r.content, probe=ZOE,
-        reply=rewrite(xml=lambda d: write_xml(d, declaration=None, cdata=True)),
+        reply=rewrite(xml=lambda d: write_xml(d, declaration=None, cdata=True)), warnings=("xml_text_outside_cdata",),
     ),
     "extra_fields": Variant(
         "fields the document does not list, in XML and JSON: first_transaction, in_coalition, created_stamp, points_ratio, "
