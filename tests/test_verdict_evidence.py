@@ -79,3 +79,14 @@ def test_one_coalition_customer_cannot_judge_all_campaigns(tmp_path: Path, fault
         assert "nothing to drop" in certificate["requirements"]["NOTE-SHOW-ONLY-BELONG-TO"]["reason"]
     assert certificate["verdict"] == "incomplete"
     assert any("not exercised: NOTE-COALITION-ALL-CAMPAIGNS" in reason for reason in certificate["reasons"]), certificate["reasons"]
+
+
+def test_an_unknown_campaign_id_refused_in_xml_is_recorded_not_failed() -> None:
+    """The document is silent on a campaign_id no campaign has: a target may refuse it,
+    in XML, whatever output was asked (this failed 18 cases, citing FIELD-CARD-NUMBER)."""
+    for options in ({"output": "JSON"}, {"output": "JSON", "callback": "cb", "hide_custom_field": "Y"}, {"include_balances": "N"}):
+        the_case = case(identifier="card_number", campaign_id="unknown", **options)
+        judged = judge_answer(b'<response status="error"><error>Unknown campaign</error></response>', the_case)
+        assert [f for f in judged.findings if f.severity == "fail"] == [], options
+        (note,) = [f for f in judged.findings if f.severity == "unspecified"]
+        assert note.title.startswith("a campaign_id that no campaign has") and "error, XML" in note.title, note.title
