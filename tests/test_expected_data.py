@@ -280,3 +280,55 @@ def test_every_identifier_is_judged_alike() -> None:
     customer = customer_from(changed(SUCCESS_BLOCK, "customer/last_name"))
     for identifier in ("code", "card_number", "both"):
         only(judge(single(case(identifier=identifier, customer=customer), example("success"))), "NOTE-ALL-FIELDS")
+
+
+# -- the certificate tells expected data from consistency -------------------------------------------
+def _record(item_id: str, judged: Judged) -> dict[str, Any]:
+    from conformance.certificate import item_record
+
+    return item_record("case", item_id, judged)
+
+
+def test_item_record_and_certificate_say_what_each_verdict_rests_on() -> None:
+    from tests.test_certificate import facts
+
+    from conformance.certificate import build_certificate, validate
+    from conformance.html_summary import matrix_html
+
+    with_data = judged_for(customer_from(SUCCESS_BLOCK), example("success"))
+    without_data = judged_for(customer_from(None), example("success"))
+    wrong = judged_for(customer_from(changed(SUCCESS_BLOCK, "customer/registered", "N")), example("success"))
+    a, b, c = _record("a", with_data), _record("b", without_data), _record("c", wrong)
+    assert "NOTE-REGISTERED" in a["expected_data"] and b["expected_data"] == [] and "NOTE-REGISTERED" in c["expected_data"]
+    assert set(a["expected_data"]) <= set(a["exercised"])
+
+    only_consistency = build_certificate([b], facts(collected=1, generated=1, outcomes={"b": "passed"}))
+    validate(only_consistency)
+    assert only_consistency["requirements"]["NOTE-REGISTERED"]["evidence"] == "consistency"
+
+    certificate = build_certificate([a, b, c], facts(collected=3, generated=3, outcomes={"a": "passed", "b": "passed", "c": "failed"}))
+    validate(certificate)
+    registered = certificate["requirements"]["NOTE-REGISTERED"]
+    assert registered["verdict"] == "fail" and registered["evidence"] == "expected-data"
+    assert certificate["requirements"]["BUYX-BALANCE"]["evidence"] == "expected-data"
+    # Judged, but by no check against expected data: consistency only.
+    assert certificate["requirements"]["BUYX-EXAMPLE"]["evidence"] == "consistency"
+    not_exercised = [e for e in certificate["requirements"].values() if e["verdict"] == "not-exercised"]
+    assert not_exercised and all("evidence" not in e for e in not_exercised)
+
+    html = matrix_html(certificate)
+    row = html[html.index('data-requirement="NOTE-REGISTERED"') :].split("</tr>")[0]
+    assert "against expected data" in row
+    row = html[html.index('data-requirement="BUYX-EXAMPLE"') :].split("</tr>")[0]
+    assert "consistency only" in row
+
+
+def test_a_certificate_without_evidence_on_a_verdict_breaks_its_schema() -> None:
+    from tests.test_certificate import facts
+
+    from conformance.certificate import CertificateInvalid, build_certificate, validate
+
+    certificate = build_certificate([_record("a", judged_for(customer_from(SUCCESS_BLOCK), example("success")))], facts(collected=1, generated=1, outcomes={"a": "passed"}))
+    del certificate["requirements"]["NOTE-REGISTERED"]["evidence"]
+    with pytest.raises(CertificateInvalid):
+        validate(certificate)
