@@ -43,11 +43,15 @@ PROPERTY = "conformance_record"  # the JUnit/user property carrying an item's re
 def item_record(kind: str, item_id: str, judged: Judged, areas: Iterable[str] = ()) -> dict[str, Any]:
     """What one case, relation or access item judged, failed and saw unspecified."""
     failed = judged.failed
+    exercised = judged.checked | set(failed)
     return {
         "id": item_id,
         "kind": kind,
         "areas": sorted(areas),
-        "exercised": sorted(judged.checked | set(failed)),
+        "exercised": sorted(exercised),
+        # Of those, the ones a check judged against the data the profile says the target
+        # holds (ground truth), not only for the answers' consistency.
+        "expected_data": sorted(judged.expected_data & exercised),
         "failed": failed,
         "not_applicable": sorted([requirement, why] for requirement, why in judged.not_applicable.items()),
         "errors": [f"{f.check}: {f.title}" for f in judged.errors],
@@ -130,6 +134,7 @@ def build_certificate(records: list[dict[str, Any]], facts: RunFacts) -> dict[st
     known = catalogue()
     exercised: dict[str, list[str]] = {r: [] for r in known}
     failed: dict[str, list[str]] = {r: [] for r in known}
+    on_expected_data: set[str] = set()
     reasons: defaultdict[str, Counter[str]] = defaultdict(Counter)
     notes: Counter[tuple[str, str, str]] = Counter()
     kinds: Counter[str] = Counter()
@@ -141,6 +146,7 @@ def build_certificate(records: list[dict[str, Any]], facts: RunFacts) -> dict[st
             exercised.setdefault(requirement_id, []).append(record["id"])
         for requirement_id in record["failed"]:
             failed.setdefault(requirement_id, []).append(record["id"])
+        on_expected_data.update(record.get("expected_data", ()))
         for requirement_id, why in record.get("not_applicable", ()):
             reasons[requirement_id][why] += 1
         notes.update(tuple(note) for note in record["notes"])
@@ -156,6 +162,8 @@ def build_certificate(records: list[dict[str, Any]], facts: RunFacts) -> dict[st
         else:
             ran, broke = exercised[requirement_id], failed[requirement_id]
             entry.update(exercised=_listed(ran), failed=_listed(broke))
+            if ran or broke:
+                entry["evidence"] = "expected-data" if requirement_id in on_expected_data else "consistency"
             if broke:
                 entry["verdict"] = "fail"
                 hidden = [c for c in broke if (requirement_id, c) in baselined]

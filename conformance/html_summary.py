@@ -37,6 +37,20 @@ def verdict_html(certificate: dict[str, Any]) -> str:
     )
 
 
+_EVIDENCE_LABELS = {
+    "expected-data": ("against expected data", "judged against the data the profile says the target holds"),
+    "consistency": ("consistency only", "judged against the document's rules and the target's other answers only: a value wrong the same way everywhere would pass"),
+}
+
+
+def _evidence_label(entry: dict[str, Any]) -> str:
+    """A short label next to a verdict: what it rests on (the certificate's ``evidence``)."""
+    if entry.get("evidence") not in _EVIDENCE_LABELS:
+        return ""
+    label, title = _EVIDENCE_LABELS[entry["evidence"]]
+    return f' <small class="cf-evidence cf-evidence-{escape(entry["evidence"])}" title="{escape(title)}">{escape(label)}</small>'
+
+
 def matrix_html(certificate: dict[str, Any]) -> str:
     """Rows: requirement id and quoted sentence; cell: its verdict with counts. Then one
     row per unspecified behaviour (the document is silent: it cites no requirement)."""
@@ -58,7 +72,7 @@ def matrix_html(certificate: dict[str, Any]) -> str:
             f'<td class="cf-quote">&ldquo;{escape(entry["quote"])}&rdquo;'
             + (f'<br><small class="cf-checks">Checked: {escape(entry["checks"])}</small>' if entry.get("checks") else "")
             + "</td>"
-            f'<td class="cf-{verdict}"><b>{escape(verdict)}</b><br>{escape(detail)}{cases}</td></tr>'
+            f'<td class="cf-{verdict}"><b>{escape(verdict)}</b>{_evidence_label(entry)}<br>{escape(detail)}{cases}</td></tr>'
         )
     # One row per topic the document is silent on (a title's part before ": the
     # target answered ..."), with how many items and how many distinct answers.

@@ -11,6 +11,7 @@ import difflib
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,10 +29,46 @@ class ProfileError(Exception):
     """A profile that cannot be used; the message says what and how to fix it."""
 
 
+Pairs = tuple[tuple[str, str], ...]  # a mapping of strings, hashable (sorted by key)
+
+
+@dataclass(frozen=True)
+class ExpectedCampaign:
+    """One campaign as the customer's default answer must carry it: the keys given only.
+    ``transacted``: the customer has had a transaction in it (None: not given).
+    ``available_rewards`` / ``balances``: the whole list in any order, each entry its
+    given keys (None: not given, not compared)."""
+
+    id: str
+    transacted: bool | None = None
+    fields: Pairs = ()
+    available_rewards: tuple[Pairs, ...] | None = None
+    balances: tuple[Pairs, ...] | None = None
+
+    def get(self, key: str) -> str | None:
+        return dict(self.fields).get(key)
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the target holds for one customer (the profile's ``expect``). ``customer``:
+    documented fields given, by name; ``custom_fields``: custom_field_N -> its given
+    ``label``/``data``; ``campaigns``: the whole list of the default answer (None: not given)."""
+
+    customer: Pairs = ()
+    custom_fields: tuple[tuple[str, Pairs], ...] = ()
+    campaigns: tuple[ExpectedCampaign, ...] | None = None
+
+
 @dataclass(frozen=True)
 class Customer:
     code: str | None
     card_number: str | None
+    # Ground truth (both optional, so a profile of identifiers only reads as before).
+    # ``account_campaigns`` is the account's ``campaigns`` list, kept on each customer so
+    # a check reading one case (which holds its customer, not its account) can judge it.
+    expect: Expected | None = None
+    account_campaigns: tuple[str, ...] | None = None
 
     @property
     def label(self) -> str:
@@ -44,6 +81,7 @@ class Account:
     account_id: str
     coalition: bool
     customers: tuple[Customer, ...]
+    campaigns: tuple[str, ...] | None = None  # every campaign of the account, when the profile says
 
 
 @dataclass(frozen=True)
@@ -101,14 +139,7 @@ def load_profile(path: str | os.PathLike[str], environ: dict[str, str] | None = 
             f"{where}: no password for user {credentials['user_id']!r}. "
             f"Set the environment variable {PASSWORD_ENV}, or add credentials.user_password to the profile."
         )
-    accounts = tuple(
-        Account(
-            account_id=account["account_id"],
-            coalition=account["coalition"],
-            customers=tuple(Customer(c.get("code"), c.get("card_number")) for c in account["customers"]),
-        )
-        for account in data["accounts"]
-    )
+    accounts = tuple(_account(account) for account in data["accounts"])
     # The hash identifies the test data in a certificate; the password is left out
     # of it so that a hash never helps anyone guess a password.
     hashed = json.dumps({k: v for k, v in data.items() if k != "credentials"}, sort_keys=True)
@@ -120,6 +151,77 @@ def load_profile(path: str | os.PathLike[str], environ: dict[str, str] | None = 
         forbidden_account_id=data.get("forbidden_account_id"),
         sha256=hashlib.sha256((credentials["user_id"] + "\n" + hashed).encode()).hexdigest(),
     )
+
+
+def _account(account: dict[str, Any]) -> Account:
+    listed = account.get("campaigns")
+    campaigns = tuple(listed) if listed is not None else None
+    customers = tuple(
+        Customer(c.get("code"), c.get("card_number"), _expected(c["expect"]) if "expect" in c else None, campaigns)
+        for c in account["customers"]
+    )
+    return Account(account["account_id"], account["coalition"], customers, campaigns)
+
+
+def _pairs(mapping: dict[str, Any]) -> Pairs:
+    return tuple(sorted((str(k), v) for k, v in mapping.items()))
+
+
+def _expected(data: dict[str, Any]) -> Expected:
+    """The validated ``expect`` block as hashable values (Case objects hold customers and are cached)."""
+    fields = data.get("customer", {})
+    custom = tuple(sorted((k, _pairs(v)) for k, v in fields.items() if CUSTOM_FIELD_KEY.match(k)))
+    plain = _pairs({k: v for k, v in fields.items() if not CUSTOM_FIELD_KEY.match(k)})
+    campaigns = None
+    if "campaigns" in data:
+        campaigns = tuple(
+            ExpectedCampaign(
+                id=c["id"],
+                transacted=c.get("transacted"),
+                fields=_pairs({k: v for k, v in c.items() if k not in ("id", "transacted", "available_rewards", "balances")}),
+                available_rewards=tuple(_pairs(r) for r in c["available_rewards"]) if "available_rewards" in c else None,
+                balances=tuple(_pairs(i) for i in c["balances"]) if "balances" in c else None,
+            )
+            for c in data["campaigns"]
+        )
+    return Expected(plain, custom, campaigns)
+
+
+CUSTOM_FIELD_KEY = re.compile(r"^custom_field_[0-9]+$")
+
+
+def _repeated(values: list[str]) -> list[str]:
+    return sorted({v for v in values if values.count(v) > 1})
+
+
+def _expectation_problems(where: str, account: dict[str, Any]) -> list[str]:
+    """The ground truth must not contradict itself: each campaign listed once, and a
+    customer's campaigns within the account's (in a coalition: all of them)."""
+    problems = []
+    listed = account.get("campaigns")
+    for twice in _repeated(listed or []):
+        problems.append(f"{where}.campaigns: '{twice}' is listed twice. List each campaign of the account once.")
+    for position, customer in enumerate(account["customers"]):
+        expected = customer.get("expect", {}).get("campaigns")
+        if expected is None:
+            continue
+        at = f"{where}.customers[{position}].expect.campaigns"
+        ids = [c["id"] for c in expected]
+        for twice in _repeated(ids):
+            problems.append(f"{at}: the campaign id '{twice}' is listed twice. Give each campaign once (the list is the whole answer).")
+        if listed is None:
+            continue
+        if account["coalition"] and set(ids) != set(listed):
+            missing, extra = sorted(set(listed) - set(ids)), sorted(set(ids) - set(listed))
+            problems.append(
+                f"{at}: in a coalition the default answer lists ALL the account's campaigns ({where}.campaigns), "
+                f"but this list {'lacks ' + ', '.join(missing) if missing else ''}{' and ' if missing and extra else ''}"
+                f"{'adds ' + ', '.join(extra) if extra else ''}. Make the two lists name the same campaigns."
+            )
+        elif not account["coalition"]:
+            for extra in sorted(set(ids) - set(listed)):
+                problems.append(f"{at}: campaign '{extra}' is not among {where}.campaigns (every campaign of the account). Add it there, or fix the id.")
+    return problems
 
 
 class _RepeatedKey(yaml.YAMLError):
@@ -197,7 +299,10 @@ def _explain(error: jsonschema.ValidationError) -> str:
         return f"{where}: missing key '{missing}'. Add it."
     if kind == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
-        extras = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
+        patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
+        extras = sorted(k for k in error.instance if k not in allowed and not any(p.match(str(k)) for p in patterns)) if isinstance(error.instance, dict) else []
+        if patterns:
+            allowed = allowed + ["custom_field_N"]
         parts = []
         for extra in extras:
             close = difflib.get_close_matches(str(extra), allowed, n=1)
@@ -227,7 +332,9 @@ def _explain(error: jsonschema.ValidationError) -> str:
     if kind == "minLength":
         return f"{where}: must not be empty."
     if kind == "minProperties":
-        return f"{where}: a customer needs 'code', 'card_number' or both; this one gives neither."
+        if "code" in schema.get("properties", {}):
+            return f"{where}: a customer needs 'code', 'card_number' or both; this one gives neither."
+        return f"{where}: is empty. Give at least one key, or leave it out."
     return f"{where}: {error.message}."
 
 
@@ -263,6 +370,7 @@ def _consistency_problems(data: dict[str, Any]) -> list[str]:
                 if len(positions) > 1:
                     named = " and ".join(f"accounts[{index}].customers[{p}]" for p in positions)
                     problems.append(f"{named} share the {key} '{value}'. Each customer's identifiers must be its own.")
+        problems += _expectation_problems(f"accounts[{index}]", account)
     forbidden = data.get("forbidden_account_id")
     if forbidden is not None and forbidden in seen:
         problems.append(

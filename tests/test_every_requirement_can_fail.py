@@ -37,6 +37,7 @@ from conformance.reference import PROFILE_PATH
 from conformance.relations import Relation, generate_relations
 from conformance.requirements import catalogue
 from tests.evidence import case, observation
+from tests.expected_data import changed, customer_from, expect_block
 
 EXAMPLES = Path(__file__).parent / "data" / "spec-examples"
 TESTABLE = sorted(r.id for r in catalogue().values() if not r.untestable)
@@ -781,6 +782,84 @@ def _(violated: bool) -> Evidence:
 @variant("a wildcard as card number finds a customer", "FIELD-CARD-NUMBER")
 def _(violated: bool) -> Evidence:
     return access("injection-card_number-sql-wildcard", example("success" if violated else "error"))
+
+
+# -- ground truth: the answer differs from the data the profile says the target holds -------
+# The document's example as it is, the customer's expect block written from it
+# (tests/expected_data.py); the violation changes one expected value, so no answer
+# alone could show it: only answer_matches_expected_data can.
+def _expected(requirement: str, path: str, coalition: bool = False) -> Builder:
+    def build(violated: bool) -> Evidence:
+        document = example("coalition-success" if coalition else "success")
+        block = expect_block(document, transacted={c["id"]: True for c in document["campaigns"]} if coalition else None)
+        ids = [c["id"] for c in document["campaigns"]] if coalition else None
+        customer = customer_from(changed(block, path) if violated else block, coalition=coalition, account_campaigns=ids)
+        return single(case(coalition=coalition, customer=customer), document)
+
+    return build
+
+
+for _label, _requirement, _path, _coalition in (
+    ("expected data: another first_name", "NOTE-ALL-FIELDS", "customer/first_name", False),
+    ("expected data: registered flipped", "NOTE-REGISTERED", "customer/registered", False),
+    ("expected data: a custom field's label", "EXAMPLE-CUSTOM-FIELD-N", "customer/custom_field_2/label", False),
+    ("expected data: a campaign's name", "EXAMPLE-SUCCESS", "campaigns/1/name", False),
+    ("expected data: a points reward's needed_to_redeem", "EXAMPLE-POINTS-REWARDS", "campaigns/0/available_rewards/0/needed_to_redeem", False),
+    ("expected data: a BuyX item's earn_ratio", "EXAMPLE-BUYX-ITEMS", "campaigns/2/balances/0/earn_ratio", False),
+    ("expected data: a BuyX item's balance", "BUYX-BALANCE", "campaigns/2/balances/0/balance", False),
+    ("expected data: a BuyX item's earned", "BUYX-EARNED", "campaigns/2/balances/1/earned", False),
+    ("expected data: a BuyX item's cumulative", "BUYX-CUMULATIVE", "campaigns/2/balances/2/cumulative", False),
+    ("expected data: a BuyX item's redeemed", "BUYX-REDEEMED", "campaigns/2/balances/0/redeemed", False),
+    ("expected data: a BuyX reward's reward_id", "BUYX-AVAILABLE-REWARDS", "campaigns/2/available_rewards/0/reward_id", False),
+    ("expected data: the coalition balance", "NOTE-COALITION-BALANCE", "campaigns/0/balance", True),
+    ("expected data: a store's cumulative", "COALITION-STORE-CUMULATIVE", "campaigns/1/cumulative", True),
+    ("expected data: a coalition campaign's last_transaction", "EXAMPLE-COALITION", "campaigns/1/last_transaction", True),
+):
+    variant(_label, _requirement)(_expected(_requirement, _path, _coalition))
+
+
+@variant("expected data: a campaign of the customer missing", "CALL-RETRIEVES")
+def _(violated: bool) -> Evidence:
+    document = example("success")
+    customer = customer_from(expect_block(document))
+    return single(case(customer=customer), only_campaigns(document, POINTS, BUYX) if violated else document)
+
+
+@variant("expected data: a coalition campaign missing", "NOTE-COALITION-ALL-CAMPAIGNS")
+def _(violated: bool) -> Evidence:
+    # The account's campaigns name a third store; the customer never used it.
+    document = example("coalition-success")
+    block = expect_block(document, transacted={WIDGET: True, ACME: True})
+    third = {"id": "9999888877776666", "name": "Third Store", "type": "points", "balance": "1500", "cumulative": "0", "last_transaction": "0000-00-00",
+             "balance_coalition": "1500", "cumulative_coalition": "8350", "available_rewards": []}  # fmt: skip
+    block["campaigns"].append({"id": third["id"], "transacted": False})
+    customer = customer_from(block, coalition=True, account_campaigns=[WIDGET, ACME, third["id"]])
+    return single(case(coalition=True, customer=customer), document if violated else {**document, "campaigns": document["campaigns"] + [third]})
+
+
+@variant("expected data: show_only_belong_to=Y leaves out a transacted campaign", "NOTE-SHOW-ONLY-BELONG-TO")
+def _(violated: bool) -> Evidence:
+    # The answer looks like a customer who never used ACME (cumulative 0, no last
+    # transaction), but the profile says the customer has transacted there: dropping it
+    # under show_only_belong_to=Y is a failure no answer alone could show.
+    full = coalition_with_unjoined_acme()
+    customer = customer_from(expect_block(full, transacted={WIDGET: True, ACME: violated}), coalition=True, account_campaigns=[WIDGET, ACME])
+    return single(case(coalition=True, customer=customer, show_only_belong_to="Y"), only_campaigns(full, WIDGET))
+
+
+@variant("expected data: campaign_id answers another campaign too", "NOTE-CAMPAIGN-ID")
+def _(violated: bool) -> Evidence:
+    document = example("success")
+    customer = customer_from(expect_block(document))
+    listed = only_campaigns(document, POINTS, BUYX) if violated else only_campaigns(document, BUYX)
+    return single(case(customer=customer, campaign=BUYX, campaign_id="each"), listed)
+
+
+@variant("expected data: include_balances=N with campaigns", "NOTE-INCLUDE-BALANCES-N")
+def _(violated: bool) -> Evidence:
+    document = example("success")
+    customer = customer_from(expect_block(document))
+    return single(case(customer=customer, include_balances="N"), document if violated else {**document, "campaigns": []})
 
 
 # -- known mis-citations: a check fails the right evidence citing a wrong requirement ------

@@ -13,7 +13,7 @@ from typing import Any, Callable
 import pytest
 import yaml
 
-from conformance.profile import PASSWORD_ENV, Customer, ProfileError, load_profile
+from conformance.profile import PASSWORD_ENV, Customer, Expected, ExpectedCampaign, ProfileError, load_profile
 from conformance.reference import PROFILE_PATH
 from conformance.secret import Secret
 
@@ -241,12 +241,12 @@ BAD = [
     ),
     pytest.param(
         mutated(_rename(["accounts", 1], "coalition", "coalitoin")),
-        ["accounts[1]: unknown key 'coalitoin'", "Did you mean 'coalition'?", "Allowed keys here: account_id, coalition, customers"],
+        ["accounts[1]: unknown key 'coalitoin'", "Did you mean 'coalition'?", "Allowed keys here: account_id, campaigns, coalition, customers"],
         id="typo-account",
     ),
     pytest.param(
         mutated(_rename(["accounts", 0, "customers", 1], "card_number", "cardnumber")),
-        ["accounts[0].customers[1]: unknown key 'cardnumber'", "Did you mean 'card_number'?", "Allowed keys here: card_number, code"],
+        ["accounts[0].customers[1]: unknown key 'cardnumber'", "Did you mean 'card_number'?", "Allowed keys here: card_number, code, expect"],
         id="typo-customer",
     ),
     pytest.param(
@@ -388,6 +388,116 @@ def test_empty_value_is_described_in_yaml_terms(tmp_path: Path) -> None:
     message = error_of(path)
     assert "accounts: must be a list" in message
     assert "NoneType" not in message
+
+
+# -- ground truth: the expect block ------------------------------------------------------
+# The issue's form, on the test profile's coalition (whose default answer lists all the
+# account's campaigns, so the customer's list and the account's name the same ones).
+EXPECT_TEXT = f"""\
+credentials:
+  user_id: john1970
+  user_password: {PASSWORD}
+accounts:
+  - account_id: coaldemo
+    coalition: true
+    campaigns: ["1234567890123456", "3456789012345678"]
+    customers:
+      - code: "44444444444444"
+        card_number: "7878787878"
+        expect:
+          customer:
+            first_name: Carla
+            registered: "Y"
+            custom_field_2: {{label: Tier, data: Gold}}
+          campaigns:
+            - id: "1234567890123456"
+              transacted: true
+              type: points
+              balance: "1500"
+              cumulative: "3850"
+              balance_coalition: "1500"
+              cumulative_coalition: "8350"
+              available_rewards: [{{id: "678", needed_to_redeem: "1000"}}]
+            - id: "3456789012345678"
+              transacted: true
+              type: buyx
+              balances: [{{name: Coffees, item_id: "96", balance: "14", earned: "1", cumulative: "24", redeemed: "1", earn_ratio: "10"}}]
+      - code: "45454545454545"
+"""
+
+
+def test_expectations_load_as_hashable_values(tmp_path: Path) -> None:
+    profile = load_profile(write(tmp_path, EXPECT_TEXT), environ={})
+    account = profile.accounts[0]
+    carla, other = account.customers
+    assert account.campaigns == ("1234567890123456", "3456789012345678")
+    assert carla.account_campaigns == account.campaigns == other.account_campaigns
+    assert other.expect is None
+    assert isinstance(carla.expect, Expected)
+    assert dict(carla.expect.customer) == {"first_name": "Carla", "registered": "Y"}
+    assert dict(carla.expect.custom_fields) == {"custom_field_2": (("data", "Gold"), ("label", "Tier"))}
+    points, buyx = carla.expect.campaigns or ()
+    assert points == ExpectedCampaign(
+        "1234567890123456", True,
+        (("balance", "1500"), ("balance_coalition", "1500"), ("cumulative", "3850"), ("cumulative_coalition", "8350"), ("type", "points")),
+        available_rewards=((("id", "678"), ("needed_to_redeem", "1000")),),
+    )  # fmt: skip
+    assert points.get("balance") == "1500" and points.get("name") is None and points.balances is None
+    assert dict(buyx.balances[0])["earn_ratio"] == "10" and buyx.available_rewards is None  # type: ignore[index]
+    hash(carla)  # Case objects hold customers and are cached
+
+
+def test_without_expectations_nothing_changes(tmp_path: Path) -> None:
+    profile = load_profile(write(tmp_path, dump(valid())), environ={})
+    assert all(c.expect is None and c.account_campaigns is None for a in profile.accounts for c in a.customers)
+    assert profile.accounts[0].campaigns is None
+
+
+def test_expectations_change_the_hash(tmp_path: Path) -> None:
+    one = load_profile(write(tmp_path, EXPECT_TEXT, "one.yaml"), environ={})
+    two = load_profile(write(tmp_path, EXPECT_TEXT.replace("Carla", "Carl"), "two.yaml"), environ={})
+    assert one.sha256 != two.sha256
+
+
+EXPECT_AT = "accounts[0].customers[0].expect"
+BAD_EXPECTATIONS = [
+    pytest.param(EXPECT_TEXT.replace("transacted: true\n              type: points", "transacted: yes please\n              type: points"),
+                 [f"{EXPECT_AT}.campaigns[0].transacted", "must be true or false", "'yes please'"], id="transacted-not-boolean"),
+    pytest.param(EXPECT_TEXT.replace('balance: "1500"', "balance: 1500"),
+                 [f"{EXPECT_AT}.campaigns[0].balance", "must be a string", "Quote it", '"1500"'], id="unquoted-balance"),
+    pytest.param(EXPECT_TEXT.replace('item_id: "96"', "item_id: 0123"),
+                 [f"{EXPECT_AT}.campaigns[1].balances[0].item_id", "Quote it", '"0123"'], id="unquoted-item-id-keeps-its-zero"),
+    pytest.param(EXPECT_TEXT.replace('- id: "3456789012345678"', '- id: "1234567890123456"'),
+                 [f"{EXPECT_AT}.campaigns: the campaign id '1234567890123456' is listed twice", "Give each campaign once"], id="duplicate-campaign"),
+    pytest.param(EXPECT_TEXT.replace('campaigns: ["1234567890123456", "3456789012345678"]', 'campaigns: ["1234567890123456", "1234567890123456", "3456789012345678"]'),
+                 ["accounts[0].campaigns: '1234567890123456' is listed twice"], id="duplicate-account-campaign"),
+    pytest.param(EXPECT_TEXT.replace('campaigns: ["1234567890123456", "3456789012345678"]', 'campaigns: ["1234567890123456", "3456789012345678", "9999888877776666"]'),
+                 [f"{EXPECT_AT}.campaigns: in a coalition the default answer lists ALL", "lacks 9999888877776666", "Make the two lists name the same campaigns"], id="coalition-lists-disagree"),
+    pytest.param(EXPECT_TEXT.replace("coalition: true", "coalition: false").replace('campaigns: ["1234567890123456", "3456789012345678"]', 'campaigns: ["1234567890123456"]'),
+                 [f"{EXPECT_AT}.campaigns: campaign '3456789012345678' is not among accounts[0].campaigns"], id="campaign-not-of-the-account"),
+    pytest.param(EXPECT_TEXT.replace("first_name: Carla", "frist_name: Carla"),
+                 [f"{EXPECT_AT}.customer: unknown key 'frist_name'", "Did you mean 'first_name'?", "custom_field_N"], id="typo-customer-field"),
+    pytest.param(EXPECT_TEXT.replace("custom_field_2: {label: Tier, data: Gold}", "custom_field_2: Gold"),
+                 [f"{EXPECT_AT}.customer.custom_field_2: must be a mapping", "got a string 'Gold'"], id="custom-field-not-mapping"),
+    pytest.param(EXPECT_TEXT.replace("{label: Tier, data: Gold}", "{label: Tier, value: Gold}"),
+                 [f"{EXPECT_AT}.customer.custom_field_2: unknown key 'value'", "Allowed keys here: data, label"], id="custom-field-unknown-key"),
+    pytest.param(EXPECT_TEXT.replace("type: points", "kind: points"),
+                 [f"{EXPECT_AT}.campaigns[0]: unknown key 'kind'", "Allowed keys here"], id="unknown-campaign-key"),
+    pytest.param(EXPECT_TEXT.replace("available_rewards: [{id: \"678\", needed_to_redeem: \"1000\"}]", "available_rewards: {id: \"678\"}"),
+                 [f"{EXPECT_AT}.campaigns[0].available_rewards: must be a list"], id="rewards-not-a-list"),
+    pytest.param(EXPECT_TEXT.replace('- id: "1234567890123456"\n              transacted', '- transacted'),
+                 [f"{EXPECT_AT}.campaigns[0]: missing key 'id'"], id="campaign-without-id"),
+    pytest.param(EXPECT_TEXT.replace("          customer:\n            first_name: Carla\n            registered: \"Y\"\n            custom_field_2: {label: Tier, data: Gold}\n          campaigns:", "          campaigns:").replace(
+                 "          campaigns:\n            - id", "          campaign:\n            - id"),
+                 [f"{EXPECT_AT}: unknown key 'campaign'", "Did you mean 'campaigns'?"], id="typo-expect-key"),
+]
+
+
+@pytest.mark.parametrize(("text", "fragments"), BAD_EXPECTATIONS)
+def test_bad_expectation_has_a_clear_message(tmp_path: Path, text: str, fragments: list[str]) -> None:
+    assert text != EXPECT_TEXT, "the replacement did not apply"
+    path = write(tmp_path, text)
+    assert_clear(error_of(path), path, fragments)
 
 
 # -- through pytest ---------------------------------------------------------------------

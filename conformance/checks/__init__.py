@@ -19,6 +19,7 @@ names the check (never as the target's failure, never as a pass).
 
 from __future__ import annotations
 
+import dataclasses
 import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Literal, Mapping
@@ -124,6 +125,7 @@ class Check:
     relation: str | None = None
     needs_answer: bool = True
     advisory: bool = False  # a security practice the document does not state
+    ground_truth: bool = False  # judges against the data the profile says the target holds
     doc: str = field(default="", repr=False)
 
     def applies_to(self, evidence: Evidence) -> bool:
@@ -151,7 +153,10 @@ class Check:
                 detail="This is a fault of the harness, not of the target: please report it with the curl command below.",
             )  # fmt: skip
             return Judged([error], frozenset(), {requirement: "the check broke (harness error)" for requirement in self.requirements})
-        return r.judged(findings)
+        judged = r.judged(findings)
+        if self.ground_truth:
+            return dataclasses.replace(judged, expected_data=judged.checked | frozenset(judged.failed))
+        return judged
 
 
 @dataclass(frozen=True)
@@ -163,6 +168,9 @@ class Judged:
     findings: list[Finding]
     checked: frozenset[str]
     not_applicable: dict[str, str]
+    # Of ``checked``, those judged against expected data (a ``ground_truth`` check), not
+    # only for the answers' internal consistency.
+    expected_data: frozenset[str] = frozenset()
 
     @property
     def failed(self) -> list[str]:
@@ -176,16 +184,18 @@ class Judged:
     def merge(parts: Iterable["Judged"]) -> "Judged":
         findings: list[Finding] = []
         checked: set[str] = set()
+        expected_data: set[str] = set()
         reasons: dict[str, str] = {}
         for part in parts:
             findings += part.findings
             checked |= part.checked
+            expected_data |= part.expected_data
             for requirement, reason in part.not_applicable.items():
                 # The reason that says what profile data would judge it reads best.
                 if requirement not in reasons or ("profile" in reason and "profile" not in reasons[requirement]):
                     reasons[requirement] = reason
         checked |= set(failed_requirements(findings))
-        return Judged(findings, frozenset(checked), {r: why for r, why in reasons.items() if r not in checked})
+        return Judged(findings, frozenset(checked), {r: why for r, why in reasons.items() if r not in checked}, frozenset(expected_data))
 
 
 REGISTRY: dict[str, Check] = {}
@@ -199,9 +209,12 @@ def check(
     needs_answer: bool = True,
     advisory: bool = False,
     records: bool = False,
+    ground_truth: bool = False,
 ) -> Callable[[CheckFunction], CheckFunction]:
     """Register a check under ``name``. ``requirements``: the ids it judges; a check that
-    only warns or records (``records=True``) or advises (``advisory=True``) names none."""
+    only warns or records (``records=True``) or advises (``advisory=True``) names none.
+    ``ground_truth``: it compares answers with the data the profile says the target holds
+    (the certificate tells these judgements from internal consistency)."""
 
     def register(function: CheckFunction) -> CheckFunction:
         if name in REGISTRY:
@@ -210,7 +223,7 @@ def check(
             raise ValueError(f"check {name!r}: a check judges requirement ids, or only records/advises (records=True, advisory=True), not both or neither")
         if (relation is None) == ("relation" in kinds):
             raise ValueError(f"check {name!r}: a relation check names its relation kind, and only a relation check does")
-        REGISTRY[name] = Check(name, requirements, function, kinds, relation, needs_answer, advisory, (function.__doc__ or "").strip())
+        REGISTRY[name] = Check(name, requirements, function, kinds, relation, needs_answer, advisory, ground_truth, (function.__doc__ or "").strip())
         return function
 
     return register
@@ -291,4 +304,4 @@ def run_checks(observation: Observation) -> list[Finding]:
 
 def _load_families() -> None:
     # Importing a family registers its checks; the import order is the run order.
-    from conformance.checks import envelope, shape, parameters, values, coalition, buyx, security, relations, access  # noqa: F401
+    from conformance.checks import envelope, shape, parameters, values, coalition, buyx, expected, security, relations, access  # noqa: F401
