@@ -29,14 +29,14 @@ class HarnessMissedMutant(AssertionError):
 
 
 _PROFILE_VALUES = (
-    "needs the data the target holds: the profile names only its customers' identifiers, so a value that is "
-    "consistently wrong in every answer (and every format, filter and relation) contradicts nothing the "
-    "document states; the profile's `expect` block (ground truth, the next issue) will judge it"
+    "needs the data the target holds: the reference's profile names only its customers' identifiers, so a value "
+    "that is consistently wrong in every answer (and every format, filter and relation) contradicts nothing the "
+    "document states; a profile with `expect` catches it (tests/test_expected_data_end_to_end.py)"
 )
 _BALANCE_WITHIN_CUMULATIVE = (
     "needs the data the target holds: the document defines cumulative only for BuyX items, and its coalition "
     "example shows a points balance above its campaign's cumulative (1500 > 0), so balance <= cumulative is "
-    "not a rule the document states for points or earned campaigns; the profile's `expect` block will judge it"
+    "not a rule the document states for points or earned campaigns; a profile with `expect` judges it"
 )
 _REWARDS_DROPPED = (
     "needs the data the target holds: available_rewards lists the rewards the customer can have now, which may "
