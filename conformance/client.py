@@ -9,16 +9,20 @@ turned into curl commands without care.
 from __future__ import annotations
 
 import email.utils
+import heapq
+import itertools
 import shlex
 import socket
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Literal, Mapping
+from typing import Any, Iterable, Literal, Mapping
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import requests.adapters
 import urllib3
+import urllib3.connection
 
 from conformance.secret import PLACEHOLDER, Secret, redact, spellings
 
@@ -94,6 +98,177 @@ class RateLimiter:
             time.sleep(slot - now)
 
 
+# -- The deadline of one exchange -------------------------------------------------------
+# requests and urllib3 bound each socket operation (a connect, one recv), never the
+# exchange: a target that sends its headers a byte every 0.9 s, with a 1 s timeout,
+# keeps a request open as long as it likes. Two ways to bound the whole exchange:
+#   - before each read, set the socket's timeout to what is left of the deadline. The
+#     reads that matter are not ours: ssl reads the handshake, http.client the status
+#     line and headers line by line, urllib3 the chunk framing, each with its own recv
+#     on a socket it holds privately; shortening the timeout between them needs a hook
+#     into every layer, and one layer missed is a hang.
+#   - a watchdog that shuts the connection's socket down at the deadline. shutdown()
+#     wakes every recv or send blocked on that connection, in whichever layer, with EOF
+#     or an error, plain or TLS alike; it needs only the socket, which urllib3's
+#     connection class hands over when it connects and when a kept-alive connection is
+#     reused (the hooks below, public methods of urllib3's connection classes).
+# The watchdog is the reliable one, so it is used. Its hazard is shutting down a socket
+# no longer the exchange's (a kept-alive connection already serving the next request,
+# or a descriptor closed and reused by another thread's connection). So it shuts down
+# only a duplicate descriptor the exchange owns (the same TCP connection; no one else
+# can close or reuse it), and only while the exchange is armed: disarming takes the
+# same lock, and the duplicates are closed only after it.
+PHASES = {
+    "connect": "still connecting",
+    "tls": "the TLS handshake was not finished",
+    "send": "the request was still being sent",
+    "headers": "the headers had not all arrived",
+    "body": "the body was still arriving",
+}
+
+
+class _Watch:
+    """The deadline of one exchange, how far the exchange got, and the sockets it uses."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.phase = "connect"
+        self.fired = False
+        self.fired_in = ""  # the phase the exchange was in when the deadline passed
+        self.done = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def add(self, sock: socket.socket, phase: str) -> None:
+        """Watch ``sock`` (through a duplicate descriptor) from now on."""
+        self.phase = phase
+        try:
+            own = socket.fromfd(sock.fileno(), sock.family, sock.type)
+        except OSError:
+            return  # closed already: nothing left to interrupt
+        with self._lock:
+            if not self.done:
+                self._sockets.append(own)
+                if self.fired:  # connected after the deadline passed
+                    _shut(own)
+                return
+        own.close()
+
+    def fire(self) -> None:
+        with self._lock:
+            if self.done:
+                return
+            self.fired, self.fired_in = True, self.phase
+            for own in self._sockets:
+                _shut(own)
+
+    def disarm(self) -> None:
+        """The exchange is over: from here on, nothing of it is shut down."""
+        with self._lock:
+            self.done = True
+            owned, self._sockets = self._sockets, []
+        for own in owned:
+            own.close()
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # the peer closed it first
+
+
+class _Watchdog:
+    """One thread for the process that fires each armed watch at its deadline (a
+    threading.Timer per request would start a thread per request: 38,000 a full run)."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, _Watch]] = []
+        self._order = itertools.count()
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, watch: _Watch) -> None:
+        with self._wake:
+            heapq.heappush(self._heap, (watch.deadline, next(self._order), watch))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="conformance-deadline", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+
+    def _run(self) -> None:
+        while True:
+            due: list[_Watch] = []
+            with self._wake:
+                now = time.monotonic()
+                while self._heap and (self._heap[0][2].done or self._heap[0][0] <= now):
+                    watch = heapq.heappop(self._heap)[2]
+                    if not watch.done:
+                        due.append(watch)
+                if not due:
+                    self._wake.wait(self._heap[0][0] - now if self._heap else None)
+            for watch in due:
+                watch.fire()
+
+
+_WATCHDOG = _Watchdog()
+_exchange = threading.local()  # .watch: the watch of the exchange this thread is sending
+
+
+def _watching(sock: socket.socket | None, phase: str) -> None:
+    watch: _Watch | None = getattr(_exchange, "watch", None)
+    if watch is not None:
+        if sock is not None:
+            watch.add(sock, phase)
+        else:
+            watch.phase = phase
+
+
+class _HTTPConnection(urllib3.connection.HTTPConnection):
+    """urllib3's connection, handing its socket to the exchange's watch."""
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _watching(sock, "tls" if isinstance(self, urllib3.connection.HTTPSConnection) else "send")
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        # A kept-alive connection is watched again for each exchange it serves; a new
+        # one is watched when it connects (in here for http, before for https).
+        _watching(self.sock, "send" if self.sock is not None else "connect")
+        super().request(*args, **kwargs)
+
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        _watching(None, "headers")
+        return super().getresponse(*args, **kwargs)
+
+
+class _HTTPSConnection(_HTTPConnection, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class _WatchedAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter, with connections the watchdog can interrupt."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        if not proxy.lower().startswith("socks"):  # SOCKS has pools of its own: per-read timeouts only
+            manager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+        return manager
+
+
 MAX_REDIRECTS = 5
 RETRY_STATUSES = (429, 503)
 
@@ -101,6 +276,8 @@ RETRY_STATUSES = (429, 503)
 class Client:
     """Sends requests to one target over kept-alive sessions (one per thread).
 
+    ``timeout`` bounds each attempt as a whole (connect, request, headers, body, and the
+    same-origin redirects it follows), not each socket read: see _Watchdog.
     Transport errors are retried up to ``retries`` times with exponential backoff;
     429 and 503 answers are retried after their Retry-After (when it is within the
     timeout). Redirects are followed only within the target's origin: requests would
@@ -140,6 +317,8 @@ class Client:
         if session is None:
             session = requests.Session()
             session.verify = self.verify
+            for prefix in ("http://", "https://"):
+                session.mount(prefix, _WatchedAdapter())
             self._local.session = session
             with self._sessions_lock:
                 self._sessions.append(session)
@@ -166,7 +345,9 @@ class Client:
         if retried >= self.retries:
             return None
         if exchange.transport_error is not None:
-            return self.backoff * (2**retried)
+            # An error about an answer (a redirect loop) would only repeat; one without
+            # an answer may be the network's.
+            return self.backoff * (2**retried) if exchange.status is None else None
         if exchange.status in RETRY_STATUSES:
             wait = _retry_after(exchange.headers.get("retry-after"))
             if wait is None:
@@ -178,34 +359,44 @@ class Client:
     def _follow(self, request: Request) -> Exchange:
         url, followed = self.url, []
         origin = _origin(self.url)
+        deadline = time.monotonic() + self.timeout  # one for the request and its redirects
         while True:
-            exchange = self._attempt(request, url)
+            exchange = self._attempt(request, url, deadline)
             location = exchange.headers.get("location")
             if exchange.status not in (301, 302, 303, 307, 308) or not location:
                 return replace(exchange, redirects=tuple(followed))
             target = urljoin(url, location)
-            if _origin(target) != origin or len(followed) >= MAX_REDIRECTS:
+            if _origin(target) != origin:
                 return replace(exchange, redirects=tuple(followed))
+            if len(followed) >= MAX_REDIRECTS:
+                # Within the origin still: not a redirect elsewhere, but no answer either.
+                error = redact(_too_many_redirects([self.url, *followed, target]), self.password)
+                return replace(exchange, redirects=tuple(followed), transport_error=error)
             followed.append(target)
             url = target
 
-    def _attempt(self, request: Request, url: str) -> Exchange:
+    def _attempt(self, request: Request, url: str, deadline: float) -> Exchange:
         secret = self.password.reveal()
         wire = [(k, secret if v == PLACEHOLDER and k == PASSWORD_FIELD else v) for k, v in request.fields]
+        started = time.monotonic()
+        # Per connect and per read, no more than is left: the watchdog bounds the sum.
+        remaining = max(deadline - started, 0.001)
         # verify is passed per request: requests lets REQUESTS_CA_BUNDLE override a
         # session's verify=False, so --insecure would silently not apply.
-        kwargs: dict[str, object] = {"timeout": self.timeout, "stream": True, "allow_redirects": False, "verify": self.verify}
+        kwargs: dict[str, object] = {"timeout": (remaining, remaining), "stream": True, "allow_redirects": False, "verify": self.verify}
         if request.encoding == "query":
             method, kwargs["params"] = "GET", wire
         elif request.encoding == "multipart":
             method, kwargs["files"] = "POST", [(k, (None, v)) for k, v in wire]
         else:
             method, kwargs["data"] = "POST", wire
-        started = time.monotonic()
-        deadline = started + self.timeout
+        watch = _Watch(deadline)
+        _WATCHDOG.arm(watch)
+        _exchange.watch = watch
         try:
             with self._session().request(method, url, **kwargs) as response:
-                body, truncated = self._read_capped(response, deadline)
+                watch.phase = "body"
+                body, truncated = self._read_capped(response, watch)
                 echoed = bool(secret) and any(spelling.encode() in body for spelling in spellings(secret))
                 return Exchange(
                     request=request,
@@ -218,31 +409,41 @@ class Client:
                     echoed_password=echoed,
                 )
         except (requests.RequestException, OSError, _DeadlineExceeded, urllib3.exceptions.HTTPError) as exc:
+            if watch.fired:
+                # Cut off by the watchdog: the library saw EOF or a reset and said so, or
+                # (headers cut mid-field parse as complete) the body read found it out.
+                exc = _DeadlineExceeded(watch.fired_in, exc.received if isinstance(exc, _DeadlineExceeded) else 0)
+            elif _is_timeout(exc):
+                # A per-read timeout, never longer than what was left of the deadline.
+                exc = _DeadlineExceeded(watch.phase, 0)
             return Exchange(
                 request=request,
                 url=self.url,
                 elapsed=time.monotonic() - started,
                 transport_error=redact(_describe_transport_error(exc, self.timeout), self.password),
             )
+        finally:
+            _exchange.watch = None
+            watch.disarm()
 
-    def _read_capped(self, response: requests.Response, deadline: float) -> tuple[bytes, bool]:
-        # The cap counts decoded bytes, so a small gzip body cannot inflate past it;
-        # the deadline bounds a body that trickles in forever. read1 returns what has
-        # arrived (iter_content would wait for a whole chunk), so the deadline is seen
-        # after every recv, and a recv waits at most the socket timeout.
+    def _read_capped(self, response: requests.Response, watch: _Watch) -> tuple[bytes, bool]:
+        # The cap counts decoded bytes, so a small gzip body cannot inflate past it.
+        # read1 returns what has arrived (iter_content would wait for a whole chunk), so
+        # a body trickling in is stopped at the deadline after the recv that crosses it;
+        # a recv blocked at the deadline is ended by the watchdog.
         chunks: list[bytes] = []
         size = 0
         raw = response.raw
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise _DeadlineExceeded(size)
-            _set_read_timeout(raw, remaining)
+            if time.monotonic() >= watch.deadline:
+                raise _DeadlineExceeded("body", size)
             try:
                 chunk = raw.read1(65536, decode_content=True)
             except (TimeoutError, socket.timeout, urllib3.exceptions.ReadTimeoutError):
-                raise _DeadlineExceeded(size) from None
-            except urllib3.exceptions.HTTPError as exc:
+                raise _DeadlineExceeded("body", size) from None
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                if watch.fired:
+                    raise _DeadlineExceeded("body", size) from None
                 raise requests.ConnectionError(str(exc)) from None
             if not chunk:
                 break
@@ -250,27 +451,29 @@ class Client:
             size += len(chunk)
             if size > self.max_response_bytes:
                 return b"".join(chunks)[: self.max_response_bytes], True
-            if time.monotonic() > deadline:
-                raise _DeadlineExceeded(size)
+        if watch.fired:
+            # The end of the body was the watchdog's shutdown (a body read to the close
+            # of the connection cannot tell), or a header cut short parsed as complete.
+            raise _DeadlineExceeded("body", size)
         return b"".join(chunks), False
 
 
-def _set_read_timeout(raw: urllib3.response.HTTPResponse, seconds: float) -> None:
-    """Shorten the socket's timeout to what is left of the deadline (best effort:
-    urllib3 keeps the socket private; without it, a recv waits the full timeout)."""
-    sock = getattr(getattr(getattr(raw, "_fp", None), "fp", None), "raw", None)
-    sock = getattr(sock, "_sock", None)
-    if sock is not None:
-        try:
-            sock.settimeout(max(seconds, 0.001))
-        except OSError:
-            pass
-
-
 class _DeadlineExceeded(Exception):
-    def __init__(self, received: int) -> None:
-        super().__init__(received)
+    def __init__(self, phase: str, received: int) -> None:
+        super().__init__(phase, received)
+        self.phase = phase
         self.received = received
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    return isinstance(exc, (requests.Timeout, TimeoutError, socket.timeout, urllib3.exceptions.TimeoutError))
+
+
+def _too_many_redirects(urls: list[str]) -> str:
+    """The redirects followed and the one that was not, as paths (one origin)."""
+    paths = [urlsplit(u)._replace(scheme="", netloc="").geturl() or "/" for u in urls]
+    loop = " (a loop?)" if len(set(paths)) < len(paths) else ""
+    return f"{len(paths) - 1} redirects within the target's origin, more than the {MAX_REDIRECTS} the harness follows: {' -> '.join(paths)}{loop}"
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -300,11 +503,14 @@ def _retry_after(value: str | None) -> float | None:
 
 def _describe_transport_error(exc: BaseException, timeout: float) -> str:
     if isinstance(exc, _DeadlineExceeded):
-        return f"the answer was not complete after {timeout:g} s ({exc.received} bytes received); raise --target-timeout if the target is just slow"
-    if isinstance(exc, requests.ConnectTimeout):
-        return f"no connection within {timeout:g} s (connect timeout)"
-    if isinstance(exc, requests.ReadTimeout):
-        return f"no answer within {timeout:g} s (read timeout); raise --target-timeout if the target is just slow"
+        limit = f"{timeout:g} s, the --target-timeout for the whole exchange"
+        if exc.phase == "body":
+            said = f"the answer was not complete after {limit}: the body was still arriving ({exc.received} bytes received)"
+        elif exc.phase in ("connect", "tls"):
+            said = f"no connection within {limit}: {PHASES[exc.phase]}"
+        else:
+            said = f"no answer within {limit}: {PHASES[exc.phase]}"
+        return f"{said}; raise --target-timeout if the target is just slow"
     if isinstance(exc, requests.exceptions.SSLError):
         return f"TLS failed: {exc}. Use --ca-bundle FILE for a private CA, or --insecure to skip verification (reported)"
     if isinstance(exc, requests.ConnectionError):

@@ -44,6 +44,8 @@ class HostileServer:
         self.url = f"http://127.0.0.1:{self.port}/api.php"
         self.stopping = threading.Event()
         self.requests_seen = 0
+        self.connections = 0
+        self._handling = threading.local()  # each connection is handled on a thread of its own
         self.smoke = _smoke_fields()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
@@ -57,6 +59,7 @@ class HostileServer:
                 continue
             except OSError:
                 return
+            self.connections += 1
             threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
 
     def _handle(self, conn: socket.socket) -> None:
@@ -67,6 +70,7 @@ class HostileServer:
                 if head is None:
                     return
                 self.requests_seen += 1
+                self._handling.head = head
                 fields = dict(parse_qsl(body.decode("latin-1"), keep_blank_values=True))
                 if {k: v for k, v in fields.items() if k != "user_password"} == self.smoke:
                     answer = requests.post(self.reference_url, data=fields, timeout=5)
@@ -78,6 +82,12 @@ class HostileServer:
             pass
         finally:
             conn.close()
+
+    @property
+    def request_head(self) -> bytes:
+        """The head of the request being answered on this thread (behaviours may read it)."""
+        head: bytes = self._handling.head
+        return head
 
     def stop(self) -> None:
         self.stopping.set()
@@ -145,6 +155,47 @@ def _endless(conn: socket.socket, server: HostileServer) -> None:
 def _slow(conn: socket.socket, server: HostileServer) -> None:
     server.stopping.wait(60)  # answers after 60 s, or never when the test ends first
     send(conn, 200, XML_OK)
+
+
+def _dribble(conn: socket.socket, server: HostileServer, data: bytes, interval: float) -> None:
+    for i in range(len(data)):
+        if server.stopping.wait(interval):
+            return
+        conn.sendall(data[i : i + 1])
+
+
+def trickle_headers(interval: float) -> Behaviour:
+    """A valid answer: the status line at once, then the header fields one byte every
+    ``interval`` seconds (about 60 bytes: 18 s at 0.3 s), then the body at once. Every
+    read returns within the interval, so only a deadline on the whole exchange stops
+    it; and cut short mid-field, the headers still parse (http.client takes EOF for
+    their end), so only the client's own bookkeeping can tell they were cut."""
+    fields = f"Content-Type: application/xml\r\nContent-Length: {len(XML_OK)}\r\n\r\n".encode()
+
+    def behaviour(conn: socket.socket, server: HostileServer) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        _dribble(conn, server, fields, interval)
+        conn.sendall(XML_OK)
+
+    return behaviour
+
+
+def trickle_body(interval: float) -> Behaviour:
+    """A valid answer whose headers come at once, then its body one byte every
+    ``interval`` seconds (about 110 bytes: 33 s at 0.3 s)."""
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: {len(XML_OK)}\r\n\r\n".encode()
+
+    def behaviour(conn: socket.socket, server: HostileServer) -> None:
+        conn.sendall(head)
+        _dribble(conn, server, XML_OK, interval)
+
+    return behaviour
+
+
+def redirect_loop(conn: socket.socket, server: HostileServer) -> None:
+    """Same-origin redirects that lead back where they started: /api.php -> /a -> /api.php."""
+    path = server.request_head.split(b" ")[1].split(b"?")[0]
+    send(conn, 307, b"", "text/plain", f"Location: {'/a' if path == b'/api.php' else '/api.php'}\r\n", close=True)
 
 
 def _close(conn: socket.socket, server: HostileServer) -> None:
