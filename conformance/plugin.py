@@ -128,7 +128,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     # Generic names (--timeout, --retries, --replay) belong to other plugins (pytest-timeout,
     # pytest-retry, pytest-replay): this plugin is loaded in every pytest run of the
     # environment, so a clash would break them all. Hence --target-*, --record-dir, --replay-dir.
-    option("--target-timeout", "target_timeout", "seconds allowed for each request", "10")
+    option("--target-timeout", "target_timeout", "seconds allowed for each request as a whole (connect, headers, body, redirects)", "10")
     option("--request-encoding", "request_encoding", "form | multipart | query", "form")
     option("--combinations", "combinations", "all: the full product of parameter values; pairwise: a covering array of strength 2", "all")
     option("--max-response-bytes", "max_response_bytes", "largest answer read before it is cut and failed", str(DEFAULT_MAX_RESPONSE_BYTES))

@@ -23,7 +23,7 @@ MAX_RSS_MB = 400
 EXPECTED = {
     "html-500": "not an API envelope",
     "empty-body": "the body is empty",
-    "half-body": "no answer from the target",
+    "half-body": "no complete answer from the target",
     "invalid-utf8": "not valid UTF-8",
     "wrong-content-type-garbage": "neither XML, JSON nor JSONP",
     "xxe-local-file": "the answer's status is error",

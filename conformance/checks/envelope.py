@@ -33,7 +33,7 @@ def target_answered(e: Evidence, r: Reporter) -> Iterator[Finding]:
     """The target sends a complete HTTP answer within the timeout."""
     r.checked("CALL-RETRIEVES")
     if e.exchange.transport_error:
-        yield r.fail("CALL-RETRIEVES", "no answer from the target", got=e.exchange.transport_error)
+        yield r.fail("CALL-RETRIEVES", "no complete answer from the target", got=e.exchange.transport_error)
     elif e.exchange.truncated:
         yield r.fail(
             "CALL-RETRIEVES", "the answer is larger than --max-response-bytes",
