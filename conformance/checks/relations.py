@@ -9,20 +9,17 @@ is not a success judges nothing.
 from __future__ import annotations
 
 import copy
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-from conformance.checks import Evidence, Finding, Reporter, check
+from conformance.checks import CheckFunction, Evidence, Finding, Reporter, check
 from conformance.document import campaigns, comparable, customer, diff, has_transactions, never_transacted
 
 NOT_SUCCESSES = "a member of the relation is not a success (the single-answer checks say why)"
 
 
-def relation_check(name: str, kind: str, *requirements: str):  # type: ignore[no-untyped-def]
+def relation_check(name: str, kind: str, *requirements: str) -> Callable[[CheckFunction], CheckFunction]:
     """A check of one kind of relation (its evidence: the members' observations by role)."""
     return check(name, *requirements, kinds=("relation",), relation=kind)
-
-
-Answers = Any  # the evidence's observations by role
 
 
 def _success(e: Evidence, role: str) -> dict[str, Any] | None:
