@@ -292,9 +292,8 @@ class Reporter:
 
 
 def judge(evidence: Evidence) -> Judged:
-    """Every registered check that reads this kind of evidence, in registration order."""
-    _load_families()
-    return Judged.merge(registered.run(evidence) for registered in REGISTRY.values() if registered.applies_to(evidence))
+    """Every registered check that reads this kind of evidence, in the families' order."""
+    return Judged.merge(registered.run(evidence) for registered in _in_order() if registered.applies_to(evidence))
 
 
 def run_checks(observation: Observation) -> list[Finding]:
@@ -302,6 +301,26 @@ def run_checks(observation: Observation) -> list[Finding]:
     return judge(Evidence.of("answer", observation)).findings
 
 
+# The run order: the envelope first, expected data last. It decides which check's reason
+# an item keeps for a requirement none judged (the first that names the profile data):
+# what the answer lacks (a BuyX item) comes before what the profile lacks (expect).
+FAMILIES = ("envelope", "shape", "parameters", "values", "coalition", "buyx", "security", "relations", "access", "expected")
+_ORDERED: list[Check] = []
+
+
 def _load_families() -> None:
-    # Importing a family registers its checks; the import order is the run order.
-    from conformance.checks import envelope, shape, parameters, values, coalition, buyx, expected, security, relations, access  # noqa: F401
+    # Importing a family registers its checks (in whatever order modules were imported).
+    import importlib
+
+    for family in FAMILIES:
+        importlib.import_module(f"conformance.checks.{family}")
+
+
+def _in_order() -> list[Check]:
+    """The registry in FAMILIES order (registration order within a family), not in the
+    order some test or plugin happened to import the modules."""
+    if len(_ORDERED) != len(REGISTRY) or not _ORDERED:
+        _load_families()
+        position = {family: i for i, family in enumerate(FAMILIES)}
+        _ORDERED[:] = sorted(REGISTRY.values(), key=lambda c: position.get(c.function.__module__.rsplit(".", 1)[-1], len(FAMILIES)))
+    return _ORDERED
