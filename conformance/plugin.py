@@ -119,11 +119,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "customer_info conformance (each option has an ini twin)")
 
     def option(flag: str, ini: str, help: str, default: str | None, **kw: Any) -> None:
-        group.addoption(flag, dest=ini, default=None, help=f"{help} (ini: {ini}; default: {default})", **kw)
+        # An option without a default says so in words, not as "None".
+        shown = f"default: {default}" if default is not None else "default: none"
+        group.addoption(flag, dest=ini, default=None, help=f"{help} (ini: {ini}; {shown})", **kw)
         parser.addini(ini, help=help, default=default)
 
     option("--target-url", "target_url", "URL of the server under test; without it, the embedded reference server", None)
-    option("--target-profile", "target_profile", "YAML file describing the target's test data (see README)", None)
+    option("--target-profile", "target_profile", "YAML file describing the target's test data (see README); the environment variable TARGET_USER_PASSWORD, when set, overrides its password", None)
     option("--report-dir", "report_dir", "directory for the HTML report and JUnit XML", "reports")
     # Generic names (--timeout, --retries, --replay) belong to other plugins (pytest-timeout,
     # pytest-retry, pytest-replay): this plugin is loaded in every pytest run of the
@@ -137,8 +139,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     option("--target-retries", "target_retries", "times a transport error (or a 429/503) is retried, with backoff", "2")
     option("--rate-limit", "rate_limit", "most requests a second sent to the target (0: no limit)", "0")
     option("--ca-bundle", "ca_bundle", "CA certificates (PEM file) to verify the target's TLS certificate with", None)
-    group.addoption("--insecure", action="store_true", default=False,
-                    help="do not verify the target's TLS certificate (the report says so)")  # fmt: skip
+    group.addoption("--insecure", dest="insecure", action="store_true", default=None,
+                    help="do not verify the target's TLS certificate (the report says so) (ini: insecure; default: false)")  # fmt: skip
+    parser.addini("insecure", help="do not verify the target's TLS certificate", type="bool", default=False)
     group.addoption("--require-conformant", dest="require_conformant", action="store_true", default=None,
                     help="exit non-zero unless certificate.json says conformant, even when no case failed (ini: require_conformant; default: false)")  # fmt: skip
     parser.addini("require_conformant", help="exit non-zero unless the certificate says conformant", type="bool", default=False)
@@ -228,14 +231,15 @@ def read_settings(config: pytest.Config) -> Settings:
         reference_latency_ms=_setting(config, "reference_latency_ms", _at_least_zero(int), "give whole milliseconds, e.g. 50"),
     )
     ca_bundle = _setting(config, "ca_bundle", str, "give the path of a PEM file", optional=True)
-    if ca_bundle and config.getoption("insecure"):
+    insecure = bool(config.getoption("insecure") or config.getini("insecure"))
+    if ca_bundle and insecure:
         raise pytest.UsageError("--ca-bundle and --insecure contradict each other: keep one.")
     if ca_bundle:
         path = Path(config.invocation_params.dir) / ca_bundle
         if not path.is_file():
             raise pytest.UsageError(f"--ca-bundle {path}: no such file. Give the PEM file of the CA that signed the target's certificate.")
         settings.verify = str(path)
-    elif config.getoption("insecure"):
+    elif insecure:
         settings.verify = False
     settings.require_conformant = bool(config.getoption("require_conformant") or config.getini("require_conformant"))
     baseline = _setting(config, "baseline", str, "give the path of a YAML file of known failures", optional=True)

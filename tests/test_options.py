@@ -269,3 +269,13 @@ def test_no_option_clashes_with_popular_plugins(pytester: pytest.Pytester, monke
         "-p", "no:cacheprovider", "--pyargs", "conformance.suite", "--target-timeout", "zero", "--timeout", "5", timeout=60
     )
     assert_usage_error(ours, ["--target-timeout='zero' is not valid"])
+
+
+def test_help_says_every_default_in_words_and_names_the_password_variable() -> None:
+    import subprocess
+    import sys
+
+    text = subprocess.run([sys.executable, "-m", "pytest", "--help"], capture_output=True, text=True, timeout=120).stdout
+    group = " ".join(text[text.index("customer_info conformance") :].split("\n\n")[0].split())
+    assert "None" not in group, group
+    assert "TARGET_USER_PASSWORD" in group and "(ini: insecure; default: false)" in group, group

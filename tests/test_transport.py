@@ -213,6 +213,18 @@ def test_insecure_is_said_in_the_summary(tls_server: Scripted, tmp_path: Path) -
     assert "--insecure" in (tmp_path / "r" / "report.html").read_text()
 
 
+def test_insecure_has_an_ini_twin(tls_server: Scripted, tmp_path: Path) -> None:
+    # Like every other option: a CI may keep it in its ini file (pytest.ini / tox.ini).
+    (tmp_path / "pytest.ini").write_text("[pytest]\ninsecure = true\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q", "-c", "pytest.ini",
+         "--target-url", tls_server.url, "--target-profile", str(PROFILE_PATH),
+         "--report-dir", str(tmp_path / "r"), "--combinations", "pairwise", "-k", "test_access and missing-user_id"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert "WARNING: --insecure" in run.stdout, run.stdout[-2000:] + run.stderr[-2000:]
+
+
 def test_cases_that_needed_retries_are_named(scripted: Callable[..., Scripted], reference: str, tmp_path: Path) -> None:
     # Every second connection is dropped unanswered: the harness retries, and the
     # cases whose answers needed it carry a note in the JUnit XML and the summary.
