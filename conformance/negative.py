@@ -16,7 +16,7 @@ collations match such values, so what the target does is recorded, not judged.
 
 from __future__ import annotations
 
-from conformance.cases import CUSTOMER_IDENTIFIERS, FOREIGN, Case, CampaignLookup
+from conformance.cases import FOREIGN, Case, CampaignLookup
 from conformance.profile import Account, Customer, Profile
 
 _NOT_A = {"code": "not_a_code", "card_number": "not_a_card_number"}
@@ -78,4 +78,4 @@ def _foreign_campaigns(profile: Profile, account: Account, customer: Customer, c
     return [Case(account.account_id, account.coalition, customer, identifier, (("campaign_id", FOREIGN),), campaign) for campaign in foreign]
 
 
-__all__ = ["generate_negative", "CUSTOMER_IDENTIFIERS"]
+__all__ = ["generate_negative"]

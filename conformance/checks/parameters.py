@@ -8,7 +8,6 @@ did instead of judging it.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Iterator
 
