@@ -63,7 +63,42 @@ def build_parser() -> argparse.ArgumentParser:
         "--latency-ms", type=_count(0), default=0, metavar="N", help="delay every answer by N ms"
     )
     parser.add_argument("--threads", type=_count(1), default=8, help="worker threads (default 8)")
+    _add_dataset_options(parser)
     return parser
+
+
+def _add_dataset_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "certification data set",
+        "write the data the reference serves, for loading into another implementation, and the"
+        " profile with its expected values (docs/certification-data-set.md); then exit",
+    )
+    group.add_argument(
+        "--write-dataset", type=Path, metavar="DIR",
+        help="write the certification data set into DIR (dataset.yaml, dataset.json and one CSV per table)",
+    )  # fmt: skip
+    group.add_argument(
+        "--write-profile", type=Path, metavar="FILE",
+        help="write the certification profile (hand-worked expected values for every customer) to FILE",
+    )  # fmt: skip
+
+
+def _write_dataset_files(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """--write-dataset / --write-profile: write, say what was written, exit."""
+    from . import dataset
+
+    try:
+        if args.write_dataset is not None:
+            written = dataset.write(args.write_dataset)
+            print(f"{dataset.NAME}, version {dataset.VERSION}: {len(written.files)} files in {written.directory}")
+            print(f"sha256 of dataset.json: {written.sha256}")
+        if args.write_profile is not None:
+            if args.write_profile.is_dir():
+                parser.exit(2, f"{parser.prog}: error: --write-profile {args.write_profile} is a directory; give a file name, e.g. {args.write_profile / 'certification-profile.yaml'}\n")
+            print(f"certification profile: {dataset.write_profile(args.write_profile)}")
+    except OSError as exc:
+        parser.exit(1, f"{parser.prog}: error: cannot write: {exc}\n")
+    return 0
 
 
 def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -73,6 +108,8 @@ def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.write_dataset is not None or args.write_profile is not None:
+        return _write_dataset_files(parser, args)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # waitress warns whenever requests queue for a worker thread: routine
     # when a harness floods a sandbox, and noise on the console.
