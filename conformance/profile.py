@@ -85,6 +85,19 @@ class Account:
 
 
 @dataclass(frozen=True)
+class DatasetClaim:
+    """The profile says the target holds the certification data set (and the harness
+    checked the profile is the certification profile of that data set)."""
+
+    name: str
+    version: str
+    sha256: str
+
+    def __str__(self) -> str:
+        return f"the {self.name}, version {self.version} (sha256 {self.sha256})"
+
+
+@dataclass(frozen=True)
 class Profile:
     path: Path
     user_id: str
@@ -92,6 +105,7 @@ class Profile:
     accounts: tuple[Account, ...]
     forbidden_account_id: str | None
     sha256: str
+    dataset: DatasetClaim | None = None
 
     def account(self, account_id: str) -> Account:
         for account in self.accounts:
@@ -132,6 +146,7 @@ def load_profile(path: str | os.PathLike[str], environ: dict[str, str] | None = 
         listing = "\n".join(f"  - {problem}" for problem in problems)
         raise ProfileError(f"{where} is not valid:\n{listing}\nSee 'Target profile' in README.md for the format.")
 
+    claim = _dataset_claim(where, data)
     credentials = data["credentials"]
     password = environ.get(PASSWORD_ENV) or credentials.get("user_password")
     if not password:
@@ -150,7 +165,64 @@ def load_profile(path: str | os.PathLike[str], environ: dict[str, str] | None = 
         accounts=accounts,
         forbidden_account_id=data.get("forbidden_account_id"),
         sha256=hashlib.sha256((credentials["user_id"] + "\n" + hashed).encode()).hexdigest(),
+        dataset=claim,
     )
+
+
+def _dataset_claim(where: str, data: dict[str, Any]) -> DatasetClaim | None:
+    """A profile that says it is on the certification data set must be the certification
+    profile of the data set this harness ships: the claim ends up on the certificate, so
+    an edited expectation or an old data set must not carry it."""
+    given = data.get("dataset")
+    if given is None:
+        return None
+    from conformance.reference import PROFILE_PATH, dataset
+
+    fix = (
+        "Write the current certification profile with `python -m conformance.reference --write-profile FILE` "
+        "(then change only its credentials), or remove the `dataset` key: the run is then not a certification run."
+    )
+    shipped = dict(name=dataset.NAME, version=dataset.VERSION, sha256=dataset.sha256())
+    for key, value in shipped.items():
+        if given[key] != value:
+            raise ProfileError(
+                f"{where}: dataset.{key} is {given[key]!r}, but this harness ships the certification data set "
+                f"with {key} {value!r}. {fix}"
+            )
+    reference = yaml.load(PROFILE_PATH.read_bytes(), Loader=_ProfileLoader)  # noqa: S506 - a SafeLoader subclass
+    for key in ("accounts", "forbidden_account_id"):
+        difference = _first_difference(reference.get(key), data.get(key), key)
+        if difference:
+            raise ProfileError(
+                f"{where}: it names the certification data set (dataset: ...), but {difference}: a certification "
+                f"run uses the certification profile's accounts and expectations unchanged. {fix}"
+            )
+    return DatasetClaim(**shipped)
+
+
+def _first_difference(shipped: Any, given: Any, at: str) -> str | None:
+    """Where ``given`` first departs from ``shipped``, said for a reader (None: equal)."""
+    if isinstance(shipped, dict) and isinstance(given, dict):
+        for key in list(shipped) + [k for k in given if k not in shipped]:
+            if key not in given:
+                return f"{at}.{key} is missing (the certification profile has it)"
+            if key not in shipped:
+                return f"{at}.{key} is not in the certification profile"
+            found = _first_difference(shipped[key], given[key], f"{at}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(shipped, list) and isinstance(given, list):
+        for index, (a, b) in enumerate(zip(shipped, given)):
+            found = _first_difference(a, b, f"{at}[{index}]")
+            if found:
+                return found
+        if len(shipped) != len(given):
+            return f"{at} has {len(given)} entries, the certification profile {len(shipped)}"
+        return None
+    if shipped != given or type(shipped) is not type(given):
+        return f"{at} is {given!r}, the certification profile says {shipped!r}"
+    return None
 
 
 def _account(account: dict[str, Any]) -> Account:

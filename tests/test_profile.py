@@ -78,8 +78,11 @@ def test_reference_profile_loads() -> None:
     assert profile.password.reveal() == "1959caadac9b13dcb3"
     assert [a.account_id for a in profile.accounts] == ["greatwidgets", "coaldemo"]
     assert [a.coalition for a in profile.accounts] == [False, True]
-    assert profile.account("greatwidgets").customers[0] == Customer("89898989898989", "1212121212")
-    assert profile.account("greatwidgets").customers[2] == Customer("56565656565656", None)
+    john, cody = profile.account("greatwidgets").customers[0], profile.account("greatwidgets").customers[2]
+    assert (john.code, john.card_number, cody.code, cody.card_number) == ("89898989898989", "1212121212", "56565656565656", None)
+    # The certification profile: every customer carries ground truth, and the claim holds.
+    assert all(c.expect is not None and c.account_campaigns for a in profile.accounts for c in a.customers)
+    assert profile.dataset is not None and profile.dataset.version == "1"
     assert len(profile.account("coaldemo").customers) == 2
     assert profile.forbidden_account_id == "otherco"
     assert len(profile.sha256) == 64 and int(profile.sha256, 16) >= 0
@@ -231,7 +234,7 @@ BAD = [
     pytest.param(mutated(_delete(["accounts", 1, "customers"])), ["accounts[1]: missing key 'customers'"], id="missing-customers"),
     pytest.param(
         mutated(_rename([], "accounts", "acounts")),
-        ["the top level: unknown key 'acounts'", "Did you mean 'accounts'?", "Allowed keys here: accounts, credentials, forbidden_account_id"],
+        ["the top level: unknown key 'acounts'", "Did you mean 'accounts'?", "Allowed keys here: accounts, credentials, dataset, forbidden_account_id"],
         id="typo-top-level",
     ),
     pytest.param(

@@ -28,17 +28,27 @@ def _identifiers(customer):
 
 
 def test_profile_has_exactly_the_agreed_form(profile):
-    assert list(profile) == ["credentials", "accounts", "forbidden_account_id"]
+    # The certification profile: the identifiers of the agreed form, plus the data set it
+    # is for and the ground truth (each customer's expect, each account's campaigns).
+    assert list(profile) == ["dataset", "credentials", "accounts", "forbidden_account_id"]
     assert set(profile["credentials"]) == {"user_id", "user_password"}
     assert profile["credentials"] == {"user_id": "john1970", "user_password": "1959caadac9b13dcb3"}
     for account in profile["accounts"]:
-        assert list(account) == ["account_id", "coalition", "customers"]
+        assert list(account) == ["account_id", "coalition", "campaigns", "customers"]
         assert isinstance(account["coalition"], bool)
         for customer in account["customers"]:
-            assert set(customer) in ({"code"}, {"card_number"}, {"code", "card_number"})
-            assert all(isinstance(v, str) and v for v in customer.values())
+            ids = {k: v for k, v in customer.items() if k != "expect"}
+            assert set(ids) in ({"code"}, {"card_number"}, {"code", "card_number"})
+            assert all(isinstance(v, str) and v for v in ids.values())
+            assert set(customer["expect"]) == {"customer", "campaigns"}
     assert [a["account_id"] for a in profile["accounts"]] == ["greatwidgets", "coaldemo"]
     assert [a["coalition"] for a in profile["accounts"]] == [False, True]
+
+
+def test_profile_lists_every_campaign_of_its_accounts(profile, seed):
+    seeded = {a["account_id"]: a for a in seed["accounts"]}
+    for account in profile["accounts"]:
+        assert account["campaigns"] == [c["campaign_id"] for c in seeded[account["account_id"]]["campaigns"]]
 
 
 def test_profile_credentials_are_a_seed_user(profile, seed):
@@ -58,14 +68,15 @@ def test_profile_lists_every_seed_customer_of_its_accounts(profile, seed):
     for account in profile["accounts"]:
         source = seeded[account["account_id"]]
         assert source["coalition"] is account["coalition"]
-        assert account["customers"] == [_identifiers(c) for c in source["customers"]]
+        listed = [{k: v for k, v in c.items() if k != "expect"} for c in account["customers"]]
+        assert listed == [_identifiers(c) for c in source["customers"]]
 
 
 def test_every_profile_customer_answers_by_each_identifier(api, profile):
     for account in profile["accounts"]:
         for customer in account["customers"]:
             answers = set()
-            for name, value in customer.items():
+            for name, value in _identifiers(customer).items():
                 doc = api.json(account_id=account["account_id"], **{name: value})
                 assert doc["status"] == "success", (account["account_id"], name, value)
                 assert doc["customer"][name] == value
