@@ -86,6 +86,7 @@ class RunFacts:
     deselected: int = 0
     not_collected: int = 0
     stopped: str | None = None  # the target answered no envelope: only the smoke lookup ran
+    dataset: Any = None  # profile.DatasetClaim: the profile is the certification profile of that data set
 
 
 def public_url(url: str | None) -> str | None:
@@ -213,7 +214,17 @@ def build_certificate(records: list[dict[str, Any]], facts: RunFacts) -> dict[st
             for (severity, check, title), count in sorted(notes.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1:]))
         ],
         "baseline": facts.baseline,
+        "dataset": dataset_statement(facts.dataset, verdict),
     }
+
+
+def dataset_statement(claim: Any, verdict: str) -> dict[str, str] | None:
+    """What the certificate says about the data: certified on the certification data set
+    only when the profile is its certification profile and the verdict is conformant."""
+    if claim is None:
+        return None
+    said = f"certified on {claim}" if verdict == "conformant" else f"run on {claim}; not certified: the verdict is {verdict}"
+    return {"name": claim.name, "version": claim.version, "sha256": claim.sha256, "statement": said}
 
 
 def overall_verdict(requirements: dict[str, Any], facts: RunFacts, outcomes: Counter[str]) -> tuple[str, list[str]]:

@@ -33,6 +33,7 @@ def verdict_html(certificate: dict[str, Any]) -> str:
     return (
         f'<section id="conformance-verdict"><h2>Verdict: <span class="cf-verdict cf-{verdict}">{escape(verdict)}</span></h2>'
         + (f"<ul>{reasons}</ul>" if reasons else "<p>Every testable requirement was exercised and passed, in the full matrix.</p>")
+        + (f'<p id="conformance-dataset"><b>{escape(dataset["statement"])}</b></p>' if (dataset := certificate.get("dataset")) else "")
         + "<p>The same verdict, with hashes of the inputs, is in certificate.json next to this report.</p></section>"
     )
 

@@ -982,6 +982,7 @@ def run_facts(state: State, **about_the_items: Any) -> cert.RunFacts:
         replayed_from=str(settings.replay) if settings.replay else None,
         profile_path=str(harness.profile.path),
         profile_sha256=harness.profile.sha256,
+        dataset=harness.profile.dataset,
         encoding=settings.encoding,
         combinations=settings.combinations,
         started=state.started or datetime.now(timezone.utc),
@@ -1043,6 +1044,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(f"verdict: {certificate['verdict']}" + ("" if certificate["reasons"] else " (every testable requirement exercised and passed)"))
         for reason in certificate["reasons"]:
             terminalreporter.write_line(f"  - {reason}")
+        if certificate["dataset"]:
+            terminalreporter.write_line(certificate["dataset"]["statement"])
         baseline = certificate.get("baseline")
         if baseline and baseline["fixed"]:
             terminalreporter.write_line(f"baseline {baseline['file']}: {len(baseline['fixed'])} listed failure(s) now pass; remove them from the file:")
