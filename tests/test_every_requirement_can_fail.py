@@ -855,6 +855,13 @@ def _(violated: bool) -> Evidence:
     return single(case(customer=customer, campaign=BUYX, campaign_id="each"), listed)
 
 
+@variant("expected data: custom_field not returned without hide_custom_field", "NOTE-CUSTOM-FIELD-DEFAULT")
+def _(violated: bool) -> Evidence:
+    document = example("success")
+    customer = customer_from(expect_block(document))
+    return single(case(customer=customer), without(document, "customer", "custom_field") if violated else document)
+
+
 @variant("expected data: include_balances=N with campaigns", "NOTE-INCLUDE-BALANCES-N")
 def _(violated: bool) -> Evidence:
     document = example("success")

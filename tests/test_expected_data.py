@@ -332,3 +332,49 @@ def test_a_certificate_without_evidence_on_a_verdict_breaks_its_schema() -> None
     del certificate["requirements"]["NOTE-REGISTERED"]["evidence"]
     with pytest.raises(CertificateInvalid):
         validate(certificate)
+
+
+# -- what the data set leaves open, and answers that are not this customer's ------------------
+def _with_items_never_bought(block: dict[str, Any]) -> dict[str, Any]:
+    block = copy.deepcopy(block)
+    block["campaigns"][2]["balances"].append({"name": "Muffins", "item_id": "301", "balance": "0", "earned": "0", "cumulative": "0", "redeemed": "0", "earn_ratio": "8"})
+    return block
+
+
+def test_an_item_never_bought_may_be_left_out_and_that_is_recorded() -> None:
+    # Whether an answer lists a BuyX item the customer never bought, the document does not say.
+    judged = judged_for(customer_from(_with_items_never_bought(SUCCESS_BLOCK)), example("success"))
+    passes(judged)
+    noted = [f.title for f in judged.findings if f.severity == "unspecified" and f.check == CHECK]
+    assert noted == ["item name Muffins (never bought) is not listed; the document does not say whether such an item is"], noted
+
+
+def test_an_item_never_bought_that_is_listed_is_compared() -> None:
+    document = copy.deepcopy(example("success"))
+    document["campaigns"][2]["balances"].append({"name": "Muffins", "item_id": "301", "balance": "1", "earned": "0", "cumulative": "1", "redeemed": "0", "earn_ratio": "8"})
+    judged = judged_for(customer_from(_with_items_never_bought(SUCCESS_BLOCK)), document)
+    assert (CHECK, "BUYX-BALANCE") in failures(judged) and (CHECK, "BUYX-CUMULATIVE") in failures(judged)
+
+
+def test_an_item_bought_is_never_optional() -> None:
+    block = changed(SUCCESS_BLOCK, "campaigns/2/balances/2/balance", "0")  # Books: 2 -> 0, but cumulative 2
+    document = copy.deepcopy(example("success"))
+    del document["campaigns"][2]["balances"][2]
+    only(judged_for(customer_from(block), document), "EXAMPLE-BUYX-ITEMS")
+
+
+def test_another_customers_answer_is_not_blamed_on_the_fields() -> None:
+    # The lookup by card number found someone else: right_customer fails FIELD-CARD-NUMBER;
+    # comparing that person's first_name with this customer's would blame NOTE-ALL-FIELDS.
+    someone = copy.deepcopy(example("success"))
+    someone["customer"].update(code="70707070707070", card_number="3434343434", first_name="Zoë")
+    judged = judged_for(customer_from(SUCCESS_BLOCK), someone, identifier="card_number")
+    assert {r for _, r in failures(judged)} == {"FIELD-CARD-NUMBER"}, failures(judged)
+    assert "NOTE-ALL-FIELDS" not in judged.expected_data
+
+
+def test_a_wrong_identifier_the_lookup_did_not_send_is_a_field_value() -> None:
+    # Looked up by code, found by code, but the card number answered is not the customer's.
+    document = copy.deepcopy(example("success"))
+    document["customer"]["card_number"] = "9999999999"
+    only(judged_for(customer_from(SUCCESS_BLOCK), document, identifier="code"), "NOTE-ALL-FIELDS")

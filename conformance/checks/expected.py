@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Iterator
 
-from conformance.cases import expect
+from conformance.cases import ABSENT as NOT_GIVEN, expect
 from conformance.checks import Evidence, Finding, Reporter, check
 from conformance.document import campaigns, customer, items
 from conformance.profile import Customer, Expected, ExpectedCampaign, Pairs
@@ -34,6 +34,7 @@ BUYX_ITEM_FIELDS = {"balance": "BUYX-BALANCE", "earned": "BUYX-EARNED", "cumulat
 # it could not (the certificate ranks reasons naming the profile first).
 NEEDS: dict[str, str] = {
     "NOTE-ALL-FIELDS": "give the customer expect.customer.first_name (or another documented customer field) in the target profile to judge the values returned",
+    "NOTE-CUSTOM-FIELD-DEFAULT": "give the customer expect.customer.custom_field in the target profile to judge the custom_field returned without hide_custom_field",
     "NOTE-REGISTERED": "give the customer expect.customer.registered in the target profile ('Y' when the customer has a password) to judge it",
     "EXAMPLE-CUSTOM-FIELD-N": "give the customer expect.customer.custom_field_N ({label, data}) in the target profile to judge it",
     "NOTE-COALITION-ALL-CAMPAIGNS": "give a coalition account its campaigns list (every campaign of the coalition) or a customer expect.campaigns in the target profile to judge ALL campaigns are listed",
@@ -83,6 +84,11 @@ def answer_matches_expected_data(e: Evidence, r: Reporter) -> Iterator[Finding]:
         r.not_applicable(f"the document is silent here ({wanted.silence()}): nothing to compare with")
         return
     expected = who.expect or Expected()
+    if _someone_else(e, who):
+        # Another customer's answer: right_customer fails it (FIELD-CODE or FIELD-CARD-NUMBER);
+        # comparing that customer's values with these would blame the fields instead.
+        r.not_applicable("the answer is another customer's (judged by right_customer): no value of this customer to compare")
+        return
     yield from _customer_fields(e, r, expected, hidden=wanted.custom_field == "absent")
     yield from _campaign_list(e, r, who, expected, wanted.campaigns, wanted.campaign)
     for campaign in expected.campaigns or ():
@@ -92,11 +98,25 @@ def answer_matches_expected_data(e: Evidence, r: Reporter) -> Iterator[Finding]:
         r.not_applicable(why, requirement)  # for those compared above, "checked" stands
 
 
+def _someone_else(e: Evidence, who: Customer) -> bool:
+    """The identifier sent is not the answer's: the lookup found another customer."""
+    sent = {"code": ("code",), "card_number": ("card_number",), "both": ("code", "card_number")}.get(e.case.identifier, ())
+    found = customer(e.document)
+    return any(found.get(key) != getattr(who, key) for key in sent)
+
+
 def _customer_fields(e: Evidence, r: Reporter, expected: Expected, hidden: bool) -> Iterator[Finding]:
     found = customer(e.document)
     for name, value in expected.customer:
         if name == "custom_field" and hidden:
             continue  # hide_custom_field=Y: custom_field_follows_hide_custom_field judges its absence
+        if name == "custom_field" and e.case.option("hide_custom_field") == NOT_GIVEN:
+            # "If hide_custom_field is not given, the custom_field will be returned": the
+            # customer has one, so it must be there (a wrong value is NOTE-ALL-FIELDS).
+            r.checked("NOTE-CUSTOM-FIELD-DEFAULT")
+            if name not in found:
+                yield r.fail("NOTE-CUSTOM-FIELD-DEFAULT", "custom_field is not returned, though hide_custom_field is not given and the customer has one", where="customer/custom_field", expected=value, got=ABSENT)
+                continue
         requirement = "NOTE-REGISTERED" if name == "registered" else "NOTE-ALL-FIELDS"
         r.checked(requirement)
         if found.get(name) != value:
@@ -190,24 +210,38 @@ def _campaign_fields(r: Reporter, campaign: ExpectedCampaign, found: dict[str, A
     if campaign.available_rewards is not None:
         rewards = "BUYX-AVAILABLE-REWARDS" if kind == "buyx" else "EXAMPLE-POINTS-REWARDS"
         yield from _whole_list(r, campaign.available_rewards, items(found, "available_rewards"), ("id", "item_id", "name"),
-                               lambda key: rewards, rewards, f"{where}/available_rewards", "reward")  # fmt: skip
+                               lambda key: rewards, rewards, f"{where}/available_rewards", "reward", lambda entry: False)  # fmt: skip
     if campaign.balances is not None:
         yield from _whole_list(r, campaign.balances, items(found, "balances"), ("name", "item_id"),
-                               lambda key: BUYX_ITEM_FIELDS.get(key, "EXAMPLE-BUYX-ITEMS"), "EXAMPLE-BUYX-ITEMS", f"{where}/balances", "item")  # fmt: skip
+                               lambda key: BUYX_ITEM_FIELDS.get(key, "EXAMPLE-BUYX-ITEMS"), "EXAMPLE-BUYX-ITEMS", f"{where}/balances", "item",
+                               never_bought)  # fmt: skip
+
+
+def never_bought(entry: dict[str, str]) -> bool:
+    """A BuyX item the customer never bought (its counts given, all 0): whether an answer
+    lists such an item the document does not say (its example lists only items bought),
+    so it is compared when listed and not missed when not."""
+    counts = [entry.get(key) for key in ("balance", "cumulative", "redeemed")]
+    return None not in counts and all(value == "0" for value in counts) and entry.get("earned", "0") == "0"
 
 
 def _whole_list(
     r: Reporter, expected: tuple[Pairs, ...], got: list[dict[str, Any]], identity: tuple[str, ...],
     field_requirement: Callable[[str], str], list_requirement: str, where: str, noun: str,
+    optional: Callable[[dict[str, str]], bool],
 ) -> Iterator[Finding]:  # fmt: skip
     """The list is the whole list, in any order: each expected entry is found (by the
     first identifying key it gives that some entry shares: id, item_id or name) and
-    its given keys compared; an entry no expected one claims is one too many."""
+    its given keys compared; an entry no expected one claims is one too many. An entry
+    ``optional`` says the document leaves out may be missing: that is recorded."""
     r.checked(list_requirement)
     free = list(range(len(got)))
     for pairs in expected:
         wanted = dict(pairs)
         match = _find(wanted, got, free, identity)
+        if match is None and optional(wanted):
+            yield r.unspecified(f"{noun} {_label(wanted, identity)} (never bought) is not listed; the document does not say whether such an item is", where=where)
+            continue
         if match is None:
             yield r.fail(list_requirement, f"a {noun} the customer has is missing", where=where, expected=_entry(pairs), got=f"{len(got)} {noun}(s): " + "; ".join(_shown(g) for g in got))
             continue
