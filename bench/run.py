@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from conformance.cases import generate  # noqa: E402
-from conformance.client import Client, PLACEHOLDER  # noqa: E402
+from conformance.client import PLACEHOLDER, Client  # noqa: E402
 from conformance.embedded import EmbeddedServer  # noqa: E402
 from conformance.harness import Harness  # noqa: E402
 from conformance.profile import load_profile  # noqa: E402

@@ -10,9 +10,10 @@ checks record what the target did instead of judging it.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Iterator, Literal
+from typing import Any, Literal
 
 import yaml
 

@@ -15,8 +15,9 @@ import shlex
 import socket
 import threading
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Literal, Mapping
+from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -45,10 +46,10 @@ class Request:
                 return value
         return None
 
-    def without(self, *names: str) -> "Request":
+    def without(self, *names: str) -> Request:
         return Request(tuple(f for f in self.fields if f[0] not in names), self.encoding)
 
-    def with_fields(self, **values: str) -> "Request":
+    def with_fields(self, **values: str) -> Request:
         kept = tuple(f for f in self.fields if f[0] not in values)
         return Request(kept + tuple(values.items()), self.encoding)
 
@@ -439,7 +440,7 @@ class Client:
                 raise _DeadlineExceeded("body", size)
             try:
                 chunk = raw.read1(65536, decode_content=True)
-            except (TimeoutError, socket.timeout, urllib3.exceptions.ReadTimeoutError):
+            except (TimeoutError, urllib3.exceptions.ReadTimeoutError):
                 raise _DeadlineExceeded("body", size) from None
             except (urllib3.exceptions.HTTPError, OSError) as exc:
                 if watch.fired:

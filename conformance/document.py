@@ -5,8 +5,9 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Callable, Iterator
 from decimal import Context, Decimal, localcontext
-from typing import Any, Callable, Iterator
+from typing import Any
 
 # Doc, success example lines 3-18: the customer fields. "All fields are returned on
 # this call" makes each of them required; custom_field is the one the

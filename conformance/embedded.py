@@ -29,7 +29,7 @@ class EmbeddedServer:
         self.process, self.url, self.profile_path = process, url, profile_path
 
     @classmethod
-    def start(cls, *, latency_ms: int = 0, threads: int = 8, timeout: float = 30.0) -> "EmbeddedServer":
+    def start(cls, *, latency_ms: int = 0, threads: int = 8, timeout: float = 30.0) -> EmbeddedServer:
         command = [sys.executable, "-m", "conformance.reference", "--host", "127.0.0.1", "--port", "0",
                    "--threads", str(threads), "--latency-ms", str(latency_ms)]  # fmt: skip
         # stderr goes to a file: a pipe nobody reads would fill and stall the server.

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable
+from typing import Any
 
+from conformance.access import AccessCase
 from conformance.cases import Case
 from conformance.checks import Evidence, Judged, Observation, judge
 from conformance.client import Client, Encoding, Exchange, Request, build_request
 from conformance.document import campaigns
 from conformance.parse import Answer, ParseError, parse_answer
-from conformance.access import AccessCase
 from conformance.profile import Account, Customer, Profile
 from conformance.relations import Relation
 from conformance.secret import redact

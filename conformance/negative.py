@@ -16,7 +16,7 @@ collations match such values, so what the target does is recorded, not judged.
 
 from __future__ import annotations
 
-from conformance.cases import FOREIGN, Case, CampaignLookup
+from conformance.cases import FOREIGN, CampaignLookup, Case
 from conformance.profile import Account, Customer, Profile
 
 _NOT_A = {"code": "not_a_code", "card_number": "not_a_card_number"}

@@ -15,28 +15,29 @@ import os
 import re
 import sys
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, NoReturn
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import pytest
 
 from conformance import cases as case_matrix
-from conformance.checks import Finding, Judged, Observation
-from conformance.embedded import EmbeddedServer, EmbeddedServerError
-from conformance.client import DEFAULT_MAX_RESPONSE_BYTES, ENCODINGS, Client, RateLimiter
-from conformance.harness import Harness, TargetBroken, TargetUnusable
-from conformance.profile import ProfileError, load_profile
+from conformance import certificate as cert
+from conformance import compare as comparing
+from conformance import recording
 from conformance.access import AccessCase, generate_access_cases
 from conformance.baseline import Baseline, BaselineError, load_baseline
-from conformance import certificate as cert
-from conformance import recording
-from conformance import compare as comparing
+from conformance.checks import Finding, Judged, Observation
+from conformance.client import DEFAULT_MAX_RESPONSE_BYTES, ENCODINGS, Client, RateLimiter
+from conformance.embedded import EmbeddedServer, EmbeddedServerError
+from conformance.harness import Harness, TargetBroken, TargetUnusable
 from conformance.negative import generate_negative
+from conformance.profile import ProfileError, load_profile
 from conformance.relations import Relation, generate_relations
-from conformance.report import failure_text, notes_text, group_failure_text, response_text
+from conformance.report import failure_text, group_failure_text, notes_text, response_text
 from conformance.secret import redact
 from conformance.stop_files import stop_html, stop_junit
 

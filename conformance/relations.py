@@ -10,10 +10,10 @@ come from the exchange store without being sent again.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
-from conformance.cases import ABSENT, CUSTOMER_IDENTIFIERS, EACH, Case, CampaignLookup, Space, load_space
+from conformance.cases import ABSENT, CUSTOMER_IDENTIFIERS, EACH, CampaignLookup, Case, Space, load_space
 from conformance.profile import Account, Customer, Profile
 
 

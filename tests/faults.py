@@ -32,9 +32,10 @@ import json
 import math
 import re
 import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 from urllib.parse import urlencode
 
 import yaml
@@ -236,7 +237,7 @@ class Reply:
             return [self.body]
         return [self.body[i : i + self.chunk_size] for i in range(0, len(self.body), self.chunk_size)] or [b""]
 
-    def with_body(self, body: bytes, content_type: str | None = None) -> "Reply":
+    def with_body(self, body: bytes, content_type: str | None = None) -> Reply:
         headers = [(k, v) for k, v in self.headers if k.lower() not in ("content-length", "content-type" if content_type else "")]
         if content_type:
             headers.append(("Content-Type", content_type))

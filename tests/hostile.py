@@ -10,14 +10,14 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 from urllib.parse import parse_qsl
 
 import requests
 
-from conformance.reference import PROFILE_PATH, start
 from conformance.profile import load_profile
+from conformance.reference import PROFILE_PATH, start
 
 Behaviour = Callable[[socket.socket, "HostileServer"], None]
 SECRET_FILE_TEXT = "TOPSECRET-local-file-7c41e2"
@@ -55,7 +55,7 @@ class HostileServer:
         while not self.stopping.is_set():
             try:
                 conn, _ = self.listener.accept()
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -252,7 +252,7 @@ class Listener:
         while not self._stop.is_set():
             try:
                 conn, _ = self.socket.accept()
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             except OSError:
                 return

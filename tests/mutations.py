@@ -35,9 +35,10 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from werkzeug.test import Client
 
@@ -352,7 +353,7 @@ def _mutants() -> Iterator[Mutant]:
     yield Mutant("drop_element:campaigns.employee", "drop_element", "John's Employee Rewards campaign is left out of every answer", with_relations(JOHN),
                  drop_element(campaign_list, keyed("id", EMPLOYEE)), JOHN)  # fmt: skip
     yield Mutant("drop_element:coalition.campaigns.doohickey", "drop_element", "the coalition's Doohickey Rewards is left out of John's answers (no show_only_belong_to)",
-                 f"test_relation and coalition-campaigns", drop_element(campaign_list, keyed("id", DOOHICKEY)), COAL_JOHN)  # fmt: skip
+                 "test_relation and coalition-campaigns", drop_element(campaign_list, keyed("id", DOOHICKEY)), COAL_JOHN)  # fmt: skip
     yield Mutant("drop_element:points.available_rewards.753", "drop_element", "reward 753 (Free bigger widget) is left out of John's Widget Rewards", with_relations(JOHN),
                  drop_element(entries(campaigns_of(campaign_id=WIDGET), "available_rewards"), keyed("id", "753")), JOHN)  # fmt: skip
     yield Mutant("drop_element:buyx.available_rewards.coffees", "drop_element", "the earned Coffees reward is left out of available_rewards", answers(JOHN),

@@ -26,10 +26,11 @@ import os
 import re
 import time
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Literal
+from typing import Literal
 
 Kind = Literal["mutant", "operator", "variant", "control"]
 
@@ -238,7 +239,7 @@ class SessionRuns:
     foreground. Each target runs once per session.
     """
 
-    _current: "SessionRuns | None" = None
+    _current: SessionRuns | None = None
 
     def __init__(self, workdir: Path, jobs: int = 2) -> None:
         self.workdir = workdir
@@ -250,7 +251,7 @@ class SessionRuns:
         atexit.register(self.close)
 
     @classmethod
-    def of_session(cls, workdir: Path) -> "SessionRuns":
+    def of_session(cls, workdir: Path) -> SessionRuns:
         if cls._current is None:
             cls._current = cls(workdir)
         return cls._current

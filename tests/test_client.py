@@ -16,8 +16,9 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -74,7 +75,7 @@ class Recorder:
     received: list[Received] = field(default_factory=list)
     url: str = ""
 
-    def start(self) -> "Recorder":
+    def start(self) -> Recorder:
         recorder = self
 
         class Handler(http.server.BaseHTTPRequestHandler):

@@ -21,9 +21,10 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -47,7 +48,7 @@ WIDGET, ACME = "1234567890123456", "0123456123456789"  # the coalition example's
 
 
 # -- answers: the document's examples, rendered in the format a request asks for -----------
-@lru_cache(maxsize=None)
+@cache
 def _example(name: str) -> str:
     return (EXAMPLES / f"{name}.json").read_text(encoding="utf-8")
 

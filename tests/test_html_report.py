@@ -5,8 +5,6 @@ response), found by parsing report.html with lxml."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import lxml.html
 import pytest
 

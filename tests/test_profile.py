@@ -7,8 +7,9 @@ fix, must never be a traceback, and must never show the password.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import yaml

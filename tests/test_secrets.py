@@ -19,8 +19,8 @@ import pytest
 import yaml
 from waitress.server import create_server
 
-from conformance.reference import PROFILE_PATH, make_app
 from conformance.profile import load_profile
+from conformance.reference import PROFILE_PATH, make_app
 
 # Characters that each encoding spells differently: URL, XML, JSON, shell.
 PASSWORD = 'Zq9!x&<"Pw>\'%20é-secret-4417'

@@ -20,9 +20,9 @@ import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -221,7 +221,7 @@ def test_a_plugin_keeping_a_part_of_the_full_matrix_is_incomplete(tmp_path: Path
     else:
         expected = f"{left:,} of {generated:,} generated items were not collected (dropped by a plugin without pytest_deselected, or node ids on the command line)"
     assert certificate["reasons"] == [expected], certificate["reasons"]
-    assert f"verdict: incomplete" in done.stdout and expected in done.stdout
+    assert "verdict: incomplete" in done.stdout and expected in done.stdout
 
 
 # -- a target that answers, but not with an envelope -----------------------------------
@@ -318,6 +318,7 @@ class Refusing:
 
     def __call__(self, environ, start_response):
         from html import escape
+
         from werkzeug.wrappers import Request
 
         password = Request(environ).values.get("user_password", "")

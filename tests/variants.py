@@ -22,9 +22,10 @@ import copy
 import gzip
 import json
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import requests
 import yaml
@@ -424,7 +425,7 @@ VARIANTS: dict[str, Variant] = {
     "language_specific_messages": Variant(
         "the no_match message and the error texts in French",
         'the document: <message>Language-specific "No Customers Match Criteria"</message>; error texts are "Error message"',
-        witness=_xml_has("Aucun client".encode()), probe=(("code", "99999999999999"),),
+        witness=_xml_has(b"Aucun client"), probe=(("code", "99999999999999"),),
         reply=rewrite(edit=_in_french),
     ),
     "gzip": Variant(

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import dataclasses
 import traceback
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Literal, Mapping
+from typing import Any, Literal
 
 from conformance.client import Exchange
 from conformance.parse import Answer
@@ -81,7 +82,7 @@ class Evidence:
     observations: Mapping[str, Observation]
 
     @classmethod
-    def of(cls, kind: Kind, observation: Observation) -> "Evidence":
+    def of(cls, kind: Kind, observation: Observation) -> Evidence:
         return cls(kind, observation.case, {"": observation})
 
     @property
@@ -135,7 +136,7 @@ class Check:
             return self.relation == evidence.subject.kind
         return True
 
-    def run(self, evidence: Evidence) -> "Judged":
+    def run(self, evidence: Evidence) -> Judged:
         """The check's findings and its judgement per requirement; an exception inside
         the check becomes an ``error`` finding and judges nothing."""
         r = Reporter(self)
@@ -181,7 +182,7 @@ class Judged:
         return [f for f in self.findings if f.severity == "error"]
 
     @staticmethod
-    def merge(parts: Iterable["Judged"]) -> "Judged":
+    def merge(parts: Iterable[Judged]) -> Judged:
         findings: list[Finding] = []
         checked: set[str] = set()
         expected_data: set[str] = set()

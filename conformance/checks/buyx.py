@@ -9,8 +9,8 @@ arithmetic any of them breaks.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
-from typing import Iterator
 
 from conformance.checks import Evidence, Finding, Reporter, check
 from conformance.document import campaigns, items, number

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from conformance.checks import Evidence, Finding, Reporter, check
 from conformance.document import campaigns, number

@@ -5,7 +5,7 @@ These read matrix cases and access cases alike (both carry the statuses they all
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from conformance.cases import expect
 from conformance.checks import Evidence, Finding, Reporter, check

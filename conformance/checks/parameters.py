@@ -9,7 +9,7 @@ did instead of judging it.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from conformance.cases import CUSTOMER_IDENTIFIERS, FOREIGN, expect
 from conformance.checks import Evidence, Finding, Reporter, check

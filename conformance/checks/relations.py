@@ -9,7 +9,8 @@ is not a success judges nothing.
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from conformance.checks import CheckFunction, Evidence, Finding, Reporter, check
 from conformance.document import campaigns, comparable, customer, diff, has_transactions, never_transacted

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from conformance import schemas
 from conformance.checks import Evidence, Finding, Reporter, check

@@ -91,7 +91,7 @@ class RunningServer:
             self._thread.join(_STOP_TIMEOUT_S)
         self._app.close()
 
-    def __enter__(self) -> "RunningServer":
+    def __enter__(self) -> RunningServer:
         return self
 
     def __exit__(
