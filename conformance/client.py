@@ -8,6 +8,7 @@ turned into curl commands without care.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import heapq
 import itertools
@@ -173,10 +174,8 @@ class _Watch:
 
 
 def _shut(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):  # the peer closed it first
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass  # the peer closed it first
 
 
 class _Watchdog:

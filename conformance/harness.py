@@ -9,6 +9,7 @@ after its own lookup when the target answers no documented envelope (TargetBroke
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from collections.abc import Callable, Iterable
@@ -214,10 +215,8 @@ class Harness:
         if key not in self._learned:
             exchange = self.exchange(self._lookup(account, customer))
             found: list[dict[str, Any]] = []
-            try:
+            with contextlib.suppress(ParseError):  # the cases themselves will report the broken answer
                 found = campaigns(parse_answer(exchange.body).document)
-            except ParseError:
-                pass  # the cases themselves will report the broken answer
             self._learned[key] = Learned(
                 tuple(str(c.get("id")) for c in found if c.get("id")),
                 tuple(str(c.get("type")) for c in found),

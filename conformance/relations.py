@@ -72,7 +72,7 @@ def _filter_settings(campaigns: list[str], space: Space) -> Iterator[dict[str, s
             row += [campaign for campaign in campaigns] if value == EACH else [str(value)]
         values.append(row)
     for combination in itertools.product(*values):
-        yield dict(zip(names, combination))
+        yield dict(zip(names, combination, strict=True))
 
 
 def _formats(account: Account, customer: Customer, identifier: str, campaigns: list[str], space: Space) -> list[Relation]:

@@ -401,7 +401,7 @@ def _fields(environ: dict[str, Any]) -> Fields:
     for source in (request.args, request.form if request.method == "POST" else None):
         if source is None:
             continue
-        for key in source.keys():
+        for key in source:
             fields[key] = source.getlist(key)[-1]
     return fields
 

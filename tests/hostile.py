@@ -11,7 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from urllib.parse import parse_qsl
 
 import requests
@@ -91,10 +91,8 @@ class HostileServer:
 
     def stop(self) -> None:
         self.stopping.set()
-        try:
+        with suppress(OSError):
             self.listener.close()
-        except OSError:
-            pass
         self._thread.join(5)
 
 
@@ -258,10 +256,8 @@ class Listener:
                 return
             self.connections += 1
             conn.settimeout(1)
-            try:
+            with suppress(OSError):
                 self.received += conn.recv(65536)
-            except OSError:
-                pass
             conn.close()
 
     def stop(self) -> None:

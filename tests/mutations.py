@@ -33,6 +33,7 @@ fail; ``tests/test_mutation_operators.py`` runs them and lists those the harness
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 from collections.abc import Callable, Iterator
@@ -220,10 +221,8 @@ def change_number(where: Objects, name: str, how: Callable[[Decimal], Decimal]) 
 
     def change(doc: Document, fields: Fields) -> Document:
         for entry in where(doc):
-            try:
+            with contextlib.suppress(KeyError, ArithmeticError, ValueError):
                 entry[name] = str(how(Decimal(str(entry[name]))))
-            except (KeyError, ArithmeticError, ValueError):
-                pass
         return doc
 
     return change

@@ -100,7 +100,7 @@ def test_a_requirement_no_answer_applied_to_is_not_exercised_and_the_run_incompl
 def test_a_certificate_breaking_its_schema_is_a_harness_bug() -> None:
     certificate = build_certificate(ALL_PASS, facts())
     certificate["verdict"] = "fine"
-    with pytest.raises(CertificateInvalid, match="harness bug.*verdict"):
+    with pytest.raises(CertificateInvalid, match=r"harness bug.*verdict"):
         validate(certificate)
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -132,7 +133,7 @@ class _Paths(http.server.BaseHTTPRequestHandler):
     /loop/b redirect to each other; anything else is a quick no_match."""
 
     protocol_version = "HTTP/1.1"
-    connections: list[int] = []
+    connections: ClassVar[list[int]] = []  # shared by every handler instance: the test counts them
 
     def setup(self) -> None:
         super().setup()

@@ -89,7 +89,7 @@ def test_nonsense_answers_fail_in_one_readable_line_each(pytester: pytest.Pytest
     section = output[output.index("= FAILURES =") : output.index("= customer_info conformance =")]
     headers = list(FAILURE_HEADER.finditer(section))
     assert len(headers) == failed, (len(headers), failed)
-    for header, following in zip(headers, headers[1:] + [None]):
+    for header, following in zip(headers, headers[1:] + [None], strict=True):
         block = section[header.end() : following.start() if following else len(section)]
         findings = FINDING.findall(block)
         assert len(findings) == 1, f"{header.group(1)}: {findings}"

@@ -162,7 +162,7 @@ class PageServer:
                 self.end_headers()
                 self.wfile.write(page)
 
-            do_GET = do_POST = _answer
+            do_GET = do_POST = _answer  # noqa: N815 - http.server calls do_<METHOD>
 
             def log_message(self, *args: Any) -> None:
                 pass

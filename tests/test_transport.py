@@ -48,7 +48,7 @@ class Scripted:
                 outer.count += 1
                 script(self, outer.count)
 
-            do_GET = do_POST  # noqa: N815
+            do_GET = do_POST  # noqa: N815 - http.server calls do_<METHOD>
 
             def log_message(self, *args: object) -> None:
                 pass

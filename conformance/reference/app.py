@@ -54,7 +54,7 @@ def _fields(*sources: MultiDict[str, str]) -> dict[str, str]:
     keep the last value, as the PHP service does."""
     fields: dict[str, str] = {}
     for source in sources:
-        for key in source.keys():
+        for key in source:
             fields[key] = source.getlist(key)[-1]
     return fields
 

@@ -558,7 +558,7 @@ class Database:
         if not rows:
             return None
         row = rows[0]
-        fields = dict(zip(CUSTOMER_TEXT_FIELDS, row[1:-1]))
+        fields = dict(zip(CUSTOMER_TEXT_FIELDS, row[1:-1], strict=True))
         return Customer(customer_pk=row[0], fields=fields, registered=bool(row[-1]))
 
     def custom_fields(self, customer_pk: int) -> list[CustomField]:
