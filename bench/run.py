@@ -91,9 +91,10 @@ def overhead() -> None:
     print("1. harness overhead: full default run vs a bare requests.Session loop, same server")
     print(f"   bare loop:  {len(fields):6d} requests in {bare:6.1f} s = {bare_rps:6.0f} req/s")
     print(f"   full suite: {suite['requests']:6.0f} requests in {suite['wall']:6.1f} s = {suite_rps:6.0f} req/s "
-          f"(answers fetched in {suite['fetch_seconds']:.1f} s, the rest is checks, pytest and the report)")  # fmt: skip
+          f"(answers fetched in {suite['fetch_seconds']:.1f} s, the rest is checks, pytest and the report)")
     print(f"   ratio suite/bare: {suite_rps / bare_rps:.2f}   (target >= 0.6)")
-    print(f"   peak memory of the run: {suite['peak_rss_mb']:.0f} MB (target < 500); HTML report {suite['report_mb']:.1f} MB (target < 10)")
+    print(f"   peak memory of the run: {suite['peak_rss_mb']:.0f} MB (target "
+          f"< 500); HTML report {suite['report_mb']:.1f} MB (target < 10)")
 
 
 def latency(latency_ms: int = 50, concurrency: int = 16) -> None:
@@ -105,8 +106,10 @@ def latency(latency_ms: int = 50, concurrency: int = 16) -> None:
     ideal = suite["requests"] * latency_ms / 1000 / concurrency
     print(f"2. latency hiding: full run against a server adding {latency_ms} ms per answer, --concurrency {concurrency}")
     print(f"   ideal bound (requests x latency / concurrency): {ideal:6.1f} s")
-    print(f"   answers fetched in:                             {suite['fetch_seconds']:6.1f} s  -> {suite['fetch_seconds'] / ideal:.2f} x ideal")
-    print(f"   whole run:                                      {suite['wall']:6.1f} s  -> {suite['wall'] / ideal:.2f} x ideal (target <= 1.5)")
+    print("   answers fetched in:                             "
+          f"{suite['fetch_seconds']:6.1f} s  -> {suite['fetch_seconds'] / ideal:.2f} x ideal")
+    print(f"   whole run:                                      {suite['wall']:6.1f} "
+          f"s  -> {suite['wall'] / ideal:.2f} x ideal (target <= 1.5)")
 
 
 def collection() -> None:
@@ -166,7 +169,7 @@ def profile(selection: str = "greatwidgets-89898989898989") -> None:
     try:
         profiler.enable()
         pytest.main(["-q", "-p", "no:cacheprovider", "-k", selection, "--target-url", server.url,
-                     "--target-profile", str(PROFILE_PATH), f"--report-dir={report_dir}", str(ROOT / "conformance" / "suite")])  # fmt: skip
+                     "--target-profile", str(PROFILE_PATH), f"--report-dir={report_dir}", str(ROOT / "conformance" / "suite")])
         profiler.disable()
     finally:
         server.stop()

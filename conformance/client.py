@@ -473,7 +473,8 @@ def _too_many_redirects(urls: list[str]) -> str:
     """The redirects followed and the one that was not, as paths (one origin)."""
     paths = [urlsplit(u)._replace(scheme="", netloc="").geturl() or "/" for u in urls]
     loop = " (a loop?)" if len(set(paths)) < len(paths) else ""
-    return f"{len(paths) - 1} redirects within the target's origin, more than the {MAX_REDIRECTS} the harness follows: {' -> '.join(paths)}{loop}"
+    return (f"{len(paths) - 1} redirects within the target's origin, more than "
+            f"the {MAX_REDIRECTS} the harness follows: {' -> '.join(paths)}{loop}")
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -505,7 +506,8 @@ def _describe_transport_error(exc: BaseException, timeout: float) -> str:
     if isinstance(exc, _DeadlineExceeded):
         limit = f"{timeout:g} s, the --target-timeout for the whole exchange"
         if exc.phase == "body":
-            said = f"the answer was not complete after {limit}: the body was still arriving ({exc.received} bytes received)"
+            said = (f"the answer was not complete after {limit}: the body "
+                    f"was still arriving ({exc.received} bytes received)")
         elif exc.phase in ("connect", "tls"):
             said = f"no connection within {limit}: {PHASES[exc.phase]}"
         else:

@@ -191,12 +191,14 @@ class Harness:
         if exchange.transport_error:
             raise TargetUnusable(f"{where} got no answer: {exchange.transport_error}.")
         if exchange.truncated:
-            raise TargetUnusable(f"{where} got an answer larger than --max-response-bytes ({len(exchange.body)} bytes read): raise --max-response-bytes if answers this large are intended.")
+            raise TargetUnusable(f"{where} got an answer larger than --max-response-bytes ({len(exchange.body)} "
+                                 "bytes read): raise --max-response-bytes if answers this large are intended.")
         answer = observation.answer
         if answer is None:
             raise TargetBroken(
                 f"{where} did not get an API envelope: HTTP {exchange.status}, "
-                f"{exchange.content_type or 'no Content-Type'}: {observation.parse_error}. Is --target-url the API endpoint?",
+                f"{exchange.content_type or 'no Content-Type'}: "
+                f"{observation.parse_error}. Is --target-url the API endpoint?",
                 case,
             )
         status = answer.document.get("status")
@@ -207,7 +209,8 @@ class Harness:
                 "Check the profile's credentials (or TARGET_USER_PASSWORD) and account_id."
             )
         if status not in ("success", "no_match"):
-            raise TargetBroken(f"{where} got an envelope with status {redact(repr(status), self.profile.password)}, not success, no_match or error.", case)
+            raise TargetBroken(f"{where} got an envelope with status "
+                               f"{redact(repr(status), self.profile.password)}, not success, no_match or error.", case)
 
     def learn(self, account: Account, customer: Customer) -> Learned:
         """The customer's campaigns, from the target's own full answer (cached)."""

@@ -54,7 +54,7 @@ def _altered(account: Account, customer: Customer, field: str, value: str, taken
             cases.append(Case(
                 account.account_id, account.coalition, None, f"{field}-{customer.label}", (), negative=how,
                 probe=f"a {field} that is a customer's {how.replace('-', ' ')} ({altered!r})", sends=((field, altered),),
-            ))  # fmt: skip
+            ))
     return cases
 
 

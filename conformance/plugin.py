@@ -51,7 +51,8 @@ MARKERS = {
     "relations": "comparisons between the answers to related requests",
     "access": "required fields, credentials and account scope",
     "security": "authentication, authorisation, injection, password echo, JSONP callbacks",
-    "negative": "values that must not match: other customers' identifiers, real ones altered, other accounts' campaigns",
+    "negative": "values that must not match: other customers' identifiers, real ones altered, "
+                "other accounts' campaigns",
 }
 
 
@@ -126,7 +127,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         parser.addini(ini, help=help, default=default)
 
     option("--target-url", "target_url", "URL of the server under test; without it, the embedded reference server", None)
-    option("--target-profile", "target_profile", "YAML file describing the target's test data (see README); the environment variable TARGET_USER_PASSWORD, when set, overrides its password", None)
+    option("--target-profile", "target_profile", "YAML file describing the target's test data (see README); the "
+                                                 "environment variable TARGET_USER_PASSWORD, when set, overrides its password", None)
     option("--report-dir", "report_dir", "directory for the HTML report and JUnit XML", "reports")
     # Generic names (--timeout, --retries, --replay) belong to other plugins (pytest-timeout,
     # pytest-retry, pytest-replay): this plugin is loaded in every pytest run of the
@@ -141,10 +143,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     option("--rate-limit", "rate_limit", "most requests a second sent to the target (0: no limit)", "0")
     option("--ca-bundle", "ca_bundle", "CA certificates (PEM file) to verify the target's TLS certificate with", None)
     group.addoption("--insecure", dest="insecure", action="store_true", default=None,
-                    help="do not verify the target's TLS certificate (the report says so) (ini: insecure; default: false)")  # fmt: skip
+                    help="do not verify the target's TLS certificate (the report says so) (ini: insecure; default: false)")
     parser.addini("insecure", help="do not verify the target's TLS certificate", type="bool", default=False)
     group.addoption("--require-conformant", dest="require_conformant", action="store_true", default=None,
-                    help="exit non-zero unless certificate.json says conformant, even when no case failed (ini: require_conformant; default: false)")  # fmt: skip
+                    help="exit non-zero unless certificate.json says conformant, even "
+                         "when no case failed (ini: require_conformant; default: false)")  # fmt: skip
     parser.addini("require_conformant", help="exit non-zero unless the certificate says conformant", type="bool", default=False)
     option("--baseline", "baseline", "YAML file of known failures (requirement id + case id) that do not fail the run", None)
     option("--record-dir", "record_dir", "directory to save every exchange in (docs/recording.md)", None)
@@ -219,7 +222,8 @@ def _url(text: str) -> str:
 
 def read_settings(config: pytest.Config) -> Settings:
     settings = Settings(
-        target_url=_setting(config, "target_url", _url, "give the full http(s) URL of the API endpoint, e.g. https://api.example.com/api.php, with no user:password@ in it (the password goes in the profile or TARGET_USER_PASSWORD)", optional=True),
+        target_url=_setting(config, "target_url", _url, "give the full http(s) URL of the API endpoint, e.g. https://api.example.com/api.php, "
+                                                        "with no user:password@ in it (the password goes in the profile or TARGET_USER_PASSWORD)", optional=True),
         target_profile=_setting(config, "target_profile", str, "give a path to a YAML profile", optional=True),
         report_dir=Path(config.invocation_params.dir) / _setting(config, "report_dir", str, "give a directory"),
         timeout=_setting(config, "target_timeout", _positive(float), "give a number of seconds greater than 0, e.g. --target-timeout 10"),
@@ -255,7 +259,8 @@ def read_settings(config: pytest.Config) -> Settings:
     settings.compare_url = _setting(config, "compare_url", _url, "give the full http(s) URL of the second implementation's API endpoint, with no user:password@ in it", optional=True)
     settings.compare_profile = _setting(config, "compare_profile", str, "give a path to the second implementation's YAML profile", optional=True)
     if bool(settings.compare_url) != bool(settings.compare_profile):
-        raise pytest.UsageError("--compare-url and --compare-profile go together: give the second implementation's URL and its profile (same accounts and customers, its own credentials).")
+        raise pytest.UsageError("--compare-url and --compare-profile go together: give the second implementation's "
+                                "URL and its profile (same accounts and customers, its own credentials).")
     if settings.compare_url and replay:
         raise pytest.UsageError("--compare-url sends requests, --replay-dir sends none: keep one.")
     if record and replay:
@@ -267,13 +272,15 @@ def read_settings(config: pytest.Config) -> Settings:
                 settings.record.mkdir(parents=True, exist_ok=True)
                 recording.check_new_directory(settings.record)
             except OSError as exc:
-                raise pytest.UsageError(f"--record-dir {settings.record} cannot be created ({exc.strerror}). Choose a directory you can write to.") from None
+                raise pytest.UsageError(f"--record-dir {settings.record} cannot be created "
+                                        f"({exc.strerror}). Choose a directory you can write to.") from None
             except recording.RecordingError as exc:
                 raise pytest.UsageError(str(exc)) from None
     if replay:
         settings.replay = here / replay
         if settings.target_url:
-            raise pytest.UsageError("--replay-dir sends nothing: leave out --target-url (keep --target-profile if the recording was made with one).")
+            raise pytest.UsageError("--replay-dir sends nothing: leave out --target-url (keep "
+                                    "--target-profile if the recording was made with one).")
         try:
             settings.recorded = recording.read_manifest(settings.replay)
         except recording.RecordingError as exc:
@@ -281,7 +288,8 @@ def read_settings(config: pytest.Config) -> Settings:
         for name, flag in (("request_encoding", "--request-encoding"), ("combinations", "--combinations")):
             mine = settings.encoding if name == "request_encoding" else settings.combinations
             if settings.recorded[name] != mine:
-                raise pytest.UsageError(f"--replay-dir {settings.replay} was recorded with {flag} {settings.recorded[name]}; replay with the same {flag} (this run has {mine}).")
+                raise pytest.UsageError(f"--replay-dir {settings.replay} was recorded with {flag} "
+                                        f"{settings.recorded[name]}; replay with the same {flag} (this run has {mine}).")
         return settings
     if settings.target_url and not settings.target_profile:
         raise pytest.UsageError(
@@ -350,7 +358,8 @@ def pytest_configure(config: pytest.Config) -> None:
         settings.report_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise pytest.UsageError(
-            f"--report-dir {settings.report_dir} cannot be created ({exc.strerror}). Choose a directory you can write to."
+            f"--report-dir {settings.report_dir} cannot be created "
+            f"({exc.strerror}). Choose a directory you can write to."
         ) from None
     # Reports on every run, unless the user chose other paths.
     if getattr(config.option, "htmlpath", "unset") is None:
@@ -527,7 +536,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             reporter.write(f"\rconformance: fetching answers {done}/{total}", flush=True)
 
     if show:
-        reporter.write_line(f"conformance: fetching the answers of {len(session.items)} items (--concurrency {state.settings.concurrency})")
+        reporter.write_line(f"conformance: fetching the answers of {len(session.items)} "
+                            f"items (--concurrency {state.settings.concurrency})")
     fetched = harness.prefetch(needed, state.settings.concurrency, progress)
     if state.compare is not None:
         other = state.compare
@@ -788,7 +798,7 @@ class RunObserver:
                 "requirements": record.get("failed", []),
                 "message": str(getattr(report, "wasxfail", "") or report.longreprtext),
                 "extras": [e.get("content", "") for e in getattr(report, "extras", []) if e.get("format_type") == "html"],
-            })  # fmt: skip
+            })
         for name, value in report.user_properties:
             if name == "notes":
                 for line in str(value).splitlines():
@@ -1006,12 +1016,15 @@ def run_summary(state: State) -> list[str]:
         sizes = state.workers[0]["matrix_sizes"] or sizes
         transport = [note for w in state.workers for note in w["transport"]]
         if settings.replay is None:
-            lines[0] = f"target: {settings.target_url or 'an embedded reference server per worker'}; profile: {harness.profile.path}"
-    lines.append(f"requests sent: {sent} ({settings.encoding}, combinations={settings.combinations}{f', {len(state.workers)} workers' if state.workers else ''})")
+            lines[0] = (f"target: {settings.target_url or 'an embedded reference server per worker'}; "
+                        f"profile: {harness.profile.path}")
+    lines.append(f"requests sent: {sent} ({settings.encoding}, "
+                 f"combinations={settings.combinations}{f', {len(state.workers)} workers' if state.workers else ''})")
     stopped = _run_scope(state)["stopped"]
     if stopped:
         # The whole message is the first of the verdict's reasons.
-        lines.append("STOPPED EARLY: the target answered the smoke request with no documented envelope; only that lookup ran, as one case: nothing else can be judged")
+        lines.append("STOPPED EARLY: the target answered the smoke request with no documented "
+                     "envelope; only that lookup ran, as one case: nothing else can be judged")
     if sizes:
         lines.append("matrix cases per mode (--combinations): " + ", ".join(f"{m}: {n}" for m, n in sizes.items()))
     if settings.verify is False:
@@ -1019,7 +1032,8 @@ def run_summary(state: State) -> list[str]:
     lines += transport
     summariser = state.summariser
     if summariser is not None and summariser.summarised:
-        lines.append(f"{summariser.summarised} passing cases are counted, not listed, in the HTML report (failures are listed in full)")
+        lines.append(f"{summariser.summarised} passing cases are counted, not "
+                     "listed, in the HTML report (failures are listed in full)")
     for severity, heading in (
         ("advisory", "security advisories (the document is silent; never failed)"),
         ("warning", "warnings"),
@@ -1046,14 +1060,16 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.write_line(f"  - {reason}")
         baseline = certificate.get("baseline")
         if baseline and baseline["fixed"]:
-            terminalreporter.write_line(f"baseline {baseline['file']}: {len(baseline['fixed'])} listed failure(s) now pass; remove them from the file:")
+            terminalreporter.write_line(f"baseline {baseline['file']}: {len(baseline['fixed'])} "
+                                        "listed failure(s) now pass; remove them from the file:")
             for entry in baseline["fixed"]:
                 terminalreporter.write_line(f"  - requirement: {entry['requirement']}, case: {entry['case']}")
         if state.settings.require_conformant and certificate["verdict"] != "conformant":
             terminalreporter.write_line("--require-conformant: the run fails because the verdict is not conformant")
         terminalreporter.write_line(f"certificate: {state.settings.report_dir / 'certificate.json'}")
     if state.compare is not None:
-        terminalreporter.write_line(f"comparison with {state.settings.compare_url}: {state.differing} of {state.compared} cases answer a different document (side by side in the HTML report)")
+        terminalreporter.write_line(f"comparison with {state.settings.compare_url}: {state.differing} of "
+                                    f"{state.compared} cases answer a different document (side by side in the HTML report)")
     if config.option.htmlpath:
         terminalreporter.write_line(f"HTML report: {config.option.htmlpath}")
     if getattr(config.option, "xmlpath", None):

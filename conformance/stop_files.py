@@ -42,7 +42,8 @@ def stop_html(message: str, verdict: str, target: str, profile: str, certificate
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>customer_info conformance: {escape(verdict)}</title>"
-        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}pre{white-space:pre-wrap;background:#f4f4f4;padding:1em}"
+        "<style>body{font-family:sans-serif;max-width:60em;margin:2em "
+        "auto}pre{white-space:pre-wrap;background:#f4f4f4;padding:1em}"
         "th{text-align:left;padding-right:1em}</style></head><body>"
         "<h1>customer_info conformance: the target cannot be tested</h1>"
         f"<p>Verdict: <strong>{escape(verdict)}</strong>. No case ran: the run stopped at its first request.</p>"

@@ -572,7 +572,8 @@ def _no_match_without_message(doc: Document, fields: Fields, number: int) -> Doc
 
 HTML_500 = (
     b"<!DOCTYPE html>\n<html><head><title>500 Internal Server Error</title></head>\n"
-    b"<body><h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to complete your request.<br>\n"
+    b"<body><h1>Internal Server Error</h1>\n<p>The server encountered "
+    b"an internal error and was unable to complete your request.<br>\n"
     b"Either the server is overloaded or there is an error in the application.</p></body></html>\n"
 )
 
@@ -917,7 +918,8 @@ def _account_not_scoping(fields: Fields) -> Fields:
 
 def _password_in_errors(doc: Document, fields: Fields, number: int) -> Document:
     if doc.get("status") == "error":
-        doc["error"] = f"{doc.get('error', '')} (request of {fields.get('user_id', '')} with password {fields.get('user_password', '')})"
+        doc["error"] = (f"{doc.get('error', '')} (request of {fields.get('user_id', '')} "
+                        f"with password {fields.get('user_password', '')})")
     return doc
 
 
@@ -1408,7 +1410,8 @@ FAULTS: dict[str, Fault] = {
         check="access_is_refused", evidence="answered success", request=_set("type", "customer_info", when=lambda f: "type" in f),
     ),
     "code_searched_as_card_number": Fault(
-        "FIELD-CODE", "a code lookup searches the card_number column first: Cody's code 56565656565656 answers Nina, whose card number it is",
+        "FIELD-CODE", "a code lookup searches the card_number column first: Cody's "
+                      "code 56565656565656 answers Nina, whose card number it is",
         "greatwidgets-56565656565656 and by:code",
         check="right_customer", evidence="the answer is another customer", request=_code_searched_as_card_number,
     ),

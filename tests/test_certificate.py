@@ -36,7 +36,7 @@ def record(item_id: str, exercised: list[str], failed: list[str] = (), notes: li
     return {
         "id": item_id, "kind": "case", "areas": ["formats"], "exercised": sorted(set(exercised) | set(failed)), "failed": list(failed),
         "not_applicable": [list(pair) for pair in not_applicable], "errors": [], "notes": list(notes),
-    }  # fmt: skip
+    }
 
 
 ALL_PASS = [record("a", TESTABLE[: len(TESTABLE) // 2]), record("b", TESTABLE[len(TESTABLE) // 2 :], notes=[["unspecified", "probe_recorded", "a probe: the target answered X"]])]
@@ -133,7 +133,7 @@ def test_require_conformant_fails_an_incomplete_run_that_passed(tmp_path: Path) 
 def test_a_server_without_phone_is_not_conformant(tmp_path: Path) -> None:
     with serve(drop_phone) as url:
         run = run_suite(tmp_path, "--combinations", "pairwise", "-k", "(greatwidgets-89898989898989-by:code- and output:JSON) or test_access", "--report-dir", "out",
-                        "--target-url", url, "--target-profile", str(PROFILE_PATH))  # fmt: skip
+                        "--target-url", url, "--target-profile", str(PROFILE_PATH))
     assert run.returncode == 1, run.stdout[-3000:]
     certificate = json.loads((tmp_path / "out" / "certificate.json").read_text())
     validate(certificate)

@@ -284,7 +284,8 @@ def test_a_run_against_a_trickling_target_ends_within_its_bound(name: str, runs:
     sends = (run.attempts - 1) // (retries + 1)
     assert sends >= 3, f"{run.attempts} requests reached the target"
     bound = baseline.wall + SLACK * sends * budget(retries)
-    assert run.wall < bound, f"the run took {run.wall:.1f} s; bound {bound:.1f} s ({sends} requests of at most {budget(retries):g} s, start-up {baseline.wall:.1f} s)"
+    assert run.wall < bound, (f"the run took {run.wall:.1f} s; bound {bound:.1f} s ({sends} requests "
+                              f"of at most {budget(retries):g} s, start-up {baseline.wall:.1f} s)")
 
 
 def test_the_redirect_loop_is_not_called_a_redirect_elsewhere(runs: dict[str, Run]) -> None:

@@ -50,7 +50,7 @@ def test_reference_passes_pairwise_with_both_reports(pytester: pytest.Pytester, 
     result = pytester.runpytest_subprocess(
         "--pyargs", "conformance.suite", "--combinations", "pairwise", "--report-dir", str(report_dir), "-p", "no:cacheprovider", "-q",
         timeout=600,
-    )  # fmt: skip
+    )
     output = result.stdout.str()
     assert result.ret == pytest.ExitCode.OK, _tail(output)
     outcomes = result.parseoutcomes()

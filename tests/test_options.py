@@ -233,7 +233,7 @@ def test_report_dir_value_does_not_change_what_is_collected(tmp_path) -> None:
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "--combinations", "pairwise", "--report-dir", str(tmp_path)],
         cwd=root, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    )
     ids = [line for line in run.stdout.splitlines() if "::" in line]
     others = [line for line in ids if "test_customer_info.py::" not in line]
     assert ids and not others, f"collected beyond the suite: {others[:5]}"

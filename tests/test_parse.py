@@ -114,7 +114,8 @@ def test_json_with_bom() -> None:
 
 
 def test_numbers_keep_their_literal_text() -> None:
-    body = b'{"status": "success", "campaigns": [{"id": 1234567890123456789, "balance": 16.50, "cumulative": 1e3, "x": -0.0}]}'
+    body = (b'{"status": "success", "campaigns": [{"id": 1234567890123456789, '
+            b'"balance": 16.50, "cumulative": 1e3, "x": -0.0}]}')
     answer = parse_answer(body)
     campaign = answer.document["campaigns"][0]
     assert campaign == {"id": "1234567890123456789", "balance": "16.50", "cumulative": "1e3", "x": "-0.0"}
@@ -167,7 +168,8 @@ def test_lists_with_one_element_are_lists() -> None:
 def test_empty_list_containers_are_empty_lists() -> None:
     body = b'<response status="success"><campaigns/><customer><code>1</code></customer></response>'
     assert parse_answer(body).document["campaigns"] == []
-    body = b'<response status="success"><campaigns><campaign><available_rewards></available_rewards></campaign></campaigns></response>'
+    body = (b'<response '
+            b'status="success"><campaigns><campaign><available_rewards></available_rewards></campaign></campaigns></response>')
     assert parse_answer(body).document["campaigns"] == [{"available_rewards": []}]
 
 
@@ -184,7 +186,8 @@ def test_custom_field_n_becomes_label_and_data() -> None:
 
 
 def test_pretty_printed_xml_ignores_layout_whitespace() -> None:
-    body = b'<?xml version="1.0" encoding="UTF-8"?>\n<response status="error">\n  <error>Bad account</error>\n</response>\n'
+    body = (b'<?xml version="1.0" encoding="UTF-8"?>\n<response '
+            b'status="error">\n  <error>Bad account</error>\n</response>\n')
     answer = parse_answer(body)
     assert answer.document == {"status": "error", "error": "Bad account"}
 
@@ -367,7 +370,8 @@ def everything_seen(body: bytes) -> str:
         '<response status="success"><message>&x;</message></response>',
         '<?xml version="1.0"?><!DOCTYPE response [<!ENTITY % x SYSTEM "{uri}"> %x;]>'
         '<response status="success"><message>hi</message></response>',
-        '<?xml version="1.0"?><!DOCTYPE response SYSTEM "{uri}"><response status="success"><message>hi</message></response>',
+        '<?xml version="1.0"?><!DOCTYPE response SYSTEM "{uri}"><response '
+        'status="success"><message>hi</message></response>',
         '<response xmlns:xi="http://www.w3.org/2001/XInclude" status="success">'
         '<message><xi:include href="{uri}" parse="text"/></message></response>',
     ],
@@ -453,9 +457,11 @@ def listener() -> Iterator[Listener]:
 @pytest.mark.parametrize(
     "template",
     [
-        '<?xml version="1.0"?><!DOCTYPE response SYSTEM "{url}"><response status="success"><message>hi</message></response>',
+        '<?xml version="1.0"?><!DOCTYPE response SYSTEM "{url}"><response '
+        'status="success"><message>hi</message></response>',
         '<?xml version="1.0"?><!DOCTYPE response PUBLIC "-//X//DTD X//EN" "{url}"><response status="success"/>',
-        '<?xml version="1.0"?><!DOCTYPE response [<!ENTITY x SYSTEM "{url}">]><response status="success"><m>&x;</m></response>',
+        '<?xml version="1.0"?><!DOCTYPE response [<!ENTITY x SYSTEM '
+        '"{url}">]><response status="success"><m>&x;</m></response>',
         '<?xml version="1.0"?><!DOCTYPE response [<!ENTITY % x SYSTEM "{url}"> %x;]><response status="success"/>',
     ],
     ids=["system-dtd", "public-dtd", "general-entity", "parameter-entity"],

@@ -221,7 +221,7 @@ def test_insecure_has_an_ini_twin(tls_server: Scripted, tmp_path: Path) -> None:
          "--target-url", tls_server.url, "--target-profile", str(PROFILE_PATH),
          "--report-dir", str(tmp_path / "r"), "--combinations", "pairwise", "-k", "test_access and missing-user_id"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    )
     assert "WARNING: --insecure" in run.stdout, run.stdout[-2000:] + run.stderr[-2000:]
 
 

@@ -151,8 +151,9 @@ class Check:
                 self.name, "error", None,
                 f"harness error: the check {self.name} raised {type(exc).__name__}: {str(exc)[:200]}",
                 where=f"{where.filename.rsplit('/', 1)[-1]}:{where.lineno}",
-                detail="This is a fault of the harness, not of the target: please report it with the curl command below.",
-            )  # fmt: skip
+                detail="This is a fault of the harness, not of the target: "
+                "please report it with the curl command below.",
+            )
             return Judged([error], frozenset(), {requirement: "the check broke (harness error)" for requirement in self.requirements})
         judged = r.judged(findings)
         if self.ground_truth:
@@ -221,7 +222,8 @@ def check(
         if name in REGISTRY:
             raise ValueError(f"check {name!r} is registered twice")
         if bool(requirements) == (advisory or records):
-            raise ValueError(f"check {name!r}: a check judges requirement ids, or only records/advises (records=True, advisory=True), not both or neither")
+            raise ValueError(f"check {name!r}: a check judges requirement ids, or only "
+                             "records/advises (records=True, advisory=True), not both or neither")
         if (relation is None) == ("relation" in kinds):
             raise ValueError(f"check {name!r}: a relation check names its relation kind, and only a relation check does")
         REGISTRY[name] = Check(name, requirements, function, kinds, relation, needs_answer, advisory, ground_truth, (function.__doc__ or "").strip())

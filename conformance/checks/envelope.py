@@ -61,7 +61,8 @@ def answer_is_an_envelope(e: Evidence, r: Reporter) -> Iterator[Finding]:
     if e.answer is None and e.exchange.status in (301, 302, 303, 307, 308):
         location = e.exchange.headers.get("location", "(no Location)")
         yield r.fail(
-            requirement, "the answer is a redirect to another origin, which the harness does not follow (the request carries the password)",
+            requirement, "the answer is a redirect to another origin, which the "
+                         "harness does not follow (the request carries the password)",
             expected="an envelope, or a redirect within the target's origin",
             got=f"HTTP {e.exchange.status} to {location}",
         )  # fmt: skip
@@ -91,7 +92,8 @@ def envelope_comes_with_http_200(e: Evidence, r: Reporter) -> Iterator[Finding]:
     status = e.document.get("status")
     lost = "the error text" if status == "error" else "the message" if status == "no_match" else "the answer"
     yield r.warn(
-        f"a {status} envelope came with HTTP {code}: PHP file_get_contents clients and the Android POS app never read {lost}",
+        f"a {status} envelope came with HTTP {code}: PHP file_get_contents "
+        f"clients and the Android POS app never read {lost}",
         expected="HTTP 200, as the live service is understood to send every envelope", got=str(code),
     )  # fmt: skip
 

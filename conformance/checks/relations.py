@@ -192,7 +192,8 @@ def show_only_belong_to_is_a_subset(e: Evidence, r: Reporter) -> Iterator[Findin
     by_id = {str(c.get("id")): c for c in campaigns(full)}
     if not any(never_transacted(c) for c in by_id.values()):
         # Then Y has nothing to drop: a target that ignores it could not be told apart.
-        r.not_applicable("the customer has had a transaction in every campaign listed: show_only_belong_to=Y has nothing to drop (give the profile a coalition customer with no transaction in some campaign)")
+        r.not_applicable("the customer has had a transaction in every campaign listed: show_only_belong_to=Y has "
+                         "nothing to drop (give the profile a coalition customer with no transaction in some campaign)")
     else:
         r.checked("NOTE-SHOW-ONLY-BELONG-TO")
     kept = {str(c.get("id")) for c in campaigns(belong)}
@@ -206,7 +207,8 @@ def show_only_belong_to_is_a_subset(e: Evidence, r: Reporter) -> Iterator[Findin
             yield r.fail("NOTE-SHOW-ONLY-BELONG-TO", f"show_only_belong_to=Y keeps campaign {campaign.get('id')}, where the customer has no transaction", where=f"belong-Y campaign {campaign.get('id')}", expected="only campaigns the customer has had a transaction with", got=f"last_transaction {original.get('last_transaction')!r}, cumulative {original.get('cumulative')!r}")
     for campaign_id, campaign in by_id.items():
         if campaign_id not in kept and has_transactions(campaign):
-            yield r.fail("NOTE-SHOW-ONLY-BELONG-TO", f"show_only_belong_to=Y drops campaign {campaign_id}, where the customer has transactions", where="belong-Y campaigns", expected=f"campaign {campaign_id} (cumulative {campaign.get('cumulative')}, last transaction {campaign.get('last_transaction')})", got="absent")
+            yield r.fail("NOTE-SHOW-ONLY-BELONG-TO", f"show_only_belong_to=Y drops campaign {campaign_id}, where the customer has transactions", where="belong-Y campaigns", expected=f"campaign {campaign_id} (cumulative {campaign.get('cumulative')}, "
+                                                                                                                                                                                      f"last transaction {campaign.get('last_transaction')})", got="absent")
 
 
 # -- over time and across customers ------------------------------------------------------

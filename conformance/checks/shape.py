@@ -64,7 +64,7 @@ _SCHEMA_PARTS = {
     "EXAMPLE-ERROR": "error envelope", "NOTE-REGISTERED": "registered field", "EXAMPLE-CUSTOM-FIELD-N": "custom_field_N",
     "EXAMPLE-POINTS-REWARDS": "points campaign reward", "EXAMPLE-BUYX-ITEMS": "BuyX item or reward",
     "BUYX-REDEEMED": "BuyX item", "EXAMPLE-COALITION": "coalition campaign",
-}  # fmt: skip
+}
 _CAMPAIGN_INDEX = re.compile(r"/campaigns/(?:campaign\[(\d+)\]|(\d+))")
 # The schema types <redeemed> as a count ("the number of free items"); a balance is an
 # amount there (buyx_counts_are_whole_numbers judges BUYX-BALANCE).
@@ -144,7 +144,8 @@ def json_scalars_are_strings(e: Evidence, r: Reporter) -> Iterator[Finding]:
     if odd:
         where = ", ".join(pointer for _, pointer in odd[:5]) + (" ..." if len(odd) > 5 else "")
         kinds = sorted({kind for kind, _ in odd})
-        yield r.warn(f"JSON scalars sent as {'/'.join(kinds)}, not strings (the live service sends strings; Gson and dict clients cope, typed clients may not)", where=where)
+        yield r.warn(f"JSON scalars sent as {'/'.join(kinds)}, not strings (the live service "
+                     "sends strings; Gson and dict clients cope, typed clients may not)", where=where)
 
 
 @check("xml_text_outside_cdata", records=True)
