@@ -347,17 +347,17 @@ class Client:
         if exchange.transport_error is not None:
             # An error about an answer (a redirect loop) would only repeat; one without
             # an answer may be the network's.
-            return self.backoff * (2**retried) if exchange.status is None else None
+            return self.backoff * 2.0**retried if exchange.status is None else None
         if exchange.status in RETRY_STATUSES:
             wait = _retry_after(exchange.headers.get("retry-after"))
             if wait is None:
-                return self.backoff * (2**retried)
+                return self.backoff * 2.0**retried
             # A Retry-After beyond the timeout is not waited for: the run must not hang.
             return wait if wait <= self.timeout else None
         return None
 
     def _follow(self, request: Request) -> Exchange:
-        url, followed = self.url, []
+        url, followed = self.url, list[str]()
         origin = _origin(self.url)
         deadline = time.monotonic() + self.timeout  # one for the request and its redirects
         while True:
@@ -383,18 +383,23 @@ class Client:
         remaining = max(deadline - started, 0.001)
         # verify is passed per request: requests lets REQUESTS_CA_BUNDLE override a
         # session's verify=False, so --insecure would silently not apply.
-        kwargs: dict[str, object] = {"timeout": (remaining, remaining), "stream": True, "allow_redirects": False, "verify": self.verify}
+        params: list[tuple[str, str]] | None = None
+        data: list[tuple[str, str]] | None = None
+        files: list[tuple[str, tuple[None, str]]] | None = None
         if request.encoding == "query":
-            method, kwargs["params"] = "GET", wire
+            method, params = "GET", wire
         elif request.encoding == "multipart":
-            method, kwargs["files"] = "POST", [(k, (None, v)) for k, v in wire]
+            method, files = "POST", [(k, (None, v)) for k, v in wire]
         else:
-            method, kwargs["data"] = "POST", wire
+            method, data = "POST", wire
         watch = _Watch(deadline)
         _WATCHDOG.arm(watch)
         _exchange.watch = watch
         try:
-            with self._session().request(method, url, **kwargs) as response:
+            with self._session().request(
+                method, url, params=params, data=data, files=files,
+                timeout=(remaining, remaining), stream=True, allow_redirects=False, verify=self.verify,
+            ) as response:
                 watch.phase = "body"
                 body, truncated = self._read_capped(response, watch)
                 echoed = bool(secret) and any(spelling.encode() in body for spelling in spellings(secret))
@@ -495,9 +500,7 @@ def _retry_after(value: str | None) -> float | None:
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when is None:
+    except (TypeError, ValueError):  # not a date (Python >= 3.10 raises, never returns None)
         return None
     return max(0.0, when.timestamp() - time.time())
 

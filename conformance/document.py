@@ -129,7 +129,8 @@ def comparable(document: dict[str, Any]) -> dict[str, Any]:
     Order carries no meaning (element order, campaign order may differ), an empty
     list is the same as no list, and numbers compare by value ("10.00" == "10.0").
     """
-    return _normalise(document)
+    normalised: dict[str, Any] = _normalise(document)
+    return normalised
 
 
 def _normalise(value: Any) -> Any:

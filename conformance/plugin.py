@@ -15,11 +15,11 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 import pytest
@@ -31,15 +31,18 @@ from conformance import recording
 from conformance.access import AccessCase, generate_access_cases
 from conformance.baseline import Baseline, BaselineError, load_baseline
 from conformance.checks import Finding, Judged, Observation
-from conformance.client import DEFAULT_MAX_RESPONSE_BYTES, ENCODINGS, Client, RateLimiter
+from conformance.client import DEFAULT_MAX_RESPONSE_BYTES, ENCODINGS, Client, Encoding, RateLimiter
 from conformance.embedded import EmbeddedServer, EmbeddedServerError
 from conformance.harness import Harness, TargetBroken, TargetUnusable
 from conformance.negative import generate_negative
-from conformance.profile import ProfileError, load_profile
+from conformance.profile import Customer, ProfileError, load_profile
 from conformance.relations import Relation, generate_relations
 from conformance.report import failure_text, group_failure_text, notes_text, response_text
 from conformance.secret import redact
 from conformance.stop_files import stop_html, stop_junit
+
+if TYPE_CHECKING:
+    import pluggy
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
 MARKERS = {
@@ -62,8 +65,8 @@ class Settings:
     target_profile: str | None
     report_dir: Path
     timeout: float
-    encoding: str
-    combinations: str
+    encoding: Encoding
+    combinations: case_matrix.Mode
     max_response_bytes: int
     retries: int = 2
     rate_limit: float = 0.0
@@ -517,7 +520,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     harness = state.harness
     needed = []
     for item in session.items:
-        params = getattr(getattr(item, "callspec", None), "params", {})
+        params = _params(item)
         if "conformance_case" in params:
             needed.append(params["conformance_case"].request(harness.profile.user_id, harness.encoding))
         elif "conformance_relation" in params:
@@ -526,27 +529,33 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         elif "conformance_access" in params:
             needed.append(params["conformance_access"].request)
     session.config._conformance_items = len(session.items)  # type: ignore[attr-defined]
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    show = reporter is not None and session.config.option.verbose >= 0
-    interactive = show and reporter.isatty
+    terminal: pytest.TerminalReporter | None = session.config.pluginmanager.get_plugin("terminalreporter")
+    reporter = terminal if session.config.option.verbose >= 0 else None  # None: say nothing
+    interactive = reporter is not None and reporter.isatty
     started = time.monotonic()
 
     def progress(done: int, total: int) -> None:
-        if interactive and (done % 200 == 0 or done == total):
+        if interactive and reporter is not None and (done % 200 == 0 or done == total):
             reporter.write(f"\rconformance: fetching answers {done}/{total}", flush=True)
 
-    if show:
+    if reporter is not None:
         reporter.write_line(f"conformance: fetching the answers of {len(session.items)} "
                             f"items (--concurrency {state.settings.concurrency})")
     fetched = harness.prefetch(needed, state.settings.concurrency, progress)
     if state.compare is not None:
         other = state.compare
-        cases = [item.callspec.params["conformance_case"] for item in session.items if "conformance_case" in getattr(getattr(item, "callspec", None), "params", {})]
+        cases = [params["conformance_case"] for params in map(_params, session.items) if "conformance_case" in params]
         fetched += other.prefetch([c.request(other.profile.user_id, other.encoding) for c in cases], state.settings.concurrency)
-    if show:
+    if reporter is not None:
         took = time.monotonic() - started
         rate = f", {fetched / took:.0f}/s" if took > 0 and fetched else ""
         reporter.write_line(("\n" if interactive else "") + f"conformance: fetched {fetched} answers in {took:.1f} s{rate}")
+
+
+def _params(item: pytest.Item) -> dict[str, Any]:
+    """A parametrized item's parameters (none for any other item)."""
+    params: dict[str, Any] = getattr(getattr(item, "callspec", None), "params", {})
+    return params
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -591,25 +600,24 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize(name, [pytest.param(r, id=r.id, marks=marks[r.coalition]) for r in relations])
         return
     negative = generate_negative(harness.profile, campaigns_of)  # in every mode: not crossed
-    generated = case_matrix.generate(harness.profile, campaigns_of, state.settings.combinations) + negative  # type: ignore[arg-type]
+    generated = case_matrix.generate(harness.profile, campaigns_of, state.settings.combinations) + negative
     # Both sizes are reported, so a user can choose a mode knowing what it costs.
-    other = "pairwise" if state.settings.combinations == "all" else "all"
-    state.matrix_sizes = {state.settings.combinations: len(generated), other: len(case_matrix.generate(harness.profile, campaigns_of, other)) + len(negative)}  # type: ignore[arg-type]
+    other: case_matrix.Mode = "pairwise" if state.settings.combinations == "all" else "all"
+    state.matrix_sizes = {state.settings.combinations: len(generated), other: len(case_matrix.generate(harness.profile, campaigns_of, other)) + len(negative)}
     params = []
     # One list of marks per distinct set of areas, shared by the cases: a mark made per
     # case costs about 0.5 KB, 17 MB over the full matrix.
     shared_marks: dict[tuple[str, ...], list[pytest.MarkDecorator]] = {}
     for case in generated:
-        areas = tuple(sorted(case.areas)) + (("buyx",) if case.customer is not None and "buyx" in _learned_types(harness, case) else ())
+        areas = tuple(sorted(case.areas)) + (("buyx",) if case.customer is not None and "buyx" in _learned_types(harness, case.account_id, case.customer) else ())
         if areas not in shared_marks:
             shared_marks[areas] = [getattr(pytest.mark, area) for area in areas]
         params.append(pytest.param(case, id=case.id, marks=shared_marks[areas]))
     metafunc.parametrize("conformance_case", params)
 
 
-def _learned_types(harness: Harness, case: case_matrix.Case) -> tuple[str, ...]:
-    account = harness.profile.account(case.account_id)
-    return harness.learn(account, case.customer).campaign_types
+def _learned_types(harness: Harness, account_id: str, customer: Customer) -> tuple[str, ...]:
+    return harness.learn(harness.profile.account(account_id), customer).campaign_types
 
 
 class CaseRunner:
@@ -725,7 +733,9 @@ class PassingRowsSummariser:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
     outcome = yield
     report = outcome.get_result()
     observed = item.stash.get(OBSERVED, None)
@@ -746,7 +756,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     # row itself, without opening anything.
     request = escape(redact(curl_command(observation.exchange), secret))
     response = escape(response_text(observation, secret))
-    report.extras = getattr(report, "extras", []) + [
+    report.extras = getattr(report, "extras", []) + [  # type: ignore[attr-defined]  # pytest-html reads it
         extras.html(f"<h4>Request (curl; the password is $TARGET_USER_PASSWORD)</h4><pre>{request}</pre>"),
         extras.html(f"<h4>Response</h4><pre>{response}</pre>"),
     ]
@@ -779,6 +789,8 @@ class RunObserver:
         if report.when != "call":
             return
         for name, value in report.user_properties:
+            if not isinstance(value, str):  # the harness's own properties are JSON text
+                continue
             if name == cert.PROPERTY:
                 self.state.records[report.nodeid] = self._shared(json.loads(value))
             if name == "conformance_compare":
@@ -866,7 +878,7 @@ class RunObserver:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
-        self.state.config._conformance_items = len(ids)  # type: ignore[attr-defined]
+        self.state.config._conformance_items = len(ids)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -879,7 +891,7 @@ class RunObserver:
 def pytest_sessionfinish(session: pytest.Session) -> None:
     state = session.config.stash.get(STATE, None)
     output = getattr(session.config, "workeroutput", None)
-    if state is not None and state.recorder is not None:
+    if state is not None and state.recorder is not None and state.harness is not None:
         settings = state.settings
         try:
             state.recorder.save(recording.manifest(cert.public_url(settings.target_url), settings.target_url is None, state.harness.profile.sha256, settings.encoding, settings.combinations))

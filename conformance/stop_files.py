@@ -32,7 +32,8 @@ def stop_junit(message: str, secret: Secret | None) -> bytes:
     case = ET.SubElement(suite, "testcase", classname="conformance.suite.test_customer_info", name="smoke_request", time="0.000")
     error = ET.SubElement(case, "error", message=message)
     error.text = message
-    return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(suites, encoding="utf-8", xml_declaration=False)
+    body: bytes = ET.tostring(suites, encoding="utf-8", xml_declaration=False)  # bytes for any encoding but "unicode"
+    return b'<?xml version="1.0" encoding="utf-8"?>' + body
 
 
 def stop_html(message: str, verdict: str, target: str, profile: str, certificate: Path, secret: Secret | None) -> str:

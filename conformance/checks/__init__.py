@@ -133,7 +133,8 @@ class Check:
         if evidence.kind not in self.kinds:
             return False
         if evidence.kind == "relation":
-            return self.relation == evidence.subject.kind
+            kind: str = evidence.subject.kind  # a Relation's
+            return self.relation == kind
         return True
 
     def run(self, evidence: Evidence) -> Judged:

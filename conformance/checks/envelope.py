@@ -6,15 +6,16 @@ These read matrix cases and access cases alike (both carry the statuses they all
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from conformance.cases import expect
-from conformance.checks import Evidence, Finding, Reporter, check
+from conformance.checks import Evidence, Finding, Kind, Reporter, check
 from conformance.document import campaigns
 
 STATUSES = ("success", "no_match", "error")
 # The document's example of each envelope: what a body that should be one breaks.
 ENVELOPE_REQUIREMENT = {"success": "EXAMPLE-SUCCESS", "no_match": "EXAMPLE-NO-MATCH", "error": "EXAMPLE-ERROR"}
-_ANSWER_AND_ACCESS = ("answer", "access")
+_ANSWER_AND_ACCESS: tuple[Kind, ...] = ("answer", "access")
 
 
 def allowed_statuses(e: Evidence) -> tuple[str, ...]:
@@ -159,7 +160,7 @@ def error_carries_text(e: Evidence, r: Reporter) -> Iterator[Finding]:
         yield r.fail("EXAMPLE-ERROR", "an error answer without its error text", where="error", expected="a non-empty error message", got=repr(e.document.get("error")))
 
 
-def error_text(document: dict) -> str:
+def error_text(document: dict[str, Any]) -> str:
     # Real clients read `error` (a string) or `errors` (a list of strings).
     error = document.get("error")
     if isinstance(error, str) and error.strip():

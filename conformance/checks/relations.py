@@ -41,7 +41,7 @@ def _both(e: Evidence, r: Reporter, left: str, right: str, *requirements: str) -
     return a, b
 
 
-def _differs(r: Reporter, requirement: str, title: str, left: tuple[str, dict], right: tuple[str, dict], **kw: Any) -> Iterator[Finding]:
+def _differs(r: Reporter, requirement: str, title: str, left: tuple[str, dict[str, Any]], right: tuple[str, dict[str, Any]], **kw: Any) -> Iterator[Finding]:
     if comparable(left[1]) != comparable(right[1]):
         yield r.fail(requirement, title, where=f"{left[0]} vs {right[0]}", detail="Diff of the two documents:\n" + diff(left[1], right[1], left[0], right[0]), **kw)
 
@@ -58,12 +58,13 @@ def formats_carry_same_document(e: Evidence, r: Reporter) -> Iterator[Finding]:
     xml, json_document = _success(e, "xml"), _success(e, "json")
     for role, requirement in _FORMAT_ROLES:
         other = _success(e, role)
-        base = ("xml", xml) if role == "json" or json_document is None else ("json", json_document)
-        if other is None or base[1] is None:
+        base_name, base = ("xml", xml) if role == "json" or json_document is None else ("json", json_document)
+        if other is None or base is None:
             r.not_applicable(NOT_SUCCESSES, requirement)
             continue
         r.checked(requirement)
-        yield from _differs(r, requirement, f"the {role} answer carries another document than the {base[0]} one", base, (role, other))
+        yield from _differs(r, requirement, f"the {role} answer carries another document than the {base_name} one",
+                            (base_name, base), (role, other))
 
 
 @relation_check("absent_output_equals_xml", "formats", "OUTPUT-DEFAULT-XML")
@@ -108,7 +109,7 @@ def code_and_card_number_same_answer(e: Evidence, r: Reporter) -> Iterator[Findi
 
 
 # -- filters ----------------------------------------------------------------------------
-def _without_custom_field(document: dict) -> dict:
+def _without_custom_field(document: dict[str, Any]) -> dict[str, Any]:
     trimmed = copy.deepcopy(document)
     trimmed.get("customer", {}).pop("custom_field", None)
     return trimmed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from conformance import schemas
 from conformance.checks import Evidence, Finding, Reporter, check
@@ -99,7 +100,7 @@ def _schema_requirement(e: Evidence, where: str, reason: str) -> str:
     return "EXAMPLE-SUCCESS"
 
 
-def _campaign_at(e: Evidence, where: str) -> dict:
+def _campaign_at(e: Evidence, where: str) -> dict[str, Any]:
     """The campaign a location names (XPath campaign[N], 1-based; JSON pointer, 0-based)."""
     match = _CAMPAIGN_INDEX.search(where)
     found = campaigns(e.document)
@@ -221,7 +222,7 @@ def lists_name_each_entry_once(e: Evidence, r: Reporter) -> Iterator[Finding]:
     r.not_applicable("no reward or BuyX item of that kind in the answer", "EXAMPLE-POINTS-REWARDS", "EXAMPLE-BUYX-ITEMS")
 
 
-def _entry_key(entry: dict) -> tuple[str, object]:
+def _entry_key(entry: dict[str, Any]) -> tuple[str, object]:
     # A reward or item is named by its id where it has one, else by its name (Books has no item_id).
     for name in ("id", "item_id", "name"):
         if entry.get(name) not in (None, ""):

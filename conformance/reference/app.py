@@ -46,7 +46,7 @@ class _Request(Request):
     # some bodies under 1 MB; the only limit meant here is the body size.
     max_content_length = MAX_BODY_BYTES
     max_form_memory_size = MAX_BODY_BYTES
-    max_form_parts = None
+    max_form_parts = MAX_BODY_BYTES  # every part takes bytes: the body size bounds the count
 
 
 def _fields(*sources: MultiDict[str, str]) -> dict[str, str]:
