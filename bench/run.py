@@ -28,11 +28,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from conformance.cases import generate  # noqa: E402
-from conformance.client import PLACEHOLDER, Client  # noqa: E402
+from conformance.client import Client  # noqa: E402
 from conformance.embedded import EmbeddedServer  # noqa: E402
 from conformance.harness import Harness  # noqa: E402
 from conformance.profile import load_profile  # noqa: E402
 from conformance.reference import PROFILE_PATH  # noqa: E402
+from conformance.secret import PLACEHOLDER  # noqa: E402
 
 
 def run_suite(url: str, *extra: str) -> dict[str, float]:

@@ -73,7 +73,7 @@ def _smoke_fields() -> Fields:
 def _first_codes() -> dict[str, str]:
     """account_id -> the code of its first profile customer that has one."""
     profile = yaml.safe_load(PROFILE_PATH.read_text(encoding="utf-8"))
-    codes = {}
+    codes: dict[str, str] = {}
     for account in profile["accounts"]:
         for customer in account["customers"]:
             if customer.get("code"):
@@ -769,7 +769,8 @@ def _reward_missing(campaign: dict[str, Any]) -> None:
 
 # Values -------------------------------------------------------------------------------
 def _registered_words(customer: dict[str, Any]) -> None:
-    customer["registered"] = {"Y": "yes", "N": "no"}.get(customer.get("registered"), customer.get("registered"))
+    registered = customer.get("registered")
+    customer["registered"] = {"Y": "yes", "N": "no"}.get(registered, registered) if isinstance(registered, str) else registered
 
 
 _ISO = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,7 +24,7 @@ UNTESTABLE = [r for r, entry in catalogue().items() if entry.untestable]
 
 
 def facts(**kw) -> RunFacts:
-    base = dict(
+    base: dict[str, Any] = dict(
         target_url="https://api.example.com:8443/api.php?token=abc#frag", embedded=False, profile_path="profile.yaml",
         profile_sha256="0" * 64, encoding="form", combinations="all",
         started=datetime(2026, 1, 1, tzinfo=timezone.utc), finished=datetime(2026, 1, 1, 0, 5, tzinfo=timezone.utc),
@@ -32,7 +34,7 @@ def facts(**kw) -> RunFacts:
     return RunFacts(**base)
 
 
-def record(item_id: str, exercised: list[str], failed: list[str] = (), notes: list = (), not_applicable: list = ()) -> dict:
+def record(item_id: str, exercised: list[str], failed: Sequence[str] = (), notes: Sequence[Any] = (), not_applicable: Sequence[Any] = ()) -> dict:
     return {
         "id": item_id, "kind": "case", "areas": ["formats"], "exercised": sorted(set(exercised) | set(failed)), "failed": list(failed),
         "not_applicable": [list(pair) for pair in not_applicable], "errors": [], "notes": list(notes),

@@ -23,6 +23,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -101,7 +102,7 @@ def pairwise_items(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
 # -- the rule, on the certificate's facts ----------------------------------------------
 def facts(**kw) -> RunFacts:
-    base = dict(
+    base: dict[str, Any] = dict(
         target_url="https://api.example.com/api.php", embedded=False, profile_path="profile.yaml", profile_sha256="0" * 64,
         encoding="form", combinations="all", started=datetime(2026, 1, 1, tzinfo=timezone.utc),
         finished=datetime(2026, 1, 1, 0, 5, tzinfo=timezone.utc), collected=2, generated=2, outcomes={"a": "passed", "b": "passed"},
