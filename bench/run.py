@@ -28,11 +28,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from conformance.cases import generate  # noqa: E402
-from conformance.client import Client, PLACEHOLDER  # noqa: E402
+from conformance.client import Client  # noqa: E402
 from conformance.embedded import EmbeddedServer  # noqa: E402
 from conformance.harness import Harness  # noqa: E402
 from conformance.profile import load_profile  # noqa: E402
 from conformance.reference import PROFILE_PATH  # noqa: E402
+from conformance.secret import PLACEHOLDER  # noqa: E402
 
 
 def run_suite(url: str, *extra: str) -> dict[str, float]:
@@ -74,7 +75,7 @@ def bare_loop(url: str, requests_fields: list[list[tuple[str, str]]]) -> float:
     session = requests.Session()
     started = time.perf_counter()
     for fields in requests_fields:
-        session.post(url, data=fields).content
+        _ = session.post(url, data=fields, timeout=30).content  # the whole body read, as the harness does
     return time.perf_counter() - started
 
 
@@ -91,9 +92,10 @@ def overhead() -> None:
     print("1. harness overhead: full default run vs a bare requests.Session loop, same server")
     print(f"   bare loop:  {len(fields):6d} requests in {bare:6.1f} s = {bare_rps:6.0f} req/s")
     print(f"   full suite: {suite['requests']:6.0f} requests in {suite['wall']:6.1f} s = {suite_rps:6.0f} req/s "
-          f"(answers fetched in {suite['fetch_seconds']:.1f} s, the rest is checks, pytest and the report)")  # fmt: skip
+          f"(answers fetched in {suite['fetch_seconds']:.1f} s, the rest is checks, pytest and the report)")
     print(f"   ratio suite/bare: {suite_rps / bare_rps:.2f}   (target >= 0.6)")
-    print(f"   peak memory of the run: {suite['peak_rss_mb']:.0f} MB (target < 500); HTML report {suite['report_mb']:.1f} MB (target < 10)")
+    print(f"   peak memory of the run: {suite['peak_rss_mb']:.0f} MB (target "
+          f"< 500); HTML report {suite['report_mb']:.1f} MB (target < 10)")
 
 
 def latency(latency_ms: int = 50, concurrency: int = 16) -> None:
@@ -105,8 +107,10 @@ def latency(latency_ms: int = 50, concurrency: int = 16) -> None:
     ideal = suite["requests"] * latency_ms / 1000 / concurrency
     print(f"2. latency hiding: full run against a server adding {latency_ms} ms per answer, --concurrency {concurrency}")
     print(f"   ideal bound (requests x latency / concurrency): {ideal:6.1f} s")
-    print(f"   answers fetched in:                             {suite['fetch_seconds']:6.1f} s  -> {suite['fetch_seconds'] / ideal:.2f} x ideal")
-    print(f"   whole run:                                      {suite['wall']:6.1f} s  -> {suite['wall'] / ideal:.2f} x ideal (target <= 1.5)")
+    print("   answers fetched in:                             "
+          f"{suite['fetch_seconds']:6.1f} s  -> {suite['fetch_seconds'] / ideal:.2f} x ideal")
+    print(f"   whole run:                                      {suite['wall']:6.1f} "
+          f"s  -> {suite['wall'] / ideal:.2f} x ideal (target <= 1.5)")
 
 
 def collection() -> None:
@@ -128,14 +132,13 @@ def parsing() -> None:
     try:
         profile = load_profile(PROFILE_PATH)
         base = {"user_id": profile.user_id, "user_password": profile.password.reveal(), "type": "customer_info", "account_id": "greatwidgets", "code": "89898989898989"}
-        xml = requests.post(server.url, data=base).content
-        js = requests.post(server.url, data={**base, "output": "JSON"}).content
+        xml = requests.post(server.url, data=base, timeout=30).content
+        js = requests.post(server.url, data={**base, "output": "JSON"}, timeout=30).content
     finally:
         server.stop()
     shared = schemas.shared()
     xml_answer, json_answer = parse_answer(xml), parse_answer(js)
-    shared.xsd  # compile outside the timing
-    shared.json_validator
+    _ = shared.xsd, shared.json_validator  # both compiled outside the timing
     cases = {
         "lxml parse (XML)": lambda: etree.fromstring(xml),
         "json.loads (JSON)": lambda: json.loads(js),
@@ -167,7 +170,7 @@ def profile(selection: str = "greatwidgets-89898989898989") -> None:
     try:
         profiler.enable()
         pytest.main(["-q", "-p", "no:cacheprovider", "-k", selection, "--target-url", server.url,
-                     "--target-profile", str(PROFILE_PATH), f"--report-dir={report_dir}", str(ROOT / "conformance" / "suite")])  # fmt: skip
+                     "--target-profile", str(PROFILE_PATH), f"--report-dir={report_dir}", str(ROOT / "conformance" / "suite")])
         profiler.disable()
     finally:
         server.stop()

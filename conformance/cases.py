@@ -10,9 +10,10 @@ checks record what the target did instead of judging it.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Iterator, Literal
+from typing import Any, Literal
 
 import yaml
 
@@ -34,7 +35,8 @@ class Space:
     probes: tuple[dict[str, Any], ...] = ()
 
     def effect(self, parameter: str, value: str) -> dict[str, Any]:
-        return self.parameters[parameter].get("effect", {}).get(value, {})
+        effect: dict[str, Any] = self.parameters[parameter].get("effect", {}).get(value, {})
+        return effect
 
 
 @lru_cache(maxsize=1)
@@ -81,14 +83,18 @@ class Case:
     def sent_options(self, space: Space) -> list[tuple[str, str]]:
         sent = []
         for name, value in self.options:
-            if name == "campaign_id" and value == EACH:
-                value = self.campaign
+            if name == "campaign_id" and value in (EACH, FOREIGN):
+                value = self._concrete_campaign(value)
             elif name == "campaign_id" and value == UNKNOWN:
                 value = space.parameters[name][UNKNOWN]
-            elif name == "campaign_id" and value == FOREIGN:
-                value = self.campaign
             sent.append((name, value))
         return sent
+
+    def _concrete_campaign(self, value: str) -> str:
+        """The campaign id behind ``each`` (one of the customer's) or ``foreign`` (another account's)."""
+        if self.campaign is None:
+            raise ValueError(f"a case of {self.account_id} has campaign_id={value} but no campaign: a bug of its generator")
+        return self.campaign
 
     def identifiers(self, space: Space) -> list[tuple[str, str]]:
         if self.sends is not None:
@@ -237,23 +243,33 @@ def generate(profile: Profile, campaigns_of: CampaignLookup, mode: Mode = "all",
 def _probes(space: Space, account: Account) -> list[Case]:
     """One case per probe of cases/parameters.yaml, for the account's first customer."""
     first = account.customers[0]
-    lookup = (("code", first.code),) if first.code is not None else (("card_number", first.card_number),)
+    lookup: tuple[tuple[str, str], ...] = (_identifier(first),)
     cases = []
     for probe in space.probes:
         if probe.get("sends") == "two-customers":
             # Both identifiers, each naming a different customer of the account.
             pair = next(
-                ((a, b) for a in account.customers for b in account.customers if a is not b and a.code and b.card_number),
+                ((a.code, b.card_number) for a in account.customers for b in account.customers
+                 if a is not b and a.code and b.card_number),
                 None,
             )
             if pair is None:
                 continue
-            sends = (("code", pair[0].code), ("card_number", pair[1].card_number))
+            sends: tuple[tuple[str, str], ...] = (("code", pair[0]), ("card_number", pair[1]))
         else:
             sends = lookup
         options = tuple((str(k), str(v)) for k, v in probe.get("options", {}).items())
-        cases.append(Case(account.account_id, account.coalition, None, probe["name"], options, probe=probe["why"], sends=sends))  # type: ignore[arg-type]
+        cases.append(Case(account.account_id, account.coalition, None, probe["name"], options, probe=probe["why"], sends=sends))
     return cases
+
+
+def _identifier(customer: Customer) -> tuple[str, str]:
+    """The field that looks the customer up: its code, else its card number (a profile gives one or both)."""
+    if customer.code is not None:
+        return ("code", customer.code)
+    if customer.card_number is None:
+        raise ValueError("a customer with neither code nor card_number: load_profile lets none through")
+    return ("card_number", customer.card_number)
 
 
 def _cross(

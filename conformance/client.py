@@ -8,6 +8,7 @@ turned into curl commands without care.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import heapq
 import itertools
@@ -15,8 +16,9 @@ import shlex
 import socket
 import threading
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Literal, Mapping
+from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -45,10 +47,10 @@ class Request:
                 return value
         return None
 
-    def without(self, *names: str) -> "Request":
+    def without(self, *names: str) -> Request:
         return Request(tuple(f for f in self.fields if f[0] not in names), self.encoding)
 
-    def with_fields(self, **values: str) -> "Request":
+    def with_fields(self, **values: str) -> Request:
         kept = tuple(f for f in self.fields if f[0] not in values)
         return Request(kept + tuple(values.items()), self.encoding)
 
@@ -172,10 +174,8 @@ class _Watch:
 
 
 def _shut(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):  # the peer closed it first
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass  # the peer closed it first
 
 
 class _Watchdog:
@@ -347,17 +347,17 @@ class Client:
         if exchange.transport_error is not None:
             # An error about an answer (a redirect loop) would only repeat; one without
             # an answer may be the network's.
-            return self.backoff * (2**retried) if exchange.status is None else None
+            return self.backoff * 2.0**retried if exchange.status is None else None
         if exchange.status in RETRY_STATUSES:
             wait = _retry_after(exchange.headers.get("retry-after"))
             if wait is None:
-                return self.backoff * (2**retried)
+                return self.backoff * 2.0**retried
             # A Retry-After beyond the timeout is not waited for: the run must not hang.
             return wait if wait <= self.timeout else None
         return None
 
     def _follow(self, request: Request) -> Exchange:
-        url, followed = self.url, []
+        url, followed = self.url, list[str]()
         origin = _origin(self.url)
         deadline = time.monotonic() + self.timeout  # one for the request and its redirects
         while True:
@@ -383,18 +383,23 @@ class Client:
         remaining = max(deadline - started, 0.001)
         # verify is passed per request: requests lets REQUESTS_CA_BUNDLE override a
         # session's verify=False, so --insecure would silently not apply.
-        kwargs: dict[str, object] = {"timeout": (remaining, remaining), "stream": True, "allow_redirects": False, "verify": self.verify}
+        params: list[tuple[str, str]] | None = None
+        data: list[tuple[str, str]] | None = None
+        files: list[tuple[str, tuple[None, str]]] | None = None
         if request.encoding == "query":
-            method, kwargs["params"] = "GET", wire
+            method, params = "GET", wire
         elif request.encoding == "multipart":
-            method, kwargs["files"] = "POST", [(k, (None, v)) for k, v in wire]
+            method, files = "POST", [(k, (None, v)) for k, v in wire]
         else:
-            method, kwargs["data"] = "POST", wire
+            method, data = "POST", wire
         watch = _Watch(deadline)
         _WATCHDOG.arm(watch)
         _exchange.watch = watch
         try:
-            with self._session().request(method, url, **kwargs) as response:
+            with self._session().request(
+                method, url, params=params, data=data, files=files,
+                timeout=(remaining, remaining), stream=True, allow_redirects=False, verify=self.verify,
+            ) as response:
                 watch.phase = "body"
                 body, truncated = self._read_capped(response, watch)
                 echoed = bool(secret) and any(spelling.encode() in body for spelling in spellings(secret))
@@ -439,7 +444,7 @@ class Client:
                 raise _DeadlineExceeded("body", size)
             try:
                 chunk = raw.read1(65536, decode_content=True)
-            except (TimeoutError, socket.timeout, urllib3.exceptions.ReadTimeoutError):
+            except (TimeoutError, urllib3.exceptions.ReadTimeoutError):
                 raise _DeadlineExceeded("body", size) from None
             except (urllib3.exceptions.HTTPError, OSError) as exc:
                 if watch.fired:
@@ -473,7 +478,8 @@ def _too_many_redirects(urls: list[str]) -> str:
     """The redirects followed and the one that was not, as paths (one origin)."""
     paths = [urlsplit(u)._replace(scheme="", netloc="").geturl() or "/" for u in urls]
     loop = " (a loop?)" if len(set(paths)) < len(paths) else ""
-    return f"{len(paths) - 1} redirects within the target's origin, more than the {MAX_REDIRECTS} the harness follows: {' -> '.join(paths)}{loop}"
+    return (f"{len(paths) - 1} redirects within the target's origin, more than "
+            f"the {MAX_REDIRECTS} the harness follows: {' -> '.join(paths)}{loop}")
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -494,9 +500,7 @@ def _retry_after(value: str | None) -> float | None:
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when is None:
+    except (TypeError, ValueError):  # not a date (Python >= 3.10 raises, never returns None)
         return None
     return max(0.0, when.timestamp() - time.time())
 
@@ -505,7 +509,8 @@ def _describe_transport_error(exc: BaseException, timeout: float) -> str:
     if isinstance(exc, _DeadlineExceeded):
         limit = f"{timeout:g} s, the --target-timeout for the whole exchange"
         if exc.phase == "body":
-            said = f"the answer was not complete after {limit}: the body was still arriving ({exc.received} bytes received)"
+            said = (f"the answer was not complete after {limit}: the body "
+                    f"was still arriving ({exc.received} bytes received)")
         elif exc.phase in ("connect", "tls"):
             said = f"no connection within {limit}: {PHASES[exc.phase]}"
         else:

@@ -49,9 +49,10 @@ def difference(case: Case, mine: Observation, theirs: Observation) -> dict[str, 
         why = {True: "answered a document", False: "answered no document"}
         return {
             "id": case.id,
-            "summary": f"target {why[mine.answer is not None]}, compared implementation {why[theirs.answer is not None]}",
+            "summary": f"target {why[mine.answer is not None]}, "
+                       f"compared implementation {why[theirs.answer is not None]}",
             "diff": "", "target": _shown(mine), "compared": _shown(theirs),
-        }  # fmt: skip
+        }
     if comparable(mine.document) == comparable(theirs.document):
         return None
     return {

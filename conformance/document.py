@@ -5,8 +5,9 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Callable, Iterator
 from decimal import Context, Decimal, localcontext
-from typing import Any, Callable, Iterator
+from typing import Any
 
 # Doc, success example lines 3-18: the customer fields. "All fields are returned on
 # this call" makes each of them required; custom_field is the one the
@@ -128,7 +129,8 @@ def comparable(document: dict[str, Any]) -> dict[str, Any]:
     Order carries no meaning (element order, campaign order may differ), an empty
     list is the same as no list, and numbers compare by value ("10.00" == "10.0").
     """
-    return _normalise(document)
+    normalised: dict[str, Any] = _normalise(document)
+    return normalised
 
 
 def _normalise(value: Any) -> Any:

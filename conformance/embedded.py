@@ -29,11 +29,11 @@ class EmbeddedServer:
         self.process, self.url, self.profile_path = process, url, profile_path
 
     @classmethod
-    def start(cls, *, latency_ms: int = 0, threads: int = 8, timeout: float = 30.0) -> "EmbeddedServer":
+    def start(cls, *, latency_ms: int = 0, threads: int = 8, timeout: float = 30.0) -> EmbeddedServer:
         command = [sys.executable, "-m", "conformance.reference", "--host", "127.0.0.1", "--port", "0",
                    "--threads", str(threads), "--latency-ms", str(latency_ms)]  # fmt: skip
         # stderr goes to a file: a pipe nobody reads would fill and stall the server.
-        errors = tempfile.TemporaryFile(mode="w+")
+        errors = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - kept open until stop(), which closes it
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, stdin=subprocess.DEVNULL, text=True)
         lines: list[str] = []
         reader = threading.Thread(target=_read_lines, args=(process, lines), daemon=True)

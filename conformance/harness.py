@@ -9,18 +9,20 @@ after its own lookup when the target answers no documented envelope (TargetBroke
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable
+from typing import Any
 
+from conformance.access import AccessCase
 from conformance.cases import Case
 from conformance.checks import Evidence, Judged, Observation, judge
 from conformance.client import Client, Encoding, Exchange, Request, build_request
 from conformance.document import campaigns
 from conformance.parse import Answer, ParseError, parse_answer
-from conformance.access import AccessCase
 from conformance.profile import Account, Customer, Profile
 from conformance.relations import Relation
 from conformance.secret import redact
@@ -189,12 +191,14 @@ class Harness:
         if exchange.transport_error:
             raise TargetUnusable(f"{where} got no answer: {exchange.transport_error}.")
         if exchange.truncated:
-            raise TargetUnusable(f"{where} got an answer larger than --max-response-bytes ({len(exchange.body)} bytes read): raise --max-response-bytes if answers this large are intended.")
+            raise TargetUnusable(f"{where} got an answer larger than --max-response-bytes ({len(exchange.body)} "
+                                 "bytes read): raise --max-response-bytes if answers this large are intended.")
         answer = observation.answer
         if answer is None:
             raise TargetBroken(
                 f"{where} did not get an API envelope: HTTP {exchange.status}, "
-                f"{exchange.content_type or 'no Content-Type'}: {observation.parse_error}. Is --target-url the API endpoint?",
+                f"{exchange.content_type or 'no Content-Type'}: "
+                f"{observation.parse_error}. Is --target-url the API endpoint?",
                 case,
             )
         status = answer.document.get("status")
@@ -205,7 +209,8 @@ class Harness:
                 "Check the profile's credentials (or TARGET_USER_PASSWORD) and account_id."
             )
         if status not in ("success", "no_match"):
-            raise TargetBroken(f"{where} got an envelope with status {redact(repr(status), self.profile.password)}, not success, no_match or error.", case)
+            raise TargetBroken(f"{where} got an envelope with status "
+                               f"{redact(repr(status), self.profile.password)}, not success, no_match or error.", case)
 
     def learn(self, account: Account, customer: Customer) -> Learned:
         """The customer's campaigns, from the target's own full answer (cached)."""
@@ -213,10 +218,8 @@ class Harness:
         if key not in self._learned:
             exchange = self.exchange(self._lookup(account, customer))
             found: list[dict[str, Any]] = []
-            try:
+            with contextlib.suppress(ParseError):  # the cases themselves will report the broken answer
                 found = campaigns(parse_answer(exchange.body).document)
-            except ParseError:
-                pass  # the cases themselves will report the broken answer
             self._learned[key] = Learned(
                 tuple(str(c.get("id")) for c in found if c.get("id")),
                 tuple(str(c.get("type")) for c in found),

@@ -16,7 +16,7 @@ collations match such values, so what the target does is recorded, not judged.
 
 from __future__ import annotations
 
-from conformance.cases import FOREIGN, Case, CampaignLookup
+from conformance.cases import FOREIGN, CampaignLookup, Case
 from conformance.profile import Account, Customer, Profile
 
 _NOT_A = {"code": "not_a_code", "card_number": "not_a_card_number"}
@@ -54,7 +54,7 @@ def _altered(account: Account, customer: Customer, field: str, value: str, taken
             cases.append(Case(
                 account.account_id, account.coalition, None, f"{field}-{customer.label}", (), negative=how,
                 probe=f"a {field} that is a customer's {how.replace('-', ' ')} ({altered!r})", sends=((field, altered),),
-            ))  # fmt: skip
+            ))
     return cases
 
 

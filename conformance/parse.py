@@ -239,7 +239,7 @@ def _parse_xml(body: bytes) -> Answer:
         # a proxy's XML) is not an envelope of this API.
         raise ParseError(f"the XML's root element is <{root.tag}>, not <response>: not an API envelope")
     notes: list[str] = []
-    if root.getroottree().docinfo.doctype:
+    if root.getroottree().docinfo.doctype:  # type: ignore[union-attr]  # lxml-stubs 0.5 lacks DocInfo.doctype
         notes.append("doctype:/")
     # Cheap test first: only a tree that holds a CDATA section serialises one.
     reader = _XmlReader(notes, cdata=b"<![CDATA[" in etree.tostring(root))
@@ -278,7 +278,7 @@ class _XmlReader:
         if item_name is not None:
             # A list holds its items; an element beside them (the document does not close
             # the list) has no place in the JSON array clients read, so it is left out.
-            items = []
+            items: list[Any] = []
             for child in children:
                 if child.tag != item_name:
                     self.notes.append(f"skipped:{path}/{child.tag}")

@@ -15,30 +15,34 @@ import os
 import re
 import sys
 import time
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 import pytest
 
 from conformance import cases as case_matrix
-from conformance.checks import Finding, Judged, Observation
-from conformance.embedded import EmbeddedServer, EmbeddedServerError
-from conformance.client import DEFAULT_MAX_RESPONSE_BYTES, ENCODINGS, Client, RateLimiter
-from conformance.harness import Harness, TargetBroken, TargetUnusable
-from conformance.profile import ProfileError, load_profile
+from conformance import certificate as cert
+from conformance import compare as comparing
+from conformance import recording
 from conformance.access import AccessCase, generate_access_cases
 from conformance.baseline import Baseline, BaselineError, load_baseline
-from conformance import certificate as cert
-from conformance import recording
-from conformance import compare as comparing
+from conformance.checks import Finding, Judged, Observation
+from conformance.client import DEFAULT_MAX_RESPONSE_BYTES, ENCODINGS, Client, Encoding, RateLimiter
+from conformance.embedded import EmbeddedServer, EmbeddedServerError
+from conformance.harness import Harness, TargetBroken, TargetUnusable
 from conformance.negative import generate_negative
+from conformance.profile import Customer, ProfileError, load_profile
 from conformance.relations import Relation, generate_relations
-from conformance.report import failure_text, notes_text, group_failure_text, response_text
+from conformance.report import failure_text, group_failure_text, notes_text, response_text
 from conformance.secret import redact
 from conformance.stop_files import stop_html, stop_junit
+
+if TYPE_CHECKING:
+    import pluggy
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
 MARKERS = {
@@ -50,7 +54,8 @@ MARKERS = {
     "relations": "comparisons between the answers to related requests",
     "access": "required fields, credentials and account scope",
     "security": "authentication, authorisation, injection, password echo, JSONP callbacks",
-    "negative": "values that must not match: other customers' identifiers, real ones altered, other accounts' campaigns",
+    "negative": "values that must not match: other customers' identifiers, real ones altered, "
+                "other accounts' campaigns",
 }
 
 
@@ -60,8 +65,8 @@ class Settings:
     target_profile: str | None
     report_dir: Path
     timeout: float
-    encoding: str
-    combinations: str
+    encoding: Encoding
+    combinations: case_matrix.Mode
     max_response_bytes: int
     retries: int = 2
     rate_limit: float = 0.0
@@ -125,7 +130,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         parser.addini(ini, help=help, default=default)
 
     option("--target-url", "target_url", "URL of the server under test; without it, the embedded reference server", None)
-    option("--target-profile", "target_profile", "YAML file describing the target's test data (see README); the environment variable TARGET_USER_PASSWORD, when set, overrides its password", None)
+    option("--target-profile", "target_profile", "YAML file describing the target's test data (see README); the "
+                                                 "environment variable TARGET_USER_PASSWORD, when set, overrides its password", None)
     option("--report-dir", "report_dir", "directory for the HTML report and JUnit XML", "reports")
     # Generic names (--timeout, --retries, --replay) belong to other plugins (pytest-timeout,
     # pytest-retry, pytest-replay): this plugin is loaded in every pytest run of the
@@ -140,10 +146,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     option("--rate-limit", "rate_limit", "most requests a second sent to the target (0: no limit)", "0")
     option("--ca-bundle", "ca_bundle", "CA certificates (PEM file) to verify the target's TLS certificate with", None)
     group.addoption("--insecure", dest="insecure", action="store_true", default=None,
-                    help="do not verify the target's TLS certificate (the report says so) (ini: insecure; default: false)")  # fmt: skip
+                    help="do not verify the target's TLS certificate (the report says so) (ini: insecure; default: false)")
     parser.addini("insecure", help="do not verify the target's TLS certificate", type="bool", default=False)
     group.addoption("--require-conformant", dest="require_conformant", action="store_true", default=None,
-                    help="exit non-zero unless certificate.json says conformant, even when no case failed (ini: require_conformant; default: false)")  # fmt: skip
+                    help="exit non-zero unless certificate.json says conformant, even "
+                         "when no case failed (ini: require_conformant; default: false)")  # fmt: skip
     parser.addini("require_conformant", help="exit non-zero unless the certificate says conformant", type="bool", default=False)
     option("--baseline", "baseline", "YAML file of known failures (requirement id + case id) that do not fail the run", None)
     option("--record-dir", "record_dir", "directory to save every exchange in (docs/recording.md)", None)
@@ -218,7 +225,8 @@ def _url(text: str) -> str:
 
 def read_settings(config: pytest.Config) -> Settings:
     settings = Settings(
-        target_url=_setting(config, "target_url", _url, "give the full http(s) URL of the API endpoint, e.g. https://api.example.com/api.php, with no user:password@ in it (the password goes in the profile or TARGET_USER_PASSWORD)", optional=True),
+        target_url=_setting(config, "target_url", _url, "give the full http(s) URL of the API endpoint, e.g. https://api.example.com/api.php, "
+                                                        "with no user:password@ in it (the password goes in the profile or TARGET_USER_PASSWORD)", optional=True),
         target_profile=_setting(config, "target_profile", str, "give a path to a YAML profile", optional=True),
         report_dir=Path(config.invocation_params.dir) / _setting(config, "report_dir", str, "give a directory"),
         timeout=_setting(config, "target_timeout", _positive(float), "give a number of seconds greater than 0, e.g. --target-timeout 10"),
@@ -254,7 +262,8 @@ def read_settings(config: pytest.Config) -> Settings:
     settings.compare_url = _setting(config, "compare_url", _url, "give the full http(s) URL of the second implementation's API endpoint, with no user:password@ in it", optional=True)
     settings.compare_profile = _setting(config, "compare_profile", str, "give a path to the second implementation's YAML profile", optional=True)
     if bool(settings.compare_url) != bool(settings.compare_profile):
-        raise pytest.UsageError("--compare-url and --compare-profile go together: give the second implementation's URL and its profile (same accounts and customers, its own credentials).")
+        raise pytest.UsageError("--compare-url and --compare-profile go together: give the second implementation's "
+                                "URL and its profile (same accounts and customers, its own credentials).")
     if settings.compare_url and replay:
         raise pytest.UsageError("--compare-url sends requests, --replay-dir sends none: keep one.")
     if record and replay:
@@ -266,13 +275,15 @@ def read_settings(config: pytest.Config) -> Settings:
                 settings.record.mkdir(parents=True, exist_ok=True)
                 recording.check_new_directory(settings.record)
             except OSError as exc:
-                raise pytest.UsageError(f"--record-dir {settings.record} cannot be created ({exc.strerror}). Choose a directory you can write to.") from None
+                raise pytest.UsageError(f"--record-dir {settings.record} cannot be created "
+                                        f"({exc.strerror}). Choose a directory you can write to.") from None
             except recording.RecordingError as exc:
                 raise pytest.UsageError(str(exc)) from None
     if replay:
         settings.replay = here / replay
         if settings.target_url:
-            raise pytest.UsageError("--replay-dir sends nothing: leave out --target-url (keep --target-profile if the recording was made with one).")
+            raise pytest.UsageError("--replay-dir sends nothing: leave out --target-url (keep "
+                                    "--target-profile if the recording was made with one).")
         try:
             settings.recorded = recording.read_manifest(settings.replay)
         except recording.RecordingError as exc:
@@ -280,7 +291,8 @@ def read_settings(config: pytest.Config) -> Settings:
         for name, flag in (("request_encoding", "--request-encoding"), ("combinations", "--combinations")):
             mine = settings.encoding if name == "request_encoding" else settings.combinations
             if settings.recorded[name] != mine:
-                raise pytest.UsageError(f"--replay-dir {settings.replay} was recorded with {flag} {settings.recorded[name]}; replay with the same {flag} (this run has {mine}).")
+                raise pytest.UsageError(f"--replay-dir {settings.replay} was recorded with {flag} "
+                                        f"{settings.recorded[name]}; replay with the same {flag} (this run has {mine}).")
         return settings
     if settings.target_url and not settings.target_profile:
         raise pytest.UsageError(
@@ -349,7 +361,8 @@ def pytest_configure(config: pytest.Config) -> None:
         settings.report_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise pytest.UsageError(
-            f"--report-dir {settings.report_dir} cannot be created ({exc.strerror}). Choose a directory you can write to."
+            f"--report-dir {settings.report_dir} cannot be created "
+            f"({exc.strerror}). Choose a directory you can write to."
         ) from None
     # Reports on every run, unless the user chose other paths.
     if getattr(config.option, "htmlpath", "unset") is None:
@@ -507,7 +520,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     harness = state.harness
     needed = []
     for item in session.items:
-        params = getattr(getattr(item, "callspec", None), "params", {})
+        params = _params(item)
         if "conformance_case" in params:
             needed.append(params["conformance_case"].request(harness.profile.user_id, harness.encoding))
         elif "conformance_relation" in params:
@@ -516,26 +529,33 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         elif "conformance_access" in params:
             needed.append(params["conformance_access"].request)
     session.config._conformance_items = len(session.items)  # type: ignore[attr-defined]
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    show = reporter is not None and session.config.option.verbose >= 0
-    interactive = show and reporter.isatty
+    terminal: pytest.TerminalReporter | None = session.config.pluginmanager.get_plugin("terminalreporter")
+    reporter = terminal if session.config.option.verbose >= 0 else None  # None: say nothing
+    interactive = reporter is not None and reporter.isatty
     started = time.monotonic()
 
     def progress(done: int, total: int) -> None:
-        if interactive and (done % 200 == 0 or done == total):
+        if interactive and reporter is not None and (done % 200 == 0 or done == total):
             reporter.write(f"\rconformance: fetching answers {done}/{total}", flush=True)
 
-    if show:
-        reporter.write_line(f"conformance: fetching the answers of {len(session.items)} items (--concurrency {state.settings.concurrency})")
+    if reporter is not None:
+        reporter.write_line(f"conformance: fetching the answers of {len(session.items)} "
+                            f"items (--concurrency {state.settings.concurrency})")
     fetched = harness.prefetch(needed, state.settings.concurrency, progress)
     if state.compare is not None:
         other = state.compare
-        cases = [item.callspec.params["conformance_case"] for item in session.items if "conformance_case" in getattr(getattr(item, "callspec", None), "params", {})]
+        cases = [params["conformance_case"] for params in map(_params, session.items) if "conformance_case" in params]
         fetched += other.prefetch([c.request(other.profile.user_id, other.encoding) for c in cases], state.settings.concurrency)
-    if show:
+    if reporter is not None:
         took = time.monotonic() - started
         rate = f", {fetched / took:.0f}/s" if took > 0 and fetched else ""
         reporter.write_line(("\n" if interactive else "") + f"conformance: fetched {fetched} answers in {took:.1f} s{rate}")
+
+
+def _params(item: pytest.Item) -> dict[str, Any]:
+    """A parametrized item's parameters (none for any other item)."""
+    params: dict[str, Any] = getattr(getattr(item, "callspec", None), "params", {})
+    return params
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -580,25 +600,24 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize(name, [pytest.param(r, id=r.id, marks=marks[r.coalition]) for r in relations])
         return
     negative = generate_negative(harness.profile, campaigns_of)  # in every mode: not crossed
-    generated = case_matrix.generate(harness.profile, campaigns_of, state.settings.combinations) + negative  # type: ignore[arg-type]
+    generated = case_matrix.generate(harness.profile, campaigns_of, state.settings.combinations) + negative
     # Both sizes are reported, so a user can choose a mode knowing what it costs.
-    other = "pairwise" if state.settings.combinations == "all" else "all"
-    state.matrix_sizes = {state.settings.combinations: len(generated), other: len(case_matrix.generate(harness.profile, campaigns_of, other)) + len(negative)}  # type: ignore[arg-type]
+    other: case_matrix.Mode = "pairwise" if state.settings.combinations == "all" else "all"
+    state.matrix_sizes = {state.settings.combinations: len(generated), other: len(case_matrix.generate(harness.profile, campaigns_of, other)) + len(negative)}
     params = []
     # One list of marks per distinct set of areas, shared by the cases: a mark made per
     # case costs about 0.5 KB, 17 MB over the full matrix.
     shared_marks: dict[tuple[str, ...], list[pytest.MarkDecorator]] = {}
     for case in generated:
-        areas = tuple(sorted(case.areas)) + (("buyx",) if case.customer is not None and "buyx" in _learned_types(harness, case) else ())
+        areas = tuple(sorted(case.areas)) + (("buyx",) if case.customer is not None and "buyx" in _learned_types(harness, case.account_id, case.customer) else ())
         if areas not in shared_marks:
             shared_marks[areas] = [getattr(pytest.mark, area) for area in areas]
         params.append(pytest.param(case, id=case.id, marks=shared_marks[areas]))
     metafunc.parametrize("conformance_case", params)
 
 
-def _learned_types(harness: Harness, case: case_matrix.Case) -> tuple[str, ...]:
-    account = harness.profile.account(case.account_id)
-    return harness.learn(account, case.customer).campaign_types
+def _learned_types(harness: Harness, account_id: str, customer: Customer) -> tuple[str, ...]:
+    return harness.learn(harness.profile.account(account_id), customer).campaign_types
 
 
 class CaseRunner:
@@ -714,7 +733,9 @@ class PassingRowsSummariser:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
     outcome = yield
     report = outcome.get_result()
     observed = item.stash.get(OBSERVED, None)
@@ -735,7 +756,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     # row itself, without opening anything.
     request = escape(redact(curl_command(observation.exchange), secret))
     response = escape(response_text(observation, secret))
-    report.extras = getattr(report, "extras", []) + [
+    report.extras = getattr(report, "extras", []) + [  # type: ignore[attr-defined]  # pytest-html reads it
         extras.html(f"<h4>Request (curl; the password is $TARGET_USER_PASSWORD)</h4><pre>{request}</pre>"),
         extras.html(f"<h4>Response</h4><pre>{response}</pre>"),
     ]
@@ -768,6 +789,8 @@ class RunObserver:
         if report.when != "call":
             return
         for name, value in report.user_properties:
+            if not isinstance(value, str):  # the harness's own properties are JSON text
+                continue
             if name == cert.PROPERTY:
                 self.state.records[report.nodeid] = self._shared(json.loads(value))
             if name == "conformance_compare":
@@ -787,7 +810,7 @@ class RunObserver:
                 "requirements": record.get("failed", []),
                 "message": str(getattr(report, "wasxfail", "") or report.longreprtext),
                 "extras": [e.get("content", "") for e in getattr(report, "extras", []) if e.get("format_type") == "html"],
-            })  # fmt: skip
+            })
         for name, value in report.user_properties:
             if name == "notes":
                 for line in str(value).splitlines():
@@ -855,7 +878,7 @@ class RunObserver:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
-        self.state.config._conformance_items = len(ids)  # type: ignore[attr-defined]
+        self.state.config._conformance_items = len(ids)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -868,7 +891,7 @@ class RunObserver:
 def pytest_sessionfinish(session: pytest.Session) -> None:
     state = session.config.stash.get(STATE, None)
     output = getattr(session.config, "workeroutput", None)
-    if state is not None and state.recorder is not None:
+    if state is not None and state.recorder is not None and state.harness is not None:
         settings = state.settings
         try:
             state.recorder.save(recording.manifest(cert.public_url(settings.target_url), settings.target_url is None, state.harness.profile.sha256, settings.encoding, settings.combinations))
@@ -1006,12 +1029,15 @@ def run_summary(state: State) -> list[str]:
         sizes = state.workers[0]["matrix_sizes"] or sizes
         transport = [note for w in state.workers for note in w["transport"]]
         if settings.replay is None:
-            lines[0] = f"target: {settings.target_url or 'an embedded reference server per worker'}; profile: {harness.profile.path}"
-    lines.append(f"requests sent: {sent} ({settings.encoding}, combinations={settings.combinations}{f', {len(state.workers)} workers' if state.workers else ''})")
+            lines[0] = (f"target: {settings.target_url or 'an embedded reference server per worker'}; "
+                        f"profile: {harness.profile.path}")
+    lines.append(f"requests sent: {sent} ({settings.encoding}, "
+                 f"combinations={settings.combinations}{f', {len(state.workers)} workers' if state.workers else ''})")
     stopped = _run_scope(state)["stopped"]
     if stopped:
         # The whole message is the first of the verdict's reasons.
-        lines.append("STOPPED EARLY: the target answered the smoke request with no documented envelope; only that lookup ran, as one case: nothing else can be judged")
+        lines.append("STOPPED EARLY: the target answered the smoke request with no documented "
+                     "envelope; only that lookup ran, as one case: nothing else can be judged")
     if sizes:
         lines.append("matrix cases per mode (--combinations): " + ", ".join(f"{m}: {n}" for m, n in sizes.items()))
     if settings.verify is False:
@@ -1019,7 +1045,8 @@ def run_summary(state: State) -> list[str]:
     lines += transport
     summariser = state.summariser
     if summariser is not None and summariser.summarised:
-        lines.append(f"{summariser.summarised} passing cases are counted, not listed, in the HTML report (failures are listed in full)")
+        lines.append(f"{summariser.summarised} passing cases are counted, not "
+                     "listed, in the HTML report (failures are listed in full)")
     for severity, heading in (
         ("advisory", "security advisories (the document is silent; never failed)"),
         ("warning", "warnings"),
@@ -1048,14 +1075,16 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.write_line(certificate["dataset"]["statement"])
         baseline = certificate.get("baseline")
         if baseline and baseline["fixed"]:
-            terminalreporter.write_line(f"baseline {baseline['file']}: {len(baseline['fixed'])} listed failure(s) now pass; remove them from the file:")
+            terminalreporter.write_line(f"baseline {baseline['file']}: {len(baseline['fixed'])} "
+                                        "listed failure(s) now pass; remove them from the file:")
             for entry in baseline["fixed"]:
                 terminalreporter.write_line(f"  - requirement: {entry['requirement']}, case: {entry['case']}")
         if state.settings.require_conformant and certificate["verdict"] != "conformant":
             terminalreporter.write_line("--require-conformant: the run fails because the verdict is not conformant")
         terminalreporter.write_line(f"certificate: {state.settings.report_dir / 'certificate.json'}")
     if state.compare is not None:
-        terminalreporter.write_line(f"comparison with {state.settings.compare_url}: {state.differing} of {state.compared} cases answer a different document (side by side in the HTML report)")
+        terminalreporter.write_line(f"comparison with {state.settings.compare_url}: {state.differing} of "
+                                    f"{state.compared} cases answer a different document (side by side in the HTML report)")
     if config.option.htmlpath:
         terminalreporter.write_line(f"HTML report: {config.option.htmlpath}")
     if getattr(config.option, "xmlpath", None):

@@ -98,7 +98,8 @@ class Recorder:
             (self.directory / f"exchanges-{self.process}.jsonl").write_text("".join(line + "\n" for line in self._lines), encoding="utf-8")
             (self.directory / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
-            raise RecordingError(f"--record-dir {self.directory}: cannot write the recording ({exc.strerror}). Choose a directory you can write to.") from None
+            raise RecordingError(f"--record-dir {self.directory}: cannot write the recording "
+                                 f"({exc.strerror}). Choose a directory you can write to.") from None
         return len(self._lines)
 
 
@@ -106,7 +107,7 @@ def manifest(target_url: str | None, embedded: bool, profile_sha256: str, encodi
     return {
         "format": FORMAT, "version": VERSION, "harness_version": __version__, "target_url": target_url,
         "embedded_reference": embedded, "profile_sha256": profile_sha256, "request_encoding": encoding, "combinations": combinations,
-    }  # fmt: skip
+    }
 
 
 def check_new_directory(directory: Path) -> None:
@@ -125,7 +126,8 @@ def read_manifest(directory: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RecordingError(f"{where}: manifest.json cannot be read ({exc}). Record the run again with --record-dir DIR.") from None
     if not isinstance(found, dict) or found.get("format") != FORMAT or found.get("version") != VERSION or any(k not in found for k in MANIFEST_KEYS):
-        raise RecordingError(f"{where}: manifest.json is not a version {VERSION} recording of this harness. Record the run again with --record-dir DIR.")
+        raise RecordingError(f"{where}: manifest.json is not a version {VERSION} recording "
+                             "of this harness. Record the run again with --record-dir DIR.")
     return found
 
 
@@ -155,7 +157,8 @@ class ReplayClient:
                         bodies[name] = (directory / "bodies" / name).read_bytes()
                     exchange = _exchange_of(data, bodies[name])
                 except (OSError, KeyError, TypeError, ValueError) as exc:
-                    raise RecordingError(f"--replay-dir {directory}: {path.name} line {number} cannot be read ({exc}). Record the run again.") from None
+                    raise RecordingError(f"--replay-dir {directory}: {path.name} line {number} "
+                                         f"cannot be read ({exc}). Record the run again.") from None
                 self._answers[exchange.request].append(exchange)
 
     def __len__(self) -> int:
@@ -165,7 +168,9 @@ class ReplayClient:
         with self._lock:
             answers = self._answers.get(request)
             if not answers:
-                return Exchange(request, self.url, transport_error=f"this request is not in the recording {self.directory} (--replay-dir sends nothing)")
+                return Exchange(request, self.url,
+                                transport_error=f"this request is not in the recording {self.directory} "
+                                                "(--replay-dir sends nothing)")
             turn = self._turn[request]
             self._turn[request] = turn + 1
             return answers[turn % len(answers)]

@@ -10,10 +10,10 @@ come from the exchange store without being sent again.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
-from conformance.cases import ABSENT, CUSTOMER_IDENTIFIERS, EACH, Case, CampaignLookup, Space, load_space
+from conformance.cases import ABSENT, CUSTOMER_IDENTIFIERS, EACH, CampaignLookup, Case, Space, load_space
 from conformance.profile import Account, Customer, Profile
 
 
@@ -72,7 +72,7 @@ def _filter_settings(campaigns: list[str], space: Space) -> Iterator[dict[str, s
             row += [campaign for campaign in campaigns] if value == EACH else [str(value)]
         values.append(row)
     for combination in itertools.product(*values):
-        yield dict(zip(names, combination))
+        yield dict(zip(names, combination, strict=True))
 
 
 def _formats(account: Account, customer: Customer, identifier: str, campaigns: list[str], space: Space) -> list[Relation]:

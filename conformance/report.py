@@ -7,7 +7,7 @@ Every piece of text that leaves the harness about an exchange passes through
 from __future__ import annotations
 
 import json
-from typing import Iterable
+from collections.abc import Iterable
 
 from conformance.checks import Finding, Observation
 from conformance.client import curl_command

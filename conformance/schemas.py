@@ -19,6 +19,7 @@ import copy
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -59,7 +60,7 @@ class ResponseSchemas:
     def json_errors(self, body: bytes, document: dict[str, Any]) -> tuple[SchemaError, ...]:
         return self._cached(("json", _digest(body)), lambda: self._validate_json(document))
 
-    def _cached(self, key: tuple[str, bytes], compute: Any) -> tuple[SchemaError, ...]:
+    def _cached(self, key: tuple[str, bytes], compute: Callable[[], tuple[SchemaError, ...]]) -> tuple[SchemaError, ...]:
         with self._lock:
             if key in self._cache:
                 return self._cache[key]

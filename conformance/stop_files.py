@@ -32,7 +32,8 @@ def stop_junit(message: str, secret: Secret | None) -> bytes:
     case = ET.SubElement(suite, "testcase", classname="conformance.suite.test_customer_info", name="smoke_request", time="0.000")
     error = ET.SubElement(case, "error", message=message)
     error.text = message
-    return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(suites, encoding="utf-8", xml_declaration=False)
+    body: bytes = ET.tostring(suites, encoding="utf-8", xml_declaration=False)  # bytes for any encoding but "unicode"
+    return b'<?xml version="1.0" encoding="utf-8"?>' + body
 
 
 def stop_html(message: str, verdict: str, target: str, profile: str, certificate: Path, secret: Secret | None) -> str:
@@ -42,7 +43,8 @@ def stop_html(message: str, verdict: str, target: str, profile: str, certificate
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>customer_info conformance: {escape(verdict)}</title>"
-        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}pre{white-space:pre-wrap;background:#f4f4f4;padding:1em}"
+        "<style>body{font-family:sans-serif;max-width:60em;margin:2em "
+        "auto}pre{white-space:pre-wrap;background:#f4f4f4;padding:1em}"
         "th{text-align:left;padding-right:1em}</style></head><body>"
         "<h1>customer_info conformance: the target cannot be tested</h1>"
         f"<p>Verdict: <strong>{escape(verdict)}</strong>. No case ran: the run stopped at its first request.</p>"

@@ -32,9 +32,10 @@ import json
 import math
 import re
 import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 from urllib.parse import urlencode
 
 import yaml
@@ -72,7 +73,7 @@ def _smoke_fields() -> Fields:
 def _first_codes() -> dict[str, str]:
     """account_id -> the code of its first profile customer that has one."""
     profile = yaml.safe_load(PROFILE_PATH.read_text(encoding="utf-8"))
-    codes = {}
+    codes: dict[str, str] = {}
     for account in profile["accounts"]:
         for customer in account["customers"]:
             if customer.get("code"):
@@ -236,7 +237,7 @@ class Reply:
             return [self.body]
         return [self.body[i : i + self.chunk_size] for i in range(0, len(self.body), self.chunk_size)] or [b""]
 
-    def with_body(self, body: bytes, content_type: str | None = None) -> "Reply":
+    def with_body(self, body: bytes, content_type: str | None = None) -> Reply:
         headers = [(k, v) for k, v in self.headers if k.lower() not in ("content-length", "content-type" if content_type else "")]
         if content_type:
             headers.append(("Content-Type", content_type))
@@ -400,7 +401,7 @@ def _fields(environ: dict[str, Any]) -> Fields:
     for source in (request.args, request.form if request.method == "POST" else None):
         if source is None:
             continue
-        for key in source.keys():
+        for key in source:
             fields[key] = source.getlist(key)[-1]
     return fields
 
@@ -571,7 +572,8 @@ def _no_match_without_message(doc: Document, fields: Fields, number: int) -> Doc
 
 HTML_500 = (
     b"<!DOCTYPE html>\n<html><head><title>500 Internal Server Error</title></head>\n"
-    b"<body><h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to complete your request.<br>\n"
+    b"<body><h1>Internal Server Error</h1>\n<p>The server encountered "
+    b"an internal error and was unable to complete your request.<br>\n"
     b"Either the server is overloaded or there is an error in the application.</p></body></html>\n"
 )
 
@@ -767,7 +769,8 @@ def _reward_missing(campaign: dict[str, Any]) -> None:
 
 # Values -------------------------------------------------------------------------------
 def _registered_words(customer: dict[str, Any]) -> None:
-    customer["registered"] = {"Y": "yes", "N": "no"}.get(customer.get("registered"), customer.get("registered"))
+    registered = customer.get("registered")
+    customer["registered"] = {"Y": "yes", "N": "no"}.get(registered, registered) if isinstance(registered, str) else registered
 
 
 _ISO = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
@@ -916,7 +919,8 @@ def _account_not_scoping(fields: Fields) -> Fields:
 
 def _password_in_errors(doc: Document, fields: Fields, number: int) -> Document:
     if doc.get("status") == "error":
-        doc["error"] = f"{doc.get('error', '')} (request of {fields.get('user_id', '')} with password {fields.get('user_password', '')})"
+        doc["error"] = (f"{doc.get('error', '')} (request of {fields.get('user_id', '')} "
+                        f"with password {fields.get('user_password', '')})")
     return doc
 
 
@@ -1407,7 +1411,8 @@ FAULTS: dict[str, Fault] = {
         check="access_is_refused", evidence="answered success", request=_set("type", "customer_info", when=lambda f: "type" in f),
     ),
     "code_searched_as_card_number": Fault(
-        "FIELD-CODE", "a code lookup searches the card_number column first: Cody's code 56565656565656 answers Nina, whose card number it is",
+        "FIELD-CODE", "a code lookup searches the card_number column first: Cody's "
+                      "code 56565656565656 answers Nina, whose card number it is",
         "greatwidgets-56565656565656 and by:code",
         check="right_customer", evidence="the answer is another customer", request=_code_searched_as_card_number,
     ),

@@ -10,14 +10,14 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from contextlib import contextmanager
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from urllib.parse import parse_qsl
 
 import requests
 
-from conformance.reference import PROFILE_PATH, start
 from conformance.profile import load_profile
+from conformance.reference import PROFILE_PATH, start
 
 Behaviour = Callable[[socket.socket, "HostileServer"], None]
 SECRET_FILE_TEXT = "TOPSECRET-local-file-7c41e2"
@@ -55,7 +55,7 @@ class HostileServer:
         while not self.stopping.is_set():
             try:
                 conn, _ = self.listener.accept()
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -91,10 +91,8 @@ class HostileServer:
 
     def stop(self) -> None:
         self.stopping.set()
-        try:
+        with suppress(OSError):
             self.listener.close()
-        except OSError:
-            pass
         self._thread.join(5)
 
 
@@ -121,7 +119,8 @@ def read_request(conn: socket.socket) -> tuple[bytes | None, bytes]:
 
 def send(conn: socket.socket, status: int, body: bytes, content_type: str = "application/xml", extra: str = "", close: bool = False) -> None:
     connection = "Connection: close\r\n" if close else ""
-    head = f"HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n{connection}{extra}\r\n"
+    head = (f"HTTP/1.1 {status} X\r\nContent-Type: "
+            f"{content_type}\r\nContent-Length: {len(body)}\r\n{connection}{extra}\r\n")
     conn.sendall(head.encode() + body)
 
 
@@ -139,7 +138,8 @@ def _half(conn: socket.socket, server: HostileServer) -> None:
 
 def _huge(conn: socket.socket, server: HostileServer) -> None:
     # Announces 300 MB and sends as fast as the client reads, until it stops reading.
-    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: 314572800\r\n\r\n<response status=\"success\"><customer><code>")
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: "
+                 b"314572800\r\n\r\n<response status=\"success\"><customer><code>")
     block = b"9" * 65536
     for _ in range(4800):
         conn.sendall(block)
@@ -217,14 +217,16 @@ def _xxe(secret_path: str) -> Behaviour:
 
 
 BOMB = (
-    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY '
+    b'lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
     + b"".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">'.encode() for i in range(2, 10))
     + b']><response status="error"><error>&lol9;</error></response>'
 )
 
 
 def _network_dtd(dtd_url: str) -> Behaviour:
-    body = f'<?xml version="1.0"?><!DOCTYPE response SYSTEM "{dtd_url}"><response status="error"><error>x</error></response>'.encode()
+    body = ('<?xml version="1.0"?><!DOCTYPE response SYSTEM '
+            f'"{dtd_url}"><response status="error"><error>x</error></response>').encode()
     return _fixed(200, body)
 
 
@@ -252,16 +254,14 @@ class Listener:
         while not self._stop.is_set():
             try:
                 conn, _ = self.socket.accept()
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             except OSError:
                 return
             self.connections += 1
             conn.settimeout(1)
-            try:
+            with suppress(OSError):
                 self.received += conn.recv(65536)
-            except OSError:
-                pass
             conn.close()
 
     def stop(self) -> None:

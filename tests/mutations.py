@@ -33,11 +33,13 @@ fail; ``tests/test_mutation_operators.py`` runs them and lists those the harness
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from werkzeug.test import Client
 
@@ -219,10 +221,8 @@ def change_number(where: Objects, name: str, how: Callable[[Decimal], Decimal]) 
 
     def change(doc: Document, fields: Fields) -> Document:
         for entry in where(doc):
-            try:
+            with contextlib.suppress(KeyError, ArithmeticError, ValueError):
                 entry[name] = str(how(Decimal(str(entry[name]))))
-            except (KeyError, ArithmeticError, ValueError):
-                pass
         return doc
 
     return change
@@ -350,31 +350,31 @@ POINTS_WITHOUT_MONEY = "the coalition example's points campaigns (lines 26-48, 4
 def _mutants() -> Iterator[Mutant]:
     # drop_element ------------------------------------------------------------------------
     yield Mutant("drop_element:campaigns.employee", "drop_element", "John's Employee Rewards campaign is left out of every answer", with_relations(JOHN),
-                 drop_element(campaign_list, keyed("id", EMPLOYEE)), JOHN)  # fmt: skip
+                 drop_element(campaign_list, keyed("id", EMPLOYEE)), JOHN)
     yield Mutant("drop_element:coalition.campaigns.doohickey", "drop_element", "the coalition's Doohickey Rewards is left out of John's answers (no show_only_belong_to)",
-                 f"test_relation and coalition-campaigns", drop_element(campaign_list, keyed("id", DOOHICKEY)), COAL_JOHN)  # fmt: skip
+                 "test_relation and coalition-campaigns", drop_element(campaign_list, keyed("id", DOOHICKEY)), COAL_JOHN)
     yield Mutant("drop_element:points.available_rewards.753", "drop_element", "reward 753 (Free bigger widget) is left out of John's Widget Rewards", with_relations(JOHN),
-                 drop_element(entries(campaigns_of(campaign_id=WIDGET), "available_rewards"), keyed("id", "753")), JOHN)  # fmt: skip
+                 drop_element(entries(campaigns_of(campaign_id=WIDGET), "available_rewards"), keyed("id", "753")), JOHN)
     yield Mutant("drop_element:buyx.available_rewards.coffees", "drop_element", "the earned Coffees reward is left out of available_rewards", answers(JOHN),
-                 drop_element(entries(BUYX_CAMPAIGNS, "available_rewards"), COFFEES), JOHN)  # fmt: skip
+                 drop_element(entries(BUYX_CAMPAIGNS, "available_rewards"), COFFEES), JOHN)
     yield Mutant("drop_element:buyx.balances.coffees", "drop_element", "the Coffees item (earned 1) is left out of balances", answers(JOHN),
-                 drop_element(entries(BUYX_CAMPAIGNS, "balances"), COFFEES), JOHN)  # fmt: skip
+                 drop_element(entries(BUYX_CAMPAIGNS, "balances"), COFFEES), JOHN)
     yield Mutant("drop_element:buyx.balances.books", "drop_element", "the Books item (2 bought, none earned) is left out of balances", with_relations(JOHN),
-                 drop_element(entries(BUYX_CAMPAIGNS, "balances"), keyed("name", "Books")), JOHN)  # fmt: skip
+                 drop_element(entries(BUYX_CAMPAIGNS, "balances"), keyed("name", "Books")), JOHN)
     # duplicate_element ---------------------------------------------------------------------
     yield Mutant("duplicate_element:campaigns.widget", "duplicate_element", "Widget Rewards is listed twice", answers(JOHN),
-                 duplicate_element(campaign_list, keyed("id", WIDGET)), JOHN)  # fmt: skip
+                 duplicate_element(campaign_list, keyed("id", WIDGET)), JOHN)
     yield Mutant("duplicate_element:points.available_rewards.678", "duplicate_element", "reward 678 is listed twice in Widget Rewards", with_relations(JOHN),
-                 duplicate_element(entries(campaigns_of(campaign_id=WIDGET), "available_rewards"), keyed("id", "678")), JOHN)  # fmt: skip
+                 duplicate_element(entries(campaigns_of(campaign_id=WIDGET), "available_rewards"), keyed("id", "678")), JOHN)
     yield Mutant("duplicate_element:buyx.balances.coffees", "duplicate_element", "the Coffees item is listed twice in balances", with_relations(JOHN),
-                 duplicate_element(entries(BUYX_CAMPAIGNS, "balances"), COFFEES), JOHN)  # fmt: skip
+                 duplicate_element(entries(BUYX_CAMPAIGNS, "balances"), COFFEES), JOHN)
     yield Mutant("duplicate_element:buyx.available_rewards.coffees", "duplicate_element", "the Coffees reward is listed twice in available_rewards", with_relations(JOHN),
-                 duplicate_element(entries(BUYX_CAMPAIGNS, "available_rewards"), COFFEES), JOHN)  # fmt: skip
+                 duplicate_element(entries(BUYX_CAMPAIGNS, "available_rewards"), COFFEES), JOHN)
     # reorder -----------------------------------------------------------------------------------
     yield Mutant("reorder:campaigns", "reorder", "John's campaigns in reverse order", with_relations(JOHN), reorder(campaign_list), JOHN, NO_ORDER)
     yield Mutant("reorder:coalition.campaigns", "reorder", "the coalition campaigns in reverse order", with_relations(COAL_JOHN), reorder(campaign_list), COAL_JOHN, NO_ORDER)
     yield Mutant("reorder:points.available_rewards", "reorder", "Widget Rewards' rewards in reverse order", with_relations(JOHN),
-                 reorder(entries(campaigns_of(campaign_id=WIDGET), "available_rewards")), JOHN, NO_ORDER)  # fmt: skip
+                 reorder(entries(campaigns_of(campaign_id=WIDGET), "available_rewards")), JOHN, NO_ORDER)
     yield Mutant("reorder:buyx.balances", "reorder", "the BuyX items in reverse order", with_relations(JOHN), reorder(entries(BUYX_CAMPAIGNS, "balances")), JOHN, NO_ORDER)
     yield Mutant("reorder:buyx.available_rewards", "reorder", "the BuyX rewards in reverse order", with_relations(JOHN),
                  reorder(entries(BUYX_CAMPAIGNS, "available_rewards")), JOHN, NO_ORDER)  # fmt: skip
@@ -408,25 +408,25 @@ def _mutants() -> Iterator[Mutant]:
         yield Mutant(f"change_number:{name}", "change_number", description, selection, change, victim)
     # swap_customers -------------------------------------------------------------------------------
     yield Mutant("swap_customers:zoe.first_name=cody", "swap_customers", "Zoë's lookups answer Cody's first_name", with_relations(ZOE),
-                 swap_customers(CODY, customer_value("first_name")), ZOE)  # fmt: skip
+                 swap_customers(CODY, customer_value("first_name")), ZOE)
     yield Mutant("swap_customers:zoe.email=cody", "swap_customers", "Zoë's lookups answer Cody's email", with_relations(ZOE),
-                 swap_customers(CODY, customer_value("email")), ZOE)  # fmt: skip
+                 swap_customers(CODY, customer_value("email")), ZOE)
     yield Mutant("swap_customers:zoe.campaigns=cody", "swap_customers", "Zoë's lookups answer Cody's campaign list (same options)", with_relations(ZOE),
-                 swap_customers(CODY, whole("campaigns")), ZOE)  # fmt: skip
+                 swap_customers(CODY, whole("campaigns")), ZOE)
     yield Mutant("swap_customers:zoe.customer=cody", "swap_customers", "Zoë's lookups answer Cody's whole customer record", answers(ZOE),
-                 swap_customers(CODY, whole("customer")), ZOE)  # fmt: skip
+                 swap_customers(CODY, whole("customer")), ZOE)
     yield Mutant("swap_customers:mary.campaigns=coal_john", "swap_customers", "Mary's coalition lookups answer John's campaigns (balance 1500, not 1000)",
-                 with_relations(("coaldemo", "45454545454545")), swap_customers(COAL_JOHN, whole("campaigns")), ("coaldemo", "45454545454545"))  # fmt: skip
+                 with_relations(("coaldemo", "45454545454545")), swap_customers(COAL_JOHN, whole("campaigns")), ("coaldemo", "45454545454545"))
     # swap_campaigns -------------------------------------------------------------------------------
     for name in ("balance", "id", "name"):  # not last_transaction: both are 2011-12-31
         yield Mutant(f"swap_campaigns:widget.{name}=employee", "swap_campaigns", f"Widget Rewards and Employee Rewards exchange their {name}",
-                     f"test_relation and filters-{case_id(JOHN)}", swap_campaigns(name, WIDGET, EMPLOYEE), JOHN)  # fmt: skip
+                     f"test_relation and filters-{case_id(JOHN)}", swap_campaigns(name, WIDGET, EMPLOYEE), JOHN)
     yield Mutant("swap_campaigns:coalition.acme.cumulative=gadget", "swap_campaigns", "ACME and Gadget Rewards exchange their cumulative",
-                 f"test_relation and filters-{case_id(COAL_JOHN)}", swap_campaigns("cumulative", ACME, GADGET), COAL_JOHN)  # fmt: skip
+                 f"test_relation and filters-{case_id(COAL_JOHN)}", swap_campaigns("cumulative", ACME, GADGET), COAL_JOHN)
     # drop_field -----------------------------------------------------------------------------------
     for name in CUSTOMER_FIELDS:
         yield Mutant(f"drop_field:customer.{name}", "drop_field", f"the customer's {name} is left out", with_relations(JOHN) if f"customer.{name}" in JUDGED_ON_EVERY_CASE else answers(JOHN),
-                     drop_field(customer, name), JOHN)  # fmt: skip
+                     drop_field(customer, name), JOHN)
     for kind, objects, names in (
         ("points", POINTS, ("id", "name", "type", "balance", "cumulative", "monetary_balance", "currency", "glyph", "last_transaction", "available_rewards")),
         ("earned", EARNED, ("balance", "cumulative", "currency")),
@@ -443,21 +443,22 @@ def _mutants() -> Iterator[Mutant]:
             elif kind == "points" and name in ("monetary_balance", "currency", "glyph"):
                 allowed = POINTS_WITHOUT_MONEY.format(f"<{name}>")
             elif kind == "earned" and name == "currency":
-                allowed = "the coalition example's campaigns carry no <currency>; the document never says which campaigns must"
+                allowed = ("the coalition example's campaigns carry no "
+                           "<currency>; the document never says which campaigns must")
             victim = COAL_JOHN if kind == "coalition" else JOHN
             wide = allowed or f"{kind}.{name}" in JUDGED_ON_EVERY_CASE
             yield Mutant(f"drop_field:{kind}.{name}", "drop_field", f"{name} left out of every {kind.replace('.', ' ')} entry", with_relations(victim) if wide else answers(victim),
-                         drop_field(objects, name), victim, allowed)  # fmt: skip
+                         drop_field(objects, name), victim, allowed)
     # change_status --------------------------------------------------------------------------------
     yield Mutant("change_status:success->no_match", "change_status", "Zoë's lookups are answered no_match", answers(ZOE), change_status("no_match", "success"), ZOE)
     yield Mutant("change_status:success->error", "change_status", "Zoë's lookups are answered error", answers(ZOE), change_status("error", "success"), ZOE)
     yield Mutant("change_status:no_match->success", "change_status", "an unknown customer of greatwidgets is answered with Nina's record", UNKNOWN_CUSTOMERS,
-                 change_status("success", "no_match"), witness=UNKNOWN)  # fmt: skip
+                 change_status("success", "no_match"), witness=UNKNOWN)
     yield Mutant("change_status:no_match->error", "change_status", "an unknown customer is answered error", UNKNOWN_CUSTOMERS, change_status("error", "no_match"), witness=UNKNOWN)
     yield Mutant("change_status:error->no_match", "change_status", "every error (neither identifier, refused access) is answered no_match", f"({NEITHER}) or {ACCESS}",
-                 change_status("no_match", "error"), witness=NO_IDENTIFIER)  # fmt: skip
+                 change_status("no_match", "error"), witness=NO_IDENTIFIER)
     yield Mutant("change_status:error->success", "change_status", "every error (neither identifier, refused access) is answered with Nina's record", f"({NEITHER}) or {ACCESS}",
-                 change_status("success", "error"), witness=NO_IDENTIFIER)  # fmt: skip
+                 change_status("success", "error"), witness=NO_IDENTIFIER)
 
 
 

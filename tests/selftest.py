@@ -3,9 +3,9 @@ mutants, ``tests/mutations.py``) and conformant ones (variants, ``tests/variants
 and read the verdicts from JUnit XML.
 
 Shared by ``tests/test_faults_caught.py``, ``tests/test_mutation_operators.py``,
-``tests/test_variants_pass.py`` and ``tools/kill_matrix.py``. Each target runs in a worker process: the server in a thread,
-the installed suite (``--pyargs conformance.suite``, real HTTP on 127.0.0.1, exactly the
-options a user passes) through ``pytest.main``. A worker runs one target after another,
+``tests/test_variants_pass.py`` and ``tools/kill_matrix.py``. Each target runs in a worker
+process: the server in a thread, the installed suite (``--pyargs conformance.suite``, real
+HTTP on 127.0.0.1, exactly the options a user passes) through ``pytest.main``. A worker runs one target after another,
 so the sixty-odd runs share interpreter start-up and imports, and ``jobs`` workers run
 side by side.
 
@@ -26,10 +26,11 @@ import os
 import re
 import time
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Literal
+from typing import Literal
 
 Kind = Literal["mutant", "operator", "variant", "control"]
 
@@ -238,7 +239,7 @@ class SessionRuns:
     foreground. Each target runs once per session.
     """
 
-    _current: "SessionRuns | None" = None
+    _current: SessionRuns | None = None
 
     def __init__(self, workdir: Path, jobs: int = 2) -> None:
         self.workdir = workdir
@@ -250,7 +251,7 @@ class SessionRuns:
         atexit.register(self.close)
 
     @classmethod
-    def of_session(cls, workdir: Path) -> "SessionRuns":
+    def of_session(cls, workdir: Path) -> SessionRuns:
         if cls._current is None:
             cls._current = cls(workdir)
         return cls._current
@@ -318,7 +319,8 @@ def judge_mutant(name: str, verdict: Verdict) -> Kill:
     if fault.by_advisory:
         reported = [f for f in verdict.advisories if f.check == fault.check]
         if not reported:
-            kill.problems.append(f"no advisory from {fault.check}; advisories: {sorted({f.check for f in verdict.advisories}) or 'none'}")
+            kill.problems.append(f"no advisory from {fault.check}; advisories: "
+                                 f"{sorted({f.check for f in verdict.advisories}) or 'none'}")
         elif texts and not any(t in f.title for f in reported for t in texts):
             kill.problems.append(f"{fault.check} reported, but none of {texts!r} is in its titles")
         else:
@@ -330,7 +332,8 @@ def judge_mutant(name: str, verdict: Verdict) -> Kill:
     if verdict.exit_code == 0 or not verdict.failures:
         kill.problems.append(f"all {verdict.tests} selected cases passed")
     elif not citing:
-        kill.problems.append(f"no failure cites exactly {fault.requirement}; cited: {sorted({', '.join(f.requirements) for f in verdict.failures})}")
+        kill.problems.append(f"no failure cites exactly {fault.requirement}; cited: "
+                             f"{sorted({', '.join(f.requirements) for f in verdict.failures})}")
     elif fault.check and fault.check not in {f.check for f in citing}:
         kill.problems.append(f"{fault.requirement} is cited by {sorted({f.check for f in citing})}, not by {fault.check}")
     if fault.advisory and not any(f.check == fault.advisory for f in verdict.advisories):

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,7 +24,7 @@ UNTESTABLE = [r for r, entry in catalogue().items() if entry.untestable]
 
 
 def facts(**kw) -> RunFacts:
-    base = dict(
+    base: dict[str, Any] = dict(
         target_url="https://api.example.com:8443/api.php?token=abc#frag", embedded=False, profile_path="profile.yaml",
         profile_sha256="0" * 64, encoding="form", combinations="all",
         started=datetime(2026, 1, 1, tzinfo=timezone.utc), finished=datetime(2026, 1, 1, 0, 5, tzinfo=timezone.utc),
@@ -32,11 +34,11 @@ def facts(**kw) -> RunFacts:
     return RunFacts(**base)
 
 
-def record(item_id: str, exercised: list[str], failed: list[str] = (), notes: list = (), not_applicable: list = ()) -> dict:
+def record(item_id: str, exercised: list[str], failed: Sequence[str] = (), notes: Sequence[Any] = (), not_applicable: Sequence[Any] = ()) -> dict:
     return {
         "id": item_id, "kind": "case", "areas": ["formats"], "exercised": sorted(set(exercised) | set(failed)), "failed": list(failed),
         "not_applicable": [list(pair) for pair in not_applicable], "errors": [], "notes": list(notes),
-    }  # fmt: skip
+    }
 
 
 ALL_PASS = [record("a", TESTABLE[: len(TESTABLE) // 2]), record("b", TESTABLE[len(TESTABLE) // 2 :], notes=[["unspecified", "probe_recorded", "a probe: the target answered X"]])]
@@ -100,7 +102,7 @@ def test_a_requirement_no_answer_applied_to_is_not_exercised_and_the_run_incompl
 def test_a_certificate_breaking_its_schema_is_a_harness_bug() -> None:
     certificate = build_certificate(ALL_PASS, facts())
     certificate["verdict"] = "fine"
-    with pytest.raises(CertificateInvalid, match="harness bug.*verdict"):
+    with pytest.raises(CertificateInvalid, match=r"harness bug.*verdict"):
         validate(certificate)
 
 
@@ -133,7 +135,7 @@ def test_require_conformant_fails_an_incomplete_run_that_passed(tmp_path: Path) 
 def test_a_server_without_phone_is_not_conformant(tmp_path: Path) -> None:
     with serve(drop_phone) as url:
         run = run_suite(tmp_path, "--combinations", "pairwise", "-k", "(greatwidgets-89898989898989-by:code- and output:JSON) or test_access", "--report-dir", "out",
-                        "--target-url", url, "--target-profile", str(PROFILE_PATH))  # fmt: skip
+                        "--target-url", url, "--target-profile", str(PROFILE_PATH))
     assert run.returncode == 1, run.stdout[-3000:]
     certificate = json.loads((tmp_path / "out" / "certificate.json").read_text())
     validate(certificate)

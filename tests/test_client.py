@@ -6,6 +6,7 @@ when its test ends.
 
 from __future__ import annotations
 
+import contextlib
 import email.parser
 import gzip
 import http.server
@@ -16,8 +17,9 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -74,7 +76,7 @@ class Recorder:
     received: list[Received] = field(default_factory=list)
     url: str = ""
 
-    def start(self) -> "Recorder":
+    def start(self) -> Recorder:
         recorder = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -90,7 +92,7 @@ class Recorder:
                 self.end_headers()
                 self.wfile.write(recorder.answer)
 
-            do_GET = do_POST = _handle
+            do_GET = do_POST = _handle  # noqa: N815 - http.server calls do_<METHOD>
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -157,19 +159,15 @@ class RawServer:
             thread.start()
 
     def _serve(self, conn: socket.socket) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self._handle(conn, self.stopping)
-        except OSError:
-            pass
 
     def stop(self) -> None:
         self.stopping.set()
         self._acceptor.join(5)
         for conn in self._conns:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             conn.close()
         for thread in self._threads:
             thread.join(5)

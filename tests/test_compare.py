@@ -26,7 +26,7 @@ def test_a_seeded_difference_is_found_side_by_side(tmp_path: Path) -> None:
                         "--compare-url", url, "--compare-profile", str(PROFILE_PATH))  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:]  # a difference is not a failure
     assert f"comparison with {url}: " in run.stdout
-    line = next(l for l in run.stdout.splitlines() if l.startswith("comparison with"))
+    line = next(text for text in run.stdout.splitlines() if text.startswith("comparison with"))
     differing, compared = (int(x) for x in line.split(": ")[1].split(" cases")[0].split(" of "))
     assert 0 < differing <= compared
     report = lxml.html.fromstring((tmp_path / "out" / "report.html").read_text())

@@ -13,10 +13,11 @@ import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import ClassVar
 
 import pytest
 
@@ -132,13 +133,13 @@ class _Paths(http.server.BaseHTTPRequestHandler):
     /loop/b redirect to each other; anything else is a quick no_match."""
 
     protocol_version = "HTTP/1.1"
-    connections: list[int] = []
+    connections: ClassVar[list[int]] = []  # shared by every handler instance: the test counts them
 
     def setup(self) -> None:
         super().setup()
         self.connections.append(1)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if self.path.startswith("/slow/"):
             time.sleep(0.4)
@@ -283,7 +284,8 @@ def test_a_run_against_a_trickling_target_ends_within_its_bound(name: str, runs:
     sends = (run.attempts - 1) // (retries + 1)
     assert sends >= 3, f"{run.attempts} requests reached the target"
     bound = baseline.wall + SLACK * sends * budget(retries)
-    assert run.wall < bound, f"the run took {run.wall:.1f} s; bound {bound:.1f} s ({sends} requests of at most {budget(retries):g} s, start-up {baseline.wall:.1f} s)"
+    assert run.wall < bound, (f"the run took {run.wall:.1f} s; bound {bound:.1f} s ({sends} requests "
+                              f"of at most {budget(retries):g} s, start-up {baseline.wall:.1f} s)")
 
 
 def test_the_redirect_loop_is_not_called_a_redirect_elsewhere(runs: dict[str, Run]) -> None:

@@ -50,7 +50,7 @@ def test_reference_passes_pairwise_with_both_reports(pytester: pytest.Pytester, 
     result = pytester.runpytest_subprocess(
         "--pyargs", "conformance.suite", "--combinations", "pairwise", "--report-dir", str(report_dir), "-p", "no:cacheprovider", "-q",
         timeout=600,
-    )  # fmt: skip
+    )
     output = result.stdout.str()
     assert result.ret == pytest.ExitCode.OK, _tail(output)
     outcomes = result.parseoutcomes()
@@ -89,7 +89,7 @@ def test_nonsense_answers_fail_in_one_readable_line_each(pytester: pytest.Pytest
     section = output[output.index("= FAILURES =") : output.index("= customer_info conformance =")]
     headers = list(FAILURE_HEADER.finditer(section))
     assert len(headers) == failed, (len(headers), failed)
-    for header, following in zip(headers, headers[1:] + [None]):
+    for header, following in zip(headers, headers[1:] + [None], strict=True):
         block = section[header.end() : following.start() if following else len(section)]
         findings = FINDING.findall(block)
         assert len(findings) == 1, f"{header.group(1)}: {findings}"

@@ -21,9 +21,10 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -47,7 +48,7 @@ WIDGET, ACME = "1234567890123456", "0123456123456789"  # the coalition example's
 
 
 # -- answers: the document's examples, rendered in the format a request asks for -----------
-@lru_cache(maxsize=None)
+@cache
 def _example(name: str) -> str:
     return (EXAMPLES / f"{name}.json").read_text(encoding="utf-8")
 
@@ -831,7 +832,7 @@ def _(violated: bool) -> Evidence:
     document = example("coalition-success")
     block = expect_block(document, transacted={WIDGET: True, ACME: True})
     third = {"id": "9999888877776666", "name": "Third Store", "type": "points", "balance": "1500", "cumulative": "0", "last_transaction": "0000-00-00",
-             "balance_coalition": "1500", "cumulative_coalition": "8350", "available_rewards": []}  # fmt: skip
+             "balance_coalition": "1500", "cumulative_coalition": "8350", "available_rewards": []}
     block["campaigns"].append({"id": third["id"], "transacted": False})
     customer = customer_from(block, coalition=True, account_campaigns=[WIDGET, ACME, third["id"]])
     return single(case(coalition=True, customer=customer), document if violated else {**document, "campaigns": document["campaigns"] + [third]})
@@ -886,7 +887,8 @@ def _failures(judged: Judged) -> list[tuple[str, str | None]]:
 
 
 def _shown(judged: Judged) -> str:
-    return "\n".join(f"  {f.severity} [{f.requirement}] {f.check}: {f.title} at {f.where!r} (expected {f.expected!r}, got {f.got!r})" for f in judged.findings if f.severity in ("fail", "error")) or "  (no failure)"
+    return "\n".join(f"  {f.severity} [{f.requirement}] {f.check}: {f.title} "
+                     f"at {f.where!r} (expected {f.expected!r}, got {f.got!r})" for f in judged.findings if f.severity in ("fail", "error")) or "  (no failure)"
 
 
 def _format_of(evidence: Evidence) -> str:
@@ -910,16 +912,19 @@ def _assert_fails_only(label: str, requirement: str, judged: Judged, fmt: str) -
     """``judged`` fails ``requirement`` and nothing else (but what ``ALSO`` declares unavoidable)."""
     assert not judged.errors, f"{label} ({fmt}): a check raised on the crafted violation:\n{_shown(judged)}"
     cited = {r for _, r in _failures(judged)}
-    assert requirement in cited, f"{label} ({fmt}): no check fails the crafted violation citing {requirement}; the registry found:\n{_shown(judged)}"
+    assert requirement in cited, (f"{label} ({fmt}): no check fails the crafted violation "
+                                  f"citing {requirement}; the registry found:\n{_shown(judged)}")
     allowed, _why = ALSO.get(label, (frozenset(), ""))
     others = cited - {requirement} - allowed
     known = KNOWN_MISCITATIONS.get((label, fmt))
     if known is not None:
         check_name, wrong, why = known
-        assert (check_name, wrong) in _failures(judged), f"{label} ({fmt}): the known mis-citation [{wrong}] {check_name} is gone: remove its KNOWN_MISCITATIONS entry"
+        assert (check_name, wrong) in _failures(judged), (f"{label} ({fmt}): the known mis-citation [{wrong}] "
+                                                          f"{check_name} is gone: remove its KNOWN_MISCITATIONS entry")
         assert others == {wrong}, f"{label} ({fmt}): fails {sorted(others)} besides {requirement}:\n{_shown(judged)}"
         pytest.xfail(f"known mis-citation, {check_name} cites {wrong}: {why}")
-    assert not others, f"{label} ({fmt}): the crafted violation also fails {sorted(others)}, which it should not break:\n{_shown(judged)}"
+    assert not others, (f"{label} ({fmt}): the crafted violation also fails "
+                        f"{sorted(others)}, which it should not break:\n{_shown(judged)}")
     if allowed:
         # Declared unavoidable: it must really be there, or the declaration is stale.
         assert allowed <= cited, f"{label}: ALSO declares {sorted(allowed - cited)} unavoidable, yet they did not fail:\n{_shown(judged)}"
@@ -928,13 +933,15 @@ def _assert_fails_only(label: str, requirement: str, judged: Judged, fmt: str) -
 def test_every_testable_requirement_has_a_crafted_violation_and_no_other() -> None:
     missing = sorted(set(TESTABLE) - set(VIOLATIONS))
     unknown = sorted(set(VIOLATIONS) - set(TESTABLE))
-    assert not missing and not unknown, f"testable requirements without a crafted violation: {missing}; crafted violations of ids that are not testable requirements: {unknown}"
+    assert not missing and not unknown, (f"testable requirements without a crafted violation: {missing}; "
+                                         f"crafted violations of ids that are not testable requirements: {unknown}")
 
 
 @pytest.mark.parametrize("requirement", TESTABLE)
 def test_the_crafted_violation_fails_citing_exactly_its_requirement(requirement: str) -> None:
     if requirement not in VIOLATIONS:
-        pytest.fail(f"{requirement} has no crafted violation: add a crafted violation of {requirement} here (VIOLATIONS), or mark it untestable in requirements.yaml with a reason")
+        pytest.fail(f"{requirement} has no crafted violation: add a crafted violation of {requirement} "
+                    "here (VIOLATIONS), or mark it untestable in requirements.yaml with a reason")
     evidence = VIOLATIONS[requirement](True)
     _assert_fails_only(requirement, requirement, judge(evidence), _format_of(evidence))
 
@@ -945,7 +952,8 @@ def test_the_same_evidence_without_the_violation_passes(requirement: str) -> Non
     assert not judged.errors, f"{requirement}: a check raised on the conformant counterpart:\n{_shown(judged)}"
     assert _failures(judged) == [], f"{requirement}: the conformant counterpart of the crafted violation fails:\n{_shown(judged)}"
     # And the pass is not vacuous: some check judged the requirement on it.
-    assert requirement in judged.checked, f"{requirement}: no check judged it on the conformant counterpart (not applicable: {judged.not_applicable.get(requirement)!r})"
+    assert requirement in judged.checked, (f"{requirement}: no check judged it on the conformant counterpart "
+                                           f"(not applicable: {judged.not_applicable.get(requirement)!r})")
 
 
 # A single answer whose fault is not its format reads the same in XML and in JSON: each such
@@ -981,7 +989,8 @@ def test_every_check_fails_each_requirement_it_declares_on_some_crafted_evidence
     failed = {pair for evidence in every for pair in _failures(judge(evidence))}
     _load_families()
     never = [f"{name} -> {requirement}" for name, registered in REGISTRY.items() for requirement in registered.requirements if (name, requirement) not in failed]
-    assert not never, "no crafted violation makes these checks fail citing these requirements (add a variant that does, or the check cannot fail for it):\n  " + "\n  ".join(never)
+    assert not never, ("no crafted violation makes these checks fail citing these requirements "
+                       "(add a variant that does, or the check cannot fail for it):\n  ") + "\n  ".join(never)
 
 
 def test_xml_rendering_is_the_documents_xml() -> None:
@@ -1054,7 +1063,8 @@ def test_advisory_checks_declare_no_requirement() -> None:
 def test_a_check_that_only_warns_credits_nothing(name: str) -> None:
     evidence = SPEAKS[name]()
     if name == "xml_text_outside_cdata" and not any(n.startswith("cdata:") for n in (evidence.answer.notes if evidence.answer else ())):
-        pytest.skip("conformance/parse.py records no 'cdata:' notes (lxml strips CDATA sections), so xml_text_outside_cdata cannot speak yet")
+        pytest.skip("conformance/parse.py records no 'cdata:' notes (lxml strips "
+                    "CDATA sections), so xml_text_outside_cdata cannot speak yet")
     registered = REGISTRY[name]
     assert registered.requirements == (), f"{name} declares {registered.requirements}"
     assert registered.applies_to(evidence), f"{name} does not read {evidence.kind} evidence"

@@ -91,7 +91,8 @@ def test_control_passes_every_selection(verdicts: dict[Target, Verdict]) -> None
     re-rendered), no fault: every fault's selection passes, so the faults cause the failures."""
     for target in control_targets():
         verdict = verdicts[target]
-        assert verdict.passed, f"{target.label}: exit {verdict.exit_code}, {verdict.failed} failed\n{verdict.failure_text[:3000] or _tail(verdict.output, 80)}"
+        assert verdict.passed, (f"{target.label}: exit {verdict.exit_code}, {verdict.failed} "
+                                f"failed\n{verdict.failure_text[:3000] or _tail(verdict.output, 80)}")
         assert verdict.tests > 100, verdict.tests
         # An advisory fault is caught by an advisory: the control raises none of them.
         advised = {f.check for f in verdict.advisories}
@@ -174,10 +175,12 @@ def test_published_kill_matrix_names_every_mutant_and_variant() -> None:
     # Operator mutants (tests/mutations.py): one row each, named operator:place, with the
     # outcome the code now expects (equivalent, or a gap listed in OPERATOR_GAPS).
     rows = dict(re.findall(r"^\| `(\w+:[^`]+)` \|[^\n]*?\| (equivalent, passed|killed|survived: a gap of the harness|[A-Z][^|]*) \|", page, re.MULTILINE))
-    assert set(rows) == set(MUTANTS), f"run python tools/kill_matrix.py: missing {sorted(set(MUTANTS) - set(rows))}, gone {sorted(set(rows) - set(MUTANTS))}"
+    assert set(rows) == set(MUTANTS), ("run python tools/kill_matrix.py: missing "
+                                       f"{sorted(set(MUTANTS) - set(rows))}, gone {sorted(set(rows) - set(MUTANTS))}")
     expected = {n: "equivalent, passed" if m.equivalent else "survived: a gap of the harness" if n in OPERATOR_GAPS else "killed" for n, m in MUTANTS.items()}
     stale = {n: (rows[n], expected[n]) for n in MUTANTS if rows[n] != expected[n]}
-    assert not stale, f"run python tools/kill_matrix.py: the page's outcome differs from the code's expectation (page, code): {stale}"
+    assert not stale, ("run python tools/kill_matrix.py: the page's outcome "
+                       f"differs from the code's expectation (page, code): {stale}")
     readme = (root / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("### Fault-finding power") :]
     assert f"/ {len(FAULTS)}" in section and f"/ {len(VARIANTS)}" in section, "README's score counts other mutants or variants"

@@ -43,7 +43,8 @@ MEASURE = (
     "import resource, subprocess, sys, time\n"
     "started = time.monotonic()\n"
     "code = subprocess.run(sys.argv[1:]).returncode\n"
-    "print(f'MEASURED rss_kb={resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss} wall={time.monotonic() - started:.1f}', file=sys.stderr)\n"
+    "print(f'MEASURED rss_kb={resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss} "
+    "wall={time.monotonic() - started:.1f}', file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
 

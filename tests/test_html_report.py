@@ -5,8 +5,6 @@ response), found by parsing report.html with lxml."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import lxml.html
 import pytest
 
@@ -19,8 +17,9 @@ from tests.targets import drop_phone, run_suite, serve
 def report(tmp_path_factory: pytest.TempPathFactory) -> lxml.html.HtmlElement:
     tmp_path = tmp_path_factory.mktemp("html")
     with serve(drop_phone) as url:
-        run = run_suite(tmp_path, "--combinations", "pairwise", "-k", "(greatwidgets-89898989898989-by:code- and output:JSON) or greatwidgets-89898989898989-by:code] or test_access",
-                        "--report-dir", "out", "--target-url", url, "--target-profile", str(PROFILE_PATH))  # fmt: skip
+        run = run_suite(tmp_path, "--combinations", "pairwise", "-k", "(greatwidgets-89898989898989-by:code- and output:JSON) "
+                                                                      "or greatwidgets-89898989898989-by:code] or test_access",
+                        "--report-dir", "out", "--target-url", url, "--target-profile", str(PROFILE_PATH))
     assert run.returncode == 1, run.stdout[-3000:]
     text = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "1959caadac9b13dcb3" not in text

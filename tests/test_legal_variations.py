@@ -117,7 +117,7 @@ class Node:
 
     tag: str
     attributes: list[tuple[str, str]] = field(default_factory=list)
-    children: list["Node"] | None = None
+    children: list[Node] | None = None
     text: str = ""
     namespace: str | None = None  # declared on the element: xmlns:ext="..."
 

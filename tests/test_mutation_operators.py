@@ -93,9 +93,11 @@ def test_operator_mutant(name: str, verdicts: dict[Target, Verdict]) -> None:
     mutant = MUTANTS[name]
     verdict = verdicts[Target("operator", name, mutant.selection)]
     state = operator_state(verdict)
-    assert state != "broken", f"{name}: the run gave no verdict (exit {verdict.exit_code}, {verdict.tests} cases, {verdict.problem})\n{verdict.output[-3000:]}"
+    assert state != "broken", (f"{name}: the run gave no verdict (exit {verdict.exit_code}, "
+                               f"{verdict.tests} cases, {verdict.problem})\n{verdict.output[-3000:]}")
     if mutant.equivalent:
-        assert state == "passed", f"{name} ({mutant.description}) is allowed ({mutant.allowed_by}), but the suite failed it:\n{_failures(verdict)}"
+        assert state == "passed", (f"{name} ({mutant.description}) is allowed ({mutant.allowed_by}), "
+                                   f"but the suite failed it:\n{_failures(verdict)}")
     elif state == "passed":
         raise HarnessMissedMutant(f"{name} ({mutant.description}): all {verdict.tests} selected cases passed")
 

@@ -13,7 +13,8 @@ import http.server
 import json
 import threading
 import time
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -161,7 +162,7 @@ class PageServer:
                 self.end_headers()
                 self.wfile.write(page)
 
-            do_GET = do_POST = _answer
+            do_GET = do_POST = _answer  # noqa: N815 - http.server calls do_<METHOD>
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -232,7 +233,7 @@ def test_report_dir_value_does_not_change_what_is_collected(tmp_path) -> None:
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "--combinations", "pairwise", "--report-dir", str(tmp_path)],
         cwd=root, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    )
     ids = [line for line in run.stdout.splitlines() if "::" in line]
     others = [line for line in ids if "test_customer_info.py::" not in line]
     assert ids and not others, f"collected beyond the suite: {others[:5]}"

@@ -7,8 +7,9 @@ fix, must never be a traceback, and must never show the password.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import yaml
@@ -424,7 +425,8 @@ accounts:
             - id: "3456789012345678"
               transacted: true
               type: buyx
-              balances: [{{name: Coffees, item_id: "96", balance: "14", earned: "1", cumulative: "24", redeemed: "1", earn_ratio: "10"}}]
+              balances: [{{name: Coffees, item_id: "96", balance: "14", earned: "1",
+                           cumulative: "24", redeemed: "1", earn_ratio: "10"}}]
       - code: "45454545454545"
 """
 
@@ -444,7 +446,7 @@ def test_expectations_load_as_hashable_values(tmp_path: Path) -> None:
         "1234567890123456", True,
         (("balance", "1500"), ("balance_coalition", "1500"), ("cumulative", "3850"), ("cumulative_coalition", "8350"), ("type", "points")),
         available_rewards=((("id", "678"), ("needed_to_redeem", "1000")),),
-    )  # fmt: skip
+    )
     assert points.get("balance") == "1500" and points.get("name") is None and points.balances is None
     assert dict(buyx.balances[0])["earn_ratio"] == "10" and buyx.available_rewards is None  # type: ignore[index]
     hash(carla)  # Case objects hold customers and are cached
@@ -490,7 +492,8 @@ BAD_EXPECTATIONS = [
                  [f"{EXPECT_AT}.campaigns[0].available_rewards: must be a list"], id="rewards-not-a-list"),
     pytest.param(EXPECT_TEXT.replace('- id: "1234567890123456"\n              transacted', '- transacted'),
                  [f"{EXPECT_AT}.campaigns[0]: missing key 'id'"], id="campaign-without-id"),
-    pytest.param(EXPECT_TEXT.replace("          customer:\n            first_name: Carla\n            registered: \"Y\"\n            custom_field_2: {label: Tier, data: Gold}\n          campaigns:", "          campaigns:").replace(
+    pytest.param(EXPECT_TEXT.replace("          customer:\n            first_name: Carla\n            registered: "
+                                     "\"Y\"\n            custom_field_2: {label: Tier, data: Gold}\n          campaigns:", "          campaigns:").replace(
                  "          campaigns:\n            - id", "          campaign:\n            - id"),
                  [f"{EXPECT_AT}: unknown key 'campaign'", "Did you mean 'campaigns'?"], id="typo-expect-key"),
 ]

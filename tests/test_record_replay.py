@@ -32,7 +32,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp_path = tmp_path_factory.mktemp("record")
     with serve(drop_phone) as url:
         run = run_suite(tmp_path, "--combinations", "pairwise", "-k", SELECTION, "--report-dir", "live", "--record-dir", "rec",
-                        "--target-url", url, "--target-profile", str(PROFILE_PATH))  # fmt: skip
+                        "--target-url", url, "--target-profile", str(PROFILE_PATH))
     assert run.returncode == 1, run.stdout[-3000:]  # the phone is missing: some cases fail
     return tmp_path
 

@@ -48,7 +48,8 @@ def test_a_misquote_is_not_found(folded_document: str) -> None:
 
 
 def test_fold_joins_numbered_example_lines() -> None:
-    text = "  1. <response status=\"error\">\n  2. <error>Error message</error>\n  3. </response>\n  \u2022 Either 'code' or\n  'card_number' must be passed."
+    text = ("  1. <response status=\"error\">\n  2. <error>Error message</error>\n  "
+            "3. </response>\n  \u2022 Either 'code' or\n  'card_number' must be passed.")
     folded = fold_document_text(text)
     assert '<response status="error"> <error>Error message</error> </response>' in folded
     assert "Either 'code' or 'card_number' must be passed." in folded

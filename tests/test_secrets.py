@@ -19,8 +19,8 @@ import pytest
 import yaml
 from waitress.server import create_server
 
-from conformance.reference import PROFILE_PATH, make_app
 from conformance.profile import load_profile
+from conformance.reference import PROFILE_PATH, make_app
 
 # Characters that each encoding spells differently: URL, XML, JSON, shell.
 PASSWORD = 'Zq9!x&<"Pw>\'%20é-secret-4417'
@@ -89,11 +89,12 @@ def test_password_appears_in_no_output(leaky: LeakyTarget, tmp_path: Path) -> No
     env = {**os.environ, "TARGET_USER_PASSWORD": PASSWORD}
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-rA", "-l",
-         "--combinations", "pairwise", "-k", "greatwidgets-89898989898989-by:code] or (greatwidgets-89898989898989-by:code- and output:JSON) or filters-greatwidgets or test_access",
+         "--combinations", "pairwise", "-k", "greatwidgets-89898989898989-by:code] or (greatwidgets-89898989898989-by:code- "
+                                             "and output:JSON) or filters-greatwidgets or test_access",
          "--target-url", leaky.url, "--target-profile", str(profile_path), "--report-dir", str(report_dir),
          "--junitxml", str(report_dir / "junit.xml")],
         cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300,
-    )  # fmt: skip
+    )
     output = run.stdout + run.stderr
     assert run.returncode == 1, output[-3000:]  # cases failed: phone is missing
     assert "INTERNALERROR" not in output
@@ -116,5 +117,5 @@ def test_the_leak_is_reported_as_an_advisory(leaky: LeakyTarget, tmp_path: Path)
          "--combinations", "pairwise", "-k", "test_access and wrong-password", "--target-url", leaky.url, "--target-profile", str(profile_path),
          "--report-dir", str(tmp_path / "r")],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    )
     assert "the answer echoes the password sent" in run.stdout, run.stdout[-2000:]

@@ -10,8 +10,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 import requests
@@ -43,12 +43,12 @@ class Scripted:
         class H(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 outer.count += 1
                 script(self, outer.count)
 
-            do_GET = do_POST  # noqa: N815
+            do_GET = do_POST  # noqa: N815 - http.server calls do_<METHOD>
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -221,7 +221,7 @@ def test_insecure_has_an_ini_twin(tls_server: Scripted, tmp_path: Path) -> None:
          "--target-url", tls_server.url, "--target-profile", str(PROFILE_PATH),
          "--report-dir", str(tmp_path / "r"), "--combinations", "pairwise", "-k", "test_access and missing-user_id"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    )
     assert "WARNING: --insecure" in run.stdout, run.stdout[-2000:] + run.stderr[-2000:]
 
 

@@ -41,7 +41,8 @@ def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[Target, Verdict]:
 
 
 def _summary(verdict: Verdict) -> str:
-    lines = [f"exit {verdict.exit_code}, {verdict.failed} of {verdict.tests} cases failed{f', {verdict.problem}' if verdict.problem else ''}"]
+    lines = [f"exit {verdict.exit_code}, {verdict.failed} of {verdict.tests} "
+             f"cases failed{f', {verdict.problem}' if verdict.problem else ''}"]
     lines += [f"  {count:4d} x [{', '.join(ids)}] {check}" for (check, ids), count in verdict.tally("fail").items()]
     return "\n".join(lines) + "\n\n" + (verdict.failure_text[:4000] or verdict.output[-3000:])
 

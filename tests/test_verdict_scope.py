@@ -20,9 +20,10 @@ import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 import pytest
 
@@ -101,11 +102,11 @@ def pairwise_items(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
 # -- the rule, on the certificate's facts ----------------------------------------------
 def facts(**kw) -> RunFacts:
-    base = dict(
+    base: dict[str, Any] = dict(
         target_url="https://api.example.com/api.php", embedded=False, profile_path="profile.yaml", profile_sha256="0" * 64,
         encoding="form", combinations="all", started=datetime(2026, 1, 1, tzinfo=timezone.utc),
         finished=datetime(2026, 1, 1, 0, 5, tzinfo=timezone.utc), collected=2, generated=2, outcomes={"a": "passed", "b": "passed"},
-    )  # fmt: skip
+    )
     base.update(kw)
     return RunFacts(**base)
 
@@ -147,7 +148,8 @@ def test_a_k_selection_is_counted(tmp_path: Path, pairwise_items: list[str]) -> 
     assert done.returncode == 0, done.stdout[-3000:]
     ran = sum(name.startswith("test_access[") for name in pairwise_items)
     certificate = certificate_in(tmp_path / "out")
-    expected = f"{len(pairwise_items) - ran:,} of {len(pairwise_items):,} items deselected (a selection of the suite: -k 'test_access')"
+    expected = (f"{len(pairwise_items) - ran:,} of {len(pairwise_items):,} "
+                "items deselected (a selection of the suite: -k 'test_access')")
     assert expected in certificate["reasons"], certificate["reasons"]
     assert certificate["counts"]["generated"] == len(pairwise_items) and certificate["counts"]["deselected"] == len(pairwise_items) - ran
 
@@ -160,10 +162,11 @@ def test_node_ids_are_counted(tmp_path: Path, pairwise_items: list[str]) -> None
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--combinations", "pairwise", "--report-dir", "out", f"{suite_file}::{pairwise_items[0]}"],
         cwd=tmp_path, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+    )
     assert done.returncode == 0 and done.stdout.splitlines()[-1].startswith("1 passed"), done.stdout[-3000:]
     certificate = certificate_in(tmp_path / "out")
-    expected = f"{len(pairwise_items) - 1:,} of {len(pairwise_items):,} generated items were not collected (node ids on the command line)"
+    expected = (f"{len(pairwise_items) - 1:,} of {len(pairwise_items):,} "
+                "generated items were not collected (node ids on the command line)")
     assert expected in certificate["reasons"], certificate["reasons"]
 
 
@@ -219,9 +222,10 @@ def test_a_plugin_keeping_a_part_of_the_full_matrix_is_incomplete(tmp_path: Path
     if mode == "deselect":
         expected = f"{left:,} of {generated:,} items deselected (by a plugin, e.g. sharding: pytest-split, pytest-shard)"
     else:
-        expected = f"{left:,} of {generated:,} generated items were not collected (dropped by a plugin without pytest_deselected, or node ids on the command line)"
+        expected = (f"{left:,} of {generated:,} generated items were not collected (dropped "
+                    "by a plugin without pytest_deselected, or node ids on the command line)")
     assert certificate["reasons"] == [expected], certificate["reasons"]
-    assert f"verdict: incomplete" in done.stdout and expected in done.stdout
+    assert "verdict: incomplete" in done.stdout and expected in done.stdout
 
 
 # -- a target that answers, but not with an envelope -----------------------------------
@@ -318,10 +322,12 @@ class Refusing:
 
     def __call__(self, environ, start_response):
         from html import escape
+
         from werkzeug.wrappers import Request
 
         password = Request(environ).values.get("user_password", "")
-        body = f'<?xml version="1.0"?><response status="error"><error>wrong password {escape(password)}</error></response>'.encode()
+        body = ('<?xml version="1.0"?><response status="error"><error>wrong '
+                f'password {escape(password)}</error></response>').encode()
         start_response("200 OK", [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))])
         return [body]
 

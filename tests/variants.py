@@ -22,9 +22,10 @@ import copy
 import gzip
 import json
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import requests
 import yaml
@@ -198,11 +199,19 @@ def _extra_fields(doc: Document, fields: Fields, number: int) -> Document:
 # "Language-specific" says the document of the no_match message.
 FRENCH = {
     "No Customers Match Criteria": "Aucun client ne correspond aux critères",
-    "Authentication failed: invalid user_id or user_password": "Échec de l'authentification : user_id ou user_password invalide",
-    "Account not found or not accessible with these credentials": "Compte introuvable ou inaccessible avec ces identifiants",
+    "Authentication failed: invalid user_id or user_password": (
+        "Échec de l'authentification : user_id ou user_password invalide"
+    ),
+    "Account not found or not accessible with these credentials": (
+        "Compte introuvable ou inaccessible avec ces identifiants"
+    ),
     "Either 'code' or 'card_number' must be passed": "Il faut fournir 'code' ou 'card_number'",
-    "Invalid type: this endpoint implements type 'customer_info' only": "Type invalide : seul 'customer_info' est pris en charge",
-    "Invalid callback: it must be a JavaScript identifier or dotted path of identifiers": "Callback invalide : un identifiant JavaScript est attendu",
+    "Invalid type: this endpoint implements type 'customer_info' only": (
+        "Type invalide : seul 'customer_info' est pris en charge"
+    ),
+    "Invalid callback: it must be a JavaScript identifier or dotted path of identifiers": (
+        "Callback invalide : un identifiant JavaScript est attendu"
+    ),
 }
 
 
@@ -283,7 +292,7 @@ _TEXTS = {
     "Coffees": "Flat whites", "Cakes": "Lamingtons", "Books": "Cookbooks", "Teas": "Chai", "Muffins": "Scones",
     "Free Widget": "Free loaf", "Free bigger widget": "Free cake", "ACME Rewards": "Pier Points",
     "Gadget Rewards": "Market Points", "Doohickey Rewards": "Ferry Points", "Gadget voucher": "Market voucher",
-}  # fmt: skip
+}
 _DIGIT_KEYS = ("code", "card_number", "campaign_id", "campaign", "id", "item_id", "reward_id")
 _TEXT_KEYS = ("first_name", "last_name", "email", "customer_username", "street1", "street2", "city", "custom_field", "name", "description", "label", "data", "item")
 
@@ -354,7 +363,8 @@ JSON = (("output", "JSON"),)
 VARIANTS: dict[str, Variant] = {
     "element_order_reversed": Variant(
         "every element's children (customer, campaign, reward, item) and every JSON object's keys in reverse order",
-        "the document lists fields, it does not order them; real clients read by name (real-clients.md: none depends on element order)",
+        "the document lists fields, it does not order them; real clients "
+        "read by name (real-clients.md: none depends on element order)",
         witness=_reversed_customer,
         reply=rewrite(xml=lambda d: write_xml(d, order=_reverse_order), json_=lambda p: write_json(p, order=_reversed_keys)),
     ),
@@ -384,15 +394,19 @@ VARIANTS: dict[str, Variant] = {
     ),
     "cdata_without_declaration": Variant(
         "XML without the <?xml ...?> declaration, every text in a CDATA section (the ]]> in a text split across two)",
-        "the document's examples have no declaration (UTF-8 XML needs none); a CDATA section is the same text as its escaped spelling",
+        "the document's examples have no declaration (UTF-8 XML needs "
+        "none); a CDATA section is the same text as its escaped spelling",
         witness=lambda r: r.content.startswith(b"<response") and b"<![CDATA[Zo" in r.content and b"]]]]><![CDATA[>" in r.content, probe=ZOE,
         reply=rewrite(xml=lambda d: write_xml(d, declaration=None, cdata=True)), warnings=("xml_text_outside_cdata",),
     ),
     "extra_fields": Variant(
-        "fields the document does not list, in XML and JSON: first_transaction, in_coalition, created_stamp, points_ratio, "
-        "reward_ratio, description, opt_out on campaigns; name, level, reward_url on rewards; record_timestamp and more "
+        "fields the document does not list, in XML and JSON: "
+        "first_transaction, in_coalition, created_stamp, points_ratio, "
+        "reward_ratio, description, opt_out on campaigns; name, "
+        "level, reward_url on rewards; record_timestamp and more "
         "custom_field_N on the customer; error_code on errors",
-        "real-clients.md: the live service sends them, and a harness must not reject a response for carrying fields the document does not list",
+        "real-clients.md: the live service sends them, and a harness must "
+        "not reject a response for carrying fields the document does not list",
         witness=_xml_has(b"<first_transaction>", b"<record_timestamp>", b"<custom_field_10>"),
         reply=rewrite(edit=_extra_fields),
     ),
@@ -403,7 +417,8 @@ VARIANTS: dict[str, Variant] = {
         reply=rewrite(json_=lambda p: write_json(p, numbers=True)), warnings=("json_scalars_are_strings",),
     ),
     "php_json_encode": Variant(
-        "JSON as PHP's json_encode writes it: no white space even without condensed, '/' as '\\/', non-ASCII as \\uXXXX",
+        "JSON as PHP's json_encode writes it: no white space even "
+        "without condensed, '/' as '\\/', non-ASCII as \\uXXXX",
         "the same JSON values; condensed asks for no white space, it does not forbid leaving it out otherwise",
         witness=_xml_has(b'"Zo\\u00eb', b'{"status":"success"'), probe=ZOE + JSON,
         reply=rewrite(json_=lambda p: write_json(p, php=True)),
@@ -417,25 +432,29 @@ VARIANTS: dict[str, Variant] = {
     ),
     "error_http_4xx": Variant(
         "error envelopes with HTTP 4xx: 401 for credentials, 403 for an account, 400 for missing or bad fields",
-        "the document names no HTTP status; the error envelope is what clients read (PHP cURL reads the body of any answer)",
+        "the document names no HTTP status; the error envelope is "
+        "what clients read (PHP cURL reads the body of any answer)",
         witness=lambda r: r.status_code == 401 and b'status="error"' in r.content, probe=(("user_password", "not-the-password"),),
         reply=_error_http_status, warnings=("envelope_comes_with_http_200",),
     ),
     "language_specific_messages": Variant(
         "the no_match message and the error texts in French",
-        'the document: <message>Language-specific "No Customers Match Criteria"</message>; error texts are "Error message"',
-        witness=_xml_has("Aucun client".encode()), probe=(("code", "99999999999999"),),
+        'the document: <message>Language-specific "No Customers '
+        'Match Criteria"</message>; error texts are "Error message"',
+        witness=_xml_has(b"Aucun client"), probe=(("code", "99999999999999"),),
         reply=rewrite(edit=_in_french),
     ),
     "gzip": Variant(
         "every answer gzip-compressed (Content-Encoding: gzip) when the request accepts it, and sent chunked "
-        "(Transfer-Encoding: chunked, no Content-Length; waitress then closes the connection), as a proxy compressing on the fly does",
+        "(Transfer-Encoding: chunked, no Content-Length; waitress then "
+        "closes the connection), as a proxy compressing on the fly does",
         "HTTP content coding and framing, below the document; every client library decodes them",
         witness=lambda r: r.headers.get("Content-Encoding") == "gzip" and r.headers.get("Transfer-Encoding") == "chunked" and r.content.startswith(b"<?xml"),
         wire=lambda reply, environ: _chunked(_gzip(reply, environ), environ),
     ),
     "text_xml_content_type": Variant(
-        "XML served as text/xml (no charset parameter), JSON(P) as text/html; charset=UTF-8 (PHP's default when a script sets no header)",
+        "XML served as text/xml (no charset parameter), JSON(P) as "
+        "text/html; charset=UTF-8 (PHP's default when a script sets no header)",
         "the document names no content type; the XML declaration names the encoding, and clients parse the body",
         witness=lambda r: r.headers.get("Content-Type") == "text/xml",
         wire=_content_type(xml="text/xml", other="text/html; charset=UTF-8"),

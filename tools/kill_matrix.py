@@ -81,8 +81,10 @@ def summary(kills: dict[str, Kill], variants: dict[str, Verdict]) -> dict[str, i
 
 def score_line(s: dict[str, int]) -> str:
     return (
-        f"mutants caught {s['caught']} / {s['mutants']} ({s['by_failure']} / {s['mutants'] - s['advisory_mutants']} by a failure citing the "
-        f"requirement broken, {s['by_advisory']} / {s['advisory_mutants']} by an advisory); variants passed {s['passed']} / {s['variants']}"
+        f"mutants caught {s['caught']} / {s['mutants']} ({s['by_failure']} "
+        f"/ {s['mutants'] - s['advisory_mutants']} by a failure citing the "
+        f"requirement broken, {s['by_advisory']} / {s['advisory_mutants']} "
+        f"by an advisory); variants passed {s['passed']} / {s['variants']}"
     )
 
 
@@ -91,7 +93,8 @@ def operator_outcome(name: str, verdict: Verdict) -> str:
     """What the run of an operator mutant means, against what it should do."""
     mutant, state = MUTANTS[name], operator_state(verdict)
     if state == "broken":
-        return f"BROKEN RUN (exit {verdict.exit_code}, {verdict.tests} cases{'; ' + verdict.problem if verdict.problem else ''})"
+        return (f"BROKEN RUN (exit {verdict.exit_code}, {verdict.tests} "
+                f"cases{'; ' + verdict.problem if verdict.problem else ''})")
     if mutant.equivalent:
         return "equivalent, passed" if state == "passed" else f"EQUIVALENT BUT FAILED ({verdict.failed} cases): the harness is stricter than the document"
     if state == "killed":
@@ -120,12 +123,14 @@ def operator_score(operators: dict[str, Verdict]) -> str:
     non_equivalent = sum(1 for name in operators if not MUTANTS[name].equivalent)
     equivalent = [name for name in operators if MUTANTS[name].equivalent]
     passed = sum(operator_state(operators[name]) == "passed" for name in equivalent)
-    return f"operator mutants killed {killed} / {non_equivalent} non-equivalent; equivalent mutants passed {passed} / {len(equivalent)}"
+    return (f"operator mutants killed {killed} / {non_equivalent} non-equivalent; "
+            f"equivalent mutants passed {passed} / {len(equivalent)}")
 
 
 def operator_rows(operators: dict[str, Verdict]) -> list[str]:
     rows = [
-        "| operator | mutants | killed / non-equivalent | kill rate | equivalent (must pass) | survivors: gaps of the harness |",
+        "| operator | mutants | killed / non-equivalent | kill rate "
+        "| equivalent (must pass) | survivors: gaps of the harness |",
         "|---|---|---|---|---|---|",
     ]
     for operator, bucket in operator_summary(operators).items():
@@ -135,13 +140,15 @@ def operator_rows(operators: dict[str, Verdict]) -> list[str]:
         non_equivalent = total - len(bucket["equivalent"])
         rate = f"{100 * len(bucket['killed']) / non_equivalent:.0f}%" if non_equivalent else "-"
         survivors = ", ".join([f"`{n}`" for n in bucket["survivors"]] + [f"`{n}` (run broken)" for n in bucket["broken"]]) or "none"
-        rows.append(f"| {operator} | {total} | {len(bucket['killed'])} / {non_equivalent} | {rate} | {len(bucket['equivalent'])} | {survivors} |")
+        rows.append(f"| {operator} | {total} | {len(bucket['killed'])} / {non_equivalent} "
+                    f"| {rate} | {len(bucket['equivalent'])} | {survivors} |")
     return rows
 
 
 def operator_mutant_rows(operators: dict[str, Verdict]) -> list[str]:
     rows = [
-        "| operator mutant | what it changes | selection | verdict | why it may pass, or what would catch it | failures: check x cases |",
+        "| operator mutant | what it changes | selection | verdict | why "
+        "it may pass, or what would catch it | failures: check x cases |",
         "|---|---|---|---|---|---|",
     ]
     for name, verdict in operators.items():
@@ -152,7 +159,7 @@ def operator_mutant_rows(operators: dict[str, Verdict]) -> list[str]:
             "| " + " | ".join(
                 _cell(x) for x in (f"`{name}`", mutant.description, f"`{mutant.selection}`", operator_outcome(name, verdict), why, checks)
             ) + " |"
-        )  # fmt: skip
+        )
     return rows
 
 
@@ -170,7 +177,8 @@ def _cell(text: str) -> str:
 
 def mutant_rows(kills: dict[str, Kill], verdicts: dict[str, Verdict]) -> list[str]:
     rows = [
-        "| mutant | what it breaks | requirement | expected check | verdict | failures: check [requirements] x cases | advisories: check x cases |",
+        "| mutant | what it breaks | requirement | expected check | verdict "
+        "| failures: check [requirements] x cases | advisories: check x cases |",
         "|---|---|---|---|---|---|---|",
     ]
     for name, kill in kills.items():
@@ -211,7 +219,8 @@ def requirement_rows(kills: dict[str, Kill]) -> list[str]:
 
 def variant_rows(variants: dict[str, Verdict]) -> list[str]:
     rows = [
-        "| variant | what differs from the reference | why the document allows it | outcome | cases | warnings: check x cases | advisories | unspecified |",
+        "| variant | what differs from the reference | why the document allows it "
+        "| outcome | cases | warnings: check x cases | advisories | unspecified |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for name, verdict in variants.items():
@@ -224,7 +233,7 @@ def variant_rows(variants: dict[str, Verdict]) -> list[str]:
                     str(len(verdict.of("unspecified"))),
                 )
             ) + " |"
-        )  # fmt: skip
+        )
     return rows
 
 
@@ -250,7 +259,8 @@ def comparison(pairwise: dict[Target, Verdict], full: dict[Target, Verdict]) -> 
     """(table rows, differences) between the two modes' verdicts."""
     by_name = {(t.kind, t.name): v for t, v in pairwise.items()}
     rows = [
-        "| target | pairwise verdict | full-mode verdict | cases (pairwise / all) | checks that caught it (all) | seconds (all) |",
+        "| target | pairwise verdict | full-mode verdict | cases "
+        "(pairwise / all) | checks that caught it (all) | seconds (all) |",
         "|---|---|---|---|---|---|",
     ]
     differences = []
@@ -262,7 +272,8 @@ def comparison(pairwise: dict[Target, Verdict], full: dict[Target, Verdict]) -> 
             differences.append(f"{target.kind} {target.name}: pairwise {left!r}, all {right!r}")
         checks = sorted({f.check for f in verdict.failures} | {f.check for f in verdict.advisories}) if target.kind != "variant" else []
         rows.append(
-            f"| {target.kind} `{target.name}` | {_cell(left)} | {_cell(right)}{'' if same_kind else ' **(differs)**'} | "
+            f"| {target.kind} `{target.name}` | {_cell(left)} | "
+            f"{_cell(right)}{'' if same_kind else ' **(differs)**'} | "
             f"{before.tests} / {verdict.tests} | {_cell(', '.join(checks)) or '-'} | {verdict.seconds:.0f} |"
         )
     return rows, differences
@@ -277,13 +288,15 @@ def document(
     lines = [
         "# Kill matrix: faulty servers caught, conformant servers passed",
         "",
-        f"Generated by `python tools/kill_matrix.py` on {today} ({seconds:.0f} s with {jobs} worker processes); do not edit by hand.",
+        f"Generated by `python tools/kill_matrix.py` on {today} "
+        f"({seconds:.0f} s with {jobs} worker processes); do not edit by hand.",
         "",
         f"**Score: {score_line(s)}; {operator_score(operators)}.**",
         "",
         "A *mutant* is the reference server with one documented behaviour broken (`tests/faults.py`); the suite runs "
         "against it with the mutant's `-k` selection and `--combinations pairwise`. It is caught when the check named "
-        "for it fails a case citing the requirement the mutant breaks, or, for a weakness the document is silent about "
+        "for it fails a case citing the requirement the mutant "
+        "breaks, or, for a weakness the document is silent about "
         "(requirement `advisory`), when that advisory check reports it (advisories never fail a case). The last two "
         "columns list every check that reported something in the run, with the number of cases.",
         "",
@@ -338,9 +351,11 @@ def full_section(pairwise: dict[Target, Verdict], full: dict[Target, Verdict], s
             "",
             f"Recorded by `python tools/kill_matrix.py --combinations all` on {today}, {jobs} worker processes: "
             f"pairwise {seconds_pairwise:.0f} s, full default mode {seconds_all:.0f} s ({seconds_all / 60:.1f} min). "
-            f"Each mutant and operator mutant ran its own selection, each variant the whole suite, in the full default mode.",
+            "Each mutant and operator mutant ran its own selection, "
+            "each variant the whole suite, in the full default mode.",
             "",
-            f"**Result: {verdict}. Full-mode score: {score_line(summary(kills, variants))}; {operator_score(operators)}.**",
+            f"**Result: {verdict}. Full-mode score: "
+            f"{score_line(summary(kills, variants))}; {operator_score(operators)}.**",
             "",
             *rows,
             FULL_END,
@@ -354,7 +369,8 @@ def recorded_full_section() -> str:
         match = re.search(re.escape(FULL_START) + ".*?" + re.escape(FULL_END), DOC.read_text(encoding="utf-8"), re.DOTALL)
         if match:
             return match.group(0)
-    return f"{FULL_START}\n## The full default mode (`--combinations all`)\n\nNot recorded yet: run `python tools/kill_matrix.py --combinations all`.\n{FULL_END}"
+    return (f"{FULL_START}\n## The full default mode (`--combinations all`)\n\nNot recorded "
+            f"yet: run `python tools/kill_matrix.py --combinations all`.\n{FULL_END}")
 
 
 def print_operators(operators: dict[str, Verdict]) -> None:
@@ -362,7 +378,8 @@ def print_operators(operators: dict[str, Verdict]) -> None:
     print("OPERATOR MUTANTS")
     for name, verdict in operators.items():
         checks = ", ".join(_by_check(verdict.tally("fail")))
-        print(f"  {name:{width}}  {operator_outcome(name, verdict)}{'  (' + checks + ')' if checks else ''}  {verdict.seconds:.0f} s")
+        print(f"  {name:{width}}  {operator_outcome(name, verdict)}{'  (' + checks + ')' if checks else ''} "
+              f" {verdict.seconds:.0f} s")
     for row in operator_rows(operators):
         print("  " + row)
 
@@ -381,8 +398,10 @@ def print_matrix(kills: dict[str, Kill], variants: dict[str, Verdict]) -> None:
             print(f"  {'':{width}}    !! {problem}")
     print("VARIANTS")
     for name, verdict in variants.items():
-        print(f"  {name:{width}}  {variant_outcome(name, verdict)}  ({verdict.tests} cases, {len(verdict.warnings)} warnings, "
-              f"{len(verdict.advisories)} advisories, {len(verdict.of('unspecified'))} unspecified, {verdict.seconds:.0f} s)")  # fmt: skip
+        print(f"  {name:{width}}  {variant_outcome(name, verdict)}  "
+              f"({verdict.tests} cases, {len(verdict.warnings)} warnings, "
+              f"{len(verdict.advisories)} advisories, "
+              f"{len(verdict.of('unspecified'))} unspecified, {verdict.seconds:.0f} s)")  # fmt: skip
         for line in _checks(verdict.tally("warning")):
             print(f"  {'':{width}}    warning   {line}")
         for line in _checks(verdict.tally("fail"))[:10]:
@@ -435,7 +454,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\nFULL DEFAULT MODE (--combinations all)")
         print_matrix(full_kills, full_variants)
         print_operators(full_operators)
-        print(f"\nScore (all, {seconds_all:.0f} s): {score_line(summary(full_kills, full_variants))}; {operator_score(full_operators)}")
+        print(f"\nScore (all, {seconds_all:.0f} s): "
+              f"{score_line(summary(full_kills, full_variants))}; {operator_score(full_operators)}")
         print("Same verdicts as pairwise." if not differences else "DIFFERENT verdicts:\n  " + "\n  ".join(differences))
         ok = ok and not differences
 

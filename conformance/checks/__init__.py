@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import dataclasses
 import traceback
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Literal, Mapping
+from typing import Any, Literal
 
 from conformance.client import Exchange
 from conformance.parse import Answer
@@ -81,7 +82,7 @@ class Evidence:
     observations: Mapping[str, Observation]
 
     @classmethod
-    def of(cls, kind: Kind, observation: Observation) -> "Evidence":
+    def of(cls, kind: Kind, observation: Observation) -> Evidence:
         return cls(kind, observation.case, {"": observation})
 
     @property
@@ -132,10 +133,11 @@ class Check:
         if evidence.kind not in self.kinds:
             return False
         if evidence.kind == "relation":
-            return self.relation == evidence.subject.kind
+            kind: str = evidence.subject.kind  # a Relation's
+            return self.relation == kind
         return True
 
-    def run(self, evidence: Evidence) -> "Judged":
+    def run(self, evidence: Evidence) -> Judged:
         """The check's findings and its judgement per requirement; an exception inside
         the check becomes an ``error`` finding and judges nothing."""
         r = Reporter(self)
@@ -150,8 +152,9 @@ class Check:
                 self.name, "error", None,
                 f"harness error: the check {self.name} raised {type(exc).__name__}: {str(exc)[:200]}",
                 where=f"{where.filename.rsplit('/', 1)[-1]}:{where.lineno}",
-                detail="This is a fault of the harness, not of the target: please report it with the curl command below.",
-            )  # fmt: skip
+                detail="This is a fault of the harness, not of the target: "
+                "please report it with the curl command below.",
+            )
             return Judged([error], frozenset(), {requirement: "the check broke (harness error)" for requirement in self.requirements})
         judged = r.judged(findings)
         if self.ground_truth:
@@ -181,7 +184,7 @@ class Judged:
         return [f for f in self.findings if f.severity == "error"]
 
     @staticmethod
-    def merge(parts: Iterable["Judged"]) -> "Judged":
+    def merge(parts: Iterable[Judged]) -> Judged:
         findings: list[Finding] = []
         checked: set[str] = set()
         expected_data: set[str] = set()
@@ -220,7 +223,8 @@ def check(
         if name in REGISTRY:
             raise ValueError(f"check {name!r} is registered twice")
         if bool(requirements) == (advisory or records):
-            raise ValueError(f"check {name!r}: a check judges requirement ids, or only records/advises (records=True, advisory=True), not both or neither")
+            raise ValueError(f"check {name!r}: a check judges requirement ids, or only "
+                             "records/advises (records=True, advisory=True), not both or neither")
         if (relation is None) == ("relation" in kinds):
             raise ValueError(f"check {name!r}: a relation check names its relation kind, and only a relation check does")
         REGISTRY[name] = Check(name, requirements, function, kinds, relation, needs_answer, advisory, ground_truth, (function.__doc__ or "").strip())

@@ -7,7 +7,7 @@ too (they are registered for both kinds of evidence).
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from conformance.checks import Evidence, Finding, Reporter, check
 from conformance.checks.envelope import STATUSES

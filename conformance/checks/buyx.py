@@ -9,8 +9,9 @@ arithmetic any of them breaks.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
-from typing import Iterator
+from typing import Any
 
 from conformance.checks import Evidence, Finding, Reporter, check
 from conformance.document import campaigns, items, number
@@ -18,7 +19,7 @@ from conformance.document import campaigns, items, number
 NO_BUYX = "no BuyX campaign with items in the answer (give the profile a customer with a BuyX campaign)"
 
 
-def _buyx_items(e: Evidence) -> list[tuple[str, dict, dict]]:
+def _buyx_items(e: Evidence) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     return [
         (f"campaigns/{i}/balances/{j}", campaign, item)
         for i, campaign in enumerate(campaigns(e.document))
@@ -121,6 +122,6 @@ def buyx_available_rewards_are_earned_items(e: Evidence, r: Reporter) -> Iterato
         r.not_applicable(NO_BUYX)
 
 
-def _item_key(entry: dict) -> str:
+def _item_key(entry: dict[str, Any]) -> str:
     # Items are matched by item_id where given ("item_id" is optional: Books has none).
     return f"item_id {entry['item_id']}" if entry.get("item_id") else f"item {entry.get('name')!r}"

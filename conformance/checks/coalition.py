@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from conformance.checks import Evidence, Finding, Reporter, check
-from conformance.document import campaigns, number
+from conformance.document import Number, campaigns, number
 
 NO_COALITION = "no coalition campaign in the answer (give the profile a coalition account whose customer has points campaigns)"
 
 
-def _coalition_campaigns(e: Evidence) -> list[tuple[int, dict]]:
+def _coalition_campaigns(e: Evidence) -> list[tuple[int, dict[str, Any]]]:
     if not e.case.coalition or e.document.get("status") != "success":
         return []
     return [(i, c) for i, c in enumerate(campaigns(e.document)) if c.get("type") != "buyx"]
@@ -63,8 +64,11 @@ def store_cumulative_within_coalition(e: Evidence, r: Reporter) -> Iterator[Find
     """A store's cumulative counts what was earned at that store (it "might be 0 (zero)
     if the points were earned in another store"): each point earned counts at one store,
     so the stores listed add up to at most the coalition's cumulative_coalition."""
-    judged = [(i, c, number(c.get("cumulative")), number(c.get("cumulative_coalition"))) for i, c in _coalition_campaigns(e)]
-    judged = [(i, c, store, total) for i, c, store, total in judged if store is not None and total is not None]
+    judged: list[tuple[int, dict[str, Any], Number, Number]] = []
+    for i, c in _coalition_campaigns(e):
+        store, total = number(c.get("cumulative")), number(c.get("cumulative_coalition"))
+        if store is not None and total is not None:
+            judged.append((i, c, store, total))
     if not judged:
         r.not_applicable(NO_COALITION)
         return

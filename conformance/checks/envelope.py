@@ -5,16 +5,17 @@ These read matrix cases and access cases alike (both carry the statuses they all
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from conformance.cases import expect
-from conformance.checks import Evidence, Finding, Reporter, check
+from conformance.checks import Evidence, Finding, Kind, Reporter, check
 from conformance.document import campaigns
 
 STATUSES = ("success", "no_match", "error")
 # The document's example of each envelope: what a body that should be one breaks.
 ENVELOPE_REQUIREMENT = {"success": "EXAMPLE-SUCCESS", "no_match": "EXAMPLE-NO-MATCH", "error": "EXAMPLE-ERROR"}
-_ANSWER_AND_ACCESS = ("answer", "access")
+_ANSWER_AND_ACCESS: tuple[Kind, ...] = ("answer", "access")
 
 
 def allowed_statuses(e: Evidence) -> tuple[str, ...]:
@@ -61,7 +62,8 @@ def answer_is_an_envelope(e: Evidence, r: Reporter) -> Iterator[Finding]:
     if e.answer is None and e.exchange.status in (301, 302, 303, 307, 308):
         location = e.exchange.headers.get("location", "(no Location)")
         yield r.fail(
-            requirement, "the answer is a redirect to another origin, which the harness does not follow (the request carries the password)",
+            requirement, "the answer is a redirect to another origin, which the "
+                         "harness does not follow (the request carries the password)",
             expected="an envelope, or a redirect within the target's origin",
             got=f"HTTP {e.exchange.status} to {location}",
         )  # fmt: skip
@@ -91,7 +93,8 @@ def envelope_comes_with_http_200(e: Evidence, r: Reporter) -> Iterator[Finding]:
     status = e.document.get("status")
     lost = "the error text" if status == "error" else "the message" if status == "no_match" else "the answer"
     yield r.warn(
-        f"a {status} envelope came with HTTP {code}: PHP file_get_contents clients and the Android POS app never read {lost}",
+        f"a {status} envelope came with HTTP {code}: PHP file_get_contents "
+        f"clients and the Android POS app never read {lost}",
         expected="HTTP 200, as the live service is understood to send every envelope", got=str(code),
     )  # fmt: skip
 
@@ -157,7 +160,7 @@ def error_carries_text(e: Evidence, r: Reporter) -> Iterator[Finding]:
         yield r.fail("EXAMPLE-ERROR", "an error answer without its error text", where="error", expected="a non-empty error message", got=repr(e.document.get("error")))
 
 
-def error_text(document: dict) -> str:
+def error_text(document: dict[str, Any]) -> str:
     # Real clients read `error` (a string) or `errors` (a list of strings).
     error = document.get("error")
     if isinstance(error, str) and error.strip():

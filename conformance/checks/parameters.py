@@ -9,7 +9,7 @@ did instead of judging it.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from conformance.cases import CUSTOMER_IDENTIFIERS, FOREIGN, expect
 from conformance.checks import Evidence, Finding, Reporter, check
@@ -44,7 +44,8 @@ def format_follows_output(e: Evidence, r: Reporter) -> Iterator[Finding]:
         r.not_applicable(f"output={e.case.option('output')}: the document names only JSON")
         if got != wanted.format:
             yield r.warn(
-                f"output={e.case.option('output')} {title}: the document names only JSON, but real clients send it in lower case (a Java Retrofit client)",
+                f"output={e.case.option('output')} {title}: the document names only "
+                "JSON, but real clients send it in lower case (a Java Retrofit client)",
                 expected=_FORMAT_NAMES[wanted.format], got=_FORMAT_NAMES[got],
             )  # fmt: skip
     else:
@@ -132,7 +133,7 @@ def campaigns_follow_filters(e: Evidence, r: Reporter) -> Iterator[Finding]:
                 where=f"campaigns/{campaign.get('id')}",
                 expected="only campaigns the customer has had a transaction with",
                 got=f"last_transaction {campaign.get('last_transaction')!r}, cumulative {campaign.get('cumulative')!r}",
-            )  # fmt: skip
+            )
         if not listed:
             # Which campaigns should have been dropped needs the full answer: the relation
             # show_only_belong_to_is_a_subset judges it.
@@ -173,7 +174,7 @@ def foreign_campaign_is_not_answered(e: Evidence, r: Reporter) -> Iterator[Findi
         yield r.fail(
             "FIELD-ACCOUNT-ID-REQUIRED", f"campaign_id={e.case.campaign}, a campaign of another account, is answered in account {e.case.account_id}",
             where="campaigns", expected=f"no campaign {e.case.campaign} (it belongs to another account)", got=f"campaign {e.case.campaign}",
-        )  # fmt: skip
+        )
 
 
 @check("probe_recorded", records=True)

@@ -9,7 +9,8 @@ is not a success judges nothing.
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from conformance.checks import CheckFunction, Evidence, Finding, Reporter, check
 from conformance.document import campaigns, comparable, customer, diff, has_transactions, never_transacted
@@ -40,7 +41,7 @@ def _both(e: Evidence, r: Reporter, left: str, right: str, *requirements: str) -
     return a, b
 
 
-def _differs(r: Reporter, requirement: str, title: str, left: tuple[str, dict], right: tuple[str, dict], **kw: Any) -> Iterator[Finding]:
+def _differs(r: Reporter, requirement: str, title: str, left: tuple[str, dict[str, Any]], right: tuple[str, dict[str, Any]], **kw: Any) -> Iterator[Finding]:
     if comparable(left[1]) != comparable(right[1]):
         yield r.fail(requirement, title, where=f"{left[0]} vs {right[0]}", detail="Diff of the two documents:\n" + diff(left[1], right[1], left[0], right[0]), **kw)
 
@@ -57,12 +58,13 @@ def formats_carry_same_document(e: Evidence, r: Reporter) -> Iterator[Finding]:
     xml, json_document = _success(e, "xml"), _success(e, "json")
     for role, requirement in _FORMAT_ROLES:
         other = _success(e, role)
-        base = ("xml", xml) if role == "json" or json_document is None else ("json", json_document)
-        if other is None or base[1] is None:
+        base_name, base = ("xml", xml) if role == "json" or json_document is None else ("json", json_document)
+        if other is None or base is None:
             r.not_applicable(NOT_SUCCESSES, requirement)
             continue
         r.checked(requirement)
-        yield from _differs(r, requirement, f"the {role} answer carries another document than the {base[0]} one", base, (role, other))
+        yield from _differs(r, requirement, f"the {role} answer carries another document than the {base_name} one",
+                            (base_name, base), (role, other))
 
 
 @relation_check("absent_output_equals_xml", "formats", "OUTPUT-DEFAULT-XML")
@@ -107,7 +109,7 @@ def code_and_card_number_same_answer(e: Evidence, r: Reporter) -> Iterator[Findi
 
 
 # -- filters ----------------------------------------------------------------------------
-def _without_custom_field(document: dict) -> dict:
+def _without_custom_field(document: dict[str, Any]) -> dict[str, Any]:
     trimmed = copy.deepcopy(document)
     trimmed.get("customer", {}).pop("custom_field", None)
     return trimmed
@@ -191,7 +193,8 @@ def show_only_belong_to_is_a_subset(e: Evidence, r: Reporter) -> Iterator[Findin
     by_id = {str(c.get("id")): c for c in campaigns(full)}
     if not any(never_transacted(c) for c in by_id.values()):
         # Then Y has nothing to drop: a target that ignores it could not be told apart.
-        r.not_applicable("the customer has had a transaction in every campaign listed: show_only_belong_to=Y has nothing to drop (give the profile a coalition customer with no transaction in some campaign)")
+        r.not_applicable("the customer has had a transaction in every campaign listed: show_only_belong_to=Y has "
+                         "nothing to drop (give the profile a coalition customer with no transaction in some campaign)")
     else:
         r.checked("NOTE-SHOW-ONLY-BELONG-TO")
     kept = {str(c.get("id")) for c in campaigns(belong)}
@@ -205,7 +208,8 @@ def show_only_belong_to_is_a_subset(e: Evidence, r: Reporter) -> Iterator[Findin
             yield r.fail("NOTE-SHOW-ONLY-BELONG-TO", f"show_only_belong_to=Y keeps campaign {campaign.get('id')}, where the customer has no transaction", where=f"belong-Y campaign {campaign.get('id')}", expected="only campaigns the customer has had a transaction with", got=f"last_transaction {original.get('last_transaction')!r}, cumulative {original.get('cumulative')!r}")
     for campaign_id, campaign in by_id.items():
         if campaign_id not in kept and has_transactions(campaign):
-            yield r.fail("NOTE-SHOW-ONLY-BELONG-TO", f"show_only_belong_to=Y drops campaign {campaign_id}, where the customer has transactions", where="belong-Y campaigns", expected=f"campaign {campaign_id} (cumulative {campaign.get('cumulative')}, last transaction {campaign.get('last_transaction')})", got="absent")
+            yield r.fail("NOTE-SHOW-ONLY-BELONG-TO", f"show_only_belong_to=Y drops campaign {campaign_id}, where the customer has transactions", where="belong-Y campaigns", expected=f"campaign {campaign_id} (cumulative {campaign.get('cumulative')}, "
+                                                                                                                                                                                      f"last transaction {campaign.get('last_transaction')})", got="absent")
 
 
 # -- over time and across customers ------------------------------------------------------

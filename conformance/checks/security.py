@@ -8,7 +8,7 @@ read a customer, because user_password is required), the check cites it.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from conformance.checks import Evidence, Finding, Reporter, check
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from conformance import schemas
 from conformance.checks import Evidence, Finding, Reporter, check
@@ -64,7 +65,7 @@ _SCHEMA_PARTS = {
     "EXAMPLE-ERROR": "error envelope", "NOTE-REGISTERED": "registered field", "EXAMPLE-CUSTOM-FIELD-N": "custom_field_N",
     "EXAMPLE-POINTS-REWARDS": "points campaign reward", "EXAMPLE-BUYX-ITEMS": "BuyX item or reward",
     "BUYX-REDEEMED": "BuyX item", "EXAMPLE-COALITION": "coalition campaign",
-}  # fmt: skip
+}
 _CAMPAIGN_INDEX = re.compile(r"/campaigns/(?:campaign\[(\d+)\]|(\d+))")
 # The schema types <redeemed> as a count ("the number of free items"); a balance is an
 # amount there (buyx_counts_are_whole_numbers judges BUYX-BALANCE).
@@ -99,7 +100,7 @@ def _schema_requirement(e: Evidence, where: str, reason: str) -> str:
     return "EXAMPLE-SUCCESS"
 
 
-def _campaign_at(e: Evidence, where: str) -> dict:
+def _campaign_at(e: Evidence, where: str) -> dict[str, Any]:
     """The campaign a location names (XPath campaign[N], 1-based; JSON pointer, 0-based)."""
     match = _CAMPAIGN_INDEX.search(where)
     found = campaigns(e.document)
@@ -144,7 +145,8 @@ def json_scalars_are_strings(e: Evidence, r: Reporter) -> Iterator[Finding]:
     if odd:
         where = ", ".join(pointer for _, pointer in odd[:5]) + (" ..." if len(odd) > 5 else "")
         kinds = sorted({kind for kind, _ in odd})
-        yield r.warn(f"JSON scalars sent as {'/'.join(kinds)}, not strings (the live service sends strings; Gson and dict clients cope, typed clients may not)", where=where)
+        yield r.warn(f"JSON scalars sent as {'/'.join(kinds)}, not strings (the live service "
+                     "sends strings; Gson and dict clients cope, typed clients may not)", where=where)
 
 
 @check("xml_text_outside_cdata", records=True)
@@ -220,7 +222,7 @@ def lists_name_each_entry_once(e: Evidence, r: Reporter) -> Iterator[Finding]:
     r.not_applicable("no reward or BuyX item of that kind in the answer", "EXAMPLE-POINTS-REWARDS", "EXAMPLE-BUYX-ITEMS")
 
 
-def _entry_key(entry: dict) -> tuple[str, object]:
+def _entry_key(entry: dict[str, Any]) -> tuple[str, object]:
     # A reward or item is named by its id where it has one, else by its name (Books has no item_id).
     for name in ("id", "item_id", "name"):
         if entry.get(name) not in (None, ""):

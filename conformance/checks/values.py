@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from conformance.checks import Evidence, Finding, Reporter, check
 from conformance.document import DOCUMENTED_CAMPAIGN_TYPES, campaigns, customer, is_date_or_never, items, number

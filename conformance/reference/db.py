@@ -16,11 +16,12 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import yaml
 
@@ -469,7 +470,7 @@ class Database:
         self._catalogue_version: int | None = None
 
     @classmethod
-    def open(cls, path: str | Path | None = None, *, seed_path: Path = SEED_PATH) -> "Database":
+    def open(cls, path: str | Path | None = None, *, seed_path: Path = SEED_PATH) -> Database:
         """Open a database loaded from the seed.
 
         ``path`` None: a private in-memory database, fresh on every start.
@@ -557,7 +558,7 @@ class Database:
         if not rows:
             return None
         row = rows[0]
-        fields = dict(zip(CUSTOMER_TEXT_FIELDS, row[1:-1]))
+        fields = dict(zip(CUSTOMER_TEXT_FIELDS, row[1:-1], strict=True))
         return Customer(customer_pk=row[0], fields=fields, registered=bool(row[-1]))
 
     def custom_fields(self, customer_pk: int) -> list[CustomField]:

@@ -12,10 +12,11 @@ read from a stored balance.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from .db import Account, BuyXItem, Campaign, Customer, CustomField, LedgerRow
 
@@ -112,7 +113,7 @@ class _CustomerTotals:
     by_item: dict[int, _Totals] = field(default_factory=lambda: defaultdict(_Totals))
 
     @classmethod
-    def of(cls, ledger: Iterable[LedgerRow]) -> "_CustomerTotals":
+    def of(cls, ledger: Iterable[LedgerRow]) -> _CustomerTotals:
         totals = cls()
         for row in ledger:
             totals.by_campaign[row.campaign_id].add(row)

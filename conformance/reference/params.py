@@ -9,8 +9,9 @@ fixed, so a client's password (or markup) is never reflected.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, Mapping
+from typing import Literal
 
 REQUIRED_FIELDS = ("user_id", "user_password", "type", "account_id")
 

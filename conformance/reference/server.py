@@ -9,6 +9,7 @@ closed under the feet of the event loop.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from pathlib import Path
@@ -84,14 +85,12 @@ class RunningServer:
             self._stopped = True
         self._stopping.set()
         if self._thread.is_alive():
-            try:
+            with contextlib.suppress(OSError):  # loop already gone; the join below still applies
                 self._server.pull_trigger()  # wake the event loop now
-            except OSError:
-                pass  # loop already gone; the join below still applies
             self._thread.join(_STOP_TIMEOUT_S)
         self._app.close()
 
-    def __enter__(self) -> "RunningServer":
+    def __enter__(self) -> RunningServer:
         return self
 
     def __exit__(

@@ -9,7 +9,7 @@ the caller only ever renders.
 from __future__ import annotations
 
 import hmac
-from typing import Mapping
+from collections.abc import Mapping
 
 from . import model
 from .db import Account, Database

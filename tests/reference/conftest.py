@@ -9,7 +9,8 @@ pytest puts this directory on sys.path.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests

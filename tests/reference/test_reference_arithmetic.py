@@ -96,10 +96,10 @@ def test_zoe_only_lists_campaigns_she_used(api):
     assert (widget["balance"], widget["cumulative"], widget["monetary_balance"]) == ("310", "310", "2.07")
     assert widget["last_transaction"] == "2012-01-05"
     buyx = campaigns["Frequent Buyer"]
-    books = [i for i in buyx["balances"] if i["name"] == "Books"][0]
+    books = next(i for i in buyx["balances"] if i["name"] == "Books")
     # 7 bought, 1 free (ratio 5) -> 7 - 5 = 2 -> 0 earned
     assert books == item("Books", "2", "0", "7", "1", "5")
-    muffins = [i for i in buyx["balances"] if i["name"] == "Muffins"][0]
+    muffins = next(i for i in buyx["balances"] if i["name"] == "Muffins")
     # 7 bought, ratio 8 -> 0.875 -> 0 earned (floor, not round)
     assert muffins == item("Muffins", "7", "0", "7", "0", "8", item_id="301")
     assert buyx["available_rewards"] == []
