@@ -21,10 +21,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from conformance import __version__
@@ -177,7 +178,7 @@ def build_certificate(records: list[dict[str, Any]], facts: RunFacts) -> dict[st
         requirements[requirement_id] = entry
 
     outcomes = Counter(facts.outcomes.values())
-    verdict, reasons = overall_verdict(requirements, facts, outcomes)
+    verdict, verdict_reasons = overall_verdict(requirements, facts, outcomes)
     return {
         "certificate_version": CERTIFICATE_VERSION,
         "harness": {"name": "customer-info-conformance", "version": __version__},
@@ -197,7 +198,7 @@ def build_certificate(records: list[dict[str, Any]], facts: RunFacts) -> dict[st
             "replayed_from": facts.replayed_from,
         },
         "verdict": verdict,
-        "reasons": reasons,
+        "reasons": verdict_reasons,
         "counts": {
             "collected": facts.collected,
             "generated": facts.generated,
@@ -236,12 +237,14 @@ def overall_verdict(requirements: dict[str, Any], facts: RunFacts, outcomes: Cou
     was collected (none deselected, none dropped) and ran, and none was skipped."""
     reasons = [f"no case ran: {facts.unusable}"] if facts.unusable else []
     if facts.stopped:
-        reasons.append(f"stopped early: {facts.stopped} Only that lookup ran, as one case; no other item was generated: nothing else can be judged.")
+        reasons.append(f"stopped early: {facts.stopped} Only that lookup ran, as one "
+                       "case; no other item was generated: nothing else can be judged.")
     broken = [r for r, e in requirements.items() if e["verdict"] == "fail"]
     if broken:
         reasons.append(f"{len(broken)} requirement(s) failed: {', '.join(broken)}")
     if outcomes.get("baselined"):
-        reasons.append(f"{outcomes['baselined']} item(s) failed as the baseline expects (hidden from the exit status, not from the verdict)")
+        reasons.append(f"{outcomes['baselined']} item(s) failed as the baseline "
+                       "expects (hidden from the exit status, not from the verdict)")
     if facts.combinations != "all":
         reasons.append(f"--combinations {facts.combinations}: not the full matrix (use --combinations all)")
     if not facts.unusable:
@@ -266,7 +269,8 @@ def scope_reasons(facts: RunFacts, outcomes: Counter[str]) -> list[str]:
     """Why the items that ran are less than the suite generated, in counts: deselected
     (and by what, where the options show it), dropped without a word, skipped."""
     if facts.generated is None:
-        return ["how many items the suite generates is not known (no process reported it): the run cannot be shown complete"]
+        return ["how many items the suite generates is not known (no "
+                "process reported it): the run cannot be shown complete"]
     reasons = []
     options = [s for s in facts.selection if s != NODE_IDS]
     if facts.deselected:
@@ -315,4 +319,4 @@ def write_certificate(certificate: dict[str, Any], path: Path, secret: Secret | 
     return certificate
 
 
-__all__ = ["CertificateInvalid", "PROPERTY", "RunFacts", "build_certificate", "item_record", "public_url", "validate", "write_certificate"]
+__all__ = ["PROPERTY", "CertificateInvalid", "RunFacts", "build_certificate", "item_record", "public_url", "validate", "write_certificate"]

@@ -31,7 +31,8 @@ def verdict_html(certificate: dict[str, Any]) -> str:
     verdict = certificate["verdict"]
     reasons = "".join(f"<li>{escape(r)}</li>" for r in certificate["reasons"])
     return (
-        f'<section id="conformance-verdict"><h2>Verdict: <span class="cf-verdict cf-{verdict}">{escape(verdict)}</span></h2>'
+        '<section id="conformance-verdict"><h2>Verdict: <span '
+        f'class="cf-verdict cf-{verdict}">{escape(verdict)}</span></h2>'
         + (f"<ul>{reasons}</ul>" if reasons else "<p>Every testable requirement was exercised and passed, in the full matrix.</p>")
         + (f'<p id="conformance-dataset"><b>{escape(dataset["statement"])}</b></p>' if (dataset := certificate.get("dataset")) else "")
         + "<p>The same verdict, with hashes of the inputs, is in certificate.json next to this report.</p></section>"
@@ -40,7 +41,8 @@ def verdict_html(certificate: dict[str, Any]) -> str:
 
 _EVIDENCE_LABELS = {
     "expected-data": ("against expected data", "judged against the data the profile says the target holds"),
-    "consistency": ("consistency only", "judged against the document's rules and the target's other answers only: a value wrong the same way everywhere would pass"),
+    "consistency": ("consistency only", "judged against the document's rules and the target's other "
+                                        "answers only: a value wrong the same way everywhere would pass"),
 }
 
 
@@ -49,7 +51,8 @@ def _evidence_label(entry: dict[str, Any]) -> str:
     if entry.get("evidence") not in _EVIDENCE_LABELS:
         return ""
     label, title = _EVIDENCE_LABELS[entry["evidence"]]
-    return f' <small class="cf-evidence cf-evidence-{escape(entry["evidence"])}" title="{escape(title)}">{escape(label)}</small>'
+    return (f' <small class="cf-evidence cf-evidence-{escape(entry["evidence"])}" '
+            f'title="{escape(title)}">{escape(label)}</small>')
 
 
 def matrix_html(certificate: dict[str, Any]) -> str:
@@ -69,11 +72,13 @@ def matrix_html(certificate: dict[str, Any]) -> str:
             detail, shown = entry.get("reason", ""), []
         cases = "".join(f"<br><code>{escape(c)}</code>" for c in shown)
         rows.append(
-            f'<tr class="cf-row" data-requirement="{escape(requirement_id)}"><th><code>{escape(requirement_id)}</code></th>'
+            '<tr class="cf-row" '
+            f'data-requirement="{escape(requirement_id)}"><th><code>{escape(requirement_id)}</code></th>'
             f'<td class="cf-quote">&ldquo;{escape(entry["quote"])}&rdquo;'
             + (f'<br><small class="cf-checks">Checked: {escape(entry["checks"])}</small>' if entry.get("checks") else "")
             + "</td>"
-            f'<td class="cf-{verdict}"><b>{escape(verdict)}</b>{_evidence_label(entry)}<br>{escape(detail)}{cases}</td></tr>'
+            '<td '
+            f'class="cf-{verdict}"><b>{escape(verdict)}</b>{_evidence_label(entry)}<br>{escape(detail)}{cases}</td></tr>'
         )
     # One row per topic the document is silent on (a title's part before ": the
     # target answered ..."), with how many items and how many distinct answers.
@@ -92,7 +97,8 @@ def matrix_html(certificate: dict[str, Any]) -> str:
     counts = ", ".join(f"{n} {v}" for v, n in certificate["counts"]["requirements"].items())
     return (
         f'<section id="conformance-matrix"><h2>Requirement matrix</h2><p>{escape(counts)}</p><div class="cf-scroll">'
-        '<table class="cf-table"><thead><tr><th>requirement</th><th>the document says</th><th>verdict</th></tr></thead>'
+        '<table class="cf-table"><thead><tr><th>requirement</th><th>the '
+        'document says</th><th>verdict</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div></section>"
     )
 
@@ -102,7 +108,8 @@ def areas_html(certificate: dict[str, Any]) -> str:
     rows = "".join(f"<tr><th>{escape(area)}</th><td>{n}</td></tr>" for area, n in counts["items_by_area"].items())
     outcomes = ", ".join(f"{n} {o}" for o, n in counts["outcomes"].items())
     return (
-        f'<section id="conformance-areas"><h2>Items by area (markers)</h2><p>{counts["collected"]} collected; {escape(outcomes)}</p>'
+        '<section id="conformance-areas"><h2>Items by area '
+        f'(markers)</h2><p>{counts["collected"]} collected; {escape(outcomes)}</p>'
         f'<div class="cf-scroll"><table class="cf-table"><tbody>{rows}</tbody></table></div></section>'
     )
 
@@ -135,18 +142,21 @@ def failures_html(certificate: dict[str, Any], failures: list[dict[str, Any]]) -
     blocks = []
     for number, failure in enumerate(failures, 1):
         requirements = "".join(
-            f'<li class="cf-requirement"><code>{escape(r)}</code>: &ldquo;{escape(certificate["requirements"][r]["quote"])}&rdquo;</li>'
+            f'<li class="cf-requirement"><code>{escape(r)}</code>: '
+            f'&ldquo;{escape(certificate["requirements"][r]["quote"])}&rdquo;</li>'
             for r in failure["requirements"] if r in certificate["requirements"]
         )  # fmt: skip
         label = " (known failure, listed in the baseline)" if failure["outcome"] == "baselined" else ""
         blocks.append(
-            f'<article class="cf-failure" id="cf-failure-{number}"><h3><code>{escape(failure["nodeid"])}</code>{escape(label)}</h3>'
+            '<article class="cf-failure" '
+            f'id="cf-failure-{number}"><h3><code>{escape(failure["nodeid"])}</code>{escape(label)}</h3>'
             f'<ul class="cf-requirements">{requirements}</ul>'
             f'<h4>Violations</h4><pre class="cf-message cf-diff">{escape(failure["message"])}</pre>'
             f'<div class="cf-exchange">{"".join(failure["extras"])}</div></article>'
         )
     shown = f"the first {len(failures)} of {total}" if total > len(failures) else f"all {len(failures)}"
-    return f'<section id="conformance-failures"><h2>Failures ({shown}; the results table below lists every one)</h2>{"".join(blocks)}</section>'
+    return (f'<section id="conformance-failures"><h2>Failures ({shown}; the '
+            f'results table below lists every one)</h2>{"".join(blocks)}</section>')
 
 
 def summary_html(certificate: dict[str, Any], failures: list[dict[str, Any]] = ()) -> str:  # type: ignore[assignment]
@@ -160,13 +170,16 @@ def comparison_html(url: str, compared: int, differing: int, differences: list[d
     for found in differences:
         blocks.append(
             f'<article class="cf-difference"><h3><code>{escape(found["id"])}</code>: {escape(found["summary"])}</h3>'
-            '<div class="cf-scroll"><table class="cf-table cf-side-by-side"><thead><tr><th>target</th><th>compared implementation</th></tr></thead>'
-            f'<tbody><tr><td><pre class="cf-diff">{escape(found["target"])}</pre></td><td><pre class="cf-diff">{escape(found["compared"])}</pre></td></tr></tbody></table></div>'
+            '<div class="cf-scroll"><table class="cf-table '
+            'cf-side-by-side"><thead><tr><th>target</th><th>compared implementation</th></tr></thead>'
+            f'<tbody><tr><td><pre class="cf-diff">{escape(found["target"])}</pre></td><td><pre '
+            f'class="cf-diff">{escape(found["compared"])}</pre></td></tr></tbody></table></div>'
             + (f'<h4>Diff</h4><pre class="cf-diff">{escape(found["diff"])}</pre>' if found["diff"] else "")
             + "</article>"
         )
     shown = f" (the first {len(differences)} shown)" if differing > len(differences) else ""
     return (
         f'<section id="conformance-comparison"><h2>Comparison with {escape(url)}</h2>'
-        f"<p>{differing} of {compared} cases answer a different document{shown}. A difference is not a failure.</p>{''.join(blocks)}</section>"
+        f"<p>{differing} of {compared} cases answer a different document{shown}. "
+        f"A difference is not a failure.</p>{''.join(blocks)}</section>"
     )

@@ -122,11 +122,11 @@ def load_profile(path: str | os.PathLike[str], environ: dict[str, str] | None = 
     try:
         raw_bytes = path.read_bytes()
     except FileNotFoundError:
-        raise ProfileError(f"{where}: no such file. Check --target-profile (or the target_profile ini value).")
+        raise ProfileError(f"{where}: no such file. Check --target-profile (or the target_profile ini value).") from None
     except IsADirectoryError:
-        raise ProfileError(f"{where}: is a directory, not a YAML file. Point --target-profile at the file.")
+        raise ProfileError(f"{where}: is a directory, not a YAML file. Point --target-profile at the file.") from None
     except OSError as exc:
-        raise ProfileError(f"{where}: cannot be read ({exc.strerror}).")
+        raise ProfileError(f"{where}: cannot be read ({exc.strerror}).") from None
     try:
         data = yaml.load(raw_bytes, Loader=_ProfileLoader)  # noqa: S506 - a SafeLoader subclass
     except _RepeatedKey as exc:
@@ -135,7 +135,7 @@ def load_profile(path: str | os.PathLike[str], environ: dict[str, str] | None = 
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ProfileError(f"{where}: not valid YAML{at}: {problem}. Fix the YAML syntax there.")
+        raise ProfileError(f"{where}: not valid YAML{at}: {problem}. Fix the YAML syntax there.") from None
     if data is None:
         raise ProfileError(f"{where}: the file is empty. See 'Target profile' in README.md for the format.")
 
@@ -280,19 +280,22 @@ def _expectation_problems(where: str, account: dict[str, Any]) -> list[str]:
         at = f"{where}.customers[{position}].expect.campaigns"
         ids = [c["id"] for c in expected]
         for twice in _repeated(ids):
-            problems.append(f"{at}: the campaign id '{twice}' is listed twice. Give each campaign once (the list is the whole answer).")
+            problems.append(f"{at}: the campaign id '{twice}' is listed twice. Give "
+                            "each campaign once (the list is the whole answer).")
         if listed is None:
             continue
         if account["coalition"] and set(ids) != set(listed):
             missing, extra = sorted(set(listed) - set(ids)), sorted(set(ids) - set(listed))
             problems.append(
                 f"{at}: in a coalition the default answer lists ALL the account's campaigns ({where}.campaigns), "
-                f"but this list {'lacks ' + ', '.join(missing) if missing else ''}{' and ' if missing and extra else ''}"
+                "but this list "
+                f"{'lacks ' + ', '.join(missing) if missing else ''}{' and ' if missing and extra else ''}"
                 f"{'adds ' + ', '.join(extra) if extra else ''}. Make the two lists name the same campaigns."
             )
         elif not account["coalition"]:
             for extra in sorted(set(ids) - set(listed)):
-                problems.append(f"{at}: campaign '{extra}' is not among {where}.campaigns (every campaign of the account). Add it there, or fix the id.")
+                problems.append(f"{at}: campaign '{extra}' is not among {where}.campaigns "
+                                "(every campaign of the account). Add it there, or fix the id.")
     return problems
 
 
@@ -382,7 +385,7 @@ def _explain(error: jsonschema.ValidationError) -> str:
             parts.append(f"{where}: unknown key '{extra}'.{hint} Allowed keys here: {', '.join(allowed)}.")
         return " ".join(parts)
     if kind == "type":
-        expected = schema.get("type")
+        expected = str(schema.get("type"))  # one type name: the profile schema lists no type arrays
         secret = where in _SECRET_PATHS  # never echo what may be a password
         if expected == "string" and isinstance(error.instance, (int, float)) and not isinstance(error.instance, bool):
             written = getattr(error.instance, "source", str(error.instance))

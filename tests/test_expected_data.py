@@ -20,7 +20,14 @@ from conformance.checks.expected import NEEDS, NO_DATA
 from conformance.profile import Customer
 from tests.evidence import case
 from tests.expected_data import changed, customer_from, expect_block, removed
-from tests.test_every_requirement_can_fail import coalition_with_unjoined_acme, example, in_other_format, only_campaigns, single, without
+from tests.test_every_requirement_can_fail import (
+    coalition_with_unjoined_acme,
+    example,
+    in_other_format,
+    only_campaigns,
+    single,
+    without,
+)
 
 CHECK = "answer_matches_expected_data"
 POINTS, EARNED, BUYX = "1234567890123456", "2345678901234567", "3456789012345678"  # the success example's campaigns
@@ -55,7 +62,7 @@ def test_the_example_matching_its_data_passes_and_is_credited_as_expected_data()
     judged = judged_for(customer_from(SUCCESS_BLOCK), example("success"))
     passes(judged)
     compared = {"NOTE-ALL-FIELDS", "NOTE-REGISTERED", "EXAMPLE-CUSTOM-FIELD-N", "CALL-RETRIEVES", "EXAMPLE-SUCCESS", "EXAMPLE-POINTS-REWARDS",
-                "EXAMPLE-BUYX-ITEMS", "BUYX-BALANCE", "BUYX-EARNED", "BUYX-CUMULATIVE", "BUYX-REDEEMED", "BUYX-AVAILABLE-REWARDS"}  # fmt: skip
+                "EXAMPLE-BUYX-ITEMS", "BUYX-BALANCE", "BUYX-EARNED", "BUYX-CUMULATIVE", "BUYX-REDEEMED", "BUYX-AVAILABLE-REWARDS"}
     assert compared <= judged.expected_data, sorted(compared - judged.expected_data)
     assert judged.expected_data <= judged.checked
 
@@ -198,7 +205,8 @@ def test_a_coalition_campaign_added_fails_all_campaigns() -> None:
     (lambda b: b["campaigns"][2]["balances"].append({"name": "Teas", "balance": "1"}), "EXAMPLE-BUYX-ITEMS"),
     (lambda b: b["campaigns"][2]["available_rewards"].pop(), "BUYX-AVAILABLE-REWARDS"),
     (lambda b: b["campaigns"][2]["available_rewards"].append({"item_id": "5", "name": "Books"}), "BUYX-AVAILABLE-REWARDS"),
-], ids=["reward-added-by-answer", "reward-missing-from-answer", "item-added-by-answer", "item-missing-from-answer", "buyx-reward-added-by-answer", "buyx-reward-missing-from-answer"])  # fmt: skip
+], ids=["reward-added-by-answer", "reward-missing-from-answer", "item-added-by-answer", "item-missing-from-answer",
+        "buyx-reward-added-by-answer", "buyx-reward-missing-from-answer"])
 def test_rewards_and_items_are_whole_lists(change: Any, requirement: str) -> None:
     block = copy.deepcopy(SUCCESS_BLOCK)
     change(block)
@@ -290,10 +298,9 @@ def _record(item_id: str, judged: Judged) -> dict[str, Any]:
 
 
 def test_item_record_and_certificate_say_what_each_verdict_rests_on() -> None:
-    from tests.test_certificate import facts
-
     from conformance.certificate import build_certificate, validate
     from conformance.html_summary import matrix_html
+    from tests.test_certificate import facts
 
     with_data = judged_for(customer_from(SUCCESS_BLOCK), example("success"))
     without_data = judged_for(customer_from(None), example("success"))
@@ -324,9 +331,8 @@ def test_item_record_and_certificate_say_what_each_verdict_rests_on() -> None:
 
 
 def test_a_certificate_without_evidence_on_a_verdict_breaks_its_schema() -> None:
-    from tests.test_certificate import facts
-
     from conformance.certificate import CertificateInvalid, build_certificate, validate
+    from tests.test_certificate import facts
 
     certificate = build_certificate([_record("a", judged_for(customer_from(SUCCESS_BLOCK), example("success")))], facts(collected=1, generated=1, outcomes={"a": "passed"}))
     del certificate["requirements"]["NOTE-REGISTERED"]["evidence"]

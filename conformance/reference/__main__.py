@@ -11,9 +11,9 @@ import logging
 import signal
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Callable, Sequence
 
 from .db import DatabaseFileError, SeedError
 from .server import start
