@@ -91,11 +91,15 @@ def overhead() -> None:
     suite_rps = suite["requests"] / suite["wall"]
     print("1. harness overhead: full default run vs a bare requests.Session loop, same server")
     print(f"   bare loop:  {len(fields):6d} requests in {bare:6.1f} s = {bare_rps:6.0f} req/s")
-    print(f"   full suite: {suite['requests']:6.0f} requests in {suite['wall']:6.1f} s = {suite_rps:6.0f} req/s "
-          f"(answers fetched in {suite['fetch_seconds']:.1f} s, the rest is checks, pytest and the report)")
+    print(
+        f"   full suite: {suite['requests']:6.0f} requests in {suite['wall']:6.1f} s = {suite_rps:6.0f} req/s "
+        f"(answers fetched in {suite['fetch_seconds']:.1f} s, the rest is checks, pytest and the report)"
+    )
     print(f"   ratio suite/bare: {suite_rps / bare_rps:.2f}   (target >= 0.6)")
-    print(f"   peak memory of the run: {suite['peak_rss_mb']:.0f} MB (target "
-          f"< 500); HTML report {suite['report_mb']:.1f} MB (target < 10)")
+    print(
+        f"   peak memory of the run: {suite['peak_rss_mb']:.0f} MB (target "
+        f"< 500); HTML report {suite['report_mb']:.1f} MB (target < 10)"
+    )
 
 
 def latency(latency_ms: int = 50, concurrency: int = 16) -> None:
@@ -105,17 +109,38 @@ def latency(latency_ms: int = 50, concurrency: int = 16) -> None:
     finally:
         server.stop()
     ideal = suite["requests"] * latency_ms / 1000 / concurrency
-    print(f"2. latency hiding: full run against a server adding {latency_ms} ms per answer, --concurrency {concurrency}")
+    print(
+        f"2. latency hiding: full run against a server adding {latency_ms} ms per answer, --concurrency {concurrency}"
+    )
     print(f"   ideal bound (requests x latency / concurrency): {ideal:6.1f} s")
-    print("   answers fetched in:                             "
-          f"{suite['fetch_seconds']:6.1f} s  -> {suite['fetch_seconds'] / ideal:.2f} x ideal")
-    print(f"   whole run:                                      {suite['wall']:6.1f} "
-          f"s  -> {suite['wall'] / ideal:.2f} x ideal (target <= 1.5)")
+    print(
+        "   answers fetched in:                             "
+        f"{suite['fetch_seconds']:6.1f} s  -> {suite['fetch_seconds'] / ideal:.2f} x ideal"
+    )
+    print(
+        f"   whole run:                                      {suite['wall']:6.1f} "
+        f"s  -> {suite['wall'] / ideal:.2f} x ideal (target <= 1.5)"
+    )
 
 
 def collection() -> None:
     started = time.perf_counter()
-    run = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "--report-dir", tempfile.mkdtemp()], cwd=ROOT, capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--report-dir",
+            tempfile.mkdtemp(),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     wall = time.perf_counter() - started
     count = re.search(r"(\d+) tests? collected", run.stdout)
     print("3. start-up and collection of the full matrix (embedded server start, smoke, learning, items)")
@@ -131,7 +156,13 @@ def parsing() -> None:
     server = EmbeddedServer.start()
     try:
         profile = load_profile(PROFILE_PATH)
-        base = {"user_id": profile.user_id, "user_password": profile.password.reveal(), "type": "customer_info", "account_id": "greatwidgets", "code": "89898989898989"}
+        base = {
+            "user_id": profile.user_id,
+            "user_password": profile.password.reveal(),
+            "type": "customer_info",
+            "account_id": "greatwidgets",
+            "code": "89898989898989",
+        }
         xml = requests.post(server.url, data=base, timeout=30).content
         js = requests.post(server.url, data={**base, "output": "JSON"}, timeout=30).content
     finally:
@@ -169,8 +200,21 @@ def profile(selection: str = "greatwidgets-89898989898989") -> None:
     report_dir = tempfile.mkdtemp(prefix="bench-profile-")
     try:
         profiler.enable()
-        pytest.main(["-q", "-p", "no:cacheprovider", "-k", selection, "--target-url", server.url,
-                     "--target-profile", str(PROFILE_PATH), f"--report-dir={report_dir}", str(ROOT / "conformance" / "suite")])
+        pytest.main(
+            [
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-k",
+                selection,
+                "--target-url",
+                server.url,
+                "--target-profile",
+                str(PROFILE_PATH),
+                f"--report-dir={report_dir}",
+                str(ROOT / "conformance" / "suite"),
+            ]
+        )
         profiler.disable()
     finally:
         server.stop()
@@ -183,7 +227,12 @@ def profile(selection: str = "greatwidgets-89898989898989") -> None:
         "the harness's checks and parsing": ("conformance/",),
         "schemas (xmlschema, jsonschema, elementpath)": ("xmlschema/", "jsonschema", "elementpath/", "referencing/"),
         "garbage collection": ("gc.collect",),
-        "compiling and importing (assertion rewriting, modules)": ("<built-in method builtins.compile>", "importlib", "<built-in method marshal", "_bootstrap"),
+        "compiling and importing (assertion rewriting, modules)": (
+            "<built-in method builtins.compile>",
+            "importlib",
+            "<built-in method marshal",
+            "_bootstrap",
+        ),
     }
     totals = dict.fromkeys(list(groups) + ["other"], 0.0)
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
@@ -191,17 +240,28 @@ def profile(selection: str = "greatwidgets-89898989898989") -> None:
         where = f"{filename} {name}"
         group = next((g for g, marks in groups.items() if any(m in where for m in marks)), "other")
         totals[group] += tottime
-    others = sorted(((t[2], f"{k[0]}:{k[2]}") for k, t in stats.items() if next((g for g, marks in groups.items() if any(m in f"{k[0]} {k[2]}" for m in marks)), None) is None), reverse=True)[:5]
+    others = sorted(
+        (
+            (t[2], f"{k[0]}:{k[2]}")
+            for k, t in stats.items()
+            if next((g for g, marks in groups.items() if any(m in f"{k[0]} {k[2]}" for m in marks)), None) is None
+        ),
+        reverse=True,
+    )[:5]
     whole = sum(totals.values())
     print(f"5. where the time goes: -k {selection!r}, one process under cProfile ({whole:.1f} s of profiled time)")
     for group, seconds in sorted(totals.items(), key=lambda kv: -kv[1]):
         print(f"   {group:56s} {seconds:6.1f} s  {seconds / whole:5.1%}")
-    print("   largest of 'other': " + "; ".join(f"{name.rsplit('/', 1)[-1]} {seconds:.1f} s" for seconds, name in others))
+    print(
+        "   largest of 'other': " + "; ".join(f"{name.rsplit('/', 1)[-1]} {seconds:.1f} s" for seconds, name in others)
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("which", nargs="*", choices=["overhead", "latency", "collection", "parsing", "profile", []], default=[])
+    parser.add_argument(
+        "which", nargs="*", choices=["overhead", "latency", "collection", "parsing", "profile", []], default=[]
+    )
     chosen = parser.parse_args().which or ["overhead", "latency", "collection", "parsing", "profile"]
     print(f"# {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     for name in chosen:

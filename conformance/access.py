@@ -40,17 +40,67 @@ def generate_access_cases(profile: Profile, encoding: Encoding) -> list[AccessCa
     lookup = [(name, getattr(customer, name))]
     base = build_request(profile.user_id, account.account_id, lookup, encoding=encoding)
     cases = [
-        AccessCase(f"missing-{field}", base.without(field), ("error",), requirement, f"{field} is required and not sent")
+        AccessCase(
+            f"missing-{field}", base.without(field), ("error",), requirement, f"{field} is required and not sent"
+        )
         for field, requirement in REQUIRED_FIELDS.items()
     ]
-    cases.append(AccessCase("wrong-password", base.with_fields(user_password=WRONG_PASSWORD), ("error",), "FIELD-USER-PASSWORD-REQUIRED", "a wrong password reads no customer"))
-    cases.append(AccessCase("wrong-user-id", base.with_fields(user_id=profile.user_id + "-not"), ("error",), "FIELD-USER-ID-REQUIRED", "an unknown user id reads no customer"))
-    cases.append(AccessCase("empty-user-id", base.with_fields(user_id=""), ("error",), "FIELD-USER-ID-REQUIRED", "an empty user id reads no customer"))
-    cases.append(AccessCase("empty-password", base.with_fields(user_password=""), ("error",), "FIELD-USER-PASSWORD-REQUIRED", "an empty password reads no customer"))
-    cases.append(AccessCase("wrong-type", base.with_fields(type="customer_infos"), ("error",), "FIELD-TYPE-REQUIRED", "type must be customer_info"))
+    cases.append(
+        AccessCase(
+            "wrong-password",
+            base.with_fields(user_password=WRONG_PASSWORD),
+            ("error",),
+            "FIELD-USER-PASSWORD-REQUIRED",
+            "a wrong password reads no customer",
+        )
+    )
+    cases.append(
+        AccessCase(
+            "wrong-user-id",
+            base.with_fields(user_id=profile.user_id + "-not"),
+            ("error",),
+            "FIELD-USER-ID-REQUIRED",
+            "an unknown user id reads no customer",
+        )
+    )
+    cases.append(
+        AccessCase(
+            "empty-user-id",
+            base.with_fields(user_id=""),
+            ("error",),
+            "FIELD-USER-ID-REQUIRED",
+            "an empty user id reads no customer",
+        )
+    )
+    cases.append(
+        AccessCase(
+            "empty-password",
+            base.with_fields(user_password=""),
+            ("error",),
+            "FIELD-USER-PASSWORD-REQUIRED",
+            "an empty password reads no customer",
+        )
+    )
+    cases.append(
+        AccessCase(
+            "wrong-type",
+            base.with_fields(type="customer_infos"),
+            ("error",),
+            "FIELD-TYPE-REQUIRED",
+            "type must be customer_info",
+        )
+    )
     if profile.forbidden_account_id:
         request = build_request(profile.user_id, profile.forbidden_account_id, lookup, encoding=encoding)
-        cases.append(AccessCase(f"forbidden-account-{profile.forbidden_account_id}", request, ("error",), "FIELD-ACCOUNT-ID-REQUIRED", "an account these credentials may not read"))
+        cases.append(
+            AccessCase(
+                f"forbidden-account-{profile.forbidden_account_id}",
+                request,
+                ("error",),
+                "FIELD-ACCOUNT-ID-REQUIRED",
+                "an account these credentials may not read",
+            )
+        )
     # A customer is found only through its own account: look each one up through
     # every other account that does not list the same identifier.
     for home in profile.accounts:
@@ -64,7 +114,16 @@ def generate_access_cases(profile: Profile, encoding: Encoding) -> list[AccessCa
                 if (field, value) in taken:
                     continue
                 request = build_request(profile.user_id, other.account_id, [(field, value)], encoding=encoding)
-                cases.append(AccessCase(f"scope-{home.account_id}-{guest.label}-via-{other.account_id}", request, ("no_match",), "FIELD-ACCOUNT-ID-REQUIRED", f"a customer of {home.account_id} looked up through {other.account_id}", other.coalition))
+                cases.append(
+                    AccessCase(
+                        f"scope-{home.account_id}-{guest.label}-via-{other.account_id}",
+                        request,
+                        ("no_match",),
+                        "FIELD-ACCOUNT-ID-REQUIRED",
+                        f"a customer of {home.account_id} looked up through {other.account_id}",
+                        other.coalition,
+                    )
+                )
     cases += _encoding_cases(base, encoding)
     cases += _injection_cases(profile, account.account_id, encoding)
     cases += _callback_cases(base)
@@ -76,7 +135,15 @@ def _encoding_cases(base: Request, encoding: Encoding) -> list[AccessCase]:
     # POST encoding: multipart/form-data is what the document's PHP example (every PHP
     # client) sends, urlencoded what the other clients send. Both must be read.
     return [
-        AccessCase(f"encoding-{other}", Request(base.fields, other), ("success",), "REQUEST-PHP-EXAMPLE", f"the first customer looked up with a {other} body", allow_customer=True, check="request_encoding_is_read")
+        AccessCase(
+            f"encoding-{other}",
+            Request(base.fields, other),
+            ("success",),
+            "REQUEST-PHP-EXAMPLE",
+            f"the first customer looked up with a {other} body",
+            allow_customer=True,
+            check="request_encoding_is_read",
+        )
         for other in ("form", "multipart")
         if other != encoding
     ]
@@ -103,7 +170,15 @@ def _injection_cases(profile: Profile, account_id: str, encoding: Encoding) -> l
             # A value that names no customer must not find one: FIELD-CODE / FIELD-CARD-NUMBER
             # name the column the value is matched against.
             requirement = "FIELD-CODE" if field == "code" else "FIELD-CARD-NUMBER"
-            cases.append(AccessCase(f"injection-{field}-{name}", request, ("no_match", "error"), requirement, f"a {field} that names no customer ({name})"))
+            cases.append(
+                AccessCase(
+                    f"injection-{field}-{name}",
+                    request,
+                    ("no_match", "error"),
+                    requirement,
+                    f"a {field} that names no customer ({name})",
+                )
+            )
     return cases
 
 
@@ -111,6 +186,13 @@ def _callback_cases(base: Request) -> list[AccessCase]:
     # What the target answers is up to it; reflecting the callback is advisory.
     every = ("success", "no_match", "error")
     return [
-        AccessCase(f"callback-{name}", base.with_fields(output="JSON", callback=value), every, None, f"callback {value!r}", allow_customer=True)
+        AccessCase(
+            f"callback-{name}",
+            base.with_fields(output="JSON", callback=value),
+            every,
+            None,
+            f"callback {value!r}",
+            allow_customer=True,
+        )
         for name, value in (("script-call", "alert(1);//"), ("script-tag", "<script>alert(1)</script>"))
     ]

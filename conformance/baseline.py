@@ -72,10 +72,18 @@ def load_baseline(path: Path) -> Baseline:
     known = catalogue()
     entries = set()
     for number, entry in enumerate(data["known_failures"], 1):
-        if not isinstance(entry, dict) or not isinstance(entry.get("requirement"), str) or not isinstance(entry.get("case"), str):
-            raise BaselineError(f"{where}: known_failures entry {number} needs 'requirement' and 'case' strings, like: {EXAMPLE}")
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("requirement"), str)
+            or not isinstance(entry.get("case"), str)
+        ):
+            raise BaselineError(
+                f"{where}: known_failures entry {number} needs 'requirement' and 'case' strings, like: {EXAMPLE}"
+            )
         if entry["requirement"] not in known:
-            raise BaselineError(f"{where}: known_failures entry {number} names {entry['requirement']!r}, "
-                                "which is no requirement id; copy the id from the report or certificate.json")
+            raise BaselineError(
+                f"{where}: known_failures entry {number} names {entry['requirement']!r}, "
+                "which is no requirement id; copy the id from the report or certificate.json"
+            )
         entries.add((entry["requirement"], entry["case"]))
     return Baseline(path, frozenset(entries))

@@ -72,11 +72,21 @@ class Case:
     @property
     def id(self) -> str:
         who = self.customer.label if self.customer else "-"
-        parts = [self.account_id, who, f"by:{self.identifier}"] if self.probe is None else [self.account_id, "probe", self.identifier]
+        parts = (
+            [self.account_id, who, f"by:{self.identifier}"]
+            if self.probe is None
+            else [self.account_id, "probe", self.identifier]
+        )
         if self.negative is not None:
             parts.append(self.negative)
         for name, value in self.options:
-            shown = self.campaign if (name == "campaign_id" and value == EACH) else f"{FOREIGN}-{self.campaign}" if value == FOREIGN else value
+            shown = (
+                self.campaign
+                if (name == "campaign_id" and value == EACH)
+                else f"{FOREIGN}-{self.campaign}"
+                if value == FOREIGN
+                else value
+            )
             parts.append(f"{name}:{shown}")
         return "-".join(parts)
 
@@ -93,7 +103,9 @@ class Case:
     def _concrete_campaign(self, value: str) -> str:
         """The campaign id behind ``each`` (one of the customer's) or ``foreign`` (another account's)."""
         if self.campaign is None:
-            raise ValueError(f"a case of {self.account_id} has campaign_id={value} but no campaign: a bug of its generator")
+            raise ValueError(
+                f"a case of {self.account_id} has campaign_id={value} but no campaign: a bug of its generator"
+            )
         return self.campaign
 
     def identifiers(self, space: Space) -> list[tuple[str, str]]:
@@ -104,7 +116,9 @@ class Case:
             return [(k, str(v)) for k, v in sends.items()]
         if not sends:
             return []
-        assert self.customer is not None, f"identifier {self.identifier} names profile fields but the case has no customer"
+        assert self.customer is not None, (
+            f"identifier {self.identifier} names profile fields but the case has no customer"
+        )
         return [(name, getattr(self.customer, name)) for name in sends]
 
     def request(self, user_id: str, encoding: Encoding, space: Space | None = None) -> Request:
@@ -220,7 +234,9 @@ def _campaign_effect(case: Case, space: Space, silent: list[tuple[str, str]]) ->
 CampaignLookup = Callable[[Account, Customer], list[str]]
 
 
-def generate(profile: Profile, campaigns_of: CampaignLookup, mode: Mode = "all", space: Space | None = None) -> list[Case]:
+def generate(
+    profile: Profile, campaigns_of: CampaignLookup, mode: Mode = "all", space: Space | None = None
+) -> list[Case]:
     """Every case of the matrix for the profile, in a stable order."""
     space = space or load_space()
     cases: list[Case] = []
@@ -234,7 +250,11 @@ def generate(profile: Profile, campaigns_of: CampaignLookup, mode: Mode = "all",
             campaigns = campaigns_of(account, customer)
             cases += _cross(space, account, customer, identifiers, campaigns, mode)
         # Identifiers whose values are derived per customer (negative space) are not crossed.
-        others = [name for name, spec in space.identifiers.items() if name not in CUSTOMER_IDENTIFIERS and spec["sends"] != "derived"]
+        others = [
+            name
+            for name, spec in space.identifiers.items()
+            if name not in CUSTOMER_IDENTIFIERS and spec["sends"] != "derived"
+        ]
         cases += _cross(space, account, None, others, [], mode)
         cases += _probes(space, account)
     return cases
@@ -249,8 +269,12 @@ def _probes(space: Space, account: Account) -> list[Case]:
         if probe.get("sends") == "two-customers":
             # Both identifiers, each naming a different customer of the account.
             pair = next(
-                ((a.code, b.card_number) for a in account.customers for b in account.customers
-                 if a is not b and a.code and b.card_number),
+                (
+                    (a.code, b.card_number)
+                    for a in account.customers
+                    for b in account.customers
+                    if a is not b and a.code and b.card_number
+                ),
                 None,
             )
             if pair is None:
@@ -259,7 +283,9 @@ def _probes(space: Space, account: Account) -> list[Case]:
         else:
             sends = lookup
         options = tuple((str(k), str(v)) for k, v in probe.get("options", {}).items())
-        cases.append(Case(account.account_id, account.coalition, None, probe["name"], options, probe=probe["why"], sends=sends))
+        cases.append(
+            Case(account.account_id, account.coalition, None, probe["name"], options, probe=probe["why"], sends=sends)
+        )
     return cases
 
 
@@ -296,11 +322,14 @@ def _cross(
     return [case_of(row) for row in _combinations(identifier_dimension + dimensions, mode, case_of)]
 
 
-def _combinations(dimensions: list[list[Any]], mode: Mode, case_of: Callable[[Iterable[Any]], Case]) -> Iterable[tuple[Any, ...]]:
+def _combinations(
+    dimensions: list[list[Any]], mode: Mode, case_of: Callable[[Iterable[Any]], Case]
+) -> Iterable[tuple[Any, ...]]:
     if not dimensions[0]:  # a customer with no identifier the matrix can send
         return []
     if mode == "all":
         return itertools.product(*dimensions)
+
     # A combination with a part the document is silent about is judged as a whole by
     # nothing (it is only recorded), so a covering array that mixed them in would leave
     # pairs of judged values unjudged: every pair is covered among the combinations the
@@ -314,7 +343,9 @@ def _combinations(dimensions: list[list[Any]], mode: Mode, case_of: Callable[[It
     return judged + silent
 
 
-def _pairwise(dimensions: list[list[Any]], keep: Callable[[list[Any]], bool] | None = None) -> Iterator[tuple[Any, ...]]:
+def _pairwise(
+    dimensions: list[list[Any]], keep: Callable[[list[Any]], bool] | None = None
+) -> Iterator[tuple[Any, ...]]:
     from allpairspy import AllPairs
 
     if len(dimensions) < 2:

@@ -56,7 +56,11 @@ def item_record(kind: str, item_id: str, judged: Judged, areas: Iterable[str] = 
         "failed": failed,
         "not_applicable": sorted([requirement, why] for requirement, why in judged.not_applicable.items()),
         "errors": [f"{f.check}: {f.title}" for f in judged.errors],
-        "notes": [[f.severity, f.check, f.title] for f in judged.findings if f.severity in ("warning", "advisory", "unspecified")],
+        "notes": [
+            [f.severity, f.check, f.title]
+            for f in judged.findings
+            if f.severity in ("warning", "advisory", "unspecified")
+        ],
     }
 
 
@@ -73,7 +77,9 @@ class RunFacts:
     combinations: str
     started: datetime
     finished: datetime
-    selection: list[str] = field(default_factory=list)  # the options that select (-k, -m, --sw, node ids...): wording only
+    selection: list[str] = field(
+        default_factory=list
+    )  # the options that select (-k, -m, --sw, node ids...): wording only
     collected: int = 0
     outcomes: dict[str, str] = field(default_factory=dict)  # nodeid -> passed/failed/baselined/skipped/error
     replayed_from: str | None = None
@@ -160,7 +166,12 @@ def build_certificate(records: list[dict[str, Any]], facts: RunFacts) -> dict[st
         if requirement.checks:
             entry["checks"] = requirement.checks
         if requirement.untestable:
-            entry.update(verdict="not-exercised", reason=f"untestable: {requirement.untestable}", exercised=_listed([]), failed=_listed([]))
+            entry.update(
+                verdict="not-exercised",
+                reason=f"untestable: {requirement.untestable}",
+                exercised=_listed([]),
+                failed=_listed([]),
+            )
         else:
             ran, broke = exercised[requirement_id], failed[requirement_id]
             entry.update(exercised=_listed(ran), failed=_listed(broke))
@@ -224,7 +235,11 @@ def dataset_statement(claim: Any, verdict: str) -> dict[str, str] | None:
     only when the profile is its certification profile and the verdict is conformant."""
     if claim is None:
         return None
-    said = f"certified on {claim}" if verdict == "conformant" else f"run on {claim}; not certified: the verdict is {verdict}"
+    said = (
+        f"certified on {claim}"
+        if verdict == "conformant"
+        else f"run on {claim}; not certified: the verdict is {verdict}"
+    )
     return {"name": claim.name, "version": claim.version, "sha256": claim.sha256, "statement": said}
 
 
@@ -237,26 +252,36 @@ def overall_verdict(requirements: dict[str, Any], facts: RunFacts, outcomes: Cou
     was collected (none deselected, none dropped) and ran, and none was skipped."""
     reasons = [f"no case ran: {facts.unusable}"] if facts.unusable else []
     if facts.stopped:
-        reasons.append(f"stopped early: {facts.stopped} Only that lookup ran, as one "
-                       "case; no other item was generated: nothing else can be judged.")
+        reasons.append(
+            f"stopped early: {facts.stopped} Only that lookup ran, as one "
+            "case; no other item was generated: nothing else can be judged."
+        )
     broken = [r for r, e in requirements.items() if e["verdict"] == "fail"]
     if broken:
         reasons.append(f"{len(broken)} requirement(s) failed: {', '.join(broken)}")
     if outcomes.get("baselined"):
-        reasons.append(f"{outcomes['baselined']} item(s) failed as the baseline "
-                       "expects (hidden from the exit status, not from the verdict)")
+        reasons.append(
+            f"{outcomes['baselined']} item(s) failed as the baseline "
+            "expects (hidden from the exit status, not from the verdict)"
+        )
     if facts.combinations != "all":
         reasons.append(f"--combinations {facts.combinations}: not the full matrix (use --combinations all)")
     if not facts.unusable:
         reasons += scope_reasons(facts, outcomes)
-    missing = [r for r, e in requirements.items() if e["verdict"] == "not-exercised" and not e["reason"].startswith("untestable")]
+    missing = [
+        r
+        for r, e in requirements.items()
+        if e["verdict"] == "not-exercised" and not e["reason"].startswith("untestable")
+    ]
     if missing:
         reasons.append(f"{len(missing)} testable requirement(s) not exercised: {', '.join(missing)}")
     if outcomes.get("error"):
         reasons.append(f"{outcomes['error']} item(s) ended in an error of the harness, not a verdict")
     not_run = facts.collected - len(facts.outcomes)
     if not_run > 0:
-        reasons.append(f"{not_run} of {facts.collected} collected item(s) did not run (stopped early, e.g. -x or Ctrl-C)")
+        reasons.append(
+            f"{not_run} of {facts.collected} collected item(s) did not run (stopped early, e.g. -x or Ctrl-C)"
+        )
     if broken:
         return "not-conformant", reasons
     return ("incomplete", reasons) if reasons else ("conformant", reasons)
@@ -269,15 +294,24 @@ def scope_reasons(facts: RunFacts, outcomes: Counter[str]) -> list[str]:
     """Why the items that ran are less than the suite generated, in counts: deselected
     (and by what, where the options show it), dropped without a word, skipped."""
     if facts.generated is None:
-        return ["how many items the suite generates is not known (no "
-                "process reported it): the run cannot be shown complete"]
+        return [
+            "how many items the suite generates is not known (no process reported it): the run cannot be shown complete"
+        ]
     reasons = []
     options = [s for s in facts.selection if s != NODE_IDS]
     if facts.deselected:
-        by = f"a selection of the suite: {', '.join(options)}" if options else "by a plugin, e.g. sharding: pytest-split, pytest-shard"
+        by = (
+            f"a selection of the suite: {', '.join(options)}"
+            if options
+            else "by a plugin, e.g. sharding: pytest-split, pytest-shard"
+        )
         reasons.append(f"{facts.deselected:,} of {facts.generated:,} items deselected ({by})")
     if facts.not_collected:
-        by = NODE_IDS if NODE_IDS in facts.selection else "dropped by a plugin without pytest_deselected, or node ids on the command line"
+        by = (
+            NODE_IDS
+            if NODE_IDS in facts.selection
+            else "dropped by a plugin without pytest_deselected, or node ids on the command line"
+        )
         reasons.append(f"{facts.not_collected:,} of {facts.generated:,} generated items were not collected ({by})")
     if outcomes.get("skipped"):
         reasons.append(f"{outcomes['skipped']:,} item(s) skipped")
@@ -293,7 +327,9 @@ def validate(certificate: dict[str, Any]) -> None:
     import jsonschema
 
     schema = json.loads(schema_path("certificate.schema.json").read_text(encoding="utf-8"))
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(certificate), key=lambda e: list(map(str, e.absolute_path)))
+    errors = sorted(
+        jsonschema.Draft202012Validator(schema).iter_errors(certificate), key=lambda e: list(map(str, e.absolute_path))
+    )
     if errors:
         where = "/".join(map(str, errors[0].absolute_path)) or "(top)"
         raise CertificateInvalid(f"harness bug: certificate.json breaks its schema at {where}: {errors[0].message}")
@@ -319,4 +355,13 @@ def write_certificate(certificate: dict[str, Any], path: Path, secret: Secret | 
     return certificate
 
 
-__all__ = ["PROPERTY", "CertificateInvalid", "RunFacts", "build_certificate", "item_record", "public_url", "validate", "write_certificate"]
+__all__ = [
+    "PROPERTY",
+    "CertificateInvalid",
+    "RunFacts",
+    "build_certificate",
+    "item_record",
+    "public_url",
+    "validate",
+    "write_certificate",
+]

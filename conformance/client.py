@@ -397,8 +397,15 @@ class Client:
         _exchange.watch = watch
         try:
             with self._session().request(
-                method, url, params=params, data=data, files=files,
-                timeout=(remaining, remaining), stream=True, allow_redirects=False, verify=self.verify,
+                method,
+                url,
+                params=params,
+                data=data,
+                files=files,
+                timeout=(remaining, remaining),
+                stream=True,
+                allow_redirects=False,
+                verify=self.verify,
             ) as response:
                 watch.phase = "body"
                 body, truncated = self._read_capped(response, watch)
@@ -408,7 +415,11 @@ class Client:
                     url=self.url,
                     status=response.status_code,
                     headers={k.lower(): redact(v, self.password) for k, v in response.headers.items()},
-                    body=redact(body.decode("utf-8", "surrogateescape"), self.password).encode("utf-8", "surrogateescape") if echoed else body,
+                    body=redact(body.decode("utf-8", "surrogateescape"), self.password).encode(
+                        "utf-8", "surrogateescape"
+                    )
+                    if echoed
+                    else body,
                     elapsed=time.monotonic() - started,
                     truncated=truncated,
                     echoed_password=echoed,
@@ -478,8 +489,10 @@ def _too_many_redirects(urls: list[str]) -> str:
     """The redirects followed and the one that was not, as paths (one origin)."""
     paths = [urlsplit(u)._replace(scheme="", netloc="").geturl() or "/" for u in urls]
     loop = " (a loop?)" if len(set(paths)) < len(paths) else ""
-    return (f"{len(paths) - 1} redirects within the target's origin, more than "
-            f"the {MAX_REDIRECTS} the harness follows: {' -> '.join(paths)}{loop}")
+    return (
+        f"{len(paths) - 1} redirects within the target's origin, more than "
+        f"the {MAX_REDIRECTS} the harness follows: {' -> '.join(paths)}{loop}"
+    )
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -509,15 +522,19 @@ def _describe_transport_error(exc: BaseException, timeout: float) -> str:
     if isinstance(exc, _DeadlineExceeded):
         limit = f"{timeout:g} s, the --target-timeout for the whole exchange"
         if exc.phase == "body":
-            said = (f"the answer was not complete after {limit}: the body "
-                    f"was still arriving ({exc.received} bytes received)")
+            said = (
+                f"the answer was not complete after {limit}: the body "
+                f"was still arriving ({exc.received} bytes received)"
+            )
         elif exc.phase in ("connect", "tls"):
             said = f"no connection within {limit}: {PHASES[exc.phase]}"
         else:
             said = f"no answer within {limit}: {PHASES[exc.phase]}"
         return f"{said}; raise --target-timeout if the target is just slow"
     if isinstance(exc, requests.exceptions.SSLError):
-        return f"TLS failed: {exc}. Use --ca-bundle FILE for a private CA, or --insecure to skip verification (reported)"
+        return (
+            f"TLS failed: {exc}. Use --ca-bundle FILE for a private CA, or --insecure to skip verification (reported)"
+        )
     if isinstance(exc, requests.ConnectionError):
         reason = str(exc)
         if "Connection refused" in reason:
@@ -562,6 +579,11 @@ def build_request(
     encoding: Encoding = "form",
 ) -> Request:
     """The documented field order: credentials, type, account, identifiers, options."""
-    fields = [("user_id", user_id), (PASSWORD_FIELD, PLACEHOLDER), ("type", "customer_info"), ("account_id", account_id)]
+    fields = [
+        ("user_id", user_id),
+        (PASSWORD_FIELD, PLACEHOLDER),
+        ("type", "customer_info"),
+        ("account_id", account_id),
+    ]
     fields += list(identifiers) + list(options)
     return Request(tuple(fields), encoding)

@@ -50,8 +50,10 @@ def difference(case: Case, mine: Observation, theirs: Observation) -> dict[str, 
         return {
             "id": case.id,
             "summary": f"target {why[mine.answer is not None]}, "
-                       f"compared implementation {why[theirs.answer is not None]}",
-            "diff": "", "target": _shown(mine), "compared": _shown(theirs),
+            f"compared implementation {why[theirs.answer is not None]}",
+            "diff": "",
+            "target": _shown(mine),
+            "compared": _shown(theirs),
         }
     if comparable(mine.document) == comparable(theirs.document):
         return None
@@ -67,10 +69,16 @@ def difference(case: Case, mine: Observation, theirs: Observation) -> dict[str, 
 def _shown(observation: Observation) -> str:
     if observation.answer is None:
         exchange = observation.exchange
-        text = exchange.transport_error or observation.parse_error or f"HTTP {exchange.status}: {exchange.body[:500].decode('utf-8', 'replace')}"
+        text = (
+            exchange.transport_error
+            or observation.parse_error
+            or f"HTTP {exchange.status}: {exchange.body[:500].decode('utf-8', 'replace')}"
+        )
     else:
         text = json.dumps(comparable(observation.document), indent=1, ensure_ascii=False, sort_keys=True)
-    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + f"\n... ({len(text) - SHOWN_CHARS} more characters)"
+    return (
+        text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + f"\n... ({len(text) - SHOWN_CHARS} more characters)"
+    )
 
 
 def observe(harness: Harness, case: Case) -> Observation:

@@ -106,7 +106,9 @@ class Harness:
                 self._parsed[digest] = found
         return found
 
-    def prefetch(self, requests: Iterable[Request], concurrency: int, progress: Callable[[int, int], None] | None = None) -> int:
+    def prefetch(
+        self, requests: Iterable[Request], concurrency: int, progress: Callable[[int, int], None] | None = None
+    ) -> int:
         """Send every request not yet answered, ``concurrency`` at a time; return how many.
 
         Checks then read their answers from the store, so the network's latency is
@@ -142,12 +144,16 @@ class Harness:
             notes.append(f"{len(retried)} request(s) needed retries ({'; '.join(reasons[:3])})")
         redirected = [e for e in exchanges if e.redirects]
         if redirected:
-            notes.append(f"{len(redirected)} request(s) followed same-origin redirects, e.g. to {redirected[0].redirects[-1]}")
+            notes.append(
+                f"{len(redirected)} request(s) followed same-origin redirects, e.g. to {redirected[0].redirects[-1]}"
+            )
         return notes
 
     def observe(self, case: Case | AccessCase, exchange: Exchange | None = None) -> Observation:
         if exchange is None:
-            request = case.request if isinstance(case, AccessCase) else case.request(self.profile.user_id, self.encoding)
+            request = (
+                case.request if isinstance(case, AccessCase) else case.request(self.profile.user_id, self.encoding)
+            )
             exchange = self.exchange(request)
         answer, error = self.parse(exchange)
         return Observation(case, exchange, answer, error)
@@ -191,8 +197,10 @@ class Harness:
         if exchange.transport_error:
             raise TargetUnusable(f"{where} got no answer: {exchange.transport_error}.")
         if exchange.truncated:
-            raise TargetUnusable(f"{where} got an answer larger than --max-response-bytes ({len(exchange.body)} "
-                                 "bytes read): raise --max-response-bytes if answers this large are intended.")
+            raise TargetUnusable(
+                f"{where} got an answer larger than --max-response-bytes ({len(exchange.body)} "
+                "bytes read): raise --max-response-bytes if answers this large are intended."
+            )
         answer = observation.answer
         if answer is None:
             raise TargetBroken(
@@ -209,8 +217,11 @@ class Harness:
                 "Check the profile's credentials (or TARGET_USER_PASSWORD) and account_id."
             )
         if status not in ("success", "no_match"):
-            raise TargetBroken(f"{where} got an envelope with status "
-                               f"{redact(repr(status), self.profile.password)}, not success, no_match or error.", case)
+            raise TargetBroken(
+                f"{where} got an envelope with status "
+                f"{redact(repr(status), self.profile.password)}, not success, no_match or error.",
+                case,
+            )
 
     def learn(self, account: Account, customer: Customer) -> Learned:
         """The customer's campaigns, from the target's own full answer (cached)."""
@@ -228,7 +239,9 @@ class Harness:
 
     def _lookup(self, account: Account, customer: Customer) -> Request:
         name = "code" if customer.code is not None else "card_number"
-        return build_request(self.profile.user_id, account.account_id, [(name, getattr(customer, name))], encoding=self.encoding)
+        return build_request(
+            self.profile.user_id, account.account_id, [(name, getattr(customer, name))], encoding=self.encoding
+        )
 
 
 __all__ = ["Harness", "Learned", "TargetBroken", "TargetUnusable"]

@@ -33,16 +33,27 @@ def verdict_html(certificate: dict[str, Any]) -> str:
     return (
         '<section id="conformance-verdict"><h2>Verdict: <span '
         f'class="cf-verdict cf-{verdict}">{escape(verdict)}</span></h2>'
-        + (f"<ul>{reasons}</ul>" if reasons else "<p>Every testable requirement was exercised and passed, in the full matrix.</p>")
-        + (f'<p id="conformance-dataset"><b>{escape(dataset["statement"])}</b></p>' if (dataset := certificate.get("dataset")) else "")
+        + (
+            f"<ul>{reasons}</ul>"
+            if reasons
+            else "<p>Every testable requirement was exercised and passed, in the full matrix.</p>"
+        )
+        + (
+            f'<p id="conformance-dataset"><b>{escape(dataset["statement"])}</b></p>'
+            if (dataset := certificate.get("dataset"))
+            else ""
+        )
         + "<p>The same verdict, with hashes of the inputs, is in certificate.json next to this report.</p></section>"
     )
 
 
 _EVIDENCE_LABELS = {
     "expected-data": ("against expected data", "judged against the data the profile says the target holds"),
-    "consistency": ("consistency only", "judged against the document's rules and the target's other "
-                                        "answers only: a value wrong the same way everywhere would pass"),
+    "consistency": (
+        "consistency only",
+        "judged against the document's rules and the target's other "
+        "answers only: a value wrong the same way everywhere would pass",
+    ),
 }
 
 
@@ -51,8 +62,10 @@ def _evidence_label(entry: dict[str, Any]) -> str:
     if entry.get("evidence") not in _EVIDENCE_LABELS:
         return ""
     label, title = _EVIDENCE_LABELS[entry["evidence"]]
-    return (f' <small class="cf-evidence cf-evidence-{escape(entry["evidence"])}" '
-            f'title="{escape(title)}">{escape(label)}</small>')
+    return (
+        f' <small class="cf-evidence cf-evidence-{escape(entry["evidence"])}" '
+        f'title="{escape(title)}">{escape(label)}</small>'
+    )
 
 
 def matrix_html(certificate: dict[str, Any]) -> str:
@@ -75,9 +88,13 @@ def matrix_html(certificate: dict[str, Any]) -> str:
             '<tr class="cf-row" '
             f'data-requirement="{escape(requirement_id)}"><th><code>{escape(requirement_id)}</code></th>'
             f'<td class="cf-quote">&ldquo;{escape(entry["quote"])}&rdquo;'
-            + (f'<br><small class="cf-checks">Checked: {escape(entry["checks"])}</small>' if entry.get("checks") else "")
+            + (
+                f'<br><small class="cf-checks">Checked: {escape(entry["checks"])}</small>'
+                if entry.get("checks")
+                else ""
+            )
             + "</td>"
-            '<td '
+            "<td "
             f'class="cf-{verdict}"><b>{escape(verdict)}</b>{_evidence_label(entry)}<br>{escape(detail)}{cases}</td></tr>'
         )
     # One row per topic the document is silent on (a title's part before ": the
@@ -98,7 +115,7 @@ def matrix_html(certificate: dict[str, Any]) -> str:
     return (
         f'<section id="conformance-matrix"><h2>Requirement matrix</h2><p>{escape(counts)}</p><div class="cf-scroll">'
         '<table class="cf-table"><thead><tr><th>requirement</th><th>the '
-        'document says</th><th>verdict</th></tr></thead>'
+        "document says</th><th>verdict</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></div></section>"
     )
 
@@ -109,25 +126,39 @@ def areas_html(certificate: dict[str, Any]) -> str:
     outcomes = ", ".join(f"{n} {o}" for o, n in counts["outcomes"].items())
     return (
         '<section id="conformance-areas"><h2>Items by area '
-        f'(markers)</h2><p>{counts["collected"]} collected; {escape(outcomes)}</p>'
+        f"(markers)</h2><p>{counts['collected']} collected; {escape(outcomes)}</p>"
         f'<div class="cf-scroll"><table class="cf-table"><tbody>{rows}</tbody></table></div></section>'
     )
 
 
 def notes_html(certificate: dict[str, Any]) -> str:
     parts = []
-    for severity, heading in (("warning", "Warnings (legal, risky for clients; never failed)"), ("advisory", "Security advisories (the document is silent; never failed)"), ("unspecified", "Unspecified behaviours the target chose")):
+    for severity, heading in (
+        ("warning", "Warnings (legal, risky for clients; never failed)"),
+        ("advisory", "Security advisories (the document is silent; never failed)"),
+        ("unspecified", "Unspecified behaviours the target chose"),
+    ):
         notes = [n for n in certificate["notes"] if n["severity"] == severity]
         if notes:
-            items = "".join(f"<li>{n['items']} &times; <code>{escape(n['check'])}</code>: {escape(n['title'])}</li>" for n in notes[:NOTES_LISTED])
+            items = "".join(
+                f"<li>{n['items']} &times; <code>{escape(n['check'])}</code>: {escape(n['title'])}</li>"
+                for n in notes[:NOTES_LISTED]
+            )
             if len(notes) > NOTES_LISTED:
                 items += f"<li>... and {len(notes) - NOTES_LISTED} more (all in certificate.json)</li>"
             parts.append(f"<h3>{escape(heading)}</h3><ul>{items}</ul>")
     baseline = certificate.get("baseline")
     if baseline:
-        for key, heading in (("hidden", "Known failures (baseline) that failed again"), ("fixed", "Baselined failures that now pass: remove them from the baseline"), ("not_run", "Baselined items not run")):
+        for key, heading in (
+            ("hidden", "Known failures (baseline) that failed again"),
+            ("fixed", "Baselined failures that now pass: remove them from the baseline"),
+            ("not_run", "Baselined items not run"),
+        ):
             if baseline[key]:
-                items = "".join(f"<li><code>{escape(e['requirement'])}</code> in <code>{escape(e['case'])}</code></li>" for e in baseline[key])
+                items = "".join(
+                    f"<li><code>{escape(e['requirement'])}</code> in <code>{escape(e['case'])}</code></li>"
+                    for e in baseline[key]
+                )
                 parts.append(f"<h3>{escape(heading)} ({escape(baseline['file'])})</h3><ul>{items}</ul>")
     return f'<section id="conformance-notes"><h2>Notes</h2>{"".join(parts) or "<p>none</p>"}</section>'
 
@@ -155,12 +186,21 @@ def failures_html(certificate: dict[str, Any], failures: list[dict[str, Any]]) -
             f'<div class="cf-exchange">{"".join(failure["extras"])}</div></article>'
         )
     shown = f"the first {len(failures)} of {total}" if total > len(failures) else f"all {len(failures)}"
-    return (f'<section id="conformance-failures"><h2>Failures ({shown}; the '
-            f'results table below lists every one)</h2>{"".join(blocks)}</section>')
+    return (
+        f'<section id="conformance-failures"><h2>Failures ({shown}; the '
+        f"results table below lists every one)</h2>{''.join(blocks)}</section>"
+    )
 
 
 def summary_html(certificate: dict[str, Any], failures: list[dict[str, Any]] = ()) -> str:  # type: ignore[assignment]
-    return STYLE + verdict_html(certificate) + matrix_html(certificate) + areas_html(certificate) + notes_html(certificate) + failures_html(certificate, list(failures))
+    return (
+        STYLE
+        + verdict_html(certificate)
+        + matrix_html(certificate)
+        + areas_html(certificate)
+        + notes_html(certificate)
+        + failures_html(certificate, list(failures))
+    )
 
 
 def comparison_html(url: str, compared: int, differing: int, differences: list[dict[str, Any]]) -> str:

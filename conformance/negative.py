@@ -39,7 +39,9 @@ def generate_negative(profile: Profile, campaigns_of: CampaignLookup) -> list[Ca
 
 
 def _case(account: Account, customer: Customer | None, field: str, value: str, how: str) -> Case:
-    return Case(account.account_id, account.coalition, customer, _NOT_A[field], (), sends=((field, value),), negative=how)
+    return Case(
+        account.account_id, account.coalition, customer, _NOT_A[field], (), sends=((field, value),), negative=how
+    )
 
 
 def _altered(account: Account, customer: Customer, field: str, value: str, taken: dict[str, set[str]]) -> list[Case]:
@@ -51,10 +53,18 @@ def _altered(account: Account, customer: Customer, field: str, value: str, taken
             cases.append(_case(account, customer, field, altered, how))
     for how, altered in (("case-changed", value.swapcase()), ("padded", f" {value} ")):
         if altered != value and altered not in taken[field]:
-            cases.append(Case(
-                account.account_id, account.coalition, None, f"{field}-{customer.label}", (), negative=how,
-                probe=f"a {field} that is a customer's {how.replace('-', ' ')} ({altered!r})", sends=((field, altered),),
-            ))
+            cases.append(
+                Case(
+                    account.account_id,
+                    account.coalition,
+                    None,
+                    f"{field}-{customer.label}",
+                    (),
+                    negative=how,
+                    probe=f"a {field} that is a customer's {how.replace('-', ' ')} ({altered!r})",
+                    sends=((field, altered),),
+                )
+            )
     return cases
 
 
@@ -68,14 +78,26 @@ def _other_kind(account: Account, taken: dict[str, set[str]]) -> list[Case]:
     return cases
 
 
-def _foreign_campaigns(profile: Profile, account: Account, customer: Customer, campaigns_of: CampaignLookup) -> list[Case]:
+def _foreign_campaigns(
+    profile: Profile, account: Account, customer: Customer, campaigns_of: CampaignLookup
+) -> list[Case]:
     """A campaign_id learned from another account's answers, asked of this customer."""
     mine = {c for other in account.customers for c in campaigns_of(account, other)}
     foreign = sorted(
-        {c for other_account in profile.accounts if other_account is not account for other in other_account.customers for c in campaigns_of(other_account, other)} - mine
+        {
+            c
+            for other_account in profile.accounts
+            if other_account is not account
+            for other in other_account.customers
+            for c in campaigns_of(other_account, other)
+        }
+        - mine
     )
     identifier = "code" if customer.code is not None else "card_number"
-    return [Case(account.account_id, account.coalition, customer, identifier, (("campaign_id", FOREIGN),), campaign) for campaign in foreign]
+    return [
+        Case(account.account_id, account.coalition, customer, identifier, (("campaign_id", FOREIGN),), campaign)
+        for campaign in foreign
+    ]
 
 
 __all__ = ["generate_negative"]

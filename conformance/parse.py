@@ -141,7 +141,7 @@ def _parse_json_text(text: str, where: str) -> tuple[dict[str, Any], tuple[str, 
     begin = len(text) - len(text.lstrip())
     value, end = _decode_json(text, begin, where)
     if text[end:].strip():
-        raise ParseError(f"{where}the JSON is malformed: extra data after the value: {text[end:end + 40]!r}")
+        raise ParseError(f"{where}the JSON is malformed: extra data after the value: {text[end : end + 40]!r}")
     return _to_document(value, where)
 
 

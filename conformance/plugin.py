@@ -55,7 +55,7 @@ MARKERS = {
     "access": "required fields, credentials and account scope",
     "security": "authentication, authorisation, injection, password echo, JSONP callbacks",
     "negative": "values that must not match: other customers' identifiers, real ones altered, "
-                "other accounts' campaigns",
+    "other accounts' campaigns",
 }
 
 
@@ -129,34 +129,88 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         group.addoption(flag, dest=ini, default=None, help=f"{help} (ini: {ini}; {shown})", **kw)
         parser.addini(ini, help=help, default=default)
 
-    option("--target-url", "target_url", "URL of the server under test; without it, the embedded reference server", None)
-    option("--target-profile", "target_profile", "YAML file describing the target's test data (see README); the "
-                                                 "environment variable TARGET_USER_PASSWORD, when set, overrides its password", None)
+    option(
+        "--target-url", "target_url", "URL of the server under test; without it, the embedded reference server", None
+    )
+    option(
+        "--target-profile",
+        "target_profile",
+        "YAML file describing the target's test data (see README); the "
+        "environment variable TARGET_USER_PASSWORD, when set, overrides its password",
+        None,
+    )
     option("--report-dir", "report_dir", "directory for the HTML report and JUnit XML", "reports")
     # Generic names (--timeout, --retries, --replay) belong to other plugins (pytest-timeout,
     # pytest-retry, pytest-replay): this plugin is loaded in every pytest run of the
     # environment, so a clash would break them all. Hence --target-*, --record-dir, --replay-dir.
-    option("--target-timeout", "target_timeout", "seconds allowed for each request as a whole (connect, headers, body, redirects)", "10")
+    option(
+        "--target-timeout",
+        "target_timeout",
+        "seconds allowed for each request as a whole (connect, headers, body, redirects)",
+        "10",
+    )
     option("--request-encoding", "request_encoding", "form | multipart | query", "form")
-    option("--combinations", "combinations", "all: the full product of parameter values; pairwise: a covering array of strength 2", "all")
-    option("--max-response-bytes", "max_response_bytes", "largest answer read before it is cut and failed", str(DEFAULT_MAX_RESPONSE_BYTES))
+    option(
+        "--combinations",
+        "combinations",
+        "all: the full product of parameter values; pairwise: a covering array of strength 2",
+        "all",
+    )
+    option(
+        "--max-response-bytes",
+        "max_response_bytes",
+        "largest answer read before it is cut and failed",
+        str(DEFAULT_MAX_RESPONSE_BYTES),
+    )
     option("--concurrency", "concurrency", "requests in flight at once while answers are fetched", "8")
-    option("--reference-latency-ms", "reference_latency_ms", "delay the embedded reference server adds to each answer (to simulate a remote target)", "0")
+    option(
+        "--reference-latency-ms",
+        "reference_latency_ms",
+        "delay the embedded reference server adds to each answer (to simulate a remote target)",
+        "0",
+    )
     option("--target-retries", "target_retries", "times a transport error (or a 429/503) is retried, with backoff", "2")
     option("--rate-limit", "rate_limit", "most requests a second sent to the target (0: no limit)", "0")
     option("--ca-bundle", "ca_bundle", "CA certificates (PEM file) to verify the target's TLS certificate with", None)
-    group.addoption("--insecure", dest="insecure", action="store_true", default=None,
-                    help="do not verify the target's TLS certificate (the report says so) (ini: insecure; default: false)")
+    group.addoption(
+        "--insecure",
+        dest="insecure",
+        action="store_true",
+        default=None,
+        help="do not verify the target's TLS certificate (the report says so) (ini: insecure; default: false)",
+    )
     parser.addini("insecure", help="do not verify the target's TLS certificate", type="bool", default=False)
     group.addoption("--require-conformant", dest="require_conformant", action="store_true", default=None,
                     help="exit non-zero unless certificate.json says conformant, even "
                          "when no case failed (ini: require_conformant; default: false)")  # fmt: skip
-    parser.addini("require_conformant", help="exit non-zero unless the certificate says conformant", type="bool", default=False)
-    option("--baseline", "baseline", "YAML file of known failures (requirement id + case id) that do not fail the run", None)
+    parser.addini(
+        "require_conformant", help="exit non-zero unless the certificate says conformant", type="bool", default=False
+    )
+    option(
+        "--baseline",
+        "baseline",
+        "YAML file of known failures (requirement id + case id) that do not fail the run",
+        None,
+    )
     option("--record-dir", "record_dir", "directory to save every exchange in (docs/recording.md)", None)
-    option("--replay-dir", "replay_dir", "directory of a --record-dir run: re-run every check from it, with no network", None)
-    option("--compare-url", "compare_url", "URL of a second implementation: every case is sent to both and their documents compared", None)
-    option("--compare-profile", "compare_profile", "YAML profile of the --compare-url implementation (same accounts and customers, its own credentials)", None)
+    option(
+        "--replay-dir",
+        "replay_dir",
+        "directory of a --record-dir run: re-run every check from it, with no network",
+        None,
+    )
+    option(
+        "--compare-url",
+        "compare_url",
+        "URL of a second implementation: every case is sent to both and their documents compared",
+        None,
+    )
+    option(
+        "--compare-profile",
+        "compare_profile",
+        "YAML profile of the --compare-url implementation (same accounts and customers, its own credentials)",
+        None,
+    )
 
 
 def _setting(config: pytest.Config, name: str, convert: Callable[[str], Any], how: str, optional: bool = False) -> Any:
@@ -225,18 +279,45 @@ def _url(text: str) -> str:
 
 def read_settings(config: pytest.Config) -> Settings:
     settings = Settings(
-        target_url=_setting(config, "target_url", _url, "give the full http(s) URL of the API endpoint, e.g. https://api.example.com/api.php, "
-                                                        "with no user:password@ in it (the password goes in the profile or TARGET_USER_PASSWORD)", optional=True),
+        target_url=_setting(
+            config,
+            "target_url",
+            _url,
+            "give the full http(s) URL of the API endpoint, e.g. https://api.example.com/api.php, "
+            "with no user:password@ in it (the password goes in the profile or TARGET_USER_PASSWORD)",
+            optional=True,
+        ),
         target_profile=_setting(config, "target_profile", str, "give a path to a YAML profile", optional=True),
         report_dir=Path(config.invocation_params.dir) / _setting(config, "report_dir", str, "give a directory"),
-        timeout=_setting(config, "target_timeout", _positive(float), "give a number of seconds greater than 0, e.g. --target-timeout 10"),
+        timeout=_setting(
+            config,
+            "target_timeout",
+            _positive(float),
+            "give a number of seconds greater than 0, e.g. --target-timeout 10",
+        ),
         encoding=_setting(config, "request_encoding", _one_of(ENCODINGS), f"choose one of {', '.join(ENCODINGS)}"),
         combinations=_setting(config, "combinations", _one_of(("all", "pairwise")), "choose all or pairwise"),
-        max_response_bytes=_setting(config, "max_response_bytes", _positive(int), "give a whole number of bytes greater than 0, e.g. 4194304"),
-        retries=_setting(config, "target_retries", _at_least_zero(int), "give a whole number of retries, 0 or more, e.g. --target-retries 2"),
-        rate_limit=_setting(config, "rate_limit", _at_least_zero(float), "give requests per second, e.g. --rate-limit 20 (0: no limit)"),
-        concurrency=_setting(config, "concurrency", _positive(int), "give a whole number of requests in flight, 1 or more, e.g. --concurrency 8"),
-        reference_latency_ms=_setting(config, "reference_latency_ms", _at_least_zero(int), "give whole milliseconds, e.g. 50"),
+        max_response_bytes=_setting(
+            config, "max_response_bytes", _positive(int), "give a whole number of bytes greater than 0, e.g. 4194304"
+        ),
+        retries=_setting(
+            config,
+            "target_retries",
+            _at_least_zero(int),
+            "give a whole number of retries, 0 or more, e.g. --target-retries 2",
+        ),
+        rate_limit=_setting(
+            config, "rate_limit", _at_least_zero(float), "give requests per second, e.g. --rate-limit 20 (0: no limit)"
+        ),
+        concurrency=_setting(
+            config,
+            "concurrency",
+            _positive(int),
+            "give a whole number of requests in flight, 1 or more, e.g. --concurrency 8",
+        ),
+        reference_latency_ms=_setting(
+            config, "reference_latency_ms", _at_least_zero(int), "give whole milliseconds, e.g. 50"
+        ),
     )
     ca_bundle = _setting(config, "ca_bundle", str, "give the path of a PEM file", optional=True)
     insecure = bool(config.getoption("insecure") or config.getini("insecure"))
@@ -245,7 +326,9 @@ def read_settings(config: pytest.Config) -> Settings:
     if ca_bundle:
         path = Path(config.invocation_params.dir) / ca_bundle
         if not path.is_file():
-            raise pytest.UsageError(f"--ca-bundle {path}: no such file. Give the PEM file of the CA that signed the target's certificate.")
+            raise pytest.UsageError(
+                f"--ca-bundle {path}: no such file. Give the PEM file of the CA that signed the target's certificate."
+            )
         settings.verify = str(path)
     elif insecure:
         settings.verify = False
@@ -259,15 +342,27 @@ def read_settings(config: pytest.Config) -> Settings:
     here = Path(config.invocation_params.dir)
     record = _setting(config, "record_dir", str, "give a directory to save the recording in", optional=True)
     replay = _setting(config, "replay_dir", str, "give the directory of a --record-dir run", optional=True)
-    settings.compare_url = _setting(config, "compare_url", _url, "give the full http(s) URL of the second implementation's API endpoint, with no user:password@ in it", optional=True)
-    settings.compare_profile = _setting(config, "compare_profile", str, "give a path to the second implementation's YAML profile", optional=True)
+    settings.compare_url = _setting(
+        config,
+        "compare_url",
+        _url,
+        "give the full http(s) URL of the second implementation's API endpoint, with no user:password@ in it",
+        optional=True,
+    )
+    settings.compare_profile = _setting(
+        config, "compare_profile", str, "give a path to the second implementation's YAML profile", optional=True
+    )
     if bool(settings.compare_url) != bool(settings.compare_profile):
-        raise pytest.UsageError("--compare-url and --compare-profile go together: give the second implementation's "
-                                "URL and its profile (same accounts and customers, its own credentials).")
+        raise pytest.UsageError(
+            "--compare-url and --compare-profile go together: give the second implementation's "
+            "URL and its profile (same accounts and customers, its own credentials)."
+        )
     if settings.compare_url and replay:
         raise pytest.UsageError("--compare-url sends requests, --replay-dir sends none: keep one.")
     if record and replay:
-        raise pytest.UsageError("--record-dir and --replay-dir contradict each other: keep one (a replay sends nothing to record).")
+        raise pytest.UsageError(
+            "--record-dir and --replay-dir contradict each other: keep one (a replay sends nothing to record)."
+        )
     if record:
         settings.record = here / record
         if not hasattr(config, "workerinput"):
@@ -275,15 +370,19 @@ def read_settings(config: pytest.Config) -> Settings:
                 settings.record.mkdir(parents=True, exist_ok=True)
                 recording.check_new_directory(settings.record)
             except OSError as exc:
-                raise pytest.UsageError(f"--record-dir {settings.record} cannot be created "
-                                        f"({exc.strerror}). Choose a directory you can write to.") from None
+                raise pytest.UsageError(
+                    f"--record-dir {settings.record} cannot be created "
+                    f"({exc.strerror}). Choose a directory you can write to."
+                ) from None
             except recording.RecordingError as exc:
                 raise pytest.UsageError(str(exc)) from None
     if replay:
         settings.replay = here / replay
         if settings.target_url:
-            raise pytest.UsageError("--replay-dir sends nothing: leave out --target-url (keep "
-                                    "--target-profile if the recording was made with one).")
+            raise pytest.UsageError(
+                "--replay-dir sends nothing: leave out --target-url (keep "
+                "--target-profile if the recording was made with one)."
+            )
         try:
             settings.recorded = recording.read_manifest(settings.replay)
         except recording.RecordingError as exc:
@@ -291,8 +390,10 @@ def read_settings(config: pytest.Config) -> Settings:
         for name, flag in (("request_encoding", "--request-encoding"), ("combinations", "--combinations")):
             mine = settings.encoding if name == "request_encoding" else settings.combinations
             if settings.recorded[name] != mine:
-                raise pytest.UsageError(f"--replay-dir {settings.replay} was recorded with {flag} "
-                                        f"{settings.recorded[name]}; replay with the same {flag} (this run has {mine}).")
+                raise pytest.UsageError(
+                    f"--replay-dir {settings.replay} was recorded with {flag} "
+                    f"{settings.recorded[name]}; replay with the same {flag} (this run has {mine})."
+                )
         return settings
     if settings.target_url and not settings.target_profile:
         raise pytest.UsageError(
@@ -439,7 +540,9 @@ def _connect(state: State, worker: str | None) -> None:
     if url is None:
         try:
             # As many server threads as requests in flight, so latency is not queued.
-            state.reference = EmbeddedServer.start(latency_ms=settings.reference_latency_ms, threads=max(8, settings.concurrency))
+            state.reference = EmbeddedServer.start(
+                latency_ms=settings.reference_latency_ms, threads=max(8, settings.concurrency)
+            )
         except EmbeddedServerError as exc:
             raise pytest.UsageError(f"conformance: {exc}") from None
         url = state.reference.url
@@ -502,7 +605,10 @@ def _unusable(state: State, why: str) -> NoReturn:
         target = cert.public_url(state.settings.target_url) or "the embedded reference server"
         if html_path:
             Path(html_path).parent.mkdir(parents=True, exist_ok=True)
-            Path(html_path).write_text(stop_html(why, certificate["verdict"], target, str(state.harness.profile.path), path, secret), encoding="utf-8")
+            Path(html_path).write_text(
+                stop_html(why, certificate["verdict"], target, str(state.harness.profile.path), path, secret),
+                encoding="utf-8",
+            )
         if xml_path:
             Path(xml_path).parent.mkdir(parents=True, exist_ok=True)
             Path(xml_path).write_bytes(stop_junit(why, secret))
@@ -525,7 +631,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             needed.append(params["conformance_case"].request(harness.profile.user_id, harness.encoding))
         elif "conformance_relation" in params:
             # "again" is sent when its relation runs: it must be a second request.
-            needed += [c.request(harness.profile.user_id, harness.encoding) for role, c in params["conformance_relation"].members if role != "again"]
+            needed += [
+                c.request(harness.profile.user_id, harness.encoding)
+                for role, c in params["conformance_relation"].members
+                if role != "again"
+            ]
         elif "conformance_access" in params:
             needed.append(params["conformance_access"].request)
     session.config._conformance_items = len(session.items)  # type: ignore[attr-defined]
@@ -539,17 +649,23 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             reporter.write(f"\rconformance: fetching answers {done}/{total}", flush=True)
 
     if reporter is not None:
-        reporter.write_line(f"conformance: fetching the answers of {len(session.items)} "
-                            f"items (--concurrency {state.settings.concurrency})")
+        reporter.write_line(
+            f"conformance: fetching the answers of {len(session.items)} "
+            f"items (--concurrency {state.settings.concurrency})"
+        )
     fetched = harness.prefetch(needed, state.settings.concurrency, progress)
     if state.compare is not None:
         other = state.compare
         cases = [params["conformance_case"] for params in map(_params, session.items) if "conformance_case" in params]
-        fetched += other.prefetch([c.request(other.profile.user_id, other.encoding) for c in cases], state.settings.concurrency)
+        fetched += other.prefetch(
+            [c.request(other.profile.user_id, other.encoding) for c in cases], state.settings.concurrency
+        )
     if reporter is not None:
         took = time.monotonic() - started
         rate = f", {fetched / took:.0f}/s" if took > 0 and fetched else ""
-        reporter.write_line(("\n" if interactive else "") + f"conformance: fetched {fetched} answers in {took:.1f} s{rate}")
+        reporter.write_line(
+            ("\n" if interactive else "") + f"conformance: fetched {fetched} answers in {took:.1f} s{rate}"
+        )
 
 
 def _params(item: pytest.Item) -> dict[str, Any]:
@@ -583,7 +699,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if state.stop_case is not None:
         # The target answered no envelope: its smoke lookup is the one item (nothing
         # else can be judged); RunObserver drops the other functions' empty sets.
-        metafunc.parametrize(name, [pytest.param(state.stop_case, id=state.stop_case.id)] if name == "conformance_case" else [])
+        metafunc.parametrize(
+            name, [pytest.param(state.stop_case, id=state.stop_case.id)] if name == "conformance_case" else []
+        )
         return
     harness = state.harness
 
@@ -592,7 +710,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
     if name == "conformance_access":
         found = generate_access_cases(harness.profile, harness.encoding)
-        metafunc.parametrize(name, [pytest.param(a, id=a.id, marks=[pytest.mark.access, pytest.mark.security]) for a in found])
+        metafunc.parametrize(
+            name, [pytest.param(a, id=a.id, marks=[pytest.mark.access, pytest.mark.security]) for a in found]
+        )
         return
     if name == "conformance_relation":
         relations = generate_relations(harness.profile, campaigns_of)
@@ -603,13 +723,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     generated = case_matrix.generate(harness.profile, campaigns_of, state.settings.combinations) + negative
     # Both sizes are reported, so a user can choose a mode knowing what it costs.
     other: case_matrix.Mode = "pairwise" if state.settings.combinations == "all" else "all"
-    state.matrix_sizes = {state.settings.combinations: len(generated), other: len(case_matrix.generate(harness.profile, campaigns_of, other)) + len(negative)}
+    state.matrix_sizes = {
+        state.settings.combinations: len(generated),
+        other: len(case_matrix.generate(harness.profile, campaigns_of, other)) + len(negative),
+    }
     params = []
     # One list of marks per distinct set of areas, shared by the cases: a mark made per
     # case costs about 0.5 KB, 17 MB over the full matrix.
     shared_marks: dict[tuple[str, ...], list[pytest.MarkDecorator]] = {}
     for case in generated:
-        areas = tuple(sorted(case.areas)) + (("buyx",) if case.customer is not None and "buyx" in _learned_types(harness, case.account_id, case.customer) else ())
+        areas = tuple(sorted(case.areas)) + (
+            ("buyx",)
+            if case.customer is not None and "buyx" in _learned_types(harness, case.account_id, case.customer)
+            else ()
+        )
         if areas not in shared_marks:
             shared_marks[areas] = [getattr(pytest.mark, area) for area in areas]
         params.append(pytest.param(case, id=case.id, marks=shared_marks[areas]))
@@ -636,7 +763,9 @@ class CaseRunner:
         if self._state.compare is not None:
             found = comparing.difference(case, observation, comparing.observe(self._state.compare, case))
             text = json.dumps(found, separators=(",", ":")) if found else "null"
-            self._node.user_properties.append(("conformance_compare", redact(redact(text, secret), self._state.compare.profile.password)))
+            self._node.user_properties.append(
+                ("conformance_compare", redact(redact(text, secret), self._state.compare.profile.password))
+            )
         self._outcome(case.id, judged, lambda: failure_text(observation, judged.findings, secret))
 
     def check_access(self, case: AccessCase) -> None:
@@ -645,14 +774,26 @@ class CaseRunner:
         observation, judged = harness.verify_access(case)
         self._node.stash[OBSERVED] = (observation, judged.findings)
         self._record(cert.item_record("access", case.id, judged, self._areas()), judged)
-        self._outcome(case.id, judged, lambda: group_failure_text(f"access case {case.id}", {"": observation}, judged.findings, harness.profile.password))
+        self._outcome(
+            case.id,
+            judged,
+            lambda: group_failure_text(
+                f"access case {case.id}", {"": observation}, judged.findings, harness.profile.password
+            ),
+        )
 
     def check_relation(self, relation: Relation) -> None:
         harness = self._state.harness
         assert harness is not None
         observations, judged = harness.verify_relation(relation)
         self._record(cert.item_record("relation", relation.id, judged, self._areas()), judged)
-        self._outcome(relation.id, judged, lambda: group_failure_text(f"relation {relation.id}", observations, judged.findings, harness.profile.password))
+        self._outcome(
+            relation.id,
+            judged,
+            lambda: group_failure_text(
+                f"relation {relation.id}", observations, judged.findings, harness.profile.password
+            ),
+        )
 
     def _outcome(self, item_id: str, judged: Judged, message: Callable[[], str]) -> None:
         """Fail on a violation of the document, or on a check of the harness that broke
@@ -731,7 +872,6 @@ class PassingRowsSummariser:
         cells.clear()
 
 
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
@@ -804,13 +944,17 @@ class RunObserver:
             # Kept as the report carries it (already redacted), so the HTML summary can
             # show each failure in plain HTML, readable with scripts off.
             record = self.state.records.get(report.nodeid, {})
-            self.state.failures.append({
-                "nodeid": report.nodeid,
-                "outcome": "baselined" if hasattr(report, "wasxfail") else "failed",
-                "requirements": record.get("failed", []),
-                "message": str(getattr(report, "wasxfail", "") or report.longreprtext),
-                "extras": [e.get("content", "") for e in getattr(report, "extras", []) if e.get("format_type") == "html"],
-            })
+            self.state.failures.append(
+                {
+                    "nodeid": report.nodeid,
+                    "outcome": "baselined" if hasattr(report, "wasxfail") else "failed",
+                    "requirements": record.get("failed", []),
+                    "message": str(getattr(report, "wasxfail", "") or report.longreprtext),
+                    "extras": [
+                        e.get("content", "") for e in getattr(report, "extras", []) if e.get("format_type") == "html"
+                    ],
+                }
+            )
         for name, value in report.user_properties:
             if name == "notes":
                 for line in str(value).splitlines():
@@ -894,7 +1038,15 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if state is not None and state.recorder is not None and state.harness is not None:
         settings = state.settings
         try:
-            state.recorder.save(recording.manifest(cert.public_url(settings.target_url), settings.target_url is None, state.harness.profile.sha256, settings.encoding, settings.combinations))
+            state.recorder.save(
+                recording.manifest(
+                    cert.public_url(settings.target_url),
+                    settings.target_url is None,
+                    state.harness.profile.sha256,
+                    settings.encoding,
+                    settings.combinations,
+                )
+            )
         except recording.RecordingError as exc:
             raise pytest.UsageError(str(exc)) from None
     if state is not None and state.harness is not None and output is not None:
@@ -908,8 +1060,14 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if state is None or state.harness is None or state.unusable or session.config.option.collectonly:
         return
     path = state.settings.report_dir / "certificate.json"
-    state.certificate = cert.write_certificate(certificate_of(session.config, state), path, state.harness.profile.password)
-    if state.settings.require_conformant and state.certificate["verdict"] != "conformant" and session.exitstatus == pytest.ExitCode.OK:
+    state.certificate = cert.write_certificate(
+        certificate_of(session.config, state), path, state.harness.profile.password
+    )
+    if (
+        state.settings.require_conformant
+        and state.certificate["verdict"] != "conformant"
+        and session.exitstatus == pytest.ExitCode.OK
+    ):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
@@ -959,7 +1117,12 @@ def scope_counts(state: State) -> dict[str, Any]:
     known = set(SUITE_PARAMS) <= state.generated_params
     generated = sum(state.generated.values()) if known else None
     not_collected = max(0, generated - state.deselected - state.suite_collected) if generated is not None else 0
-    return {"generated": generated, "deselected": state.deselected, "not_collected": not_collected, "stopped": state.stopped}
+    return {
+        "generated": generated,
+        "deselected": state.deselected,
+        "not_collected": not_collected,
+        "stopped": state.stopped,
+    }
 
 
 def _run_scope(state: State) -> dict[str, Any]:
@@ -1019,7 +1182,10 @@ def run_summary(state: State) -> list[str]:
     harness = state.harness
     assert harness is not None
     settings = state.settings
-    target = settings.target_url or f"embedded reference server ({state.reference.url if state.reference else 'not started'})"
+    target = (
+        settings.target_url
+        or f"embedded reference server ({state.reference.url if state.reference else 'not started'})"
+    )
     if settings.replay is not None:
         target = f"replay of {settings.replay} (recorded from {harness.client.url}; nothing sent)"
     lines = [f"target: {target}; profile: {harness.profile.path}"]
@@ -1029,15 +1195,21 @@ def run_summary(state: State) -> list[str]:
         sizes = state.workers[0]["matrix_sizes"] or sizes
         transport = [note for w in state.workers for note in w["transport"]]
         if settings.replay is None:
-            lines[0] = (f"target: {settings.target_url or 'an embedded reference server per worker'}; "
-                        f"profile: {harness.profile.path}")
-    lines.append(f"requests sent: {sent} ({settings.encoding}, "
-                 f"combinations={settings.combinations}{f', {len(state.workers)} workers' if state.workers else ''})")
+            lines[0] = (
+                f"target: {settings.target_url or 'an embedded reference server per worker'}; "
+                f"profile: {harness.profile.path}"
+            )
+    lines.append(
+        f"requests sent: {sent} ({settings.encoding}, "
+        f"combinations={settings.combinations}{f', {len(state.workers)} workers' if state.workers else ''})"
+    )
     stopped = _run_scope(state)["stopped"]
     if stopped:
         # The whole message is the first of the verdict's reasons.
-        lines.append("STOPPED EARLY: the target answered the smoke request with no documented "
-                     "envelope; only that lookup ran, as one case: nothing else can be judged")
+        lines.append(
+            "STOPPED EARLY: the target answered the smoke request with no documented "
+            "envelope; only that lookup ran, as one case: nothing else can be judged"
+        )
     if sizes:
         lines.append("matrix cases per mode (--combinations): " + ", ".join(f"{m}: {n}" for m, n in sizes.items()))
     if settings.verify is False:
@@ -1045,8 +1217,10 @@ def run_summary(state: State) -> list[str]:
     lines += transport
     summariser = state.summariser
     if summariser is not None and summariser.summarised:
-        lines.append(f"{summariser.summarised} passing cases are counted, not "
-                     "listed, in the HTML report (failures are listed in full)")
+        lines.append(
+            f"{summariser.summarised} passing cases are counted, not "
+            "listed, in the HTML report (failures are listed in full)"
+        )
     for severity, heading in (
         ("advisory", "security advisories (the document is silent; never failed)"),
         ("warning", "warnings"),
@@ -1068,33 +1242,44 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(line)
     certificate = state.certificate
     if certificate is not None:
-        terminalreporter.write_line(f"verdict: {certificate['verdict']}" + ("" if certificate["reasons"] else " (every testable requirement exercised and passed)"))
+        terminalreporter.write_line(
+            f"verdict: {certificate['verdict']}"
+            + ("" if certificate["reasons"] else " (every testable requirement exercised and passed)")
+        )
         for reason in certificate["reasons"]:
             terminalreporter.write_line(f"  - {reason}")
         if certificate["dataset"]:
             terminalreporter.write_line(certificate["dataset"]["statement"])
         baseline = certificate.get("baseline")
         if baseline and baseline["fixed"]:
-            terminalreporter.write_line(f"baseline {baseline['file']}: {len(baseline['fixed'])} "
-                                        "listed failure(s) now pass; remove them from the file:")
+            terminalreporter.write_line(
+                f"baseline {baseline['file']}: {len(baseline['fixed'])} "
+                "listed failure(s) now pass; remove them from the file:"
+            )
             for entry in baseline["fixed"]:
                 terminalreporter.write_line(f"  - requirement: {entry['requirement']}, case: {entry['case']}")
         if state.settings.require_conformant and certificate["verdict"] != "conformant":
             terminalreporter.write_line("--require-conformant: the run fails because the verdict is not conformant")
         terminalreporter.write_line(f"certificate: {state.settings.report_dir / 'certificate.json'}")
     if state.compare is not None:
-        terminalreporter.write_line(f"comparison with {state.settings.compare_url}: {state.differing} of "
-                                    f"{state.compared} cases answer a different document (side by side in the HTML report)")
+        terminalreporter.write_line(
+            f"comparison with {state.settings.compare_url}: {state.differing} of "
+            f"{state.compared} cases answer a different document (side by side in the HTML report)"
+        )
     if config.option.htmlpath:
         terminalreporter.write_line(f"HTML report: {config.option.htmlpath}")
     if getattr(config.option, "xmlpath", None):
         terminalreporter.write_line(f"JUnit XML:   {config.option.xmlpath}")
     if os.environ.get("TARGET_USER_PASSWORD") is None and state.settings.target_url:
-        terminalreporter.write_line("(the profile's password was used; set TARGET_USER_PASSWORD to keep it out of the profile)")
+        terminalreporter.write_line(
+            "(the profile's password was used; set TARGET_USER_PASSWORD to keep it out of the profile)"
+        )
 
 
 @pytest.hookimpl(optionalhook=True)
-def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session) -> None:
+def pytest_html_results_summary(
+    prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
+) -> None:
     state = session.config.stash.get(STATE, None)
     if state is None or state.harness is None:
         return
@@ -1107,5 +1292,10 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
     if state.compare is not None:
         from conformance.html_summary import comparison_html
 
-        prefix.append(redact(comparison_html(state.settings.compare_url or "", state.compared, state.differing, state.differences), state.compare.profile.password))
+        prefix.append(
+            redact(
+                comparison_html(state.settings.compare_url or "", state.compared, state.differing, state.differences),
+                state.compare.profile.password,
+            )
+        )
     prefix.append("<h2>customer_info conformance</h2><pre>" + escape("\n".join(run_summary(state))) + "</pre>")

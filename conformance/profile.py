@@ -122,7 +122,9 @@ def load_profile(path: str | os.PathLike[str], environ: dict[str, str] | None = 
     try:
         raw_bytes = path.read_bytes()
     except FileNotFoundError:
-        raise ProfileError(f"{where}: no such file. Check --target-profile (or the target_profile ini value).") from None
+        raise ProfileError(
+            f"{where}: no such file. Check --target-profile (or the target_profile ini value)."
+        ) from None
     except IsADirectoryError:
         raise ProfileError(f"{where}: is a directory, not a YAML file. Point --target-profile at the file.") from None
     except OSError as exc:
@@ -213,7 +215,7 @@ def _first_difference(shipped: Any, given: Any, at: str) -> str | None:
                 return found
         return None
     if isinstance(shipped, list) and isinstance(given, list):
-        for index, (a, b) in enumerate(zip(shipped, given)):
+        for index, (a, b) in enumerate(zip(shipped, given, strict=False)):  # lengths compared below
             found = _first_difference(a, b, f"{at}[{index}]")
             if found:
                 return found
@@ -250,8 +252,12 @@ def _expected(data: dict[str, Any]) -> Expected:
             ExpectedCampaign(
                 id=c["id"],
                 transacted=c.get("transacted"),
-                fields=_pairs({k: v for k, v in c.items() if k not in ("id", "transacted", "available_rewards", "balances")}),
-                available_rewards=tuple(_pairs(r) for r in c["available_rewards"]) if "available_rewards" in c else None,
+                fields=_pairs(
+                    {k: v for k, v in c.items() if k not in ("id", "transacted", "available_rewards", "balances")}
+                ),
+                available_rewards=tuple(_pairs(r) for r in c["available_rewards"])
+                if "available_rewards" in c
+                else None,
                 balances=tuple(_pairs(i) for i in c["balances"]) if "balances" in c else None,
             )
             for c in data["campaigns"]
@@ -280,8 +286,10 @@ def _expectation_problems(where: str, account: dict[str, Any]) -> list[str]:
         at = f"{where}.customers[{position}].expect.campaigns"
         ids = [c["id"] for c in expected]
         for twice in _repeated(ids):
-            problems.append(f"{at}: the campaign id '{twice}' is listed twice. Give "
-                            "each campaign once (the list is the whole answer).")
+            problems.append(
+                f"{at}: the campaign id '{twice}' is listed twice. Give "
+                "each campaign once (the list is the whole answer)."
+            )
         if listed is None:
             continue
         if account["coalition"] and set(ids) != set(listed):
@@ -294,8 +302,10 @@ def _expectation_problems(where: str, account: dict[str, Any]) -> list[str]:
             )
         elif not account["coalition"]:
             for extra in sorted(set(ids) - set(listed)):
-                problems.append(f"{at}: campaign '{extra}' is not among {where}.campaigns "
-                                "(every campaign of the account). Add it there, or fix the id.")
+                problems.append(
+                    f"{at}: campaign '{extra}' is not among {where}.campaigns "
+                    "(every campaign of the account). Add it there, or fix the id."
+                )
     return problems
 
 
@@ -375,7 +385,11 @@ def _explain(error: jsonschema.ValidationError) -> str:
     if kind == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
         patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
-        extras = sorted(k for k in error.instance if k not in allowed and not any(p.match(str(k)) for p in patterns)) if isinstance(error.instance, dict) else []
+        extras = (
+            sorted(k for k in error.instance if k not in allowed and not any(p.match(str(k)) for p in patterns))
+            if isinstance(error.instance, dict)
+            else []
+        )
         if patterns:
             allowed = allowed + ["custom_field_N"]
         parts = []
@@ -400,7 +414,11 @@ def _explain(error: jsonschema.ValidationError) -> str:
             got += f" {error.instance!r}"
         if expected == "boolean":
             return f"{where}: must be true or false, got {got}."
-        names = {"object": "a mapping (key: value lines)", "array": "a list (lines starting with '- ')", "string": "a string"}
+        names = {
+            "object": "a mapping (key: value lines)",
+            "array": "a list (lines starting with '- ')",
+            "string": "a string",
+        }
         return f"{where}: must be {names.get(expected, expected)}, got {got}."
     if kind == "minItems":
         return f"{where}: must list at least {schema.get('minItems')} entry; it is empty."

@@ -27,7 +27,16 @@ from conformance.client import Exchange, Request
 
 FORMAT = "customer-info-recording"
 VERSION = 1
-MANIFEST_KEYS = ("format", "version", "harness_version", "target_url", "embedded_reference", "profile_sha256", "request_encoding", "combinations")
+MANIFEST_KEYS = (
+    "format",
+    "version",
+    "harness_version",
+    "target_url",
+    "embedded_reference",
+    "profile_sha256",
+    "request_encoding",
+    "combinations",
+)
 
 
 class RecordingError(Exception):
@@ -95,25 +104,39 @@ class Recorder:
                 path = bodies / name
                 if not path.exists():
                     path.write_bytes(body)
-            (self.directory / f"exchanges-{self.process}.jsonl").write_text("".join(line + "\n" for line in self._lines), encoding="utf-8")
+            (self.directory / f"exchanges-{self.process}.jsonl").write_text(
+                "".join(line + "\n" for line in self._lines), encoding="utf-8"
+            )
             (self.directory / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
-            raise RecordingError(f"--record-dir {self.directory}: cannot write the recording "
-                                 f"({exc.strerror}). Choose a directory you can write to.") from None
+            raise RecordingError(
+                f"--record-dir {self.directory}: cannot write the recording "
+                f"({exc.strerror}). Choose a directory you can write to."
+            ) from None
         return len(self._lines)
 
 
-def manifest(target_url: str | None, embedded: bool, profile_sha256: str, encoding: str, combinations: str) -> dict[str, Any]:
+def manifest(
+    target_url: str | None, embedded: bool, profile_sha256: str, encoding: str, combinations: str
+) -> dict[str, Any]:
     return {
-        "format": FORMAT, "version": VERSION, "harness_version": __version__, "target_url": target_url,
-        "embedded_reference": embedded, "profile_sha256": profile_sha256, "request_encoding": encoding, "combinations": combinations,
+        "format": FORMAT,
+        "version": VERSION,
+        "harness_version": __version__,
+        "target_url": target_url,
+        "embedded_reference": embedded,
+        "profile_sha256": profile_sha256,
+        "request_encoding": encoding,
+        "combinations": combinations,
     }
 
 
 def check_new_directory(directory: Path) -> None:
     """A recording is never mixed with an older one."""
     if (directory / "manifest.json").exists() or any(directory.glob("exchanges-*.jsonl")):
-        raise RecordingError(f"--record-dir {directory} already holds a recording. Give a new or empty directory (or delete that one).")
+        raise RecordingError(
+            f"--record-dir {directory} already holds a recording. Give a new or empty directory (or delete that one)."
+        )
 
 
 def read_manifest(directory: Path) -> dict[str, Any]:
@@ -122,12 +145,23 @@ def read_manifest(directory: Path) -> dict[str, Any]:
     try:
         found = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise RecordingError(f"{where}: no manifest.json there. Give a directory written by --record-dir DIR.") from None
+        raise RecordingError(
+            f"{where}: no manifest.json there. Give a directory written by --record-dir DIR."
+        ) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RecordingError(f"{where}: manifest.json cannot be read ({exc}). Record the run again with --record-dir DIR.") from None
-    if not isinstance(found, dict) or found.get("format") != FORMAT or found.get("version") != VERSION or any(k not in found for k in MANIFEST_KEYS):
-        raise RecordingError(f"{where}: manifest.json is not a version {VERSION} recording "
-                             "of this harness. Record the run again with --record-dir DIR.")
+        raise RecordingError(
+            f"{where}: manifest.json cannot be read ({exc}). Record the run again with --record-dir DIR."
+        ) from None
+    if (
+        not isinstance(found, dict)
+        or found.get("format") != FORMAT
+        or found.get("version") != VERSION
+        or any(k not in found for k in MANIFEST_KEYS)
+    ):
+        raise RecordingError(
+            f"{where}: manifest.json is not a version {VERSION} recording "
+            "of this harness. Record the run again with --record-dir DIR."
+        )
     return found
 
 
@@ -146,7 +180,9 @@ class ReplayClient:
         self._lock = threading.Lock()
         files = sorted(directory.glob("exchanges-*.jsonl"))
         if not files:
-            raise RecordingError(f"--replay-dir {directory}: no exchanges-*.jsonl files. Record the run again with --record-dir DIR.")
+            raise RecordingError(
+                f"--replay-dir {directory}: no exchanges-*.jsonl files. Record the run again with --record-dir DIR."
+            )
         bodies: dict[str, bytes] = {}
         for path in files:
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -157,8 +193,10 @@ class ReplayClient:
                         bodies[name] = (directory / "bodies" / name).read_bytes()
                     exchange = _exchange_of(data, bodies[name])
                 except (OSError, KeyError, TypeError, ValueError) as exc:
-                    raise RecordingError(f"--replay-dir {directory}: {path.name} line {number} "
-                                         f"cannot be read ({exc}). Record the run again.") from None
+                    raise RecordingError(
+                        f"--replay-dir {directory}: {path.name} line {number} "
+                        f"cannot be read ({exc}). Record the run again."
+                    ) from None
                 self._answers[exchange.request].append(exchange)
 
     def __len__(self) -> int:
@@ -168,9 +206,12 @@ class ReplayClient:
         with self._lock:
             answers = self._answers.get(request)
             if not answers:
-                return Exchange(request, self.url,
-                                transport_error=f"this request is not in the recording {self.directory} "
-                                                "(--replay-dir sends nothing)")
+                return Exchange(
+                    request,
+                    self.url,
+                    transport_error=f"this request is not in the recording {self.directory} "
+                    "(--replay-dir sends nothing)",
+                )
             turn = self._turn[request]
             self._turn[request] = turn + 1
             return answers[turn % len(answers)]

@@ -35,7 +35,14 @@ class Relation:
         return dict(self.members).get(role)
 
 
-def make_case(account: Account, customer: Customer | None, identifier: str, space: Space, campaign: str | None = None, **options: str) -> Case:
+def make_case(
+    account: Account,
+    customer: Customer | None,
+    identifier: str,
+    space: Space,
+    campaign: str | None = None,
+    **options: str,
+) -> Case:
     """A case with options in the matrix's parameter order, so its request is the matrix's."""
     ordered = tuple((name, options[name]) for name in space.parameters if options.get(name, ABSENT) != ABSENT)
     return Case(account.account_id, account.coalition, customer, identifier, ordered, campaign)
@@ -53,7 +60,11 @@ def generate_relations(profile: Profile, campaigns_of: CampaignLookup, space: Sp
             relations.append(_identifiers(account, customer, space))
             relations.append(_filters(account, customer, identifier, campaigns, space))
             full = make_case(account, customer, identifier, space)
-            relations.append(Relation("repeat", account.account_id, account.coalition, (("first", full), ("again", full)), customer.label))
+            relations.append(
+                Relation(
+                    "repeat", account.account_id, account.coalition, (("first", full), ("again", full)), customer.label
+                )
+            )
             firsts.append((customer.label, full))
         if account.coalition:
             # Even with one customer: its check then says what the profile lacks to judge
@@ -75,7 +86,9 @@ def _filter_settings(campaigns: list[str], space: Space) -> Iterator[dict[str, s
         yield dict(zip(names, combination, strict=True))
 
 
-def _formats(account: Account, customer: Customer, identifier: str, campaigns: list[str], space: Space) -> list[Relation]:
+def _formats(
+    account: Account, customer: Customer, identifier: str, campaigns: list[str], space: Space
+) -> list[Relation]:
     """The same filters in every output format: one document."""
     relations = []
     callback = next(v for v in space.parameters["callback"]["values"] if v != ABSENT)
@@ -91,7 +104,10 @@ def _formats(account: Account, customer: Customer, identifier: str, campaigns: l
             "json-condensed": {"output": "JSON", "condensed": "yes"},
             "jsonp": {"output": "JSON", "callback": callback},
         }
-        members = tuple((role, make_case(account, customer, identifier, space, campaign, **options, **extra)) for role, extra in roles.items())
+        members = tuple(
+            (role, make_case(account, customer, identifier, space, campaign, **options, **extra))
+            for role, extra in roles.items()
+        )
         label = customer.label + "".join(f"-{k}:{campaign if v == EACH else v}" for k, v in options.items())
         relations.append(Relation("formats", account.account_id, account.coalition, members, label))
     return relations
@@ -118,5 +134,7 @@ def _filters(account: Account, customer: Customer, identifier: str, campaigns: l
         ("belong-Y", make_case(account, customer, identifier, space, show_only_belong_to="Y")),
         ("belong-N", make_case(account, customer, identifier, space, show_only_belong_to="N")),
     ]
-    members += [(f"campaign:{c}", make_case(account, customer, identifier, space, c, campaign_id=EACH)) for c in campaigns]
+    members += [
+        (f"campaign:{c}", make_case(account, customer, identifier, space, c, campaign_id=EACH)) for c in campaigns
+    ]
     return Relation("filters", account.account_id, account.coalition, tuple(members), customer.label)

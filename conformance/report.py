@@ -23,22 +23,29 @@ def failure_text(observation: Observation, findings: Iterable[Finding], secret: 
     return _failure_text(head, findings, [("", observation)], secret)
 
 
-def group_failure_text(subject: str, observations: dict[str, Observation], findings: Iterable[Finding], secret: Secret | None) -> str:
+def group_failure_text(
+    subject: str, observations: dict[str, Observation], findings: Iterable[Finding], secret: Secret | None
+) -> str:
     """The message of a failed relation or access case (``subject`` names it): each
     violation, then the requests involved, by role."""
     return _failure_text(f"violation(s) of the document for {subject}", findings, list(observations.items()), secret)
 
 
-def _failure_text(head: str, findings: Iterable[Finding], observations: list[tuple[str, Observation]], secret: Secret | None) -> str:
+def _failure_text(
+    head: str, findings: Iterable[Finding], observations: list[tuple[str, Observation]], secret: Secret | None
+) -> str:
     findings = list(findings)
     failures = [f for f in findings if f.severity == "fail"]
     errors = [f for f in findings if f.severity == "error"]
     known = catalogue()
-    blocks = [f"HARNESS ERROR (a fault of the harness, not of the target) {f.check}: {f.title} at {f.where}\n  {f.detail}" for f in errors]
+    blocks = [
+        f"HARNESS ERROR (a fault of the harness, not of the target) {f.check}: {f.title} at {f.where}\n  {f.detail}"
+        for f in errors
+    ]
     for finding in failures:
         lines = [f"[{finding.requirement}] {finding.check}: {finding.title}"]
         if finding.requirement in known:
-            lines.append(f"  Document: \"{known[finding.requirement].quote}\"")
+            lines.append(f'  Document: "{known[finding.requirement].quote}"')
         if finding.where:
             lines.append(f"  Where:    {finding.where}")
         if finding.expected:
@@ -52,7 +59,9 @@ def _failure_text(head: str, findings: Iterable[Finding], observations: list[tup
     # curl commands to compare, not every member of the group.
     named = [(role, o) for role, o in observations if role and any(_names_role(f.where, role) for f in failures)]
     observations = named or observations
-    reproduce = "\n".join(f"  {'# ' + role + chr(10) + '  ' if role else ''}{curl_command(o.exchange)}" for role, o in observations)
+    reproduce = "\n".join(
+        f"  {'# ' + role + chr(10) + '  ' if role else ''}{curl_command(o.exchange)}" for role, o in observations
+    )
     tail = f"Reproduce with:\n{reproduce}"
     count = f"{len(failures)} {head}" + (f"; {len(errors)} harness error(s)" if errors else "")
     return redact("\n\n".join([count, *blocks, tail]), secret)

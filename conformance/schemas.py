@@ -60,7 +60,9 @@ class ResponseSchemas:
     def json_errors(self, body: bytes, document: dict[str, Any]) -> tuple[SchemaError, ...]:
         return self._cached(("json", _digest(body)), lambda: self._validate_json(document))
 
-    def _cached(self, key: tuple[str, bytes], compute: Callable[[], tuple[SchemaError, ...]]) -> tuple[SchemaError, ...]:
+    def _cached(
+        self, key: tuple[str, bytes], compute: Callable[[], tuple[SchemaError, ...]]
+    ) -> tuple[SchemaError, ...]:
         with self._lock:
             if key in self._cache:
                 return self._cache[key]

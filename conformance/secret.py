@@ -39,7 +39,14 @@ class Secret:
 def spellings(value: str) -> list[str]:
     """How a password may appear in text: plain, URL-encoded, XML- and JSON-escaped.
     Longest first, so a longer spelling is replaced before a part of it."""
-    found = {value, quote(value, safe=""), quote_plus(value), html.escape(value, quote=True), html.escape(value, quote=False), json.dumps(value)[1:-1]}
+    found = {
+        value,
+        quote(value, safe=""),
+        quote_plus(value),
+        html.escape(value, quote=True),
+        html.escape(value, quote=False),
+        json.dumps(value)[1:-1],
+    }
     return sorted(found, key=len, reverse=True)
 
 

@@ -29,7 +29,9 @@ def stop_junit(message: str, secret: Secret | None) -> bytes:
         suites, "testsuite", name="pytest", errors="1", failures="0", skipped="0", tests="1", time="0.000",
         timestamp=datetime.now(timezone.utc).isoformat(timespec="seconds"), hostname=socket.gethostname(),
     )  # fmt: skip
-    case = ET.SubElement(suite, "testcase", classname="conformance.suite.test_customer_info", name="smoke_request", time="0.000")
+    case = ET.SubElement(
+        suite, "testcase", classname="conformance.suite.test_customer_info", name="smoke_request", time="0.000"
+    )
     error = ET.SubElement(case, "error", message=message)
     error.text = message
     body: bytes = ET.tostring(suites, encoding="utf-8", xml_declaration=False)  # bytes for any encoding but "unicode"
@@ -38,7 +40,13 @@ def stop_junit(message: str, secret: Secret | None) -> bytes:
 
 def stop_html(message: str, verdict: str, target: str, profile: str, certificate: Path, secret: Secret | None) -> str:
     """A page readable with scripts off: the verdict, why, and where the evidence is."""
-    rows = [("verdict", verdict), ("target", target), ("profile", profile), ("certificate", str(certificate)), ("written", datetime.now(timezone.utc).isoformat(timespec="seconds"))]
+    rows = [
+        ("verdict", verdict),
+        ("target", target),
+        ("profile", profile),
+        ("certificate", str(certificate)),
+        ("written", datetime.now(timezone.utc).isoformat(timespec="seconds")),
+    ]
     table = "".join(f"<tr><th>{escape(k)}</th><td>{escape(_text(v, secret))}</td></tr>" for k, v in rows)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

@@ -26,7 +26,11 @@ def observation(case: Any, answer: dict[str, Any] | bytes | str, status: int = 2
     """``case``'s request answered with ``answer`` (a document is sent as JSON)."""
     body = body_of(answer)
     if request is None:
-        request = case.request("john1970", "form") if isinstance(case, Case) else getattr(case, "request", build_request("john1970", "a", [("code", "1")]))
+        request = (
+            case.request("john1970", "form")
+            if isinstance(case, Case)
+            else getattr(case, "request", build_request("john1970", "a", [("code", "1")]))
+        )
     try:
         parsed, error = parse_answer(body), None
     except ParseError as exc:
@@ -34,14 +38,27 @@ def observation(case: Any, answer: dict[str, Any] | bytes | str, status: int = 2
     return Observation(case, Exchange(request, URL, status=status, body=body), parsed, error)
 
 
-def case(identifier: str = "code", coalition: bool = False, customer: Customer | None = JOHN, campaign: str | None = None, **options: str) -> Case:
+def case(
+    identifier: str = "code",
+    coalition: bool = False,
+    customer: Customer | None = JOHN,
+    campaign: str | None = None,
+    **options: str,
+) -> Case:
     """A matrix case (options in the matrix's order, as the relation generator makes them)."""
     from conformance.cases import load_space
 
     space = load_space()
     ordered = tuple((name, options[name]) for name in space.parameters if name in options)
     account = "coaldemo" if coalition else "greatwidgets"
-    return Case(account, coalition, customer if identifier in ("code", "card_number", "both") else None, identifier, ordered, campaign)
+    return Case(
+        account,
+        coalition,
+        customer if identifier in ("code", "card_number", "both") else None,
+        identifier,
+        ordered,
+        campaign,
+    )
 
 
 def judge_answer(answer: dict[str, Any] | bytes | str, the_case: Case | None = None, status: int = 200) -> Judged:

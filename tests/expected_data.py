@@ -38,7 +38,11 @@ def customer_from(
     person: dict[str, Any] = {"code": code, "card_number": card_number}
     if block is not None:
         person["expect"] = block
-    account: dict[str, Any] = {"account_id": "coaldemo" if coalition else "greatwidgets", "coalition": coalition, "customers": [person]}
+    account: dict[str, Any] = {
+        "account_id": "coaldemo" if coalition else "greatwidgets",
+        "coalition": coalition,
+        "customers": [person],
+    }
     if account_campaigns is not None:
         account["campaigns"] = account_campaigns
     data = {"credentials": {"user_id": "john1970"}, "accounts": [account]}

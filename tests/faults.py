@@ -93,9 +93,15 @@ PASSWORDS: dict[str, str] = {u["user_id"]: u["user_password"] for u in _SEED["ap
 READABLE: dict[str, tuple[str, ...]] = {u["user_id"]: tuple(u["accounts"]) for u in _SEED["api_users"]}
 # (account_id, identifier field, value) of every seeded customer: what a lookup can find.
 SEEDED = frozenset(
-    (a["account_id"], name, c[name]) for a in _SEED["accounts"] for c in a.get("customers") or () for name in ("code", "card_number") if c.get(name)
+    (a["account_id"], name, c[name])
+    for a in _SEED["accounts"]
+    for c in a.get("customers") or ()
+    for name in ("code", "card_number")
+    if c.get(name)
 )
-FIRST_CODE: dict[str, str] = {a["account_id"]: a["customers"][0]["code"] for a in _SEED["accounts"] if a.get("customers")}
+FIRST_CODE: dict[str, str] = {
+    a["account_id"]: a["customers"][0]["code"] for a in _SEED["accounts"] if a.get("customers")
+}
 
 
 def is_smoke(fields: Fields) -> bool:
@@ -103,7 +109,13 @@ def is_smoke(fields: Fields) -> bool:
 
 
 # -- reading and writing answers --------------------------------------------------------
-LIST_TAGS = {"campaigns": "campaign", "available_rewards": "reward", "balances": "item", "transactions": "transaction", "errors": "error"}
+LIST_TAGS = {
+    "campaigns": "campaign",
+    "available_rewards": "reward",
+    "balances": "item",
+    "transactions": "transaction",
+    "errors": "error",
+}
 _JSONP = re.compile(r"\A\s*(?P<name>[A-Za-z_$][\w$.]*)\((?P<body>.*)\)\s*;?\s*\Z", re.DOTALL)
 
 
@@ -213,7 +225,12 @@ def write_xml(
     status = doc.get("status")
     attribute = ""
     if status is not None:
-        escaped = str(status).replace("&", "&amp;").replace("<", "&lt;").replace(quote, "&quot;" if quote == '"' else "&apos;")
+        escaped = (
+            str(status)
+            .replace("&", "&amp;")
+            .replace("<", "&lt;")
+            .replace(quote, "&quot;" if quote == '"' else "&apos;")
+        )
         attribute = f" status={quote}{escaped}{quote}"
     body = {k: v for k, v in doc.items() if k != "status"}
     keys = order("response", list(body)) if order else list(body)
@@ -238,7 +255,11 @@ class Reply:
         return [self.body[i : i + self.chunk_size] for i in range(0, len(self.body), self.chunk_size)] or [b""]
 
     def with_body(self, body: bytes, content_type: str | None = None) -> Reply:
-        headers = [(k, v) for k, v in self.headers if k.lower() not in ("content-length", "content-type" if content_type else "")]
+        headers = [
+            (k, v)
+            for k, v in self.headers
+            if k.lower() not in ("content-length", "content-type" if content_type else "")
+        ]
         if content_type:
             headers.append(("Content-Type", content_type))
         headers.append(("Content-Length", str(len(body))))
@@ -309,7 +330,13 @@ def _identity_document(doc: Document, fields: Fields, number: int) -> Document:
 
 # The control: the same plumbing (request re-encoded, answer parsed and re-rendered),
 # no change. Its answers are byte-identical to the reference's.
-NO_FAULT = Fault("", "the reference, through the same middleware, unchanged", "", request=lambda f: f, reply=on_document(_identity_document))
+NO_FAULT = Fault(
+    "",
+    "the reference, through the same middleware, unchanged",
+    "",
+    request=lambda f: f,
+    reply=on_document(_identity_document),
+)
 
 
 # The inner reference's answers, by (data set, path, fields), shared by every server of
@@ -433,7 +460,9 @@ class Server:
             self.server.channel_class = _ClosingChannel
         self.url = f"http://127.0.0.1:{self.server.effective_port}/api.php"
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name=f"faulty-server-{self.server.effective_port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop, name=f"faulty-server-{self.server.effective_port}", daemon=True
+        )
         self._thread.start()
 
     def _loop(self) -> None:
@@ -687,7 +716,14 @@ def _campaign_id_answers_another(doc: Document, fields: Fields, number: int) -> 
         return None
     from werkzeug.test import Client
 
-    full = parse(Client(make_app()).post("/api.php", data={k: v for k, v in fields.items() if k not in ("campaign_id", "output", "callback", "condensed")}).get_data())
+    full = parse(
+        Client(make_app())
+        .post(
+            "/api.php",
+            data={k: v for k, v in fields.items() if k not in ("campaign_id", "output", "callback", "condensed")},
+        )
+        .get_data()
+    )
     others = [c for c in _campaigns(full.document)] if full is not None else []
     other = next((c for c in others if c.get("id") != wanted), None)
     if other is None:
@@ -770,7 +806,9 @@ def _reward_missing(campaign: dict[str, Any]) -> None:
 # Values -------------------------------------------------------------------------------
 def _registered_words(customer: dict[str, Any]) -> None:
     registered = customer.get("registered")
-    customer["registered"] = {"Y": "yes", "N": "no"}.get(registered, registered) if isinstance(registered, str) else registered
+    customer["registered"] = (
+        {"Y": "yes", "N": "no"}.get(registered, registered) if isinstance(registered, str) else registered
+    )
 
 
 _ISO = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
@@ -919,8 +957,10 @@ def _account_not_scoping(fields: Fields) -> Fields:
 
 def _password_in_errors(doc: Document, fields: Fields, number: int) -> Document:
     if doc.get("status") == "error":
-        doc["error"] = (f"{doc.get('error', '')} (request of {fields.get('user_id', '')} "
-                        f"with password {fields.get('user_password', '')})")
+        doc["error"] = (
+            f"{doc.get('error', '')} (request of {fields.get('user_id', '')} "
+            f"with password {fields.get('user_password', '')})"
+        )
     return doc
 
 
@@ -941,7 +981,12 @@ def _lookup_matches_either_column(fields: Fields) -> Fields:
     # WHERE code = :v OR card_number = :v: a code that is some customer's card number
     # (and nobody's code) finds that customer.
     account, code = fields.get("account_id", ""), fields.get("code")
-    if code and "card_number" not in fields and (account, "code", code) not in SEEDED and (account, "card_number", code) in SEEDED:
+    if (
+        code
+        and "card_number" not in fields
+        and (account, "code", code) not in SEEDED
+        and (account, "card_number", code) in SEEDED
+    ):
         fields["card_number"] = fields.pop("code")
     return fields
 
@@ -964,7 +1009,16 @@ def _campaign_id_from_any_account(doc: Document, fields: Fields, number: int) ->
     wanted = fields.get("campaign_id")
     if doc.get("status") != "success" or not wanted or _campaigns(doc) or _flag(fields, "include_balances") == "N":
         return None
-    doc["campaigns"] = [{"id": wanted, "name": "Another account's campaign", "type": "points", "balance": "0", "cumulative": "0", "last_transaction": "0000-00-00"}]
+    doc["campaigns"] = [
+        {
+            "id": wanted,
+            "name": "Another account's campaign",
+            "type": "points",
+            "balance": "0",
+            "cumulative": "0",
+            "last_transaction": "0000-00-00",
+        }
+    ]
     return doc
 
 
@@ -1082,90 +1136,166 @@ COAL_JOHN_CASES = "test_answer and coaldemo-89898989898989"
 FAULTS: dict[str, Fault] = {
     # Envelopes
     "status_ok": Fault(
-        "EXAMPLE-SUCCESS", 'a success answer carries status "ok"', JOHN_CASES,
-        check="answer_is_an_envelope", evidence="'ok'", spare_smoke=True, reply=on_document(_status_ok),
+        "EXAMPLE-SUCCESS",
+        'a success answer carries status "ok"',
+        JOHN_CASES,
+        check="answer_is_an_envelope",
+        evidence="'ok'",
+        spare_smoke=True,
+        reply=on_document(_status_ok),
     ),
     "no_match_as_empty_success": Fault(
-        "EXAMPLE-NO-MATCH", "an unknown customer is answered as a success with an empty customer", "by:unknown_code or by:unknown_card_number",
-        check="status_matches_case", evidence="not no_match", reply=on_document(_no_match_as({"status": "success", "customer": {}})),
+        "EXAMPLE-NO-MATCH",
+        "an unknown customer is answered as a success with an empty customer",
+        "by:unknown_code or by:unknown_card_number",
+        check="status_matches_case",
+        evidence="not no_match",
+        reply=on_document(_no_match_as({"status": "success", "customer": {}})),
     ),
     "no_match_as_error": Fault(
-        "EXAMPLE-NO-MATCH", "an unknown customer is answered as an error", "by:unknown_code or by:unknown_card_number",
-        check="status_matches_case", evidence="the answer's status is error",
+        "EXAMPLE-NO-MATCH",
+        "an unknown customer is answered as an error",
+        "by:unknown_code or by:unknown_card_number",
+        check="status_matches_case",
+        evidence="the answer's status is error",
         reply=on_document(_no_match_as({"status": "error", "error": "No Customers Match Criteria"})),
     ),
     "neither_identifier_answers_customer": Fault(
-        "NOTE-CODE-OR-CARD", "a request with neither code nor card_number is answered with the account's first customer", "by:neither or by:empty",
-        check="status_matches_case", evidence="the answer's status is success", request=_neither_answers_first_customer,
+        "NOTE-CODE-OR-CARD",
+        "a request with neither code nor card_number is answered with the account's first customer",
+        "by:neither or by:empty",
+        check="status_matches_case",
+        evidence="the answer's status is success",
+        request=_neither_answers_first_customer,
     ),
     "error_without_text": Fault(
-        "EXAMPLE-ERROR", "an error answer carries an empty <error>", "by:neither or by:empty",
-        check="error_carries_text", reply=on_document(_error_without_text),
+        "EXAMPLE-ERROR",
+        "an error answer carries an empty <error>",
+        "by:neither or by:empty",
+        check="error_carries_text",
+        reply=on_document(_error_without_text),
     ),
     "no_match_without_message": Fault(
-        "EXAMPLE-NO-MATCH", "a no_match answer carries no <message>", "by:unknown_code or by:unknown_card_number",
-        check="no_match_carries_message", reply=on_document(_no_match_without_message),
+        "EXAMPLE-NO-MATCH",
+        "a no_match answer carries no <message>",
+        "by:unknown_code or by:unknown_card_number",
+        check="no_match_carries_message",
+        reply=on_document(_no_match_without_message),
     ),
     "html_500": Fault(
-        "EXAMPLE-SUCCESS", "an HTML 500 page for every request but the smoke request", "test_answer and greatwidgets-70707070707070",
-        check="answer_is_an_envelope", evidence="not an API envelope", spare_smoke=True, reply=_html_500,
+        "EXAMPLE-SUCCESS",
+        "an HTML 500 page for every request but the smoke request",
+        "test_answer and greatwidgets-70707070707070",
+        check="answer_is_an_envelope",
+        evidence="not an API envelope",
+        spare_smoke=True,
+        reply=_html_500,
     ),
     # Shape
     "customer_without_phone": Fault(
-        "NOTE-ALL-FIELDS", "the customer's phone is left out", JOHN_CASES,
-        check="documented_customer_fields_present", evidence="missing: phone", reply=on_document(_customer_edit(lambda c: c.pop("phone", None))),
+        "NOTE-ALL-FIELDS",
+        "the customer's phone is left out",
+        JOHN_CASES,
+        check="documented_customer_fields_present",
+        evidence="missing: phone",
+        reply=on_document(_customer_edit(lambda c: c.pop("phone", None))),
     ),
     "custom_field_2_flattened": Fault(
-        "EXAMPLE-CUSTOM-FIELD-N", "custom_field_2 is its data as a string, not {label, data}", JOHN_CASES,
-        check="custom_field_n_is_label_and_data", evidence="custom_field_2 is not a label and a data", reply=on_document(_customer_edit(_flatten_custom_field_2)),
+        "EXAMPLE-CUSTOM-FIELD-N",
+        "custom_field_2 is its data as a string, not {label, data}",
+        JOHN_CASES,
+        check="custom_field_n_is_label_and_data",
+        evidence="custom_field_2 is not a label and a data",
+        reply=on_document(_customer_edit(_flatten_custom_field_2)),
     ),
     "reward_without_needed_to_redeem": Fault(
-        "EXAMPLE-POINTS-REWARDS", "a points campaign's first reward has no needed_to_redeem", JOHN_CASES,
-        check="response_schema_conformance", evidence="needed_to_redeem", reply=on_document(_reward_without_needed_to_redeem),
+        "EXAMPLE-POINTS-REWARDS",
+        "a points campaign's first reward has no needed_to_redeem",
+        JOHN_CASES,
+        check="response_schema_conformance",
+        evidence="needed_to_redeem",
+        reply=on_document(_reward_without_needed_to_redeem),
     ),
     "buyx_item_without_earned": Fault(
-        "EXAMPLE-BUYX-ITEMS", "a BuyX item has no earned", JOHN_CASES,
-        check="response_schema_conformance", evidence="earned", reply=on_document(_buyx_edit(_item_without_earned)),
+        "EXAMPLE-BUYX-ITEMS",
+        "a BuyX item has no earned",
+        JOHN_CASES,
+        check="response_schema_conformance",
+        evidence="earned",
+        reply=on_document(_buyx_edit(_item_without_earned)),
     ),
     "wrong_root_element": Fault(
-        "EXAMPLE-SUCCESS", "the XML root element is <result>, not <response>", JOHN_CASES,
+        "EXAMPLE-SUCCESS",
+        "the XML root element is <result>, not <response>",
+        JOHN_CASES,
         # Reported by the XSD check, or (a parser that checks the root) as no envelope at all.
-        evidence=("'result' is not an element", "root element is <result>"), spare_smoke=True, reply=_wrong_root,
+        evidence=("'result' is not an element", "root element is <result>"),
+        spare_smoke=True,
+        reply=_wrong_root,
     ),
     "json_campaigns_object": Fault(
-        "EXAMPLE-SUCCESS", 'JSON campaigns is an object {"campaign": [...]}, not an array', f"{JOHN_CASES} and output:JSON",
-        check="response_schema_conformance", evidence="is not of type 'array'", reply=on_document(_campaigns_as_object, formats=("json", "jsonp")),
+        "EXAMPLE-SUCCESS",
+        'JSON campaigns is an object {"campaign": [...]}, not an array',
+        f"{JOHN_CASES} and output:JSON",
+        check="response_schema_conformance",
+        evidence="is not of type 'array'",
+        reply=on_document(_campaigns_as_object, formats=("json", "jsonp")),
     ),
     "json_without_status": Fault(
-        "EXAMPLE-SUCCESS", "JSON answers carry no status", f"{JOHN_CASES} and output:JSON",
-        check="answer_is_an_envelope", evidence="status is not a documented one", reply=on_document(_without_status, formats=("json", "jsonp")),
+        "EXAMPLE-SUCCESS",
+        "JSON answers carry no status",
+        f"{JOHN_CASES} and output:JSON",
+        check="answer_is_an_envelope",
+        evidence="status is not a documented one",
+        reply=on_document(_without_status, formats=("json", "jsonp")),
     ),
     # Parameters
     "include_balances_ignored": Fault(
-        "NOTE-INCLUDE-BALANCES-N", "include_balances is ignored", f"{JOHN_CASES} and include_balances:N",
-        check="campaigns_follow_filters", evidence="include_balances=N, but campaigns are returned", request=_without("include_balances"),
+        "NOTE-INCLUDE-BALANCES-N",
+        "include_balances is ignored",
+        f"{JOHN_CASES} and include_balances:N",
+        check="campaigns_follow_filters",
+        evidence="include_balances=N, but campaigns are returned",
+        request=_without("include_balances"),
     ),
     "campaign_id_ignored": Fault(
-        "NOTE-CAMPAIGN-ID", "campaign_id is ignored", f"{JOHN_CASES} and campaign_id",
-        check="campaigns_follow_filters", evidence="campaign_id must restrict", request=_without("campaign_id"),
+        "NOTE-CAMPAIGN-ID",
+        "campaign_id is ignored",
+        f"{JOHN_CASES} and campaign_id",
+        check="campaigns_follow_filters",
+        evidence="campaign_id must restrict",
+        request=_without("campaign_id"),
     ),
     "campaign_id_answers_another_campaign": Fault(
-        "FIELD-CAMPAIGN-ID", "campaign_id answers one campaign, but another of the customer's than the one named", f"{JOHN_CASES} and campaign_id",
-        check="campaigns_follow_filters", evidence="answers another campaign", reply=on_document(_campaign_id_answers_another),
+        "FIELD-CAMPAIGN-ID",
+        "campaign_id answers one campaign, but another of the customer's than the one named",
+        f"{JOHN_CASES} and campaign_id",
+        check="campaigns_follow_filters",
+        evidence="answers another campaign",
+        reply=on_document(_campaign_id_answers_another),
     ),
     "hide_custom_field_y_ignored": Fault(
-        "FIELD-HIDE-CUSTOM-FIELD", "hide_custom_field=Y is ignored", f"{JOHN_CASES} and hide_custom_field:Y",
-        check="custom_field_follows_hide_custom_field", evidence="custom_field is returned with hide_custom_field=Y",
+        "FIELD-HIDE-CUSTOM-FIELD",
+        "hide_custom_field=Y is ignored",
+        f"{JOHN_CASES} and hide_custom_field:Y",
+        check="custom_field_follows_hide_custom_field",
+        evidence="custom_field is returned with hide_custom_field=Y",
         request=_without("hide_custom_field", when=lambda f: _flag(f, "hide_custom_field") == "Y"),
     ),
     "custom_field_hidden_by_default": Fault(
-        "NOTE-CUSTOM-FIELD-DEFAULT", "without hide_custom_field, custom_field is hidden", JOHN_CASES,
-        check="custom_field_follows_hide_custom_field", evidence="custom_field is missing with hide_custom_field not given",
+        "NOTE-CUSTOM-FIELD-DEFAULT",
+        "without hide_custom_field, custom_field is hidden",
+        JOHN_CASES,
+        check="custom_field_follows_hide_custom_field",
+        evidence="custom_field is missing with hide_custom_field not given",
         request=_set("hide_custom_field", "Y", when=lambda f: "hide_custom_field" not in f),
     ),
     "hide_custom_field_n_as_y": Fault(
-        "NOTE-HIDE-CUSTOM-FIELD-N", "hide_custom_field=N hides custom_field, like Y", f"{JOHN_CASES} and hide_custom_field:N",
-        check="custom_field_follows_hide_custom_field", evidence="custom_field is missing with hide_custom_field =N",
+        "NOTE-HIDE-CUSTOM-FIELD-N",
+        "hide_custom_field=N hides custom_field, like Y",
+        f"{JOHN_CASES} and hide_custom_field:N",
+        check="custom_field_follows_hide_custom_field",
+        evidence="custom_field is missing with hide_custom_field =N",
         request=_set("hide_custom_field", "Y", when=lambda f: _flag(f, "hide_custom_field") == "N"),
     ),
     "show_only_belong_to_ignored": Fault(
@@ -1179,277 +1309,488 @@ FAULTS: dict[str, Fault] = {
         request=_without("show_only_belong_to", when=lambda f: f.get("account_id") in COALITION_ACCOUNTS),
     ),
     "show_only_belong_to_drops_transacted_campaign": Fault(
-        "NOTE-SHOW-ONLY-BELONG-TO", "in the coalition, show_only_belong_to=Y also drops a campaign the customer has transactions with",
+        "NOTE-SHOW-ONLY-BELONG-TO",
+        "in the coalition, show_only_belong_to=Y also drops a campaign the customer has transactions with",
         "test_relation and filters-coaldemo",
-        check="show_only_belong_to_is_a_subset", evidence="where the customer has transactions", reply=on_document(_drop_transacted_campaign),
+        check="show_only_belong_to_is_a_subset",
+        evidence="where the customer has transactions",
+        reply=on_document(_drop_transacted_campaign),
     ),
     "coalition_lists_only_joined_campaigns": Fault(
-        "NOTE-COALITION-ALL-CAMPAIGNS", "in the coalition, the campaigns the customer never joined are left out even without show_only_belong_to=Y",
+        "NOTE-COALITION-ALL-CAMPAIGNS",
+        "in the coalition, the campaigns the customer never joined are left out even without show_only_belong_to=Y",
         "test_relation and coalition-campaigns",
-        check="coalition_lists_all_campaigns", evidence="see different campaigns",
+        check="coalition_lists_all_campaigns",
+        evidence="see different campaigns",
         request=_set("show_only_belong_to", "Y", when=lambda f: f.get("account_id") in COALITION_ACCOUNTS),
     ),
     "output_default_json": Fault(
-        "OUTPUT-DEFAULT-XML", "without output (and without callback) the answer is JSON", JOHN_CASES,
-        check="format_follows_output", evidence="answered JSON, not XML",
+        "OUTPUT-DEFAULT-XML",
+        "without output (and without callback) the answer is JSON",
+        JOHN_CASES,
+        check="format_follows_output",
+        evidence="answered JSON, not XML",
         request=_set("output", "JSON", when=lambda f: not f.get("output") and not f.get("callback")),
     ),
     "output_json_ignored": Fault(
-        "OUTPUT-JSON", "output=JSON is ignored: XML", f"{JOHN_CASES} and output:JSON",
-        check="format_follows_output", evidence="answered XML, not JSON", request=_without("output", when=lambda f: _flag(f, "output") == "JSON"),
+        "OUTPUT-JSON",
+        "output=JSON is ignored: XML",
+        f"{JOHN_CASES} and output:JSON",
+        check="format_follows_output",
+        evidence="answered XML, not JSON",
+        request=_without("output", when=lambda f: _flag(f, "output") == "JSON"),
     ),
     "callback_ignored": Fault(
-        "OUTPUT-CALLBACK-JSONP", "callback is ignored: plain JSON", f"{JOHN_CASES} and output:JSON and callback",
-        check="format_follows_output", evidence="answered JSON, not JSONP", request=_without("callback"),
+        "OUTPUT-CALLBACK-JSONP",
+        "callback is ignored: plain JSON",
+        f"{JOHN_CASES} and output:JSON and callback",
+        check="format_follows_output",
+        evidence="answered JSON, not JSONP",
+        request=_without("callback"),
     ),
     "callback_renamed": Fault(
-        "OUTPUT-CALLBACK-JSONP", "the JSONP wrapper calls another name than the callback sent", f"{JOHN_CASES} and output:JSON and callback",
-        check="jsonp_callback_is_the_name_sent", evidence="conformanceCallback",
+        "OUTPUT-CALLBACK-JSONP",
+        "the JSONP wrapper calls another name than the callback sent",
+        f"{JOHN_CASES} and output:JSON and callback",
+        check="jsonp_callback_is_the_name_sent",
+        evidence="conformanceCallback",
         request=_set("callback", "jsonpCallback", when=lambda f: bool(f.get("callback"))),
     ),
     "condensed_ignored": Fault(
-        "OUTPUT-CONDENSED", "condensed=yes is ignored: indented JSON", f"{JOHN_CASES} and output:JSON and condensed:yes",
-        check="condensed_json_has_no_whitespace", evidence="white space outside strings", request=_without("condensed"),
+        "OUTPUT-CONDENSED",
+        "condensed=yes is ignored: indented JSON",
+        f"{JOHN_CASES} and output:JSON and condensed:yes",
+        check="condensed_json_has_no_whitespace",
+        evidence="white space outside strings",
+        request=_without("condensed"),
     ),
     "condensed_changes_xml": Fault(
-        "OUTPUT-CONDENSED-JSON-ONLY", "condensed=yes drops custom_field_3 from XML answers",
+        "OUTPUT-CONDENSED-JSON-ONLY",
+        "condensed=yes drops custom_field_3 from XML answers",
         f"test_relation and formats-{JOHN} and include_balances:N and hide_custom_field:Y",
-        check="condensed_changes_nothing_in_xml", evidence="custom_field_3", reply=on_document(_condensed_xml_drops_custom_field_3, formats=("xml",)),
+        check="condensed_changes_nothing_in_xml",
+        evidence="custom_field_3",
+        reply=on_document(_condensed_xml_drops_custom_field_3, formats=("xml",)),
     ),
     # Lookups
     "card_number_searched_as_code": Fault(
-        "FIELD-CARD-NUMBER", "a card_number lookup searches the code column: Nina's card 56565656565656 answers Cody, whose code it is",
+        "FIELD-CARD-NUMBER",
+        "a card_number lookup searches the code column: Nina's card 56565656565656 answers Cody, whose code it is",
         "greatwidgets-34343434343434 and by:card_number",
-        check="right_customer", evidence="the answer is another customer", request=_card_number_searched_as_code,
+        check="right_customer",
+        evidence="the answer is another customer",
+        request=_card_number_searched_as_code,
     ),
     "card_lookup_drops_custom_field_2": Fault(
-        "FIELD-CARD-NUMBER", "a lookup by card_number alone leaves custom_field_2 out", f"test_relation and identifiers-{JOHN}",
-        check="code_and_card_number_same_answer", evidence="custom_field_2", reply=on_document(_card_lookup_drops_custom_field_2),
+        "FIELD-CARD-NUMBER",
+        "a lookup by card_number alone leaves custom_field_2 out",
+        f"test_relation and identifiers-{JOHN}",
+        check="code_and_card_number_same_answer",
+        evidence="custom_field_2",
+        reply=on_document(_card_lookup_drops_custom_field_2),
     ),
     # Coalition
     "coalition_per_store_balance": Fault(
-        "NOTE-COALITION-BALANCE", "each coalition campaign's balance is its own cumulative, not the coalition balance", COAL_JOHN_CASES,
-        check="coalition_balance_is_shared", evidence="is not the coalition balance", reply=on_document(_coalition_edit(_per_store_balance)),
+        "NOTE-COALITION-BALANCE",
+        "each coalition campaign's balance is its own cumulative, not the coalition balance",
+        COAL_JOHN_CASES,
+        check="coalition_balance_is_shared",
+        evidence="is not the coalition balance",
+        reply=on_document(_coalition_edit(_per_store_balance)),
     ),
     "coalition_balances_differ_per_store": Fault(
-        "COALITION-SAME-BALANCE", "each coalition campaign shows a balance of its own (balance_coalition following it)", COAL_JOHN_CASES,
-        check="coalition_balance_is_shared", evidence="different balance values", reply=on_document(_coalition_edit(_balances_differ_per_store)),
+        "COALITION-SAME-BALANCE",
+        "each coalition campaign shows a balance of its own (balance_coalition following it)",
+        COAL_JOHN_CASES,
+        check="coalition_balance_is_shared",
+        evidence="different balance values",
+        reply=on_document(_coalition_edit(_balances_differ_per_store)),
     ),
     "coalition_balance_coalition_differs": Fault(
-        "NOTE-COALITION-BALANCE", "balance_coalition differs from one coalition campaign to the next", COAL_JOHN_CASES,
-        check="coalition_balance_is_shared", evidence="different balance_coalition values", reply=on_document(_coalition_edit(_balance_coalition_varies)),
+        "NOTE-COALITION-BALANCE",
+        "balance_coalition differs from one coalition campaign to the next",
+        COAL_JOHN_CASES,
+        check="coalition_balance_is_shared",
+        evidence="different balance_coalition values",
+        reply=on_document(_coalition_edit(_balance_coalition_varies)),
     ),
     "coalition_fields_missing": Fault(
-        "EXAMPLE-COALITION", "coalition campaigns carry no balance_coalition and cumulative_coalition", COAL_JOHN_CASES,
-        check="coalition_campaigns_carry_coalition_fields", evidence="missing: balance_coalition, cumulative_coalition",
+        "EXAMPLE-COALITION",
+        "coalition campaigns carry no balance_coalition and cumulative_coalition",
+        COAL_JOHN_CASES,
+        check="coalition_campaigns_carry_coalition_fields",
+        evidence="missing: balance_coalition, cumulative_coalition",
         reply=on_document(_coalition_edit(_no_coalition_fields)),
     ),
     "coalition_store_cumulative_above_total": Fault(
-        "COALITION-STORE-CUMULATIVE", "a store's cumulative exceeds cumulative_coalition", COAL_JOHN_CASES,
-        check="store_cumulative_within_coalition", evidence="exceeds the coalition's", reply=on_document(_coalition_edit(_store_cumulative_above_coalition)),
+        "COALITION-STORE-CUMULATIVE",
+        "a store's cumulative exceeds cumulative_coalition",
+        COAL_JOHN_CASES,
+        check="store_cumulative_within_coalition",
+        evidence="exceeds the coalition's",
+        reply=on_document(_coalition_edit(_store_cumulative_above_coalition)),
     ),
     # BuyX
     "buyx_earned_rounded_up": Fault(
-        "BUYX-EARNED", "earned is balance / earn_ratio rounded up, not floored", JOHN_CASES,
-        check="buyx_earned_is_floor_of_balance", evidence="earned is not floor(balance / earn_ratio)", reply=on_document(_buyx_edit(_earned_rounded_up)),
+        "BUYX-EARNED",
+        "earned is balance / earn_ratio rounded up, not floored",
+        JOHN_CASES,
+        check="buyx_earned_is_floor_of_balance",
+        evidence="earned is not floor(balance / earn_ratio)",
+        reply=on_document(_buyx_edit(_earned_rounded_up)),
     ),
     "buyx_earned_rounded_to_nearest": Fault(
-        "BUYX-EARNED", "earned is balance / earn_ratio rounded to the nearest whole item, not floored (7 Muffins at 8 -> 1)",
+        "BUYX-EARNED",
+        "earned is balance / earn_ratio rounded to the nearest whole item, not floored (7 Muffins at 8 -> 1)",
         "test_answer and greatwidgets-70707070707070",
-        check="buyx_earned_is_floor_of_balance", evidence="earned is not floor(balance / earn_ratio)", reply=on_document(_buyx_edit(_earned_rounded_to_nearest)),
+        check="buyx_earned_is_floor_of_balance",
+        evidence="earned is not floor(balance / earn_ratio)",
+        reply=on_document(_buyx_edit(_earned_rounded_to_nearest)),
     ),
     # Not deducting redemptions and a cumulative that loses redeemed purchases give the
     # same numbers (balance = cumulative): one answer cannot say which sentence is broken,
     # only that the worked example's arithmetic is (BUYX-EXAMPLE).
     "buyx_redemptions_not_deducted": Fault(
-        "BUYX-EXAMPLE", "redemptions are not deducted from the balance (balance = cumulative)", JOHN_CASES,
-        check="buyx_balance_is_cumulative_minus_redeemed", evidence="balance is not cumulative - redeemed x earn_ratio",
+        "BUYX-EXAMPLE",
+        "redemptions are not deducted from the balance (balance = cumulative)",
+        JOHN_CASES,
+        check="buyx_balance_is_cumulative_minus_redeemed",
+        evidence="balance is not cumulative - redeemed x earn_ratio",
         reply=on_document(_buyx_edit(_redemptions_not_deducted)),
     ),
     "buyx_reward_for_unearned_item": Fault(
-        "BUYX-AVAILABLE-REWARDS", "available_rewards lists an item not earned", JOHN_CASES,
-        check="buyx_available_rewards_are_earned_items", evidence="which the customer has not earned", reply=on_document(_buyx_edit(_reward_for_unearned_item)),
+        "BUYX-AVAILABLE-REWARDS",
+        "available_rewards lists an item not earned",
+        JOHN_CASES,
+        check="buyx_available_rewards_are_earned_items",
+        evidence="which the customer has not earned",
+        reply=on_document(_buyx_edit(_reward_for_unearned_item)),
     ),
     "buyx_reward_other_earn_ratio": Fault(
-        "BUYX-AVAILABLE-REWARDS", "an available reward has another earn_ratio than its item", JOHN_CASES,
-        check="buyx_available_rewards_are_earned_items", evidence="has another earn_ratio than the item", reply=on_document(_buyx_edit(_reward_with_other_ratio)),
+        "BUYX-AVAILABLE-REWARDS",
+        "an available reward has another earn_ratio than its item",
+        JOHN_CASES,
+        check="buyx_available_rewards_are_earned_items",
+        evidence="has another earn_ratio than the item",
+        reply=on_document(_buyx_edit(_reward_with_other_ratio)),
     ),
     "buyx_reward_missing": Fault(
-        "BUYX-AVAILABLE-REWARDS", "available_rewards misses an earned item (Teas, earned 2)", JOHN_CASES,
-        check="buyx_available_rewards_are_earned_items", evidence="available_rewards misses", reply=on_document(_buyx_edit(_reward_missing)),
+        "BUYX-AVAILABLE-REWARDS",
+        "available_rewards misses an earned item (Teas, earned 2)",
+        JOHN_CASES,
+        check="buyx_available_rewards_are_earned_items",
+        evidence="available_rewards misses",
+        reply=on_document(_buyx_edit(_reward_missing)),
     ),
     # Values
     "registered_yes": Fault(
-        "NOTE-REGISTERED", 'registered is "yes"/"no", not Y/N', JOHN_CASES,
-        check="registered_is_y_or_n", evidence="'yes'", reply=on_document(_customer_edit(_registered_words)),
+        "NOTE-REGISTERED",
+        'registered is "yes"/"no", not Y/N',
+        JOHN_CASES,
+        check="registered_is_y_or_n",
+        evidence="'yes'",
+        reply=on_document(_customer_edit(_registered_words)),
     ),
     "dates_day_first": Fault(
-        "EXAMPLE-SUCCESS", "dates are written 31/12/2011", JOHN_CASES,
-        check="dates_are_dates", evidence="31/12/2011", reply=on_document(_dates_day_first),
+        "EXAMPLE-SUCCESS",
+        "dates are written 31/12/2011",
+        JOHN_CASES,
+        check="dates_are_dates",
+        evidence="31/12/2011",
+        reply=on_document(_dates_day_first),
     ),
     "balance_thousands_separator": Fault(
-        "EXAMPLE-SUCCESS", 'balances of 1000 and more are written "1,500"', JOHN_CASES,
-        check="amounts_are_numbers", evidence="'1,500'", reply=on_document(_balance_thousands),
+        "EXAMPLE-SUCCESS",
+        'balances of 1000 and more are written "1,500"',
+        JOHN_CASES,
+        check="amounts_are_numbers",
+        evidence="'1,500'",
+        reply=on_document(_balance_thousands),
     ),
     # Over time
     "answer_changes_between_requests": Fault(
-        "CALL-RETRIEVES", "first_name carries a request counter: the same request twice gets two answers", "test_relation and repeat",
-        check="same_request_same_answer", evidence="first_name", reply=on_document(_counter_in_first_name),
+        "CALL-RETRIEVES",
+        "first_name carries a request counter: the same request twice gets two answers",
+        "test_relation and repeat",
+        check="same_request_same_answer",
+        evidence="first_name",
+        reply=on_document(_counter_in_first_name),
     ),
     # Formats
     "json_drops_email": Fault(
-        "OUTPUT-JSON", "JSON(P) answers leave the customer's email out", f"test_relation and formats-{JOHN} and include_balances:N and hide_custom_field:Y",
-        check="formats_carry_same_document", evidence="email", reply=on_document(_customer_edit(lambda c: c.pop("email", None)), formats=("json", "jsonp")),
+        "OUTPUT-JSON",
+        "JSON(P) answers leave the customer's email out",
+        f"test_relation and formats-{JOHN} and include_balances:N and hide_custom_field:Y",
+        check="formats_carry_same_document",
+        evidence="email",
+        reply=on_document(_customer_edit(lambda c: c.pop("email", None)), formats=("json", "jsonp")),
     ),
     # Relations between a filtered answer and the full one
     "hide_custom_field_y_drops_more": Fault(
-        "FIELD-HIDE-CUSTOM-FIELD", "hide_custom_field=Y also drops custom_field_2", f"test_relation and filters-{JOHN}",
-        check="hide_custom_field_removes_only_custom_field", evidence="custom_field_2", reply=on_document(_hide_y_drops_custom_field_2),
+        "FIELD-HIDE-CUSTOM-FIELD",
+        "hide_custom_field=Y also drops custom_field_2",
+        f"test_relation and filters-{JOHN}",
+        check="hide_custom_field_removes_only_custom_field",
+        evidence="custom_field_2",
+        reply=on_document(_hide_y_drops_custom_field_2),
     ),
     "include_balances_n_changes_customer": Fault(
-        "NOTE-INCLUDE-BALANCES-N", "include_balances=N also drops custom_field_2 from the customer", f"test_relation and filters-{JOHN}",
-        check="include_balances_n_is_the_customer_part", evidence="custom_field_2", reply=on_document(_balances_n_drops_custom_field_2),
+        "NOTE-INCLUDE-BALANCES-N",
+        "include_balances=N also drops custom_field_2 from the customer",
+        f"test_relation and filters-{JOHN}",
+        check="include_balances_n_is_the_customer_part",
+        evidence="custom_field_2",
+        reply=on_document(_balances_n_drops_custom_field_2),
     ),
     "campaign_id_changes_campaign": Fault(
-        "NOTE-CAMPAIGN-ID", "with campaign_id, the campaign loses its last_transaction", f"test_relation and filters-{JOHN}",
-        check="campaign_id_is_that_campaign_of_the_full_answer", evidence="last_transaction", reply=on_document(_campaign_id_drops_last_transaction),
+        "NOTE-CAMPAIGN-ID",
+        "with campaign_id, the campaign loses its last_transaction",
+        f"test_relation and filters-{JOHN}",
+        check="campaign_id_is_that_campaign_of_the_full_answer",
+        evidence="last_transaction",
+        reply=on_document(_campaign_id_drops_last_transaction),
     ),
     "default_output_differs_from_xml": Fault(
-        "OUTPUT-DEFAULT-XML", "without output, the XML answer leaves custom_field_3 out (output=XML keeps it)",
+        "OUTPUT-DEFAULT-XML",
+        "without output, the XML answer leaves custom_field_3 out (output=XML keeps it)",
         f"test_relation and formats-{JOHN} and include_balances:N and hide_custom_field:Y",
-        check="absent_output_equals_xml", evidence="custom_field_3", reply=on_document(_default_output_drops_custom_field_3, formats=("xml",)),
+        check="absent_output_equals_xml",
+        evidence="custom_field_3",
+        reply=on_document(_default_output_drops_custom_field_3, formats=("xml",)),
     ),
     # Shape, more
     "customer_field_renamed": Fault(
-        "NOTE-ALL-FIELDS", "the customer's postal_code is sent as zip", JOHN_CASES,
-        check="documented_customer_fields_present", evidence="missing: postal_code", reply=on_document(_customer_edit(_rename("postal_code", "zip"))),
+        "NOTE-ALL-FIELDS",
+        "the customer's postal_code is sent as zip",
+        JOHN_CASES,
+        check="documented_customer_fields_present",
+        evidence="missing: postal_code",
+        reply=on_document(_customer_edit(_rename("postal_code", "zip"))),
     ),
     "xml_without_status": Fault(
-        "EXAMPLE-SUCCESS", "XML answers carry no status attribute", JOHN_CASES,
-        check="answer_is_an_envelope", evidence="status is not a documented one", spare_smoke=True, reply=_without_status_attribute,
+        "EXAMPLE-SUCCESS",
+        "XML answers carry no status attribute",
+        JOHN_CASES,
+        check="answer_is_an_envelope",
+        evidence="status is not a documented one",
+        spare_smoke=True,
+        reply=_without_status_attribute,
     ),
     "include_balances_inverted": Fault(
-        "NOTE-INCLUDE-BALANCES-N", "include_balances is read inverted: N keeps the campaigns, Y drops them", f"{JOHN_CASES} and include_balances:N",
-        check="campaigns_follow_filters", evidence="include_balances=N, but campaigns are returned", request=_include_balances_inverted,
+        "NOTE-INCLUDE-BALANCES-N",
+        "include_balances is read inverted: N keeps the campaigns, Y drops them",
+        f"{JOHN_CASES} and include_balances:N",
+        check="campaigns_follow_filters",
+        evidence="include_balances=N, but campaigns are returned",
+        request=_include_balances_inverted,
     ),
     # Encoding
     "xml_text_not_escaped": Fault(
-        "EXAMPLE-SUCCESS", "XML text is written unescaped: Zoë & <Åsa> makes the answer not well-formed", "test_answer and greatwidgets-70707070707070",
-        check="answer_is_an_envelope", evidence="not well-formed", reply=_xml_unescaped,
+        "EXAMPLE-SUCCESS",
+        "XML text is written unescaped: Zoë & <Åsa> makes the answer not well-formed",
+        "test_answer and greatwidgets-70707070707070",
+        check="answer_is_an_envelope",
+        evidence="not well-formed",
+        reply=_xml_unescaped,
     ),
     "xml_declares_latin1": Fault(
-        "OUTPUT-JSON", 'XML declares encoding="ISO-8859-1" over UTF-8 bytes: "Zoë" reads "ZoÃ«" in XML, "Zoë" in JSON',
+        "OUTPUT-JSON",
+        'XML declares encoding="ISO-8859-1" over UTF-8 bytes: "Zoë" reads "ZoÃ«" in XML, "Zoë" in JSON',
         "test_relation and formats-greatwidgets-70707070707070 and include_balances:N and hide_custom_field:Y",
-        check="formats_carry_same_document", evidence="Ã", reply=_declares_latin1,
+        check="formats_carry_same_document",
+        evidence="Ã",
+        reply=_declares_latin1,
     ),
     # Access
     "wrong_password_accepted": Fault(
-        "FIELD-USER-PASSWORD-REQUIRED", "any non-empty password of a known user is accepted: a wrong one reads the customer", "test_access and wrong-password",
-        check="access_is_refused", evidence="answered success", request=_wrong_password_accepted,
+        "FIELD-USER-PASSWORD-REQUIRED",
+        "any non-empty password of a known user is accepted: a wrong one reads the customer",
+        "test_access and wrong-password",
+        check="access_is_refused",
+        evidence="answered success",
+        request=_wrong_password_accepted,
     ),
     "empty_password_accepted": Fault(
-        "FIELD-USER-PASSWORD-REQUIRED", "an empty password is accepted: it reads the customer", "test_access and empty-password",
-        check="access_is_refused", evidence="answered success", request=_empty_password_accepted,
+        "FIELD-USER-PASSWORD-REQUIRED",
+        "an empty password is accepted: it reads the customer",
+        "test_access and empty-password",
+        check="access_is_refused",
+        evidence="answered success",
+        request=_empty_password_accepted,
     ),
     "forbidden_account_readable": Fault(
-        "FIELD-ACCOUNT-ID-REQUIRED", "the access check is skipped: an account of another user (otherco) is searched", "test_access and forbidden-account",
-        check="access_is_refused", evidence="answered no_match", request=_forbidden_account_readable,
+        "FIELD-ACCOUNT-ID-REQUIRED",
+        "the access check is skipped: an account of another user (otherco) is searched",
+        "test_access and forbidden-account",
+        check="access_is_refused",
+        evidence="answered no_match",
+        request=_forbidden_account_readable,
     ),
     "forbidden_account_answers_customer": Fault(
-        "FIELD-ACCOUNT-ID-REQUIRED", "an account the credentials may not read (otherco) is replaced by the first they may: the customer is answered",
+        "FIELD-ACCOUNT-ID-REQUIRED",
+        "an account the credentials may not read (otherco) is replaced by the first they may: the customer is answered",
         "test_access and forbidden-account",
-        check="access_is_refused", evidence="the answer carries customer data", request=_forbidden_account_falls_back,
+        check="access_is_refused",
+        evidence="the answer carries customer data",
+        request=_forbidden_account_falls_back,
     ),
     "account_id_not_scoping": Fault(
-        "FIELD-ACCOUNT-ID-REQUIRED", "account_id does not scope the lookup: a customer of greatwidgets is found through coaldemo", "test_access and scope",
-        check="access_is_refused", evidence="answered success", request=_account_not_scoping,
+        "FIELD-ACCOUNT-ID-REQUIRED",
+        "account_id does not scope the lookup: a customer of greatwidgets is found through coaldemo",
+        "test_access and scope",
+        check="access_is_refused",
+        evidence="answered success",
+        request=_account_not_scoping,
     ),
     "password_echoed_in_errors": Fault(
-        ADVISORY, "error texts repeat the request's user_id and password", "test_access and (missing or wrong-type)",
-        check="target_never_echoes_password", evidence="echoes the password", reply=on_document(_password_in_errors),
+        ADVISORY,
+        "error texts repeat the request's user_id and password",
+        "test_access and (missing or wrong-type)",
+        check="target_never_echoes_password",
+        evidence="echoes the password",
+        reply=on_document(_password_in_errors),
     ),
     # Security: hostile values
     "injection_matches_first_customer": Fault(
-        "FIELD-CODE", "a code or card_number with a quote or a % (' OR '1'='1) answers the account's first customer", "test_access and injection",
-        check="access_is_refused", evidence="answered success", request=_injection_matches_first_customer,
+        "FIELD-CODE",
+        "a code or card_number with a quote or a % (' OR '1'='1) answers the account's first customer",
+        "test_access and injection",
+        check="access_is_refused",
+        evidence="answered success",
+        request=_injection_matches_first_customer,
     ),
     # Negative space (conformance/negative.py): values that must not match.
     "lookup_matches_either_column": Fault(
-        "FIELD-CODE", "a code is matched against the card number column too: code=1212121212 (John's card number) answers John", "test_answer and negative",
-        check="status_matches_case", evidence="the answer's status is success, not no_match", request=_lookup_matches_either_column,
+        "FIELD-CODE",
+        "a code is matched against the card number column too: code=1212121212 (John's card number) answers John",
+        "test_answer and negative",
+        check="status_matches_case",
+        evidence="the answer's status is success, not no_match",
+        request=_lookup_matches_either_column,
     ),
     "lookup_matches_prefix": Fault(
-        "FIELD-CODE", "a code or card_number matches the customer whose identifier it begins: 8989898989898 answers John", "test_answer and negative",
-        check="status_matches_case", evidence="the answer's status is success, not no_match", request=_lookup_matches_prefix,
+        "FIELD-CODE",
+        "a code or card_number matches the customer whose identifier it begins: 8989898989898 answers John",
+        "test_answer and negative",
+        check="status_matches_case",
+        evidence="the answer's status is success, not no_match",
+        request=_lookup_matches_prefix,
     ),
     "campaign_id_from_any_account": Fault(
-        "FIELD-ACCOUNT-ID-REQUIRED", "a campaign_id is looked up in every account: another account's campaign is answered", "test_answer and negative",
-        check="foreign_campaign_is_not_answered", evidence="a campaign of another account", reply=on_document(_campaign_id_from_any_account),
+        "FIELD-ACCOUNT-ID-REQUIRED",
+        "a campaign_id is looked up in every account: another account's campaign is answered",
+        "test_answer and negative",
+        check="foreign_campaign_is_not_answered",
+        evidence="a campaign of another account",
+        reply=on_document(_campaign_id_from_any_account),
     ),
     "nul_byte_html_500": Fault(
-        "EXAMPLE-NO-MATCH", "a NUL byte in code or card_number gets an HTML 500 page", "test_access and nul-byte",
-        check="answer_is_an_envelope", evidence="not an API envelope", advisory="server_error_status", reply=_nul_byte_html_500,
+        "EXAMPLE-NO-MATCH",
+        "a NUL byte in code or card_number gets an HTML 500 page",
+        "test_access and nul-byte",
+        check="answer_is_an_envelope",
+        evidence="not an API envelope",
+        advisory="server_error_status",
+        reply=_nul_byte_html_500,
     ),
     "jsonp_callback_reflected": Fault(
-        ADVISORY, "a callback that is not a JavaScript name is written into the JSONP answer as sent", "test_access and callback",
-        check="jsonp_callback_is_not_reflected_unsafely", evidence="reflected into the answer", request=_jsonp_any_callback, reply=_reflect_callback,
+        ADVISORY,
+        "a callback that is not a JavaScript name is written into the JSONP answer as sent",
+        "test_access and callback",
+        check="jsonp_callback_is_not_reflected_unsafely",
+        evidence="reflected into the answer",
+        request=_jsonp_any_callback,
+        reply=_reflect_callback,
     ),
     # Requests
     "multipart_not_read": Fault(
-        "REQUEST-PHP-EXAMPLE", "a multipart/form-data body (the PHP example's, every PHP client's) is not read: error, missing fields",
+        "REQUEST-PHP-EXAMPLE",
+        "a multipart/form-data body (the PHP example's, every PHP client's) is not read: error, missing fields",
         "test_access and encoding",
-        check="request_encoding_is_read", evidence="answered error", wire=_multipart_not_read,
+        check="request_encoding_is_read",
+        evidence="answered error",
+        wire=_multipart_not_read,
     ),
     # More of the field table
     "user_id_not_checked": Fault(
-        "FIELD-USER-ID-REQUIRED", "user_id is not checked: any user_id (or none) with a known password reads the customer",
+        "FIELD-USER-ID-REQUIRED",
+        "user_id is not checked: any user_id (or none) with a known password reads the customer",
         "test_access and (wrong-user-id or empty-user-id)",
-        check="access_is_refused", evidence="answered success", request=_any_user_with_the_password,
+        check="access_is_refused",
+        evidence="answered success",
+        request=_any_user_with_the_password,
     ),
     "type_not_checked": Fault(
-        "FIELD-TYPE-REQUIRED", "type is not checked: type=customer_infos answers the customer", "test_access and wrong-type",
-        check="access_is_refused", evidence="answered success", request=_set("type", "customer_info", when=lambda f: "type" in f),
+        "FIELD-TYPE-REQUIRED",
+        "type is not checked: type=customer_infos answers the customer",
+        "test_access and wrong-type",
+        check="access_is_refused",
+        evidence="answered success",
+        request=_set("type", "customer_info", when=lambda f: "type" in f),
     ),
     "code_searched_as_card_number": Fault(
-        "FIELD-CODE", "a code lookup searches the card_number column first: Cody's "
-                      "code 56565656565656 answers Nina, whose card number it is",
+        "FIELD-CODE",
+        "a code lookup searches the card_number column first: Cody's "
+        "code 56565656565656 answers Nina, whose card number it is",
         "greatwidgets-56565656565656 and by:code",
-        check="right_customer", evidence="the answer is another customer", request=_code_searched_as_card_number,
+        check="right_customer",
+        evidence="the answer is another customer",
+        request=_code_searched_as_card_number,
     ),
     "include_balances_y_drops_campaigns": Fault(
-        "FIELD-INCLUDE-BALANCES", "include_balances=Y is read like N: the campaigns are left out", f"test_relation and filters-{JOHN}",
-        check="include_balances_y_is_the_default", evidence="include_balances=Y answers differently",
+        "FIELD-INCLUDE-BALANCES",
+        "include_balances=Y is read like N: the campaigns are left out",
+        f"test_relation and filters-{JOHN}",
+        check="include_balances_y_is_the_default",
+        evidence="include_balances=Y answers differently",
         request=_set("include_balances", "N", when=lambda f: _flag(f, "include_balances") == "Y"),
     ),
     "show_only_belong_to_n_filters": Fault(
-        "FIELD-SHOW-ONLY-BELONG-TO", "in the coalition, show_only_belong_to=N is read like Y: Doohickey Rewards (never transacted in) is left out",
+        "FIELD-SHOW-ONLY-BELONG-TO",
+        "in the coalition, show_only_belong_to=N is read like Y: Doohickey Rewards (never transacted in) is left out",
         "test_relation and filters-coaldemo",
-        check="show_only_belong_to_n_is_the_default", evidence="show_only_belong_to=N answers differently",
+        check="show_only_belong_to_n_is_the_default",
+        evidence="show_only_belong_to=N answers differently",
         request=_set("show_only_belong_to", "Y", when=lambda f: _flag(f, "show_only_belong_to") == "N"),
     ),
     "buyx_cumulative_excludes_redemptions": Fault(
-        "BUYX-EXAMPLE", "a BuyX item's cumulative leaves out the purchases that earned a free item (Coffees 14, not 24)", JOHN_CASES,
-        check="buyx_balance_is_cumulative_minus_redeemed", evidence="balance is not cumulative - redeemed x earn_ratio",
+        "BUYX-EXAMPLE",
+        "a BuyX item's cumulative leaves out the purchases that earned a free item (Coffees 14, not 24)",
+        JOHN_CASES,
+        check="buyx_balance_is_cumulative_minus_redeemed",
+        evidence="balance is not cumulative - redeemed x earn_ratio",
         reply=on_document(_buyx_edit(_cumulative_excludes_redemptions)),
     ),
     "buyx_redeemed_counts_purchases": Fault(
-        "BUYX-REDEEMED", "a BuyX item's redeemed counts the purchases given away, not the free items (Coffees 10, not 1)", JOHN_CASES,
-        check="buyx_balance_is_cumulative_minus_redeemed", evidence="more free items redeemed than the purchases could earn",
+        "BUYX-REDEEMED",
+        "a BuyX item's redeemed counts the purchases given away, not the free items (Coffees 10, not 1)",
+        JOHN_CASES,
+        check="buyx_balance_is_cumulative_minus_redeemed",
+        evidence="more free items redeemed than the purchases could earn",
         reply=on_document(_buyx_edit(_redeemed_counts_purchases)),
     ),
     "buyx_redemption_deducts_too_little": Fault(
-        "BUYX-REDEMPTION", "each redemption deducts earn_ratio - 1 purchases from the balance, not earn_ratio (Coffees 15, not 14)", JOHN_CASES,
-        check="buyx_balance_is_cumulative_minus_redeemed", evidence="each redemption deducted",
+        "BUYX-REDEMPTION",
+        "each redemption deducts earn_ratio - 1 purchases from the balance, not earn_ratio (Coffees 15, not 14)",
+        JOHN_CASES,
+        check="buyx_balance_is_cumulative_minus_redeemed",
+        evidence="each redemption deducted",
         reply=on_document(_buyx_edit(_redemption_deducts_too_little)),
     ),
     "buyx_cumulative_below_balance": Fault(
-        "BUYX-CUMULATIVE", "a BuyX item's cumulative is one less than its balance (Coffees 13 lifetime purchases, 14 in the balance)", JOHN_CASES,
-        check="buyx_balance_is_cumulative_minus_redeemed", evidence="cumulative is below the balance",
+        "BUYX-CUMULATIVE",
+        "a BuyX item's cumulative is one less than its balance (Coffees 13 lifetime purchases, 14 in the balance)",
+        JOHN_CASES,
+        check="buyx_balance_is_cumulative_minus_redeemed",
+        evidence="cumulative is below the balance",
         reply=on_document(_buyx_edit(_cumulative_below_balance)),
     ),
     "buyx_balance_fractional": Fault(
-        "BUYX-BALANCE", "a BuyX item's balance is written as a fraction of a purchase (Coffees 14.5)", JOHN_CASES,
-        check="buyx_counts_are_whole_numbers", evidence="balance is not a count",
+        "BUYX-BALANCE",
+        "a BuyX item's balance is written as a fraction of a purchase (Coffees 14.5)",
+        JOHN_CASES,
+        check="buyx_counts_are_whole_numbers",
+        evidence="balance is not a count",
         reply=on_document(_buyx_edit(_balance_fractional)),
     ),
 }

@@ -117,10 +117,18 @@ def read_request(conn: socket.socket) -> tuple[bytes | None, bytes]:
     return head, body
 
 
-def send(conn: socket.socket, status: int, body: bytes, content_type: str = "application/xml", extra: str = "", close: bool = False) -> None:
+def send(
+    conn: socket.socket,
+    status: int,
+    body: bytes,
+    content_type: str = "application/xml",
+    extra: str = "",
+    close: bool = False,
+) -> None:
     connection = "Connection: close\r\n" if close else ""
-    head = (f"HTTP/1.1 {status} X\r\nContent-Type: "
-            f"{content_type}\r\nContent-Length: {len(body)}\r\n{connection}{extra}\r\n")
+    head = (
+        f"HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n{connection}{extra}\r\n"
+    )
     conn.sendall(head.encode() + body)
 
 
@@ -138,8 +146,10 @@ def _half(conn: socket.socket, server: HostileServer) -> None:
 
 def _huge(conn: socket.socket, server: HostileServer) -> None:
     # Announces 300 MB and sends as fast as the client reads, until it stops reading.
-    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: "
-                 b"314572800\r\n\r\n<response status=\"success\"><customer><code>")
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: "
+        b'314572800\r\n\r\n<response status="success"><customer><code>'
+    )
     block = b"9" * 65536
     for _ in range(4800):
         conn.sendall(block)
@@ -225,8 +235,10 @@ BOMB = (
 
 
 def _network_dtd(dtd_url: str) -> Behaviour:
-    body = ('<?xml version="1.0"?><!DOCTYPE response SYSTEM '
-            f'"{dtd_url}"><response status="error"><error>x</error></response>').encode()
+    body = (
+        '<?xml version="1.0"?><!DOCTYPE response SYSTEM '
+        f'"{dtd_url}"><response status="error"><error>x</error></response>'
+    ).encode()
     return _fixed(200, body)
 
 

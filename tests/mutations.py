@@ -125,7 +125,11 @@ class Mutant:
     def _edit(self, doc: Document, fields: Fields, number: int) -> Document:
         if self.victim is None:
             return self.change(doc, fields)
-        if fields.get("account_id") == self.victim[0] and doc.get("status") == "success" and _customer(doc).get("code") == self.victim[1]:
+        if (
+            fields.get("account_id") == self.victim[0]
+            and doc.get("status") == "success"
+            and _customer(doc).get("code") == self.victim[1]
+        ):
             return self.change(doc, fields)
         return doc
 
@@ -153,7 +157,11 @@ def campaigns_of(kind: str | None = None, campaign_id: str | None = None) -> Obj
     """The answer's campaigns of that type (any: None), or the one with that id."""
 
     def pick(doc: Document) -> list[dict[str, Any]]:
-        return [c for c in _campaigns(doc) if (kind is None or c.get("type") == kind) and (campaign_id is None or c.get("id") == campaign_id)]
+        return [
+            c
+            for c in _campaigns(doc)
+            if (kind is None or c.get("type") == kind) and (campaign_id is None or c.get("id") == campaign_id)
+        ]
 
     return pick
 
@@ -335,7 +343,11 @@ CUSTOMER_FIELDS = (
     "postal_code", "country", "custom_date", "custom_field", "customer_username", "registered", "custom_field_2",
 )  # fmt: skip
 POINTS, EARNED, BUYX_CAMPAIGNS = campaigns_of("points"), campaigns_of("earned"), campaigns_of("buyx")
-POINTS_REWARDS, BUYX_ITEMS, BUYX_REWARDS = inside(POINTS, "available_rewards"), inside(BUYX_CAMPAIGNS, "balances"), inside(BUYX_CAMPAIGNS, "available_rewards")
+POINTS_REWARDS, BUYX_ITEMS, BUYX_REWARDS = (
+    inside(POINTS, "available_rewards"),
+    inside(BUYX_CAMPAIGNS, "balances"),
+    inside(BUYX_CAMPAIGNS, "available_rewards"),
+)
 COFFEES = keyed("name", "Coffees")
 
 # drop_field mutants no check on one answer can report (the harness does not know which
@@ -343,92 +355,380 @@ COFFEES = keyed("name", "Coffees")
 # judged on every case that sees the victim's answers, like every mutant that survives.
 JUDGED_ON_EVERY_CASE = frozenset({"customer.custom_field_2", "points.available_rewards"})
 NO_ORDER = "silence: the document says nothing about the order of campaigns, rewards or items"
-REWARD_ID_OPTIONAL = "the success example's second reward (lines 43-47) and Cakes' reward (lines 99-103) have no <reward_id>"
+REWARD_ID_OPTIONAL = (
+    "the success example's second reward (lines 43-47) and Cakes' reward (lines 99-103) have no <reward_id>"
+)
 POINTS_WITHOUT_MONEY = "the coalition example's points campaigns (lines 26-48, 49-71) carry no {0}"
 
 
 def _mutants() -> Iterator[Mutant]:
     # drop_element ------------------------------------------------------------------------
-    yield Mutant("drop_element:campaigns.employee", "drop_element", "John's Employee Rewards campaign is left out of every answer", with_relations(JOHN),
-                 drop_element(campaign_list, keyed("id", EMPLOYEE)), JOHN)
-    yield Mutant("drop_element:coalition.campaigns.doohickey", "drop_element", "the coalition's Doohickey Rewards is left out of John's answers (no show_only_belong_to)",
-                 "test_relation and coalition-campaigns", drop_element(campaign_list, keyed("id", DOOHICKEY)), COAL_JOHN)
-    yield Mutant("drop_element:points.available_rewards.753", "drop_element", "reward 753 (Free bigger widget) is left out of John's Widget Rewards", with_relations(JOHN),
-                 drop_element(entries(campaigns_of(campaign_id=WIDGET), "available_rewards"), keyed("id", "753")), JOHN)
-    yield Mutant("drop_element:buyx.available_rewards.coffees", "drop_element", "the earned Coffees reward is left out of available_rewards", answers(JOHN),
-                 drop_element(entries(BUYX_CAMPAIGNS, "available_rewards"), COFFEES), JOHN)
-    yield Mutant("drop_element:buyx.balances.coffees", "drop_element", "the Coffees item (earned 1) is left out of balances", answers(JOHN),
-                 drop_element(entries(BUYX_CAMPAIGNS, "balances"), COFFEES), JOHN)
-    yield Mutant("drop_element:buyx.balances.books", "drop_element", "the Books item (2 bought, none earned) is left out of balances", with_relations(JOHN),
-                 drop_element(entries(BUYX_CAMPAIGNS, "balances"), keyed("name", "Books")), JOHN)
+    yield Mutant(
+        "drop_element:campaigns.employee",
+        "drop_element",
+        "John's Employee Rewards campaign is left out of every answer",
+        with_relations(JOHN),
+        drop_element(campaign_list, keyed("id", EMPLOYEE)),
+        JOHN,
+    )
+    yield Mutant(
+        "drop_element:coalition.campaigns.doohickey",
+        "drop_element",
+        "the coalition's Doohickey Rewards is left out of John's answers (no show_only_belong_to)",
+        "test_relation and coalition-campaigns",
+        drop_element(campaign_list, keyed("id", DOOHICKEY)),
+        COAL_JOHN,
+    )
+    yield Mutant(
+        "drop_element:points.available_rewards.753",
+        "drop_element",
+        "reward 753 (Free bigger widget) is left out of John's Widget Rewards",
+        with_relations(JOHN),
+        drop_element(entries(campaigns_of(campaign_id=WIDGET), "available_rewards"), keyed("id", "753")),
+        JOHN,
+    )
+    yield Mutant(
+        "drop_element:buyx.available_rewards.coffees",
+        "drop_element",
+        "the earned Coffees reward is left out of available_rewards",
+        answers(JOHN),
+        drop_element(entries(BUYX_CAMPAIGNS, "available_rewards"), COFFEES),
+        JOHN,
+    )
+    yield Mutant(
+        "drop_element:buyx.balances.coffees",
+        "drop_element",
+        "the Coffees item (earned 1) is left out of balances",
+        answers(JOHN),
+        drop_element(entries(BUYX_CAMPAIGNS, "balances"), COFFEES),
+        JOHN,
+    )
+    yield Mutant(
+        "drop_element:buyx.balances.books",
+        "drop_element",
+        "the Books item (2 bought, none earned) is left out of balances",
+        with_relations(JOHN),
+        drop_element(entries(BUYX_CAMPAIGNS, "balances"), keyed("name", "Books")),
+        JOHN,
+    )
     # duplicate_element ---------------------------------------------------------------------
-    yield Mutant("duplicate_element:campaigns.widget", "duplicate_element", "Widget Rewards is listed twice", answers(JOHN),
-                 duplicate_element(campaign_list, keyed("id", WIDGET)), JOHN)
-    yield Mutant("duplicate_element:points.available_rewards.678", "duplicate_element", "reward 678 is listed twice in Widget Rewards", with_relations(JOHN),
-                 duplicate_element(entries(campaigns_of(campaign_id=WIDGET), "available_rewards"), keyed("id", "678")), JOHN)
-    yield Mutant("duplicate_element:buyx.balances.coffees", "duplicate_element", "the Coffees item is listed twice in balances", with_relations(JOHN),
-                 duplicate_element(entries(BUYX_CAMPAIGNS, "balances"), COFFEES), JOHN)
-    yield Mutant("duplicate_element:buyx.available_rewards.coffees", "duplicate_element", "the Coffees reward is listed twice in available_rewards", with_relations(JOHN),
-                 duplicate_element(entries(BUYX_CAMPAIGNS, "available_rewards"), COFFEES), JOHN)
+    yield Mutant(
+        "duplicate_element:campaigns.widget",
+        "duplicate_element",
+        "Widget Rewards is listed twice",
+        answers(JOHN),
+        duplicate_element(campaign_list, keyed("id", WIDGET)),
+        JOHN,
+    )
+    yield Mutant(
+        "duplicate_element:points.available_rewards.678",
+        "duplicate_element",
+        "reward 678 is listed twice in Widget Rewards",
+        with_relations(JOHN),
+        duplicate_element(entries(campaigns_of(campaign_id=WIDGET), "available_rewards"), keyed("id", "678")),
+        JOHN,
+    )
+    yield Mutant(
+        "duplicate_element:buyx.balances.coffees",
+        "duplicate_element",
+        "the Coffees item is listed twice in balances",
+        with_relations(JOHN),
+        duplicate_element(entries(BUYX_CAMPAIGNS, "balances"), COFFEES),
+        JOHN,
+    )
+    yield Mutant(
+        "duplicate_element:buyx.available_rewards.coffees",
+        "duplicate_element",
+        "the Coffees reward is listed twice in available_rewards",
+        with_relations(JOHN),
+        duplicate_element(entries(BUYX_CAMPAIGNS, "available_rewards"), COFFEES),
+        JOHN,
+    )
     # reorder -----------------------------------------------------------------------------------
-    yield Mutant("reorder:campaigns", "reorder", "John's campaigns in reverse order", with_relations(JOHN), reorder(campaign_list), JOHN, NO_ORDER)
-    yield Mutant("reorder:coalition.campaigns", "reorder", "the coalition campaigns in reverse order", with_relations(COAL_JOHN), reorder(campaign_list), COAL_JOHN, NO_ORDER)
-    yield Mutant("reorder:points.available_rewards", "reorder", "Widget Rewards' rewards in reverse order", with_relations(JOHN),
-                 reorder(entries(campaigns_of(campaign_id=WIDGET), "available_rewards")), JOHN, NO_ORDER)
-    yield Mutant("reorder:buyx.balances", "reorder", "the BuyX items in reverse order", with_relations(JOHN), reorder(entries(BUYX_CAMPAIGNS, "balances")), JOHN, NO_ORDER)
+    yield Mutant(
+        "reorder:campaigns",
+        "reorder",
+        "John's campaigns in reverse order",
+        with_relations(JOHN),
+        reorder(campaign_list),
+        JOHN,
+        NO_ORDER,
+    )
+    yield Mutant(
+        "reorder:coalition.campaigns",
+        "reorder",
+        "the coalition campaigns in reverse order",
+        with_relations(COAL_JOHN),
+        reorder(campaign_list),
+        COAL_JOHN,
+        NO_ORDER,
+    )
+    yield Mutant(
+        "reorder:points.available_rewards",
+        "reorder",
+        "Widget Rewards' rewards in reverse order",
+        with_relations(JOHN),
+        reorder(entries(campaigns_of(campaign_id=WIDGET), "available_rewards")),
+        JOHN,
+        NO_ORDER,
+    )
+    yield Mutant(
+        "reorder:buyx.balances",
+        "reorder",
+        "the BuyX items in reverse order",
+        with_relations(JOHN),
+        reorder(entries(BUYX_CAMPAIGNS, "balances")),
+        JOHN,
+        NO_ORDER,
+    )
     yield Mutant("reorder:buyx.available_rewards", "reorder", "the BuyX rewards in reverse order", with_relations(JOHN),
                  reorder(entries(BUYX_CAMPAIGNS, "available_rewards")), JOHN, NO_ORDER)  # fmt: skip
     # change_number -------------------------------------------------------------------------------
     for name, objects, what, how, victim, selection, description in (
-        ("points.balance+1", POINTS, "balance", _plus(1), JOHN, with_relations(JOHN), "Widget Rewards' balance 1501, not 1500"),
-        ("points.cumulative-1", POINTS, "cumulative", _plus(-1), JOHN, with_relations(JOHN), "Widget Rewards' cumulative 4499, not 4500"),
-        ("points.balance.x10", POINTS, "balance", _times(10), JOHN, with_relations(JOHN), "Widget Rewards' balance 15000 (above its cumulative 4500)"),
-        ("earned.balance+1", EARNED, "balance", _plus(1), CODY, with_relations(CODY), "Cody's Employee Rewards balance 6.50, not 5.50 (above its cumulative)"),
-        ("points.available_rewards.needed_to_redeem+1", POINTS_REWARDS, "needed_to_redeem", _plus(1), JOHN, with_relations(JOHN),
-         "every points reward needs one point more (1001, 2501)"),
-        ("buyx.balance+1", BUYX_ITEMS, "balance", _plus(1), JOHN, answers(JOHN), "every BuyX item's balance one more (Coffees 15)"),
-        ("buyx.earned+1", BUYX_ITEMS, "earned", _plus(1), JOHN, answers(JOHN), "every BuyX item's earned one more (Coffees 2)"),
-        ("buyx.cumulative-1", BUYX_ITEMS, "cumulative", _plus(-1), JOHN, answers(JOHN), "every BuyX item's cumulative one less (Coffees 23)"),
-        ("buyx.redeemed+1", BUYX_ITEMS, "redeemed", _plus(1), JOHN, answers(JOHN), "every BuyX item's redeemed one more (Coffees 2)"),
-        ("buyx.earn_ratio.x10", BUYX_ITEMS, "earn_ratio", _times(10), JOHN, answers(JOHN), "every BuyX item's earn_ratio x10 (Coffees 100)"),
-        ("buyx.available_rewards.earn_ratio+1", BUYX_REWARDS, "earn_ratio", _plus(1), JOHN, answers(JOHN), "every BuyX reward's earn_ratio one more than its item's"),
-        ("zoe.buyx.balance-1", BUYX_ITEMS, "balance", _plus(-1), ZOE, answers(ZOE), "Zoë's BuyX balances one less (Books 1, Muffins 6)"),
-        ("coalition.acme.balance+1", campaigns_of(campaign_id=ACME), "balance", _plus(1), COAL_JOHN, answers(COAL_JOHN), "ACME Rewards' balance 1501, the other stores' 1500"),
-        ("coalition.balance_coalition.x10", POINTS, "balance_coalition", _times(10), COAL_JOHN, answers(COAL_JOHN), "every store's balance_coalition 15000, balance 1500"),
-        ("coalition.balance+balance_coalition+1", POINTS, "balance", _plus(1), COAL_JOHN, with_relations(COAL_JOHN),
-         "the coalition balance 1501 everywhere (balance and balance_coalition of every store)"),
-        ("coalition.cumulative_coalition-1", POINTS, "cumulative_coalition", _plus(-1), COAL_JOHN, with_relations(COAL_JOHN),
-         "cumulative_coalition 8349: less than the stores' cumulatives add up to (0 + 4500 + 3850 + 0)"),
-        ("coalition.acme.cumulative+1", campaigns_of(campaign_id=ACME), "cumulative", _plus(1), COAL_JOHN, with_relations(COAL_JOHN),
-         "ACME Rewards' cumulative 4501: the stores' cumulatives add up to 8351, above cumulative_coalition 8350"),
+        (
+            "points.balance+1",
+            POINTS,
+            "balance",
+            _plus(1),
+            JOHN,
+            with_relations(JOHN),
+            "Widget Rewards' balance 1501, not 1500",
+        ),
+        (
+            "points.cumulative-1",
+            POINTS,
+            "cumulative",
+            _plus(-1),
+            JOHN,
+            with_relations(JOHN),
+            "Widget Rewards' cumulative 4499, not 4500",
+        ),
+        (
+            "points.balance.x10",
+            POINTS,
+            "balance",
+            _times(10),
+            JOHN,
+            with_relations(JOHN),
+            "Widget Rewards' balance 15000 (above its cumulative 4500)",
+        ),
+        (
+            "earned.balance+1",
+            EARNED,
+            "balance",
+            _plus(1),
+            CODY,
+            with_relations(CODY),
+            "Cody's Employee Rewards balance 6.50, not 5.50 (above its cumulative)",
+        ),
+        (
+            "points.available_rewards.needed_to_redeem+1",
+            POINTS_REWARDS,
+            "needed_to_redeem",
+            _plus(1),
+            JOHN,
+            with_relations(JOHN),
+            "every points reward needs one point more (1001, 2501)",
+        ),
+        (
+            "buyx.balance+1",
+            BUYX_ITEMS,
+            "balance",
+            _plus(1),
+            JOHN,
+            answers(JOHN),
+            "every BuyX item's balance one more (Coffees 15)",
+        ),
+        (
+            "buyx.earned+1",
+            BUYX_ITEMS,
+            "earned",
+            _plus(1),
+            JOHN,
+            answers(JOHN),
+            "every BuyX item's earned one more (Coffees 2)",
+        ),
+        (
+            "buyx.cumulative-1",
+            BUYX_ITEMS,
+            "cumulative",
+            _plus(-1),
+            JOHN,
+            answers(JOHN),
+            "every BuyX item's cumulative one less (Coffees 23)",
+        ),
+        (
+            "buyx.redeemed+1",
+            BUYX_ITEMS,
+            "redeemed",
+            _plus(1),
+            JOHN,
+            answers(JOHN),
+            "every BuyX item's redeemed one more (Coffees 2)",
+        ),
+        (
+            "buyx.earn_ratio.x10",
+            BUYX_ITEMS,
+            "earn_ratio",
+            _times(10),
+            JOHN,
+            answers(JOHN),
+            "every BuyX item's earn_ratio x10 (Coffees 100)",
+        ),
+        (
+            "buyx.available_rewards.earn_ratio+1",
+            BUYX_REWARDS,
+            "earn_ratio",
+            _plus(1),
+            JOHN,
+            answers(JOHN),
+            "every BuyX reward's earn_ratio one more than its item's",
+        ),
+        (
+            "zoe.buyx.balance-1",
+            BUYX_ITEMS,
+            "balance",
+            _plus(-1),
+            ZOE,
+            answers(ZOE),
+            "Zoë's BuyX balances one less (Books 1, Muffins 6)",
+        ),
+        (
+            "coalition.acme.balance+1",
+            campaigns_of(campaign_id=ACME),
+            "balance",
+            _plus(1),
+            COAL_JOHN,
+            answers(COAL_JOHN),
+            "ACME Rewards' balance 1501, the other stores' 1500",
+        ),
+        (
+            "coalition.balance_coalition.x10",
+            POINTS,
+            "balance_coalition",
+            _times(10),
+            COAL_JOHN,
+            answers(COAL_JOHN),
+            "every store's balance_coalition 15000, balance 1500",
+        ),
+        (
+            "coalition.balance+balance_coalition+1",
+            POINTS,
+            "balance",
+            _plus(1),
+            COAL_JOHN,
+            with_relations(COAL_JOHN),
+            "the coalition balance 1501 everywhere (balance and balance_coalition of every store)",
+        ),
+        (
+            "coalition.cumulative_coalition-1",
+            POINTS,
+            "cumulative_coalition",
+            _plus(-1),
+            COAL_JOHN,
+            with_relations(COAL_JOHN),
+            "cumulative_coalition 8349: less than the stores' cumulatives add up to (0 + 4500 + 3850 + 0)",
+        ),
+        (
+            "coalition.acme.cumulative+1",
+            campaigns_of(campaign_id=ACME),
+            "cumulative",
+            _plus(1),
+            COAL_JOHN,
+            with_relations(COAL_JOHN),
+            "ACME Rewards' cumulative 4501: the stores' cumulatives add up to 8351, above cumulative_coalition 8350",
+        ),
     ):
         change = change_number(objects, what, how)
         if name == "coalition.balance+balance_coalition+1":  # the whole coalition balance moves, consistently
             change = _both(change, change_number(objects, "balance_coalition", _plus(1)))
         yield Mutant(f"change_number:{name}", "change_number", description, selection, change, victim)
     # swap_customers -------------------------------------------------------------------------------
-    yield Mutant("swap_customers:zoe.first_name=cody", "swap_customers", "Zoë's lookups answer Cody's first_name", with_relations(ZOE),
-                 swap_customers(CODY, customer_value("first_name")), ZOE)
-    yield Mutant("swap_customers:zoe.email=cody", "swap_customers", "Zoë's lookups answer Cody's email", with_relations(ZOE),
-                 swap_customers(CODY, customer_value("email")), ZOE)
-    yield Mutant("swap_customers:zoe.campaigns=cody", "swap_customers", "Zoë's lookups answer Cody's campaign list (same options)", with_relations(ZOE),
-                 swap_customers(CODY, whole("campaigns")), ZOE)
-    yield Mutant("swap_customers:zoe.customer=cody", "swap_customers", "Zoë's lookups answer Cody's whole customer record", answers(ZOE),
-                 swap_customers(CODY, whole("customer")), ZOE)
-    yield Mutant("swap_customers:mary.campaigns=coal_john", "swap_customers", "Mary's coalition lookups answer John's campaigns (balance 1500, not 1000)",
-                 with_relations(("coaldemo", "45454545454545")), swap_customers(COAL_JOHN, whole("campaigns")), ("coaldemo", "45454545454545"))
+    yield Mutant(
+        "swap_customers:zoe.first_name=cody",
+        "swap_customers",
+        "Zoë's lookups answer Cody's first_name",
+        with_relations(ZOE),
+        swap_customers(CODY, customer_value("first_name")),
+        ZOE,
+    )
+    yield Mutant(
+        "swap_customers:zoe.email=cody",
+        "swap_customers",
+        "Zoë's lookups answer Cody's email",
+        with_relations(ZOE),
+        swap_customers(CODY, customer_value("email")),
+        ZOE,
+    )
+    yield Mutant(
+        "swap_customers:zoe.campaigns=cody",
+        "swap_customers",
+        "Zoë's lookups answer Cody's campaign list (same options)",
+        with_relations(ZOE),
+        swap_customers(CODY, whole("campaigns")),
+        ZOE,
+    )
+    yield Mutant(
+        "swap_customers:zoe.customer=cody",
+        "swap_customers",
+        "Zoë's lookups answer Cody's whole customer record",
+        answers(ZOE),
+        swap_customers(CODY, whole("customer")),
+        ZOE,
+    )
+    yield Mutant(
+        "swap_customers:mary.campaigns=coal_john",
+        "swap_customers",
+        "Mary's coalition lookups answer John's campaigns (balance 1500, not 1000)",
+        with_relations(("coaldemo", "45454545454545")),
+        swap_customers(COAL_JOHN, whole("campaigns")),
+        ("coaldemo", "45454545454545"),
+    )
     # swap_campaigns -------------------------------------------------------------------------------
     for name in ("balance", "id", "name"):  # not last_transaction: both are 2011-12-31
-        yield Mutant(f"swap_campaigns:widget.{name}=employee", "swap_campaigns", f"Widget Rewards and Employee Rewards exchange their {name}",
-                     f"test_relation and filters-{case_id(JOHN)}", swap_campaigns(name, WIDGET, EMPLOYEE), JOHN)
-    yield Mutant("swap_campaigns:coalition.acme.cumulative=gadget", "swap_campaigns", "ACME and Gadget Rewards exchange their cumulative",
-                 f"test_relation and filters-{case_id(COAL_JOHN)}", swap_campaigns("cumulative", ACME, GADGET), COAL_JOHN)
+        yield Mutant(
+            f"swap_campaigns:widget.{name}=employee",
+            "swap_campaigns",
+            f"Widget Rewards and Employee Rewards exchange their {name}",
+            f"test_relation and filters-{case_id(JOHN)}",
+            swap_campaigns(name, WIDGET, EMPLOYEE),
+            JOHN,
+        )
+    yield Mutant(
+        "swap_campaigns:coalition.acme.cumulative=gadget",
+        "swap_campaigns",
+        "ACME and Gadget Rewards exchange their cumulative",
+        f"test_relation and filters-{case_id(COAL_JOHN)}",
+        swap_campaigns("cumulative", ACME, GADGET),
+        COAL_JOHN,
+    )
     # drop_field -----------------------------------------------------------------------------------
     for name in CUSTOMER_FIELDS:
-        yield Mutant(f"drop_field:customer.{name}", "drop_field", f"the customer's {name} is left out", with_relations(JOHN) if f"customer.{name}" in JUDGED_ON_EVERY_CASE else answers(JOHN),
-                     drop_field(customer, name), JOHN)
+        yield Mutant(
+            f"drop_field:customer.{name}",
+            "drop_field",
+            f"the customer's {name} is left out",
+            with_relations(JOHN) if f"customer.{name}" in JUDGED_ON_EVERY_CASE else answers(JOHN),
+            drop_field(customer, name),
+            JOHN,
+        )
     for kind, objects, names in (
-        ("points", POINTS, ("id", "name", "type", "balance", "cumulative", "monetary_balance", "currency", "glyph", "last_transaction", "available_rewards")),
+        (
+            "points",
+            POINTS,
+            (
+                "id",
+                "name",
+                "type",
+                "balance",
+                "cumulative",
+                "monetary_balance",
+                "currency",
+                "glyph",
+                "last_transaction",
+                "available_rewards",
+            ),
+        ),
         ("earned", EARNED, ("balance", "cumulative", "currency")),
         ("buyx", BUYX_CAMPAIGNS, ("balances", "available_rewards", "last_transaction")),
         ("coalition", POINTS, ("balance_coalition", "cumulative_coalition")),
@@ -443,24 +743,70 @@ def _mutants() -> Iterator[Mutant]:
             elif kind == "points" and name in ("monetary_balance", "currency", "glyph"):
                 allowed = POINTS_WITHOUT_MONEY.format(f"<{name}>")
             elif kind == "earned" and name == "currency":
-                allowed = ("the coalition example's campaigns carry no "
-                           "<currency>; the document never says which campaigns must")
+                allowed = (
+                    "the coalition example's campaigns carry no "
+                    "<currency>; the document never says which campaigns must"
+                )
             victim = COAL_JOHN if kind == "coalition" else JOHN
             wide = allowed or f"{kind}.{name}" in JUDGED_ON_EVERY_CASE
-            yield Mutant(f"drop_field:{kind}.{name}", "drop_field", f"{name} left out of every {kind.replace('.', ' ')} entry", with_relations(victim) if wide else answers(victim),
-                         drop_field(objects, name), victim, allowed)
+            yield Mutant(
+                f"drop_field:{kind}.{name}",
+                "drop_field",
+                f"{name} left out of every {kind.replace('.', ' ')} entry",
+                with_relations(victim) if wide else answers(victim),
+                drop_field(objects, name),
+                victim,
+                allowed,
+            )
     # change_status --------------------------------------------------------------------------------
-    yield Mutant("change_status:success->no_match", "change_status", "Zoë's lookups are answered no_match", answers(ZOE), change_status("no_match", "success"), ZOE)
-    yield Mutant("change_status:success->error", "change_status", "Zoë's lookups are answered error", answers(ZOE), change_status("error", "success"), ZOE)
-    yield Mutant("change_status:no_match->success", "change_status", "an unknown customer of greatwidgets is answered with Nina's record", UNKNOWN_CUSTOMERS,
-                 change_status("success", "no_match"), witness=UNKNOWN)
-    yield Mutant("change_status:no_match->error", "change_status", "an unknown customer is answered error", UNKNOWN_CUSTOMERS, change_status("error", "no_match"), witness=UNKNOWN)
-    yield Mutant("change_status:error->no_match", "change_status", "every error (neither identifier, refused access) is answered no_match", f"({NEITHER}) or {ACCESS}",
-                 change_status("no_match", "error"), witness=NO_IDENTIFIER)
-    yield Mutant("change_status:error->success", "change_status", "every error (neither identifier, refused access) is answered with Nina's record", f"({NEITHER}) or {ACCESS}",
-                 change_status("success", "error"), witness=NO_IDENTIFIER)
-
-
+    yield Mutant(
+        "change_status:success->no_match",
+        "change_status",
+        "Zoë's lookups are answered no_match",
+        answers(ZOE),
+        change_status("no_match", "success"),
+        ZOE,
+    )
+    yield Mutant(
+        "change_status:success->error",
+        "change_status",
+        "Zoë's lookups are answered error",
+        answers(ZOE),
+        change_status("error", "success"),
+        ZOE,
+    )
+    yield Mutant(
+        "change_status:no_match->success",
+        "change_status",
+        "an unknown customer of greatwidgets is answered with Nina's record",
+        UNKNOWN_CUSTOMERS,
+        change_status("success", "no_match"),
+        witness=UNKNOWN,
+    )
+    yield Mutant(
+        "change_status:no_match->error",
+        "change_status",
+        "an unknown customer is answered error",
+        UNKNOWN_CUSTOMERS,
+        change_status("error", "no_match"),
+        witness=UNKNOWN,
+    )
+    yield Mutant(
+        "change_status:error->no_match",
+        "change_status",
+        "every error (neither identifier, refused access) is answered no_match",
+        f"({NEITHER}) or {ACCESS}",
+        change_status("no_match", "error"),
+        witness=NO_IDENTIFIER,
+    )
+    yield Mutant(
+        "change_status:error->success",
+        "change_status",
+        "every error (neither identifier, refused access) is answered with Nina's record",
+        f"({NEITHER}) or {ACCESS}",
+        change_status("success", "error"),
+        witness=NO_IDENTIFIER,
+    )
 
 
 def _both(first: Change, second: Change) -> Change:

@@ -116,4 +116,7 @@ def judge(sample: Sample, body: bytes) -> list[Finding]:
 
 
 def describe(findings: list[Finding]) -> str:
-    return "\n".join(f"  {f.severity} {f.check} at {f.where or '-'}: {f.title} (expected {f.expected!r}, got {f.got!r})" for f in findings)
+    return "\n".join(
+        f"  {f.severity} {f.check} at {f.where or '-'}: {f.title} (expected {f.expected!r}, got {f.got!r})"
+        for f in findings
+    )

@@ -34,8 +34,12 @@ from typing import Literal
 
 Kind = Literal["mutant", "operator", "variant", "control"]
 
-FAILURE_LINE = re.compile(r"^\[(?P<ids>[A-Z][A-Z0-9-]*(?:, [A-Z][A-Z0-9-]*)*)\] (?P<check>\w+): (?P<title>.+)$", re.MULTILINE)
-NOTE_LINE = re.compile(r"^(?P<severity>advisory|warning|unspecified): (?P<check>\w+)(?: \[(?P<ids>[A-Z0-9, -]+)\])?: (?P<title>.*)$")
+FAILURE_LINE = re.compile(
+    r"^\[(?P<ids>[A-Z][A-Z0-9-]*(?:, [A-Z][A-Z0-9-]*)*)\] (?P<check>\w+): (?P<title>.+)$", re.MULTILINE
+)
+NOTE_LINE = re.compile(
+    r"^(?P<severity>advisory|warning|unspecified): (?P<check>\w+)(?: \[(?P<ids>[A-Z0-9, -]+)\])?: (?P<title>.*)$"
+)
 OUTPUT_TAIL = 6000
 
 
@@ -188,7 +192,11 @@ def run_target(target: Target, workdir: str) -> Verdict:
     output = io.StringIO()
     started = time.monotonic()
     try:
-        with _served(target, base) as (url, profile), contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+        with (
+            _served(target, base) as (url, profile),
+            contextlib.redirect_stdout(output),
+            contextlib.redirect_stderr(output),
+        ):
             previous = os.getcwd()
             os.chdir(base)  # nothing of the run lands in the caller's directory
             # The worker's heap (imports, the shared answers of tests/faults.py) is frozen
@@ -199,20 +207,32 @@ def run_target(target: Target, workdir: str) -> Verdict:
             gc.collect()
             gc.freeze()
             try:
-                exit_code = int(pytest.main(suite_arguments(url, profile, report_dir, target.selection, target.combinations)))
+                exit_code = int(
+                    pytest.main(suite_arguments(url, profile, report_dir, target.selection, target.combinations))
+                )
             finally:
                 gc.unfreeze()
                 os.chdir(previous)
     except Exception as exc:  # noqa: BLE001 - reported as the verdict's problem
-        return Verdict(target, -1, seconds=time.monotonic() - started, output=output.getvalue()[-OUTPUT_TAIL:], problem=f"{type(exc).__name__}: {exc}")
+        return Verdict(
+            target,
+            -1,
+            seconds=time.monotonic() - started,
+            output=output.getvalue()[-OUTPUT_TAIL:],
+            problem=f"{type(exc).__name__}: {exc}",
+        )
     seconds = time.monotonic() - started
     text = output.getvalue()
     junit = report_dir / "junit.xml"
     if not junit.is_file():
-        return Verdict(target, exit_code, seconds=seconds, output=text[-OUTPUT_TAIL:], problem=f"no {junit} (exit {exit_code})")
+        return Verdict(
+            target, exit_code, seconds=seconds, output=text[-OUTPUT_TAIL:], problem=f"no {junit} (exit {exit_code})"
+        )
     tests, failed, errors, findings, failure_text = read_junit(junit)
     problem = "INTERNALERROR in the run" if "INTERNALERROR" in text else None
-    return Verdict(target, exit_code, tests, failed, errors, tuple(findings), seconds, text[-OUTPUT_TAIL:], failure_text, problem)
+    return Verdict(
+        target, exit_code, tests, failed, errors, tuple(findings), seconds, text[-OUTPUT_TAIL:], failure_text, problem
+    )
 
 
 def run_targets(targets: Iterable[Target], workdir: Path, jobs: int = 2) -> dict[Target, Verdict]:
@@ -276,7 +296,9 @@ class SessionRuns:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def verdicts_once_per_run(name: str, targets: list[Target], basetemp: Path, jobs: int = 2) -> dict[Target, Verdict] | None:
+def verdicts_once_per_run(
+    name: str, targets: list[Target], basetemp: Path, jobs: int = 2
+) -> dict[Target, Verdict] | None:
     """Under pytest-xdist (``pytest tests -n auto``) several worker processes may each
     need the same verdicts: the first to ask runs the targets, the others read its
     verdicts (``tests/once.py``). None outside xdist: the caller runs them in its
@@ -319,8 +341,9 @@ def judge_mutant(name: str, verdict: Verdict) -> Kill:
     if fault.by_advisory:
         reported = [f for f in verdict.advisories if f.check == fault.check]
         if not reported:
-            kill.problems.append(f"no advisory from {fault.check}; advisories: "
-                                 f"{sorted({f.check for f in verdict.advisories}) or 'none'}")
+            kill.problems.append(
+                f"no advisory from {fault.check}; advisories: {sorted({f.check for f in verdict.advisories}) or 'none'}"
+            )
         elif texts and not any(t in f.title for f in reported for t in texts):
             kill.problems.append(f"{fault.check} reported, but none of {texts!r} is in its titles")
         else:
@@ -332,10 +355,14 @@ def judge_mutant(name: str, verdict: Verdict) -> Kill:
     if verdict.exit_code == 0 or not verdict.failures:
         kill.problems.append(f"all {verdict.tests} selected cases passed")
     elif not citing:
-        kill.problems.append(f"no failure cites exactly {fault.requirement}; cited: "
-                             f"{sorted({', '.join(f.requirements) for f in verdict.failures})}")
+        kill.problems.append(
+            f"no failure cites exactly {fault.requirement}; cited: "
+            f"{sorted({', '.join(f.requirements) for f in verdict.failures})}"
+        )
     elif fault.check and fault.check not in {f.check for f in citing}:
-        kill.problems.append(f"{fault.requirement} is cited by {sorted({f.check for f in citing})}, not by {fault.check}")
+        kill.problems.append(
+            f"{fault.requirement} is cited by {sorted({f.check for f in citing})}, not by {fault.check}"
+        )
     if fault.advisory and not any(f.check == fault.advisory for f in verdict.advisories):
         kill.problems.append(f"no advisory from {fault.advisory}")
     if not kill.problems and texts and not any(t in verdict.failure_text for t in texts):

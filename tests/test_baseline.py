@@ -13,7 +13,9 @@ import yaml
 from conformance.reference import PROFILE_PATH
 from tests.targets import drop_phone, run_suite, serve
 
-SELECTION = "(greatwidgets-89898989898989-by:code- and output:JSON) or greatwidgets-89898989898989-by:code] or wrong-password"
+SELECTION = (
+    "(greatwidgets-89898989898989-by:code- and output:JSON) or greatwidgets-89898989898989-by:code] or wrong-password"
+)
 
 
 def test_baseline_hides_listed_failures_and_reports_fixed_ones(tmp_path: Path) -> None:
@@ -22,15 +24,34 @@ def test_baseline_hides_listed_failures_and_reports_fixed_ones(tmp_path: Path) -
         first = run_suite(tmp_path, "--combinations", "pairwise", "-k", SELECTION, "--report-dir", "first", *target)
         assert first.returncode == 1, first.stdout[-3000:]
         certificate = json.loads((tmp_path / "first" / "certificate.json").read_text())
-        known = [{"requirement": r, "case": c} for r, e in certificate["requirements"].items() if e["verdict"] == "fail" for c in e["failed"]["cases"]]
+        known = [
+            {"requirement": r, "case": c}
+            for r, e in certificate["requirements"].items()
+            if e["verdict"] == "fail"
+            for c in e["failed"]["cases"]
+        ]
         assert known
         fixed = {"requirement": "FIELD-USER-PASSWORD-REQUIRED", "case": "wrong-password", "reason": "was broken once"}
         (tmp_path / "baseline.yaml").write_text(yaml.safe_dump({"known_failures": known + [fixed]}))
-        second = run_suite(tmp_path, "--combinations", "pairwise", "-k", SELECTION, "--report-dir", "second", "--baseline", "baseline.yaml", "-rx", *target)
+        second = run_suite(
+            tmp_path,
+            "--combinations",
+            "pairwise",
+            "-k",
+            SELECTION,
+            "--report-dir",
+            "second",
+            "--baseline",
+            "baseline.yaml",
+            "-rx",
+            *target,
+        )
     assert second.returncode == 0, second.stdout[-3000:]
     failing_items = certificate["counts"]["outcomes"]["failed"]
     assert f"{failing_items} xfailed" in second.stdout and " failed" not in second.stdout.splitlines()[-1]
-    assert "known failure listed in baseline.yaml" in second.stdout and "[NOTE-ALL-FIELDS]" in second.stdout  # still visible
+    assert (
+        "known failure listed in baseline.yaml" in second.stdout and "[NOTE-ALL-FIELDS]" in second.stdout
+    )  # still visible
     assert "1 listed failure(s) now pass; remove them from the file" in second.stdout
     assert "requirement: FIELD-USER-PASSWORD-REQUIRED, case: wrong-password" in second.stdout
     after = json.loads((tmp_path / "second" / "certificate.json").read_text())
@@ -58,4 +79,6 @@ def test_bad_baseline_is_a_usage_error(tmp_path: Path, content: str | None, mess
         (tmp_path / "b.yaml").write_text(content)
     run = run_suite(tmp_path, "--baseline", "b.yaml", "--combinations", "pairwise", "-k", "wrong-password")
     assert run.returncode == pytest.ExitCode.USAGE_ERROR, run.stdout[-2000:]
-    assert f"--baseline {tmp_path / 'b.yaml'}" in run.stderr and message in run.stderr and "Traceback" not in run.stderr, run.stderr
+    assert (
+        f"--baseline {tmp_path / 'b.yaml'}" in run.stderr and message in run.stderr and "Traceback" not in run.stderr
+    ), run.stderr

@@ -10,8 +10,16 @@ from tests.evidence import failures, judge_answer
 
 
 def _failures(item: dict[str, str]) -> list[tuple[str, str | None]]:
-    document = {"status": "success", "customer": {}, "campaigns": [{"id": "1", "type": "buyx", "balances": [{"name": "Coffees", "earned": "0", **item}]}]}
-    return [f for f in failures(judge_answer(document)) if f[0].startswith("buyx_balance") or f[0] == "buyx_counts_are_whole_numbers"]
+    document = {
+        "status": "success",
+        "customer": {},
+        "campaigns": [{"id": "1", "type": "buyx", "balances": [{"name": "Coffees", "earned": "0", **item}]}],
+    }
+    return [
+        f
+        for f in failures(judge_answer(document))
+        if f[0].startswith("buyx_balance") or f[0] == "buyx_counts_are_whole_numbers"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -30,7 +38,15 @@ def _failures(item: dict[str, str]) -> list[tuple[str, str | None]]:
         ({"balance": "14", "cumulative": "24", "redeemed": "0.5", "earn_ratio": "10"}, "BUYX-REDEEMED"),
         ({"balance": "-4", "cumulative": "24", "redeemed": "1", "earn_ratio": "10"}, "BUYX-BALANCE"),
     ],
-    ids=["cumulative-or-not-deducted", "not-deducted", "redeemed-counts-purchases", "wrong-deduction", "cumulative-below-balance", "redeemed-fraction", "negative-balance"],
+    ids=[
+        "cumulative-or-not-deducted",
+        "not-deducted",
+        "redeemed-counts-purchases",
+        "wrong-deduction",
+        "cumulative-below-balance",
+        "redeemed-fraction",
+        "negative-balance",
+    ],
 )
 def test_a_broken_identity_cites_the_one_sentence_the_numbers_pin(item: dict[str, str], requirement: str) -> None:
     found = _failures(item)

@@ -34,14 +34,31 @@ def facts(**kw) -> RunFacts:
     return RunFacts(**base)
 
 
-def record(item_id: str, exercised: list[str], failed: Sequence[str] = (), notes: Sequence[Any] = (), not_applicable: Sequence[Any] = ()) -> dict:
+def record(
+    item_id: str,
+    exercised: list[str],
+    failed: Sequence[str] = (),
+    notes: Sequence[Any] = (),
+    not_applicable: Sequence[Any] = (),
+) -> dict:
     return {
-        "id": item_id, "kind": "case", "areas": ["formats"], "exercised": sorted(set(exercised) | set(failed)), "failed": list(failed),
-        "not_applicable": [list(pair) for pair in not_applicable], "errors": [], "notes": list(notes),
+        "id": item_id,
+        "kind": "case",
+        "areas": ["formats"],
+        "exercised": sorted(set(exercised) | set(failed)),
+        "failed": list(failed),
+        "not_applicable": [list(pair) for pair in not_applicable],
+        "errors": [],
+        "notes": list(notes),
     }
 
 
-ALL_PASS = [record("a", TESTABLE[: len(TESTABLE) // 2]), record("b", TESTABLE[len(TESTABLE) // 2 :], notes=[["unspecified", "probe_recorded", "a probe: the target answered X"]])]
+ALL_PASS = [
+    record("a", TESTABLE[: len(TESTABLE) // 2]),
+    record(
+        "b", TESTABLE[len(TESTABLE) // 2 :], notes=[["unspecified", "probe_recorded", "a probe: the target answered X"]]
+    ),
+]
 
 
 def test_conformant_only_when_every_testable_requirement_passed_in_full_mode() -> None:
@@ -54,13 +71,19 @@ def test_conformant_only_when_every_testable_requirement_passed_in_full_mode() -
         assert entry["verdict"] == "not-exercised" and entry["reason"].startswith("untestable: ")
     assert certificate["harness"]["version"] == __version__
     assert certificate["target"]["url"] == "https://api.example.com:8443/api.php"  # no query, no fragment
-    assert any(k.startswith("schemas/") for k in certificate["inputs"]) and any(k.startswith("cases/") for k in certificate["inputs"])
-    assert certificate["notes"] == [{"severity": "unspecified", "check": "probe_recorded", "title": "a probe: the target answered X", "items": 1}]
+    assert any(k.startswith("schemas/") for k in certificate["inputs"]) and any(
+        k.startswith("cases/") for k in certificate["inputs"]
+    )
+    assert certificate["notes"] == [
+        {"severity": "unspecified", "check": "probe_recorded", "title": "a probe: the target answered X", "items": 1}
+    ]
 
 
 def test_a_failure_makes_it_not_conformant_with_the_cases_behind_it() -> None:
     records = copy.deepcopy(ALL_PASS) + [record(f"c{i}", [], failed=["NOTE-ALL-FIELDS"]) for i in range(25)]
-    certificate = build_certificate(records, facts(collected=27, outcomes={"a": "passed", "b": "passed", **{f"c{i}": "failed" for i in range(25)}}))
+    certificate = build_certificate(
+        records, facts(collected=27, outcomes={"a": "passed", "b": "passed", **{f"c{i}": "failed" for i in range(25)}})
+    )
     validate(certificate)
     assert certificate["verdict"] == "not-conformant"
     entry = certificate["requirements"]["NOTE-ALL-FIELDS"]
@@ -72,7 +95,10 @@ def test_a_failure_makes_it_not_conformant_with_the_cases_behind_it() -> None:
     "change, reason",
     [
         (dict(combinations="pairwise"), "--combinations pairwise"),
-        (dict(generated=10, deselected=8, selection=["-k 'output:JSON'"]), "8 of 10 items deselected (a selection of the suite: -k 'output:JSON')"),
+        (
+            dict(generated=10, deselected=8, selection=["-k 'output:JSON'"]),
+            "8 of 10 items deselected (a selection of the suite: -k 'output:JSON')",
+        ),
         (dict(outcomes={"a": "passed", "b": "skipped"}), "1 item(s) skipped"),
         (dict(collected=5), "3 of 5 collected item(s) did not run"),
         (dict(outcomes={"a": "passed", "b": "error"}), "error of the harness"),
@@ -118,13 +144,17 @@ def test_reference_pairwise_run_writes_a_valid_certificate(tmp_path: Path) -> No
     validate(certificate)
     assert certificate["verdict"] == "incomplete"
     assert certificate["reasons"] == ["--combinations pairwise: not the full matrix (use --combinations all)"]
-    assert {certificate["requirements"][r]["verdict"] for r in TESTABLE} == {"pass"}, {r: e.get("reason") for r, e in certificate["requirements"].items() if e["verdict"] != "pass"}
+    assert {certificate["requirements"][r]["verdict"] for r in TESTABLE} == {"pass"}, {
+        r: e.get("reason") for r, e in certificate["requirements"].items() if e["verdict"] != "pass"
+    }
     assert certificate["target"]["embedded_reference"] is True
     assert "verdict: incomplete" in run.stdout
 
 
 def test_require_conformant_fails_an_incomplete_run_that_passed(tmp_path: Path) -> None:
-    run = run_suite(tmp_path, "--combinations", "pairwise", "-k", "test_access", "--report-dir", "out", "--require-conformant")
+    run = run_suite(
+        tmp_path, "--combinations", "pairwise", "-k", "test_access", "--report-dir", "out", "--require-conformant"
+    )
     assert run.returncode == 1, run.stdout[-3000:]
     assert "passed" in run.stdout and "failed" not in run.stdout.splitlines()[-1]
     assert "--require-conformant: the run fails because the verdict is not conformant" in run.stdout
@@ -134,8 +164,19 @@ def test_require_conformant_fails_an_incomplete_run_that_passed(tmp_path: Path) 
 
 def test_a_server_without_phone_is_not_conformant(tmp_path: Path) -> None:
     with serve(drop_phone) as url:
-        run = run_suite(tmp_path, "--combinations", "pairwise", "-k", "(greatwidgets-89898989898989-by:code- and output:JSON) or test_access", "--report-dir", "out",
-                        "--target-url", url, "--target-profile", str(PROFILE_PATH))
+        run = run_suite(
+            tmp_path,
+            "--combinations",
+            "pairwise",
+            "-k",
+            "(greatwidgets-89898989898989-by:code- and output:JSON) or test_access",
+            "--report-dir",
+            "out",
+            "--target-url",
+            url,
+            "--target-profile",
+            str(PROFILE_PATH),
+        )
     assert run.returncode == 1, run.stdout[-3000:]
     certificate = json.loads((tmp_path / "out" / "certificate.json").read_text())
     validate(certificate)
@@ -149,11 +190,18 @@ def test_a_server_without_phone_is_not_conformant(tmp_path: Path) -> None:
 
 def test_xdist_controller_writes_the_same_verdicts(tmp_path: Path) -> None:
     pytest.importorskip("xdist")
-    selection = ["--combinations", "pairwise", "-k", "test_access or (greatwidgets-89898989898989-by:code- and output:JSON)"]
+    selection = [
+        "--combinations",
+        "pairwise",
+        "-k",
+        "test_access or (greatwidgets-89898989898989-by:code- and output:JSON)",
+    ]
     single = run_suite(tmp_path, *selection, "--report-dir", "single")
     spread = run_suite(tmp_path, *selection, "--report-dir", "spread", "-n", "2")
     assert single.returncode == spread.returncode == 0, spread.stdout[-3000:]
     first, second = (json.loads((tmp_path / d / "certificate.json").read_text()) for d in ("single", "spread"))
     validate(second)
-    assert {r: (e["verdict"], e["exercised"]["count"]) for r, e in first["requirements"].items()} == {r: (e["verdict"], e["exercised"]["count"]) for r, e in second["requirements"].items()}
+    assert {r: (e["verdict"], e["exercised"]["count"]) for r, e in first["requirements"].items()} == {
+        r: (e["verdict"], e["exercised"]["count"]) for r, e in second["requirements"].items()
+    }
     assert first["counts"] == second["counts"] and first["verdict"] == second["verdict"]

@@ -43,9 +43,20 @@ def _no_password_override(monkeypatch: pytest.MonkeyPatch) -> None:
 def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     directory = tmp_path_factory.mktemp("dataset")
     result = subprocess.run(
-        [sys.executable, "-m", "conformance.reference", "--write-dataset", str(directory / "set"), "--write-profile", str(directory / "profile.yaml")],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "conformance.reference",
+            "--write-dataset",
+            str(directory / "set"),
+            "--write-profile",
+            str(directory / "profile.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     return directory, result.stdout
 
@@ -125,27 +136,42 @@ def _derive(account: dict[str, Any], customer: dict[str, Any]) -> dict[str, dict
                 free = sum(int(t["amount"]) for t in mine if t["item"] == item["name"] and t["kind"] == "redeem")
                 ratio = int(item["earn_ratio"])
                 balance = bought - free * ratio
-                entry = {"name": item["name"], "balance": str(balance), "earned": str(balance // ratio), "cumulative": str(bought), "redeemed": str(free), "earn_ratio": str(ratio)}
+                entry = {
+                    "name": item["name"],
+                    "balance": str(balance),
+                    "earned": str(balance // ratio),
+                    "cumulative": str(bought),
+                    "redeemed": str(free),
+                    "earn_ratio": str(ratio),
+                }
                 items.append({**entry, **({"item_id": item["item_id"]} if item["item_id"] else {})})
             figures["balances"] = items
             figures["earned_items"] = [i for i in items if int(i["earned"]) >= 1]
         elif account["coalition"]:
             total = str(earned_everywhere - redeemed_everywhere)
-            figures.update(balance=total, balance_coalition=total, cumulative=str(earned), cumulative_coalition=str(earned_everywhere))
+            figures.update(
+                balance=total,
+                balance_coalition=total,
+                cumulative=str(earned),
+                cumulative_coalition=str(earned_everywhere),
+            )
         elif campaign["type"] == "earned":
             figures.update(balance=_money(earned - redeemed), cumulative=_money(earned), currency=campaign["currency"])
         else:
             balance = earned - redeemed
-            figures.update(balance=str(balance), cumulative=str(earned), currency=campaign["currency"], glyph=campaign["glyph"])
+            figures.update(
+                balance=str(balance), cumulative=str(earned), currency=campaign["currency"], glyph=campaign["glyph"]
+            )
             per_point = Fraction(campaign["monetary_value_per_point"])
             exact = balance * Decimal(per_point.numerator) / per_point.denominator
             if exact == exact.quantize(Decimal("0.01")):  # the profile leaves rounding out
                 figures["monetary_balance"] = _money(exact)
         if campaign["type"] != "buyx":
-            figures["rewards"] = [{k: v for k, v in r.items() if v != "" or k != "reward_id"} for r in campaign["rewards"]]
+            figures["rewards"] = [
+                {k: v for k, v in r.items() if v != "" or k != "reward_id"} for r in campaign["rewards"]
+            ]
         out[cid] = figures
     return out
-
 
 
 def _cases() -> list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]]:
@@ -160,20 +186,28 @@ def _cases() -> list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]]
 
 
 @pytest.mark.parametrize(("name", "account", "customer", "expect"), _cases(), ids=[c[0] for c in _cases()])
-def test_each_expected_value_follows_from_the_data_set(name: str, account: dict[str, Any], customer: dict[str, Any], expect: dict[str, Any]) -> None:
+def test_each_expected_value_follows_from_the_data_set(
+    name: str, account: dict[str, Any], customer: dict[str, Any], expect: dict[str, Any]
+) -> None:
     fields = expect["customer"]
     for key, value in fields.items():
         if key == "registered":
             assert value == ("Y" if customer["has_password"] else "N"), key
         elif key.startswith("custom_field_"):
-            custom = {f"custom_field_{c['n']}": {"label": c["label"], "data": c["data"]} for c in customer["custom_fields"]}
+            custom = {
+                f"custom_field_{c['n']}": {"label": c["label"], "data": c["data"]} for c in customer["custom_fields"]
+            }
             assert custom[key] == value, key
         else:
             assert customer[key] == value, key
     # Every field of the data set is expected, but a date left empty (no date: how an
     # answer writes that, the document does not say).
-    assert {k for k in dataset.CUSTOMER_FIELDS if k not in fields} == ({"custom_date"} if not customer["custom_date"] else set())
-    assert {k for k in fields if k.startswith("custom_field_")} == {f"custom_field_{c['n']}" for c in customer["custom_fields"]}
+    assert {k for k in dataset.CUSTOMER_FIELDS if k not in fields} == (
+        {"custom_date"} if not customer["custom_date"] else set()
+    )
+    assert {k for k in fields if k.startswith("custom_field_")} == {
+        f"custom_field_{c['n']}" for c in customer["custom_fields"]
+    }
 
     derived = _derive(account, customer)
     listed = {c["id"] for c in expect["campaigns"]}
@@ -184,8 +218,17 @@ def test_each_expected_value_follows_from_the_data_set(name: str, account: dict[
             if key in ("id",):
                 continue
             if key == "available_rewards" and campaign["type"] == "buyx":
-                wanted = [{k: v for k, v in i.items() if k in ("item_id", "name", "earn_ratio")} for i in figures["earned_items"]]
-                reward_ids = {i["name"]: i["reward_id"] for c in account["campaigns"] if c["campaign_id"] == campaign["id"] for i in c["items"] if i["reward_id"]}
+                wanted = [
+                    {k: v for k, v in i.items() if k in ("item_id", "name", "earn_ratio")}
+                    for i in figures["earned_items"]
+                ]
+                reward_ids = {
+                    i["name"]: i["reward_id"]
+                    for c in account["campaigns"]
+                    if c["campaign_id"] == campaign["id"]
+                    for i in c["items"]
+                    if i["reward_id"]
+                }
                 for entry in wanted:
                     if entry["name"] in reward_ids:
                         entry["reward_id"] = reward_ids[entry["name"]]
@@ -255,7 +298,13 @@ def test_the_certificate_says_certified_only_when_conformant() -> None:
     claim = load_profile(PROFILE_PATH).dataset
     assert dataset_statement(None, "conformant") is None
     said = dataset_statement(claim, "conformant")
-    assert said is not None and said["statement"].startswith(f"certified on the {dataset.NAME}, version {dataset.VERSION} (sha256 {dataset.sha256()})")
+    assert said is not None and said["statement"].startswith(
+        f"certified on the {dataset.NAME}, version {dataset.VERSION} (sha256 {dataset.sha256()})"
+    )
     for verdict in ("incomplete", "not-conformant"):
         said = dataset_statement(claim, verdict)
-        assert said is not None and said["statement"].startswith("run on ") and f"not certified: the verdict is {verdict}" in said["statement"]
+        assert (
+            said is not None
+            and said["statement"].startswith("run on ")
+            and f"not certified: the verdict is {verdict}" in said["statement"]
+        )

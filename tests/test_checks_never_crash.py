@@ -116,7 +116,13 @@ def _element(name: str, value: Any) -> str:
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("\r", "&#13;")
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("\r", "&#13;")
+    )
 
 
 def write(document: Any, fmt: str) -> bytes:
@@ -151,7 +157,20 @@ EXTREME_NUMBERS = (
 )  # fmt: skip
 # Extreme as JSON number literals: all valid JSON numbers (NaN and Infinity are not JSON:
 # those bodies must be a ParseError, which the property accepts).
-EXTREME_LITERALS = ("1" * 5000, "-" + "9" * 5000, "1e999999", "1E-999999", "-0", "-0.0", "0", "-1", "1.5", "1e308", "NaN", "Infinity")
+EXTREME_LITERALS = (
+    "1" * 5000,
+    "-" + "9" * 5000,
+    "1e999999",
+    "1E-999999",
+    "-0",
+    "-0.0",
+    "0",
+    "-1",
+    "1.5",
+    "1e308",
+    "NaN",
+    "Infinity",
+)
 
 digit_runs = st.builds(
     lambda sign, n, fraction: sign + "7" * n + fraction,
@@ -159,10 +178,22 @@ digit_runs = st.builds(
     st.integers(1, 12_000),
     st.sampled_from(("", ".5", "." + "3" * 5000, ".")),
 )
-number_texts = st.sampled_from(EXTREME_NUMBERS) | digit_runs | st.integers().map(str) | st.decimals().map(str) | st.floats().map(repr)
-json_number_literals = st.sampled_from(EXTREME_LITERALS) | st.integers().map(str) | st.floats(allow_nan=False, allow_infinity=False).map(repr)
+number_texts = (
+    st.sampled_from(EXTREME_NUMBERS)
+    | digit_runs
+    | st.integers().map(str)
+    | st.decimals().map(str)
+    | st.floats().map(repr)
+)
+json_number_literals = (
+    st.sampled_from(EXTREME_LITERALS)
+    | st.integers().map(str)
+    | st.floats(allow_nan=False, allow_infinity=False).map(repr)
+)
 names = st.from_regex(r"\A[a-z_][a-z0-9_]{0,8}\Z")
-safe_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"), exclude_characters="\ufffe\uffff"), max_size=20)
+safe_text = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"), exclude_characters="\ufffe\uffff"), max_size=20
+)
 
 
 small_values = st.recursive(
@@ -248,7 +279,12 @@ def test_hostile_answer_breaks_no_check(data: st.DataObject) -> None:
         if not paths:
             break
         # Half the edits hit a number the checks compute with: the likeliest to break one.
-        path = data.draw(st.sampled_from(numeric) if numeric and data.draw(st.booleans(), label="numeric?") else st.sampled_from(paths), label="path")
+        path = data.draw(
+            st.sampled_from(numeric)
+            if numeric and data.draw(st.booleans(), label="numeric?")
+            else st.sampled_from(paths),
+            label="path",
+        )
         how = data.draw(st.sampled_from(("set", "set", "set", "delete", "wrap", "duplicate")), label="how")
         # A copy: sampled_from hands out the same list object to every test case, and an
         # edit into it would change what later test cases draw.
@@ -260,7 +296,9 @@ def test_hostile_answer_breaks_no_check(data: st.DataObject) -> None:
 # -- every numeric field, every extreme number ---------------------------------------------------
 
 NUMERIC_FIELDS = (
-    [("campaign", f) for f in CAMPAIGN_NUMBERS] + [("item", f) for f in ITEM_NUMBERS] + [("reward", f) for f in REWARD_NUMBERS]
+    [("campaign", f) for f in CAMPAIGN_NUMBERS]
+    + [("item", f) for f in ITEM_NUMBERS]
+    + [("reward", f) for f in REWARD_NUMBERS]
 )
 
 
@@ -269,7 +307,11 @@ def with_number(sample: Sample, where: str, name: str, value: Any) -> dict[str, 
     or reward (only those that have it; a campaign gets it whatever it had)."""
     document = copy.deepcopy(parse_answer(sample.body).document)
     for campaign in document.get("campaigns", []):
-        targets = {"campaign": [campaign], "item": campaign.get("balances", []), "reward": campaign.get("available_rewards", [])}[where]
+        targets = {
+            "campaign": [campaign],
+            "item": campaign.get("balances", []),
+            "reward": campaign.get("available_rewards", []),
+        }[where]
         for target in targets:
             if where == "campaign" or name in target:
                 target[name] = value
@@ -315,7 +357,15 @@ def test_number_arithmetic_is_exact() -> None:
 
 def test_number_reads_the_decimal_lexical_space() -> None:
     # What the schemas' amount type accepts (xs:decimal), XML white space around it.
-    for text, value in [("1500", "1500"), ("16.50", "16.5"), ("+5", "5"), (".5", "0.5"), ("5.", "5"), ("-0", "0"), (" 7\n", "7")]:
+    for text, value in [
+        ("1500", "1500"),
+        ("16.50", "16.5"),
+        ("+5", "5"),
+        (".5", "0.5"),
+        ("5.", "5"),
+        ("-0", "0"),
+        (" 7\n", "7"),
+    ]:
         assert number(text) == number(value), text
     for text in ["1,500", "1 500", "1e3", "NaN", "Infinity", "0x10", "1_000", "\u0661\u0662", "5\u00a0", "", "-", "."]:
         assert number(text) is None, text

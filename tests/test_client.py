@@ -58,7 +58,9 @@ class Received:
         if self.method == "GET":
             return parse_qsl(urlsplit(self.path).query, keep_blank_values=True)
         if content_type.startswith("multipart/form-data"):
-            message = email.parser.BytesParser().parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + self.body)
+            message = email.parser.BytesParser().parsebytes(
+                b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + self.body
+            )
             return [
                 (part.get_param("name", header="content-disposition"), part.get_payload(decode=True).decode("utf-8"))
                 for part in message.get_payload()
@@ -271,7 +273,14 @@ def test_password_only_on_the_wire(recorder: Recorder, encoding: str) -> None:
     assert PLACEHOLDER not in [value for _, value in sent]
     assert sent == [(k, PASSWORD if v == PLACEHOLDER else v) for k, v in request.fields]
     # What the harness keeps and prints never holds it.
-    for text in (repr(request), str(request), request.describe(), repr(exchange), curl_command(exchange), curl_command(request, recorder.url)):
+    for text in (
+        repr(request),
+        str(request),
+        request.describe(),
+        repr(exchange),
+        curl_command(exchange),
+        curl_command(request, recorder.url),
+    ):
         assert PASSWORD not in text
     assert request.get("user_password") == PLACEHOLDER
     assert exchange.request.get("user_password") == PLACEHOLDER
@@ -287,7 +296,9 @@ def test_curl_command_is_valid_shell(encoding: str) -> None:
     assert ("-G" in tokens) == (encoding == "query")
     flag = "--form-string" if encoding == "multipart" else "--data-urlencode"
     values = [tokens[i + 1] for i, token in enumerate(tokens) if token == flag]
-    assert values == [f"{k}={v}" if v != PLACEHOLDER else "user_password=$TARGET_USER_PASSWORD" for k, v in request.fields]
+    assert values == [
+        f"{k}={v}" if v != PLACEHOLDER else "user_password=$TARGET_USER_PASSWORD" for k, v in request.fields
+    ]
     assert "callback=it's $(echo pwned) `x`; & | <a>" in values
     assert PASSWORD not in command and REFERENCE_PASSWORD not in command
 
@@ -473,7 +484,6 @@ TRICKLE_HEADERS = {
     "content-length": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n",
     "until-close": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n",
 }
-
 
 
 @pytest.mark.parametrize(

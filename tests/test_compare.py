@@ -56,4 +56,6 @@ def test_the_same_implementation_shows_no_difference(tmp_path: Path) -> None:
 )
 def test_bad_options_are_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
     run = run_suite(tmp_path, *args)
-    assert run.returncode == pytest.ExitCode.USAGE_ERROR and message in run.stderr and "Traceback" not in run.stderr, run.stderr
+    assert run.returncode == pytest.ExitCode.USAGE_ERROR and message in run.stderr and "Traceback" not in run.stderr, (
+        run.stderr
+    )

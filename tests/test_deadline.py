@@ -35,7 +35,9 @@ BACKOFF = 0.25  # the harness's (Client's default)
 INTERVAL = 0.3  # one byte every INTERVAL s: every read returns well within TIMEOUT
 SLACK = 3  # measured bounds are asserted three times over: the machine is shared
 HEADERS_LATE = "no answer within 1 s, the --target-timeout for the whole exchange: the headers had not all arrived"
-BODY_LATE = "the answer was not complete after 1 s, the --target-timeout for the whole exchange: the body was still arriving"
+BODY_LATE = (
+    "the answer was not complete after 1 s, the --target-timeout for the whole exchange: the body was still arriving"
+)
 LOOP = (
     "6 redirects within the target's origin, more than the 5 the harness follows: "
     "/api.php -> /a -> /api.php -> /a -> /api.php -> /a -> /api.php (a loop?)"
@@ -60,7 +62,9 @@ def reference_url() -> Iterator[str]:
     [(hostile.trickle_headers(INTERVAL), HEADERS_LATE), (hostile.trickle_body(INTERVAL), BODY_LATE)],
     ids=["headers", "body"],
 )
-def test_a_trickling_answer_ends_at_the_deadline(reference_url: str, behaviour: hostile.Behaviour, expected: str, retries: int) -> None:
+def test_a_trickling_answer_ends_at_the_deadline(
+    reference_url: str, behaviour: hostile.Behaviour, expected: str, retries: int
+) -> None:
     with hostile.serve(behaviour, reference_url) as server:
         client = Client(server.url, PROFILE.password, timeout=TIMEOUT, retries=retries, backoff=BACKOFF)
         started = time.monotonic()
@@ -70,7 +74,9 @@ def test_a_trickling_answer_ends_at_the_deadline(reference_url: str, behaviour: 
     assert exchange.transport_error is not None and expected in exchange.transport_error, exchange.transport_error
     assert exchange.attempts == retries + 1 and server.requests_seen == retries + 1
     # Each attempt ran to its deadline (not cut short), and none ran past it for long.
-    assert TIMEOUT * (retries + 1) * 0.9 <= took < budget(retries) * SLACK, f"took {took:.1f} s; the budget is {budget(retries):g} s"
+    assert TIMEOUT * (retries + 1) * 0.9 <= took < budget(retries) * SLACK, (
+        f"took {took:.1f} s; the budget is {budget(retries):g} s"
+    )
 
 
 def test_a_connect_that_hangs_ends_at_the_deadline() -> None:
@@ -108,7 +114,9 @@ def test_a_body_cut_at_the_deadline_is_not_taken_for_a_whole_one(reference_url: 
         client = Client(server.url, PROFILE.password, timeout=TIMEOUT, retries=0)
         exchange = client.send(LOOKUP)
         client.close()
-    assert exchange.transport_error is not None and f"{BODY_LATE} (40 bytes received)" in exchange.transport_error, exchange
+    assert exchange.transport_error is not None and f"{BODY_LATE} (40 bytes received)" in exchange.transport_error, (
+        exchange
+    )
 
 
 def test_a_kept_alive_connection_is_held_to_the_deadline_too(reference_url: str) -> None:
@@ -179,7 +187,10 @@ def test_redirects_share_the_deadline_of_their_request(paths: str) -> None:
     exchange = client.send(LOOKUP)
     took = time.monotonic() - started
     client.close()
-    assert exchange.transport_error is not None and "the --target-timeout for the whole exchange" in exchange.transport_error, exchange
+    assert (
+        exchange.transport_error is not None
+        and "the --target-timeout for the whole exchange" in exchange.transport_error
+    ), exchange
     assert took < TIMEOUT * SLACK, f"took {took:.1f} s"
 
 
@@ -199,7 +210,9 @@ def test_a_same_origin_redirect_loop_is_said_to_be_one(paths: str) -> None:
     client = Client(f"{paths}/loop/a", PROFILE.password, timeout=5, retries=2)
     exchange = client.send(LOOKUP)
     client.close()
-    assert exchange.transport_error == LOOP.replace("/api.php", "/loop/a").replace("-> /a ", "-> /loop/b "), exchange.transport_error
+    assert exchange.transport_error == LOOP.replace("/api.php", "/loop/a").replace("-> /a ", "-> /loop/b "), (
+        exchange.transport_error
+    )
     assert exchange.status == 307 and len(exchange.redirects) == 5
     assert exchange.attempts == 1, "a redirect loop is an answer, and would only repeat: it is not retried"
 
@@ -269,9 +282,13 @@ def test_a_run_against_the_target_fails_each_case_saying_why(name: str, runs: di
     run, expected = runs[name], RUNS[name][2]
     assert run.returncode == 1, run.output[-3000:]
     assert "INTERNALERROR" not in run.output and "Traceback" not in run.output, run.output[-3000:]
-    assert run.cases >= 3 and len(run.failures) == run.cases, f"{len(run.failures)} of {run.cases} cases failed:\n{run.output[-3000:]}"
+    assert run.cases >= 3 and len(run.failures) == run.cases, (
+        f"{len(run.failures)} of {run.cases} cases failed:\n{run.output[-3000:]}"
+    )
     for case, text in run.failures.items():
-        assert expected is not None and expected in text, f"{case}: the failure does not say {expected!r}:\n{text[:1500]}"
+        assert expected is not None and expected in text, (
+            f"{case}: the failure does not say {expected!r}:\n{text[:1500]}"
+        )
 
 
 @pytest.mark.parametrize("name", ["headers-r0", "headers-r1", "body-r0", "body-r1"])
@@ -284,8 +301,10 @@ def test_a_run_against_a_trickling_target_ends_within_its_bound(name: str, runs:
     sends = (run.attempts - 1) // (retries + 1)
     assert sends >= 3, f"{run.attempts} requests reached the target"
     bound = baseline.wall + SLACK * sends * budget(retries)
-    assert run.wall < bound, (f"the run took {run.wall:.1f} s; bound {bound:.1f} s ({sends} requests "
-                              f"of at most {budget(retries):g} s, start-up {baseline.wall:.1f} s)")
+    assert run.wall < bound, (
+        f"the run took {run.wall:.1f} s; bound {bound:.1f} s ({sends} requests "
+        f"of at most {budget(retries):g} s, start-up {baseline.wall:.1f} s)"
+    )
 
 
 def test_the_redirect_loop_is_not_called_a_redirect_elsewhere(runs: dict[str, Run]) -> None:

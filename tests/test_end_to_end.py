@@ -32,7 +32,9 @@ def _hello(reply: Reply, fields: dict[str, str], number: int) -> Reply:
 
 # 200 text/plain "hello" to everything; with spare_smoke, the smoke request alone gets
 # the reference's answer, so the run goes on to the cases.
-NONSENSE_AFTER_SMOKE = Fault("", 'answers 200 text/plain "hello", except to the smoke request', "", spare_smoke=True, reply=_hello)
+NONSENSE_AFTER_SMOKE = Fault(
+    "", 'answers 200 text/plain "hello", except to the smoke request', "", spare_smoke=True, reply=_hello
+)
 NONSENSE = Fault("", 'answers 200 text/plain "hello" to everything', "", reply=_hello)
 
 
@@ -48,13 +50,23 @@ def _tail(output: str, lines: int = 60) -> str:
 def test_reference_passes_pairwise_with_both_reports(pytester: pytest.Pytester, tmp_path: Path) -> None:
     report_dir = tmp_path / "reports"
     result = pytester.runpytest_subprocess(
-        "--pyargs", "conformance.suite", "--combinations", "pairwise", "--report-dir", str(report_dir), "-p", "no:cacheprovider", "-q",
+        "--pyargs",
+        "conformance.suite",
+        "--combinations",
+        "pairwise",
+        "--report-dir",
+        str(report_dir),
+        "-p",
+        "no:cacheprovider",
+        "-q",
         timeout=600,
     )
     output = result.stdout.str()
     assert result.ret == pytest.ExitCode.OK, _tail(output)
     outcomes = result.parseoutcomes()
-    assert outcomes.get("passed", 0) > 0 and not (set(outcomes) & {"failed", "error", "errors", "xfailed", "xpassed"}), outcomes
+    assert outcomes.get("passed", 0) > 0 and not (
+        set(outcomes) & {"failed", "error", "errors", "xfailed", "xpassed"}
+    ), outcomes
 
     junit, html = report_dir / "junit.xml", report_dir / "report.html"
     assert junit.is_file() and html.is_file(), sorted(p.name for p in report_dir.iterdir())
@@ -62,7 +74,11 @@ def test_reference_passes_pairwise_with_both_reports(pytester: pytest.Pytester, 
     assert int(suite.get("failures", "-1")) == 0 and int(suite.get("errors", "-1")) == 0, suite.attrib
     cases = suite.findall("testcase")
     assert len(cases) == outcomes["passed"] == int(suite.get("tests", "-1")), (len(cases), outcomes, suite.attrib)
-    assert not [c.get("name") for c in cases if c.find("failure") is not None or c.find("error") is not None or c.find("skipped") is not None]
+    assert not [
+        c.get("name")
+        for c in cases
+        if c.find("failure") is not None or c.find("error") is not None or c.find("skipped") is not None
+    ]
     names = [c.get("name", "") for c in cases]
     assert any(n.startswith("test_answer[") for n in names), names[:5]
     assert any(n.startswith("test_relation[") for n in names), names[:5]
@@ -115,10 +131,14 @@ def test_smoke_request_getting_nonsense_is_the_one_failing_case(pytester: pytest
         )  # fmt: skip
     output = result.stdout.str() + result.stderr.str()
     assert result.ret == pytest.ExitCode.TESTS_FAILED, f"exit {result.ret}\n{_tail(output)}"
-    assert "INTERNALERROR" not in output and "Traceback" not in output and "cannot be tested" not in output, _tail(output)
+    assert "INTERNALERROR" not in output and "Traceback" not in output and "cannot be tested" not in output, _tail(
+        output
+    )
     assert re.search(r"^1 failed in ", output, re.MULTILINE), _tail(output)
     # One violation (pytest may print a failure's text in more than one place).
     findings = sorted(set(FINDING.findall(output)))
-    assert len(findings) == 1 and findings[0].endswith("answer_is_an_envelope: the answer is not an API envelope"), findings
+    assert len(findings) == 1 and findings[0].endswith("answer_is_an_envelope: the answer is not an API envelope"), (
+        findings
+    )
     (stop,) = [line for line in output.splitlines() if line.strip().startswith("- stopped early: ")]
     assert url in stop and "hello" in stop and "nothing else can be judged" in stop, stop

@@ -88,9 +88,13 @@ def answer_for(the_case: Case, document: dict[str, Any]) -> bytes:
     return render(document, wanted.format or "xml", wanted.callback or CALLBACK, wanted.condensed)
 
 
-def single(the_case: Case, document: dict[str, Any] | None = None, body: bytes | None = None, status: int = 200) -> Evidence:
+def single(
+    the_case: Case, document: dict[str, Any] | None = None, body: bytes | None = None, status: int = 200
+) -> Evidence:
     """One matrix case answered with ``document`` in the format it asks for (or ``body`` as is)."""
-    return Evidence.of("answer", observation(the_case, body if body is not None else answer_for(the_case, document or {}), status))
+    return Evidence.of(
+        "answer", observation(the_case, body if body is not None else answer_for(the_case, document or {}), status)
+    )
 
 
 def access(case_id: str, document: dict[str, Any]) -> Evidence:
@@ -100,7 +104,15 @@ def access(case_id: str, document: dict[str, Any]) -> Evidence:
 
 def related(relation: Relation, documents: dict[str, dict[str, Any]]) -> Evidence:
     """Each member of ``relation`` answered with its document, in the format its request asks for."""
-    return Evidence("relation", relation, {role: observation(member, answer_for(member, documents[role])) for role, member in relation.members if role in documents})
+    return Evidence(
+        "relation",
+        relation,
+        {
+            role: observation(member, answer_for(member, documents[role]))
+            for role, member in relation.members
+            if role in documents
+        },
+    )
 
 
 # -- requests: the reference profile's own cases --------------------------------------------
@@ -124,13 +136,19 @@ def _relations() -> list[Relation]:
 
 def relation(kind: str, coalition: bool = False) -> Relation:
     """The first relation of ``kind`` (for formats: the one without filter options), John's."""
-    found = [r for r in _relations() if r.kind == kind and r.coalition is coalition and (kind != "formats" or r.label.count(":") == 0)]
+    found = [
+        r
+        for r in _relations()
+        if r.kind == kind and r.coalition is coalition and (kind != "formats" or r.label.count(":") == 0)
+    ]
     return found[0]
 
 
 def with_exchange(evidence: Evidence, **changes: Any) -> Evidence:
     one = evidence.one
-    return dataclasses.replace(evidence, observations={"": dataclasses.replace(one, exchange=dataclasses.replace(one.exchange, **changes))})
+    return dataclasses.replace(
+        evidence, observations={"": dataclasses.replace(one, exchange=dataclasses.replace(one.exchange, **changes))}
+    )
 
 
 def without(document: dict[str, Any], *path: Any) -> dict[str, Any]:
@@ -234,7 +252,10 @@ def _(violated: bool) -> Evidence:
 def _(violated: bool) -> Evidence:
     # include_balances=Y read as N: the campaigns are gone.
     the_relation = relation("filters")
-    return related(the_relation, filters_answers(the_relation, example("success"), {"balances-Y": customer_only} if violated else {}))
+    return related(
+        the_relation,
+        filters_answers(the_relation, example("success"), {"balances-Y": customer_only} if violated else {}),
+    )
 
 
 @violation("FIELD-SHOW-ONLY-BELONG-TO")
@@ -242,7 +263,10 @@ def _(violated: bool) -> Evidence:
     # show_only_belong_to=N read as Y, in a coalition where the customer never used ACME Rewards.
     full = coalition_with_unjoined_acme()
     the_relation = relation("filters", coalition=True)
-    return related(the_relation, filters_answers(the_relation, full, {"belong-N": lambda d: only_campaigns(d, WIDGET)} if violated else {}))
+    return related(
+        the_relation,
+        filters_answers(the_relation, full, {"belong-N": lambda d: only_campaigns(d, WIDGET)} if violated else {}),
+    )
 
 
 @violation("FIELD-CAMPAIGN-ID")
@@ -300,7 +324,10 @@ def _(violated: bool) -> Evidence:
     (first, _), (second, member) = the_relation.members
     other = coalition_with_unjoined_acme()
     other["customer"].update(code=member.customer.code, card_number=member.customer.card_number)
-    return related(the_relation, {first: example("coalition-success"), second: only_campaigns(other, WIDGET) if violated else other})
+    return related(
+        the_relation,
+        {first: example("coalition-success"), second: only_campaigns(other, WIDGET) if violated else other},
+    )
 
 
 @violation("OUTPUT-DEFAULT-XML")
@@ -376,7 +403,10 @@ def _(violated: bool) -> Evidence:
 @violation("EXAMPLE-COALITION")
 def _(violated: bool) -> Evidence:
     document = example("coalition-success")
-    return single(case(coalition=True, output="JSON"), without(document, "campaigns", 1, "cumulative_coalition") if violated else document)
+    return single(
+        case(coalition=True, output="JSON"),
+        without(document, "campaigns", 1, "cumulative_coalition") if violated else document,
+    )
 
 
 @violation("NOTE-ALL-FIELDS")
@@ -414,7 +444,10 @@ def _(violated: bool) -> Evidence:
 def _(violated: bool) -> Evidence:
     document = example("success")
     # In JSON: the same answer in XML is mis-cited (KNOWN_MISCITATIONS).
-    return single(case(output="JSON"), without(document, "campaigns", 0, "available_rewards", 1, "needed_to_redeem") if violated else document)
+    return single(
+        case(output="JSON"),
+        without(document, "campaigns", 0, "available_rewards", 1, "needed_to_redeem") if violated else document,
+    )
 
 
 @violation("EXAMPLE-BUYX-ITEMS")
@@ -494,7 +527,9 @@ def _(violated: bool) -> Evidence:
 @violation("EXAMPLE-ERROR")
 def _(violated: bool) -> Evidence:
     document = example("error")
-    return single(case(identifier="neither", output="JSON"), {"status": "error", "error": " "} if violated else document)
+    return single(
+        case(identifier="neither", output="JSON"), {"status": "error", "error": " "} if violated else document
+    )
 
 
 # -- shared variants of the examples ----------------------------------------------------------
@@ -510,9 +545,12 @@ def coalition_with_unjoined_acme() -> dict[str, Any]:
     return document
 
 
-def filters_answers(the_relation: Relation, full: dict[str, Any], broken: dict[str, Callable[[dict[str, Any]], dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+def filters_answers(
+    the_relation: Relation, full: dict[str, Any], broken: dict[str, Callable[[dict[str, Any]], dict[str, Any]]]
+) -> dict[str, dict[str, Any]]:
     """What a conformant target answers each member of a filters relation whose full
     answer is ``full``; the roles in ``broken`` answer their transform of it instead."""
+
     def conformant(role: str, member: Case) -> dict[str, Any]:
         if role == "hide-Y":
             return without(full, "customer", "custom_field")
@@ -524,7 +562,10 @@ def filters_answers(the_relation: Relation, full: dict[str, Any], broken: dict[s
             return only_campaigns(full, member.campaign)
         return full
 
-    return {role: broken[role](full) if role in broken else conformant(role, member) for role, member in the_relation.members}
+    return {
+        role: broken[role](full) if role in broken else conformant(role, member)
+        for role, member in the_relation.members
+    }
 
 
 # -- more crafted violations: other paths to the same requirements --------------------------
@@ -603,7 +644,9 @@ def _(violated: bool) -> Evidence:
     both = example("success")
     if violated:
         del both["campaigns"][1]
-    return related(relation("identifiers"), {"code": example("success"), "card_number": example("success"), "both": both})
+    return related(
+        relation("identifiers"), {"code": example("success"), "card_number": example("success"), "both": both}
+    )
 
 
 @variant("JSON carries another document than XML", "OUTPUT-JSON")
@@ -611,7 +654,12 @@ def _(violated: bool) -> Evidence:
     full = example("success")
     answers = {role: full for role, _ in relation("formats").members}
     if violated:
-        answers = {**answers, "json": without(full, "customer", "street2"), "json-condensed": without(full, "customer", "street2"), "jsonp": without(full, "customer", "street2")}
+        answers = {
+            **answers,
+            "json": without(full, "customer", "street2"),
+            "json-condensed": without(full, "customer", "street2"),
+            "jsonp": without(full, "customer", "street2"),
+        }
     return related(relation("formats"), answers)
 
 
@@ -635,7 +683,9 @@ def _(violated: bool) -> Evidence:
     if not violated:
         return evidence
     moved = with_exchange(evidence, status=302, body=b"", headers={"location": "https://elsewhere.example/api.php"})
-    return dataclasses.replace(moved, observations={"": dataclasses.replace(moved.one, answer=None, parse_error="the body is empty")})
+    return dataclasses.replace(
+        moved, observations={"": dataclasses.replace(moved.one, answer=None, parse_error="the body is empty")}
+    )
 
 
 @variant("an error envelope without its error", "EXAMPLE-ERROR")
@@ -669,7 +719,9 @@ def _(violated: bool) -> Evidence:
 def _(violated: bool) -> Evidence:
     document = example("success")
     if violated:
-        document["campaigns"][0]["available_rewards"].append(copy.deepcopy(document["campaigns"][0]["available_rewards"][0]))
+        document["campaigns"][0]["available_rewards"].append(
+            copy.deepcopy(document["campaigns"][0]["available_rewards"][0])
+        )
     return single(case(), document)
 
 
@@ -713,7 +765,10 @@ def _(violated: bool) -> Evidence:
 
 def _formats_answers(broken: dict[str, Callable[[dict[str, Any]], dict[str, Any]]]) -> Evidence:
     full = example("success")
-    return related(relation("formats"), {role: broken[role](full) if role in broken else full for role, _ in relation("formats").members})
+    return related(
+        relation("formats"),
+        {role: broken[role](full) if role in broken else full for role, _ in relation("formats").members},
+    )
 
 
 @variant("JSONP carries another document than JSON", "OUTPUT-CALLBACK-JSONP")
@@ -734,7 +789,13 @@ def _(violated: bool) -> Evidence:
 
 def _identifiers_answers(odd: str | None) -> Evidence:
     # The odd lookup answers the success example without its Employee Rewards campaign.
-    return related(relation("identifiers"), {role: without(example("success"), "campaigns", 1) if role == odd else example("success") for role in ("code", "card_number", "both")})
+    return related(
+        relation("identifiers"),
+        {
+            role: without(example("success"), "campaigns", 1) if role == odd else example("success")
+            for role in ("code", "card_number", "both")
+        },
+    )
 
 
 @variant("lookup by code answers another document", "FIELD-CODE")
@@ -794,7 +855,9 @@ def _expected(requirement: str, path: str, coalition: bool = False) -> Builder:
         document = example("coalition-success" if coalition else "success")
         block = expect_block(document, transacted={c["id"]: True for c in document["campaigns"]} if coalition else None)
         ids = [c["id"] for c in document["campaigns"]] if coalition else None
-        customer = customer_from(changed(block, path) if violated else block, coalition=coalition, account_campaigns=ids)
+        customer = customer_from(
+            changed(block, path) if violated else block, coalition=coalition, account_campaigns=ids
+        )
         return single(case(coalition=coalition, customer=customer), document)
 
     return build
@@ -805,16 +868,31 @@ for _label, _requirement, _path, _coalition in (
     ("expected data: registered flipped", "NOTE-REGISTERED", "customer/registered", False),
     ("expected data: a custom field's label", "EXAMPLE-CUSTOM-FIELD-N", "customer/custom_field_2/label", False),
     ("expected data: a campaign's name", "EXAMPLE-SUCCESS", "campaigns/1/name", False),
-    ("expected data: a points reward's needed_to_redeem", "EXAMPLE-POINTS-REWARDS", "campaigns/0/available_rewards/0/needed_to_redeem", False),
+    (
+        "expected data: a points reward's needed_to_redeem",
+        "EXAMPLE-POINTS-REWARDS",
+        "campaigns/0/available_rewards/0/needed_to_redeem",
+        False,
+    ),
     ("expected data: a BuyX item's earn_ratio", "EXAMPLE-BUYX-ITEMS", "campaigns/2/balances/0/earn_ratio", False),
     ("expected data: a BuyX item's balance", "BUYX-BALANCE", "campaigns/2/balances/0/balance", False),
     ("expected data: a BuyX item's earned", "BUYX-EARNED", "campaigns/2/balances/1/earned", False),
     ("expected data: a BuyX item's cumulative", "BUYX-CUMULATIVE", "campaigns/2/balances/2/cumulative", False),
     ("expected data: a BuyX item's redeemed", "BUYX-REDEEMED", "campaigns/2/balances/0/redeemed", False),
-    ("expected data: a BuyX reward's reward_id", "BUYX-AVAILABLE-REWARDS", "campaigns/2/available_rewards/0/reward_id", False),
+    (
+        "expected data: a BuyX reward's reward_id",
+        "BUYX-AVAILABLE-REWARDS",
+        "campaigns/2/available_rewards/0/reward_id",
+        False,
+    ),
     ("expected data: the coalition balance", "NOTE-COALITION-BALANCE", "campaigns/0/balance", True),
     ("expected data: a store's cumulative", "COALITION-STORE-CUMULATIVE", "campaigns/1/cumulative", True),
-    ("expected data: a coalition campaign's last_transaction", "EXAMPLE-COALITION", "campaigns/1/last_transaction", True),
+    (
+        "expected data: a coalition campaign's last_transaction",
+        "EXAMPLE-COALITION",
+        "campaigns/1/last_transaction",
+        True,
+    ),
 ):
     variant(_label, _requirement)(_expected(_requirement, _path, _coalition))
 
@@ -831,11 +909,23 @@ def _(violated: bool) -> Evidence:
     # The account's campaigns name a third store; the customer never used it.
     document = example("coalition-success")
     block = expect_block(document, transacted={WIDGET: True, ACME: True})
-    third = {"id": "9999888877776666", "name": "Third Store", "type": "points", "balance": "1500", "cumulative": "0", "last_transaction": "0000-00-00",
-             "balance_coalition": "1500", "cumulative_coalition": "8350", "available_rewards": []}
+    third = {
+        "id": "9999888877776666",
+        "name": "Third Store",
+        "type": "points",
+        "balance": "1500",
+        "cumulative": "0",
+        "last_transaction": "0000-00-00",
+        "balance_coalition": "1500",
+        "cumulative_coalition": "8350",
+        "available_rewards": [],
+    }
     block["campaigns"].append({"id": third["id"], "transacted": False})
     customer = customer_from(block, coalition=True, account_campaigns=[WIDGET, ACME, third["id"]])
-    return single(case(coalition=True, customer=customer), document if violated else {**document, "campaigns": document["campaigns"] + [third]})
+    return single(
+        case(coalition=True, customer=customer),
+        document if violated else {**document, "campaigns": document["campaigns"] + [third]},
+    )
 
 
 @variant("expected data: show_only_belong_to=Y leaves out a transacted campaign", "NOTE-SHOW-ONLY-BELONG-TO")
@@ -844,7 +934,9 @@ def _(violated: bool) -> Evidence:
     # transaction), but the profile says the customer has transacted there: dropping it
     # under show_only_belong_to=Y is a failure no answer alone could show.
     full = coalition_with_unjoined_acme()
-    customer = customer_from(expect_block(full, transacted={WIDGET: True, ACME: violated}), coalition=True, account_campaigns=[WIDGET, ACME])
+    customer = customer_from(
+        expect_block(full, transacted={WIDGET: True, ACME: violated}), coalition=True, account_campaigns=[WIDGET, ACME]
+    )
     return single(case(coalition=True, customer=customer, show_only_belong_to="Y"), only_campaigns(full, WIDGET))
 
 
@@ -867,7 +959,9 @@ def _(violated: bool) -> Evidence:
 def _(violated: bool) -> Evidence:
     document = example("success")
     customer = customer_from(expect_block(document))
-    return single(case(customer=customer, include_balances="N"), document if violated else {**document, "campaigns": []})
+    return single(
+        case(customer=customer, include_balances="N"), document if violated else {**document, "campaigns": []}
+    )
 
 
 # -- known mis-citations: a check fails the right evidence citing a wrong requirement ------
@@ -887,8 +981,15 @@ def _failures(judged: Judged) -> list[tuple[str, str | None]]:
 
 
 def _shown(judged: Judged) -> str:
-    return "\n".join(f"  {f.severity} [{f.requirement}] {f.check}: {f.title} "
-                     f"at {f.where!r} (expected {f.expected!r}, got {f.got!r})" for f in judged.findings if f.severity in ("fail", "error")) or "  (no failure)"
+    return (
+        "\n".join(
+            f"  {f.severity} [{f.requirement}] {f.check}: {f.title} "
+            f"at {f.where!r} (expected {f.expected!r}, got {f.got!r})"
+            for f in judged.findings
+            if f.severity in ("fail", "error")
+        )
+        or "  (no failure)"
+    )
 
 
 def _format_of(evidence: Evidence) -> str:
@@ -904,7 +1005,13 @@ def in_other_format(evidence: Evidence) -> Evidence:
         options["output"] = "JSON"
     else:
         options.pop("output", None)
-    other = case(identifier=the_case.identifier, coalition=the_case.coalition, customer=the_case.customer, campaign=the_case.campaign, **options)
+    other = case(
+        identifier=the_case.identifier,
+        coalition=the_case.coalition,
+        customer=the_case.customer,
+        campaign=the_case.campaign,
+        **options,
+    )
     return single(other, evidence.document, status=evidence.exchange.status or 200)
 
 
@@ -912,36 +1019,48 @@ def _assert_fails_only(label: str, requirement: str, judged: Judged, fmt: str) -
     """``judged`` fails ``requirement`` and nothing else (but what ``ALSO`` declares unavoidable)."""
     assert not judged.errors, f"{label} ({fmt}): a check raised on the crafted violation:\n{_shown(judged)}"
     cited = {r for _, r in _failures(judged)}
-    assert requirement in cited, (f"{label} ({fmt}): no check fails the crafted violation "
-                                  f"citing {requirement}; the registry found:\n{_shown(judged)}")
+    assert requirement in cited, (
+        f"{label} ({fmt}): no check fails the crafted violation "
+        f"citing {requirement}; the registry found:\n{_shown(judged)}"
+    )
     allowed, _why = ALSO.get(label, (frozenset(), ""))
     others = cited - {requirement} - allowed
     known = KNOWN_MISCITATIONS.get((label, fmt))
     if known is not None:
         check_name, wrong, why = known
-        assert (check_name, wrong) in _failures(judged), (f"{label} ({fmt}): the known mis-citation [{wrong}] "
-                                                          f"{check_name} is gone: remove its KNOWN_MISCITATIONS entry")
+        assert (check_name, wrong) in _failures(judged), (
+            f"{label} ({fmt}): the known mis-citation [{wrong}] "
+            f"{check_name} is gone: remove its KNOWN_MISCITATIONS entry"
+        )
         assert others == {wrong}, f"{label} ({fmt}): fails {sorted(others)} besides {requirement}:\n{_shown(judged)}"
         pytest.xfail(f"known mis-citation, {check_name} cites {wrong}: {why}")
-    assert not others, (f"{label} ({fmt}): the crafted violation also fails "
-                        f"{sorted(others)}, which it should not break:\n{_shown(judged)}")
+    assert not others, (
+        f"{label} ({fmt}): the crafted violation also fails "
+        f"{sorted(others)}, which it should not break:\n{_shown(judged)}"
+    )
     if allowed:
         # Declared unavoidable: it must really be there, or the declaration is stale.
-        assert allowed <= cited, f"{label}: ALSO declares {sorted(allowed - cited)} unavoidable, yet they did not fail:\n{_shown(judged)}"
+        assert allowed <= cited, (
+            f"{label}: ALSO declares {sorted(allowed - cited)} unavoidable, yet they did not fail:\n{_shown(judged)}"
+        )
 
 
 def test_every_testable_requirement_has_a_crafted_violation_and_no_other() -> None:
     missing = sorted(set(TESTABLE) - set(VIOLATIONS))
     unknown = sorted(set(VIOLATIONS) - set(TESTABLE))
-    assert not missing and not unknown, (f"testable requirements without a crafted violation: {missing}; "
-                                         f"crafted violations of ids that are not testable requirements: {unknown}")
+    assert not missing and not unknown, (
+        f"testable requirements without a crafted violation: {missing}; "
+        f"crafted violations of ids that are not testable requirements: {unknown}"
+    )
 
 
 @pytest.mark.parametrize("requirement", TESTABLE)
 def test_the_crafted_violation_fails_citing_exactly_its_requirement(requirement: str) -> None:
     if requirement not in VIOLATIONS:
-        pytest.fail(f"{requirement} has no crafted violation: add a crafted violation of {requirement} "
-                    "here (VIOLATIONS), or mark it untestable in requirements.yaml with a reason")
+        pytest.fail(
+            f"{requirement} has no crafted violation: add a crafted violation of {requirement} "
+            "here (VIOLATIONS), or mark it untestable in requirements.yaml with a reason"
+        )
     evidence = VIOLATIONS[requirement](True)
     _assert_fails_only(requirement, requirement, judge(evidence), _format_of(evidence))
 
@@ -950,24 +1069,36 @@ def test_the_crafted_violation_fails_citing_exactly_its_requirement(requirement:
 def test_the_same_evidence_without_the_violation_passes(requirement: str) -> None:
     judged = judge(VIOLATIONS[requirement](False))
     assert not judged.errors, f"{requirement}: a check raised on the conformant counterpart:\n{_shown(judged)}"
-    assert _failures(judged) == [], f"{requirement}: the conformant counterpart of the crafted violation fails:\n{_shown(judged)}"
+    assert _failures(judged) == [], (
+        f"{requirement}: the conformant counterpart of the crafted violation fails:\n{_shown(judged)}"
+    )
     # And the pass is not vacuous: some check judged the requirement on it.
-    assert requirement in judged.checked, (f"{requirement}: no check judged it on the conformant counterpart "
-                                           f"(not applicable: {judged.not_applicable.get(requirement)!r})")
+    assert requirement in judged.checked, (
+        f"{requirement}: no check judged it on the conformant counterpart "
+        f"(not applicable: {judged.not_applicable.get(requirement)!r})"
+    )
 
 
 # A single answer whose fault is not its format reads the same in XML and in JSON: each such
 # violation (and variant) is judged again in the other format.
 def _single_answers() -> list[tuple[str, str, Builder]]:
     every = [(r, r, b) for r, b in VIOLATIONS.items()] + [(label, r, b) for label, (r, b) in VARIANTS.items()]
-    return [(label, r, b) for label, r, b in every if not r.startswith("OUTPUT-") and b(True).kind == "answer" and b(True).answer is not None]
+    return [
+        (label, r, b)
+        for label, r, b in every
+        if not r.startswith("OUTPUT-") and b(True).kind == "answer" and b(True).answer is not None
+    ]
 
 
-@pytest.mark.parametrize(("label", "requirement", "builder"), _single_answers(), ids=[label for label, _, _ in _single_answers()])
+@pytest.mark.parametrize(
+    ("label", "requirement", "builder"), _single_answers(), ids=[label for label, _, _ in _single_answers()]
+)
 def test_the_crafted_violation_fails_alike_in_the_other_format(label: str, requirement: str, builder: Builder) -> None:
     evidence = in_other_format(builder(True))
     conformant = judge(in_other_format(builder(False)))
-    assert _failures(conformant) == [] and not conformant.errors, f"{label}: the conformant counterpart fails in {_format_of(evidence)}:\n{_shown(conformant)}"
+    assert _failures(conformant) == [] and not conformant.errors, (
+        f"{label}: the conformant counterpart fails in {_format_of(evidence)}:\n{_shown(conformant)}"
+    )
     _assert_fails_only(label, requirement, judge(evidence), _format_of(evidence))
 
 
@@ -976,7 +1107,9 @@ def test_each_variant_fails_its_requirement_and_passes_without_it(label: str) ->
     requirement, builder = VARIANTS[label]
     evidence = builder(True)
     judged = judge(builder(False))
-    assert _failures(judged) == [] and not judged.errors, f"{label}: the conformant counterpart fails:\n{_shown(judged)}"
+    assert _failures(judged) == [] and not judged.errors, (
+        f"{label}: the conformant counterpart fails:\n{_shown(judged)}"
+    )
     _assert_fails_only(label, requirement, judge(evidence), _format_of(evidence))
 
 
@@ -988,9 +1121,16 @@ def test_every_check_fails_each_requirement_it_declares_on_some_crafted_evidence
     every += [in_other_format(b(True)) for _, _, b in _single_answers()]
     failed = {pair for evidence in every for pair in _failures(judge(evidence))}
     _load_families()
-    never = [f"{name} -> {requirement}" for name, registered in REGISTRY.items() for requirement in registered.requirements if (name, requirement) not in failed]
-    assert not never, ("no crafted violation makes these checks fail citing these requirements "
-                       "(add a variant that does, or the check cannot fail for it):\n  ") + "\n  ".join(never)
+    never = [
+        f"{name} -> {requirement}"
+        for name, registered in REGISTRY.items()
+        for requirement in registered.requirements
+        if (name, requirement) not in failed
+    ]
+    assert not never, (
+        "no crafted violation makes these checks fail citing these requirements "
+        "(add a variant that does, or the check cannot fail for it):\n  "
+    ) + "\n  ".join(never)
 
 
 def test_xml_rendering_is_the_documents_xml() -> None:
@@ -1004,7 +1144,15 @@ def test_xml_rendering_is_the_documents_xml() -> None:
 # -- part 2: checks that only warn, record or advise credit nothing ---------------------------
 def _probe_case() -> Case:
     probe = next(p for p in load_space().probes if p["name"] == "output-CSV")
-    return Case("greatwidgets", False, None, probe["name"], tuple((str(k), str(v)) for k, v in probe["options"].items()), probe=probe["why"], sends=(("code", "89898989898989"),))
+    return Case(
+        "greatwidgets",
+        False,
+        None,
+        probe["name"],
+        tuple((str(k), str(v)) for k, v in probe["options"].items()),
+        probe=probe["why"],
+        sends=(("code", "89898989898989"),),
+    )
 
 
 def _reflected_callback() -> Evidence:
@@ -1020,7 +1168,9 @@ def _json_numbers() -> Evidence:
 
 
 def _cdata() -> Evidence:
-    body = to_xml(example("success")).replace(b"<first_name>John</first_name>", b"<first_name><![CDATA[John]]></first_name>")
+    body = to_xml(example("success")).replace(
+        b"<first_name>John</first_name>", b"<first_name><![CDATA[John]]></first_name>"
+    )
     return single(case(), body=body)
 
 
@@ -1032,13 +1182,18 @@ def _unknown_campaign_type() -> Evidence:
 
 # For each check that declares no requirement: evidence on which it speaks.
 SPEAKS: dict[str, Callable[[], Evidence]] = {
-    "target_answered_first_time": lambda: with_exchange(single(case(), example("success")), attempts=2, retry_reasons=("HTTP 503, Retry-After 1",)),
+    "target_answered_first_time": lambda: with_exchange(
+        single(case(), example("success")), attempts=2, retry_reasons=("HTTP 503, Retry-After 1",)
+    ),
     "envelope_comes_with_http_200": lambda: single(case(identifier="neither"), example("error"), status=401),
     "json_scalars_are_strings": _json_numbers,
     "xml_text_outside_cdata": _cdata,
     "probe_recorded": lambda: single(_probe_case(), example("success")),
     "campaign_type_is_documented": _unknown_campaign_type,
-    "target_never_echoes_password": lambda: with_exchange(single(case(identifier="neither"), {"status": "error", "error": "wrong password $TARGET_USER_PASSWORD"}), echoed_password=True),
+    "target_never_echoes_password": lambda: with_exchange(
+        single(case(identifier="neither"), {"status": "error", "error": "wrong password $TARGET_USER_PASSWORD"}),
+        echoed_password=True,
+    ),
     "server_error_status": lambda: single(case(identifier="neither"), example("error"), status=500),
     "jsonp_callback_is_not_reflected_unsafely": _reflected_callback,
 }
@@ -1050,28 +1205,40 @@ def _silent_checks() -> list[str]:
 
 
 def test_every_check_that_declares_no_requirement_has_evidence_where_it_speaks() -> None:
-    assert sorted(SPEAKS) == _silent_checks(), "SPEAKS must hold evidence for exactly the registered checks that declare no requirement"
+    assert sorted(SPEAKS) == _silent_checks(), (
+        "SPEAKS must hold evidence for exactly the registered checks that declare no requirement"
+    )
 
 
 def test_advisory_checks_declare_no_requirement() -> None:
     _load_families()
-    cites = {name: registered.requirements for name, registered in REGISTRY.items() if registered.advisory and registered.requirements}
+    cites = {
+        name: registered.requirements
+        for name, registered in REGISTRY.items()
+        if registered.advisory and registered.requirements
+    }
     assert not cites, f"advisory checks (the document says nothing) declare requirements: {cites}"
 
 
 @pytest.mark.parametrize("name", sorted(SPEAKS))
 def test_a_check_that_only_warns_credits_nothing(name: str) -> None:
     evidence = SPEAKS[name]()
-    if name == "xml_text_outside_cdata" and not any(n.startswith("cdata:") for n in (evidence.answer.notes if evidence.answer else ())):
-        pytest.skip("conformance/parse.py records no 'cdata:' notes (lxml strips "
-                    "CDATA sections), so xml_text_outside_cdata cannot speak yet")
+    if name == "xml_text_outside_cdata" and not any(
+        n.startswith("cdata:") for n in (evidence.answer.notes if evidence.answer else ())
+    ):
+        pytest.skip(
+            "conformance/parse.py records no 'cdata:' notes (lxml strips "
+            "CDATA sections), so xml_text_outside_cdata cannot speak yet"
+        )
     registered = REGISTRY[name]
     assert registered.requirements == (), f"{name} declares {registered.requirements}"
     assert registered.applies_to(evidence), f"{name} does not read {evidence.kind} evidence"
     judged = registered.run(evidence)
     spoke = [f for f in judged.findings if f.check == name]
     assert spoke, f"{name} said nothing on evidence crafted for it to speak on: the test would be vacuous"
-    assert all(f.severity in ("warning", "advisory", "unspecified") and f.requirement is None for f in spoke), [(f.severity, f.requirement, f.title) for f in spoke]
+    assert all(f.severity in ("warning", "advisory", "unspecified") and f.requirement is None for f in spoke), [
+        (f.severity, f.requirement, f.title) for f in spoke
+    ]
     assert judged.checked == frozenset(), f"{name} judged {sorted(judged.checked)}"
     assert judged.not_applicable == {}, f"{name} said not applicable for {judged.not_applicable}"
     record = certificate.item_record(evidence.kind, "crafted", judged)

@@ -54,15 +54,31 @@ def only(judged: Judged, requirement: str) -> None:
 
 def passes(judged: Judged) -> None:
     assert not judged.errors, judged.errors
-    assert failures(judged) == [], [f"[{f.requirement}] {f.check}: {f.title} where={f.where} expected={f.expected} got={f.got}" for f in judged.findings if f.severity == "fail"]
+    assert failures(judged) == [], [
+        f"[{f.requirement}] {f.check}: {f.title} where={f.where} expected={f.expected} got={f.got}"
+        for f in judged.findings
+        if f.severity == "fail"
+    ]
 
 
 # -- the pass side ---------------------------------------------------------------------------
 def test_the_example_matching_its_data_passes_and_is_credited_as_expected_data() -> None:
     judged = judged_for(customer_from(SUCCESS_BLOCK), example("success"))
     passes(judged)
-    compared = {"NOTE-ALL-FIELDS", "NOTE-REGISTERED", "EXAMPLE-CUSTOM-FIELD-N", "CALL-RETRIEVES", "EXAMPLE-SUCCESS", "EXAMPLE-POINTS-REWARDS",
-                "EXAMPLE-BUYX-ITEMS", "BUYX-BALANCE", "BUYX-EARNED", "BUYX-CUMULATIVE", "BUYX-REDEEMED", "BUYX-AVAILABLE-REWARDS"}
+    compared = {
+        "NOTE-ALL-FIELDS",
+        "NOTE-REGISTERED",
+        "EXAMPLE-CUSTOM-FIELD-N",
+        "CALL-RETRIEVES",
+        "EXAMPLE-SUCCESS",
+        "EXAMPLE-POINTS-REWARDS",
+        "EXAMPLE-BUYX-ITEMS",
+        "BUYX-BALANCE",
+        "BUYX-EARNED",
+        "BUYX-CUMULATIVE",
+        "BUYX-REDEEMED",
+        "BUYX-AVAILABLE-REWARDS",
+    }
     assert compared <= judged.expected_data, sorted(compared - judged.expected_data)
     assert judged.expected_data <= judged.checked
 
@@ -71,7 +87,12 @@ def test_the_coalition_example_matching_its_data_passes() -> None:
     customer = customer_from(COALITION_BLOCK, coalition=True, account_campaigns=[WIDGET, ACME])
     judged = judged_for(customer, example("coalition-success"), coalition=True)
     passes(judged)
-    assert {"NOTE-COALITION-ALL-CAMPAIGNS", "NOTE-COALITION-BALANCE", "COALITION-STORE-CUMULATIVE", "EXAMPLE-COALITION"} <= judged.expected_data
+    assert {
+        "NOTE-COALITION-ALL-CAMPAIGNS",
+        "NOTE-COALITION-BALANCE",
+        "COALITION-STORE-CUMULATIVE",
+        "EXAMPLE-COALITION",
+    } <= judged.expected_data
 
 
 def test_without_expected_data_nothing_is_credited_as_expected_data() -> None:
@@ -148,7 +169,10 @@ def test_a_json_number_is_compared_by_its_literal_text() -> None:
 
 
 # -- a key left out is not compared -----------------------------------------------------------
-@pytest.mark.parametrize("path", ["customer/first_name", "campaigns/0/balance", "campaigns/2/balances/0/earned", "customer/custom_field_2/label"])
+@pytest.mark.parametrize(
+    "path",
+    ["customer/first_name", "campaigns/0/balance", "campaigns/2/balances/0/earned", "customer/custom_field_2/label"],
+)
 def test_a_key_left_out_is_not_compared(path: str) -> None:
     document = example("success")
     parent: Any = document
@@ -198,15 +222,31 @@ def test_a_coalition_campaign_added_fails_all_campaigns() -> None:
     only(judged_for(customer, example("coalition-success"), coalition=True), "NOTE-COALITION-ALL-CAMPAIGNS")
 
 
-@pytest.mark.parametrize(("change", "requirement"), [
-    (lambda b: b["campaigns"][0]["available_rewards"].pop(), "EXAMPLE-POINTS-REWARDS"),
-    (lambda b: b["campaigns"][0]["available_rewards"].append({"id": "999", "needed_to_redeem": "5"}), "EXAMPLE-POINTS-REWARDS"),
-    (lambda b: b["campaigns"][2]["balances"].pop(), "EXAMPLE-BUYX-ITEMS"),
-    (lambda b: b["campaigns"][2]["balances"].append({"name": "Teas", "balance": "1"}), "EXAMPLE-BUYX-ITEMS"),
-    (lambda b: b["campaigns"][2]["available_rewards"].pop(), "BUYX-AVAILABLE-REWARDS"),
-    (lambda b: b["campaigns"][2]["available_rewards"].append({"item_id": "5", "name": "Books"}), "BUYX-AVAILABLE-REWARDS"),
-], ids=["reward-added-by-answer", "reward-missing-from-answer", "item-added-by-answer", "item-missing-from-answer",
-        "buyx-reward-added-by-answer", "buyx-reward-missing-from-answer"])
+@pytest.mark.parametrize(
+    ("change", "requirement"),
+    [
+        (lambda b: b["campaigns"][0]["available_rewards"].pop(), "EXAMPLE-POINTS-REWARDS"),
+        (
+            lambda b: b["campaigns"][0]["available_rewards"].append({"id": "999", "needed_to_redeem": "5"}),
+            "EXAMPLE-POINTS-REWARDS",
+        ),
+        (lambda b: b["campaigns"][2]["balances"].pop(), "EXAMPLE-BUYX-ITEMS"),
+        (lambda b: b["campaigns"][2]["balances"].append({"name": "Teas", "balance": "1"}), "EXAMPLE-BUYX-ITEMS"),
+        (lambda b: b["campaigns"][2]["available_rewards"].pop(), "BUYX-AVAILABLE-REWARDS"),
+        (
+            lambda b: b["campaigns"][2]["available_rewards"].append({"item_id": "5", "name": "Books"}),
+            "BUYX-AVAILABLE-REWARDS",
+        ),
+    ],
+    ids=[
+        "reward-added-by-answer",
+        "reward-missing-from-answer",
+        "item-added-by-answer",
+        "item-missing-from-answer",
+        "buyx-reward-added-by-answer",
+        "buyx-reward-missing-from-answer",
+    ],
+)
 def test_rewards_and_items_are_whole_lists(change: Any, requirement: str) -> None:
     block = copy.deepcopy(SUCCESS_BLOCK)
     change(block)
@@ -244,7 +284,14 @@ def test_hide_custom_field_y_does_not_compare_custom_field() -> None:
     judged = judged_for(customer, without(example("success"), "customer", "custom_field"), hide_custom_field="Y")
     passes(judged)
     # custom_field_N is another field: still compared.
-    only(judged_for(customer_from(changed(SUCCESS_BLOCK, "customer/custom_field_2/data")), without(example("success"), "customer", "custom_field"), hide_custom_field="Y"), "EXAMPLE-CUSTOM-FIELD-N")
+    only(
+        judged_for(
+            customer_from(changed(SUCCESS_BLOCK, "customer/custom_field_2/data")),
+            without(example("success"), "customer", "custom_field"),
+            hide_custom_field="Y",
+        ),
+        "EXAMPLE-CUSTOM-FIELD-N",
+    )
 
 
 def test_show_only_belong_to_expects_the_transacted_campaigns() -> None:
@@ -257,8 +304,13 @@ def test_show_only_belong_to_expects_the_transacted_campaigns() -> None:
     assert "NOTE-SHOW-ONLY-BELONG-TO" in judged.expected_data
     # The profile says the customer has transacted at ACME: leaving it out is a failure
     # that no answer alone could show.
-    transacted = customer_from(expect_block(full, transacted={WIDGET: True, ACME: True}), coalition=True, account_campaigns=[WIDGET, ACME])
-    only(judged_for(transacted, only_campaigns(full, WIDGET), coalition=True, show_only_belong_to="Y"), "NOTE-SHOW-ONLY-BELONG-TO")
+    transacted = customer_from(
+        expect_block(full, transacted={WIDGET: True, ACME: True}), coalition=True, account_campaigns=[WIDGET, ACME]
+    )
+    only(
+        judged_for(transacted, only_campaigns(full, WIDGET), coalition=True, show_only_belong_to="Y"),
+        "NOTE-SHOW-ONLY-BELONG-TO",
+    )
 
 
 def test_show_only_belong_to_without_transacted_is_not_judged_and_says_why() -> None:
@@ -267,7 +319,9 @@ def test_show_only_belong_to_without_transacted_is_not_judged_and_says_why() -> 
     judged = judged_for(customer, only_campaigns(full, WIDGET), coalition=True, show_only_belong_to="Y")
     passes(judged)
     assert "NOTE-SHOW-ONLY-BELONG-TO" not in judged.expected_data
-    own = REGISTRY[CHECK].run(single(case(coalition=True, customer=customer, show_only_belong_to="Y"), only_campaigns(full, WIDGET)))
+    own = REGISTRY[CHECK].run(
+        single(case(coalition=True, customer=customer, show_only_belong_to="Y"), only_campaigns(full, WIDGET))
+    )
     assert "transacted" in own.not_applicable["NOTE-SHOW-ONLY-BELONG-TO"]
 
 
@@ -281,7 +335,11 @@ def test_a_silent_combination_is_not_judged() -> None:
 
 def test_no_data_is_not_judged() -> None:
     own = REGISTRY[CHECK].run(single(case(customer=Customer("89898989898989", "1212121212")), example("success")))
-    assert own.checked == frozenset() and own.expected_data == frozenset() and set(own.not_applicable.values()) == {NO_DATA}
+    assert (
+        own.checked == frozenset()
+        and own.expected_data == frozenset()
+        and set(own.not_applicable.values()) == {NO_DATA}
+    )
 
 
 def test_every_identifier_is_judged_alike() -> None:
@@ -306,14 +364,18 @@ def test_item_record_and_certificate_say_what_each_verdict_rests_on() -> None:
     without_data = judged_for(customer_from(None), example("success"))
     wrong = judged_for(customer_from(changed(SUCCESS_BLOCK, "customer/registered", "N")), example("success"))
     a, b, c = _record("a", with_data), _record("b", without_data), _record("c", wrong)
-    assert "NOTE-REGISTERED" in a["expected_data"] and b["expected_data"] == [] and "NOTE-REGISTERED" in c["expected_data"]
+    assert (
+        "NOTE-REGISTERED" in a["expected_data"] and b["expected_data"] == [] and "NOTE-REGISTERED" in c["expected_data"]
+    )
     assert set(a["expected_data"]) <= set(a["exercised"])
 
     only_consistency = build_certificate([b], facts(collected=1, generated=1, outcomes={"b": "passed"}))
     validate(only_consistency)
     assert only_consistency["requirements"]["NOTE-REGISTERED"]["evidence"] == "consistency"
 
-    certificate = build_certificate([a, b, c], facts(collected=3, generated=3, outcomes={"a": "passed", "b": "passed", "c": "failed"}))
+    certificate = build_certificate(
+        [a, b, c], facts(collected=3, generated=3, outcomes={"a": "passed", "b": "passed", "c": "failed"})
+    )
     validate(certificate)
     registered = certificate["requirements"]["NOTE-REGISTERED"]
     assert registered["verdict"] == "fail" and registered["evidence"] == "expected-data"
@@ -334,7 +396,10 @@ def test_a_certificate_without_evidence_on_a_verdict_breaks_its_schema() -> None
     from conformance.certificate import CertificateInvalid, build_certificate, validate
     from tests.test_certificate import facts
 
-    certificate = build_certificate([_record("a", judged_for(customer_from(SUCCESS_BLOCK), example("success")))], facts(collected=1, generated=1, outcomes={"a": "passed"}))
+    certificate = build_certificate(
+        [_record("a", judged_for(customer_from(SUCCESS_BLOCK), example("success")))],
+        facts(collected=1, generated=1, outcomes={"a": "passed"}),
+    )
     del certificate["requirements"]["NOTE-REGISTERED"]["evidence"]
     with pytest.raises(CertificateInvalid):
         validate(certificate)
@@ -343,7 +408,17 @@ def test_a_certificate_without_evidence_on_a_verdict_breaks_its_schema() -> None
 # -- what the data set leaves open, and answers that are not this customer's ------------------
 def _with_items_never_bought(block: dict[str, Any]) -> dict[str, Any]:
     block = copy.deepcopy(block)
-    block["campaigns"][2]["balances"].append({"name": "Muffins", "item_id": "301", "balance": "0", "earned": "0", "cumulative": "0", "redeemed": "0", "earn_ratio": "8"})
+    block["campaigns"][2]["balances"].append(
+        {
+            "name": "Muffins",
+            "item_id": "301",
+            "balance": "0",
+            "earned": "0",
+            "cumulative": "0",
+            "redeemed": "0",
+            "earn_ratio": "8",
+        }
+    )
     return block
 
 
@@ -352,12 +427,24 @@ def test_an_item_never_bought_may_be_left_out_and_that_is_recorded() -> None:
     judged = judged_for(customer_from(_with_items_never_bought(SUCCESS_BLOCK)), example("success"))
     passes(judged)
     noted = [f.title for f in judged.findings if f.severity == "unspecified" and f.check == CHECK]
-    assert noted == ["item name Muffins (never bought) is not listed; the document does not say whether such an item is"], noted
+    assert noted == [
+        "item name Muffins (never bought) is not listed; the document does not say whether such an item is"
+    ], noted
 
 
 def test_an_item_never_bought_that_is_listed_is_compared() -> None:
     document = copy.deepcopy(example("success"))
-    document["campaigns"][2]["balances"].append({"name": "Muffins", "item_id": "301", "balance": "1", "earned": "0", "cumulative": "1", "redeemed": "0", "earn_ratio": "8"})
+    document["campaigns"][2]["balances"].append(
+        {
+            "name": "Muffins",
+            "item_id": "301",
+            "balance": "1",
+            "earned": "0",
+            "cumulative": "1",
+            "redeemed": "0",
+            "earn_ratio": "8",
+        }
+    )
     judged = judged_for(customer_from(_with_items_never_bought(SUCCESS_BLOCK)), document)
     assert (CHECK, "BUYX-BALANCE") in failures(judged) and (CHECK, "BUYX-CUMULATIVE") in failures(judged)
 

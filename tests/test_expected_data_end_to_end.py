@@ -12,15 +12,28 @@ tell, and the certificate says which requirements were judged without it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
 from conformance.profile import PASSWORD_ENV
 from conformance.reference import PROFILE_PATH
 from tests.faults import Document, Fault, Fields, on_document, serve
-from tests.mutations import COAL_JOHN, DOOHICKEY, JOHN, MUTANTS, WIDGET, ZOE, BUYX, Mutant, answers, customer, swap_campaigns
+from tests.mutations import (
+    BUYX,
+    COAL_JOHN,
+    DOOHICKEY,
+    JOHN,
+    MUTANTS,
+    WIDGET,
+    ZOE,
+    Mutant,
+    answers,
+    customer,
+    swap_campaigns,
+)
 from tests.targets import run_suite
 
 IDENTIFIERS_ONLY = Path(__file__).parent / "data" / "identifiers-only-profile.yaml"
@@ -34,7 +47,18 @@ def _no_password_override(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _run(tmp_path: Path, fault: Fault | None, *args: str, profile: Path = PROFILE_PATH) -> tuple[Any, dict[str, Any]]:
     with serve(fault) as url:
-        result = run_suite(tmp_path, "--combinations", "pairwise", "--target-url", url, "--target-profile", str(profile), "--report-dir", str(tmp_path / "reports"), *args)
+        result = run_suite(
+            tmp_path,
+            "--combinations",
+            "pairwise",
+            "--target-url",
+            url,
+            "--target-profile",
+            str(profile),
+            "--report-dir",
+            str(tmp_path / "reports"),
+            *args,
+        )
     return result, json.loads((tmp_path / "reports" / "certificate.json").read_text(encoding="utf-8"))
 
 
@@ -47,10 +71,27 @@ def test_the_certification_profile_passes_against_the_reference(tmp_path: Path) 
     assert result.returncode == 0, result.stdout[-3000:]
     assert _failed(certificate) == set()
     evidence = {r: e.get("evidence") for r, e in certificate["requirements"].items()}
-    judged_on_data = {"NOTE-ALL-FIELDS", "NOTE-REGISTERED", "EXAMPLE-CUSTOM-FIELD-N", "NOTE-CUSTOM-FIELD-DEFAULT", "CALL-RETRIEVES", "EXAMPLE-SUCCESS",
-                      "EXAMPLE-POINTS-REWARDS", "EXAMPLE-BUYX-ITEMS", "BUYX-BALANCE", "BUYX-EARNED", "BUYX-CUMULATIVE", "BUYX-REDEEMED",
-                      "BUYX-AVAILABLE-REWARDS", "NOTE-INCLUDE-BALANCES-N", "NOTE-CAMPAIGN-ID", "NOTE-COALITION-ALL-CAMPAIGNS",
-                      "NOTE-COALITION-BALANCE", "COALITION-STORE-CUMULATIVE", "EXAMPLE-COALITION"}  # fmt: skip
+    judged_on_data = {
+        "NOTE-ALL-FIELDS",
+        "NOTE-REGISTERED",
+        "EXAMPLE-CUSTOM-FIELD-N",
+        "NOTE-CUSTOM-FIELD-DEFAULT",
+        "CALL-RETRIEVES",
+        "EXAMPLE-SUCCESS",
+        "EXAMPLE-POINTS-REWARDS",
+        "EXAMPLE-BUYX-ITEMS",
+        "BUYX-BALANCE",
+        "BUYX-EARNED",
+        "BUYX-CUMULATIVE",
+        "BUYX-REDEEMED",
+        "BUYX-AVAILABLE-REWARDS",
+        "NOTE-INCLUDE-BALANCES-N",
+        "NOTE-CAMPAIGN-ID",
+        "NOTE-COALITION-ALL-CAMPAIGNS",
+        "NOTE-COALITION-BALANCE",
+        "COALITION-STORE-CUMULATIVE",
+        "EXAMPLE-COALITION",
+    }
     assert {r for r in judged_on_data if evidence[r] != "expected-data"} == set(), evidence
     # Rules between values stay judged on the answers' own values.
     assert evidence["COALITION-SAME-BALANCE"] == "consistency"
@@ -90,15 +131,63 @@ def _custom_field_label(doc: Document, fields: Fields) -> Document:
 # (mutant, the requirement its failures must cite). Each changes a value the same way in
 # every answer of its customer, so no check of internal consistency can see it.
 CAUGHT = [
-    (Mutant("first_name:Jon", "change_value", "John's first_name is Jon", answers(JOHN), _set_customer("first_name", "Jon"), JOHN), "NOTE-ALL-FIELDS"),
-    (Mutant("registered:N", "change_value", "John's registered is N, though he has a password", answers(JOHN), _set_customer("registered", "N"), JOHN), "NOTE-REGISTERED"),
+    (
+        Mutant(
+            "first_name:Jon",
+            "change_value",
+            "John's first_name is Jon",
+            answers(JOHN),
+            _set_customer("first_name", "Jon"),
+            JOHN,
+        ),
+        "NOTE-ALL-FIELDS",
+    ),
+    (
+        Mutant(
+            "registered:N",
+            "change_value",
+            "John's registered is N, though he has a password",
+            answers(JOHN),
+            _set_customer("registered", "N"),
+            JOHN,
+        ),
+        "NOTE-REGISTERED",
+    ),
     (MUTANTS["change_number:points.balance+1"], "EXAMPLE-SUCCESS"),
     (MUTANTS["change_number:points.available_rewards.needed_to_redeem+1"], "EXAMPLE-POINTS-REWARDS"),
-    (Mutant("coalition:doohickey-missing", "drop_element", "John's coalition answers leave out Doohickey Rewards (never used) unless asked by campaign_id",
-            answers(COAL_JOHN), _drop_unless_asked(DOOHICKEY), COAL_JOHN), "NOTE-COALITION-ALL-CAMPAIGNS"),  # fmt: skip
-    (Mutant("last_transaction:widget=buyx", "swap_campaigns", "Zoë's Widget Rewards and Frequent Buyer exchange their last_transaction",
-            answers(ZOE), swap_campaigns("last_transaction", WIDGET, BUYX), ZOE), "EXAMPLE-SUCCESS"),  # fmt: skip
-    (Mutant("custom_field_2.label", "change_value", "John's custom_field_2 has another label", answers(JOHN), _custom_field_label, JOHN), "EXAMPLE-CUSTOM-FIELD-N"),
+    (
+        Mutant(
+            "coalition:doohickey-missing",
+            "drop_element",
+            "John's coalition answers leave out Doohickey Rewards (never used) unless asked by campaign_id",
+            answers(COAL_JOHN),
+            _drop_unless_asked(DOOHICKEY),
+            COAL_JOHN,
+        ),
+        "NOTE-COALITION-ALL-CAMPAIGNS",
+    ),
+    (
+        Mutant(
+            "last_transaction:widget=buyx",
+            "swap_campaigns",
+            "Zoë's Widget Rewards and Frequent Buyer exchange their last_transaction",
+            answers(ZOE),
+            swap_campaigns("last_transaction", WIDGET, BUYX),
+            ZOE,
+        ),
+        "EXAMPLE-SUCCESS",
+    ),
+    (
+        Mutant(
+            "custom_field_2.label",
+            "change_value",
+            "John's custom_field_2 has another label",
+            answers(JOHN),
+            _custom_field_label,
+            JOHN,
+        ),
+        "EXAMPLE-CUSTOM-FIELD-N",
+    ),
     (MUTANTS["drop_element:campaigns.employee"], "CALL-RETRIEVES"),
     (MUTANTS["drop_element:buyx.balances.books"], "EXAMPLE-BUYX-ITEMS"),
 ]

@@ -46,7 +46,10 @@ def control_targets() -> list[Target]:
     by_mode: dict[str, list[str]] = defaultdict(list)
     for fault in FAULTS.values():
         by_mode[fault.combinations].append(fault.selection)
-    return [Target("control", f"every-selection-{mode}", " or ".join(f"({s})" for s in sorted(set(selections))), mode) for mode, selections in sorted(by_mode.items())]
+    return [
+        Target("control", f"every-selection-{mode}", " or ".join(f"({s})" for s in sorted(set(selections))), mode)
+        for mode, selections in sorted(by_mode.items())
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -61,14 +64,19 @@ def verdicts(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         return shared
     runs = SessionRuns.of_session(tmp_path_factory.mktemp("selftest"))
     found = runs.verdicts(mutant_targets() + control_targets())
-    if any(item.path.name == "test_variants_pass.py" and "verdicts" in getattr(item, "fixturenames", ()) for item in request.session.items):
+    if any(
+        item.path.name == "test_variants_pass.py" and "verdicts" in getattr(item, "fixturenames", ())
+        for item in request.session.items
+    ):
         runs.submit(variant_targets(), background=True)
     return found
 
 
 def _param(name: str) -> pytest.param:
     if name in HARNESS_GAPS:
-        return pytest.param(name, marks=pytest.mark.xfail(strict=True, raises=HarnessMissedFault, reason=HARNESS_GAPS[name]))
+        return pytest.param(
+            name, marks=pytest.mark.xfail(strict=True, raises=HarnessMissedFault, reason=HARNESS_GAPS[name])
+        )
     return pytest.param(name)
 
 
@@ -81,7 +89,13 @@ def test_fault_is_caught(name: str, verdicts: dict[Target, Verdict]) -> None:
     fault = FAULTS[name]
     verdict = verdicts[Target("mutant", name, fault.selection, fault.combinations)]
     kill = judge_mutant(name, verdict)
-    if not kill.caught and verdict.problem is None and verdict.tests and not verdict.failures and not (fault.by_advisory and verdict.advisories):
+    if (
+        not kill.caught
+        and verdict.problem is None
+        and verdict.tests
+        and not verdict.failures
+        and not (fault.by_advisory and verdict.advisories)
+    ):
         raise HarnessMissedFault(f"{name} ({fault.description}): all {verdict.tests} selected cases passed")
     assert kill.caught, f"{name}: {'; '.join(kill.problems)}\n{verdict.failure_text[:3000] or _tail(verdict.output)}"
 
@@ -91,8 +105,10 @@ def test_control_passes_every_selection(verdicts: dict[Target, Verdict]) -> None
     re-rendered), no fault: every fault's selection passes, so the faults cause the failures."""
     for target in control_targets():
         verdict = verdicts[target]
-        assert verdict.passed, (f"{target.label}: exit {verdict.exit_code}, {verdict.failed} "
-                                f"failed\n{verdict.failure_text[:3000] or _tail(verdict.output, 80)}")
+        assert verdict.passed, (
+            f"{target.label}: exit {verdict.exit_code}, {verdict.failed} "
+            f"failed\n{verdict.failure_text[:3000] or _tail(verdict.output, 80)}"
+        )
         assert verdict.tests > 100, verdict.tests
         # An advisory fault is caught by an advisory: the control raises none of them.
         advised = {f.check for f in verdict.advisories}
@@ -104,13 +120,19 @@ def test_every_fault_names_a_requirement_and_a_check_that_exist() -> None:
     known = catalogue()
     checks = set(REGISTRY)
     for name, fault in FAULTS.items():
-        assert fault.requirement == ADVISORY or fault.requirement in known, f"{name}: unknown requirement {fault.requirement}"
+        assert fault.requirement == ADVISORY or fault.requirement in known, (
+            f"{name}: unknown requirement {fault.requirement}"
+        )
         if fault.by_advisory:
-            assert fault.check in REGISTRY and REGISTRY[fault.check].advisory, f"{name}: {fault.check} is not an advisory check"
+            assert fault.check in REGISTRY and REGISTRY[fault.check].advisory, (
+                f"{name}: {fault.check} is not an advisory check"
+            )
         elif fault.check is not None:
             assert fault.check in checks, f"{name}: unknown check {fault.check}"
         if fault.advisory is not None:
-            assert fault.advisory in REGISTRY and REGISTRY[fault.advisory].advisory, f"{name}: {fault.advisory} is not an advisory check"
+            assert fault.advisory in REGISTRY and REGISTRY[fault.advisory].advisory, (
+                f"{name}: {fault.advisory} is not an advisory check"
+            )
         assert fault.selection and fault.combinations in ("pairwise", "all"), name
 
 
@@ -120,7 +142,13 @@ LOOKUPS = [
     {"account_id": "greatwidgets", "code": "89898989898989"},
     {"account_id": "greatwidgets", "card_number": "3434343434", "output": "JSON"},
     {"account_id": "greatwidgets", "code": "89898989898989", "output": "JSON", "callback": "cb", "condensed": "yes"},
-    {"account_id": "coaldemo", "code": "89898989898989", "output": "JSON", "condensed": "yes", "show_only_belong_to": "Y"},
+    {
+        "account_id": "coaldemo",
+        "code": "89898989898989",
+        "output": "JSON",
+        "condensed": "yes",
+        "show_only_belong_to": "Y",
+    },
     {"account_id": "coaldemo", "code": "45454545454545", "hide_custom_field": "Y", "include_balances": "N"},
     {"account_id": "greatwidgets", "code": "99999999999999"},
     {"account_id": "greatwidgets", "output": "JSON"},
@@ -150,7 +178,13 @@ def test_show_only_belong_to_ignored_is_observable() -> None:
     """The gap's fault is real: with show_only_belong_to=Y the faulty server answers the
     campaign the customer never had a transaction with, where the reference drops it."""
     never = "6789012345678901"  # Doohickey Rewards: no ledger row for 89898989898989
-    data = {**CREDENTIALS, "account_id": "coaldemo", "code": "89898989898989", "output": "JSON", "show_only_belong_to": "Y"}
+    data = {
+        **CREDENTIALS,
+        "account_id": "coaldemo",
+        "code": "89898989898989",
+        "output": "JSON",
+        "show_only_belong_to": "Y",
+    }
     reference = parse(Client(make_app()).post("/api.php", data=data).get_data())
     faulty = parse(Client(FaultyApp(FAULTS["show_only_belong_to_ignored"])).post("/api.php", data=data).get_data())
     assert reference is not None and faulty is not None
@@ -171,22 +205,44 @@ def test_published_kill_matrix_names_every_mutant_and_variant() -> None:
     page = (root / "docs" / "kill-matrix.md").read_text(encoding="utf-8")
     listed = set(re.findall(r"^\| `(\w+)` \|", page, re.MULTILINE))
     current = set(FAULTS) | set(VARIANTS)
-    assert listed == current, f"run python tools/kill_matrix.py: missing {sorted(current - listed)}, gone {sorted(listed - current)}"
+    assert listed == current, (
+        f"run python tools/kill_matrix.py: missing {sorted(current - listed)}, gone {sorted(listed - current)}"
+    )
     # Operator mutants (tests/mutations.py): one row each, named operator:place, with the
     # outcome the code now expects (equivalent, or a gap listed in OPERATOR_GAPS).
-    rows = dict(re.findall(r"^\| `(\w+:[^`]+)` \|[^\n]*?\| (equivalent, passed|killed|survived: a gap of the harness|[A-Z][^|]*) \|", page, re.MULTILINE))
-    assert set(rows) == set(MUTANTS), ("run python tools/kill_matrix.py: missing "
-                                       f"{sorted(set(MUTANTS) - set(rows))}, gone {sorted(set(rows) - set(MUTANTS))}")
-    expected = {n: "equivalent, passed" if m.equivalent else "survived: a gap of the harness" if n in OPERATOR_GAPS else "killed" for n, m in MUTANTS.items()}
+    rows = dict(
+        re.findall(
+            r"^\| `(\w+:[^`]+)` \|[^\n]*?\| (equivalent, passed|killed|survived: a gap of the harness|[A-Z][^|]*) \|",
+            page,
+            re.MULTILINE,
+        )
+    )
+    assert set(rows) == set(MUTANTS), (
+        "run python tools/kill_matrix.py: missing "
+        f"{sorted(set(MUTANTS) - set(rows))}, gone {sorted(set(rows) - set(MUTANTS))}"
+    )
+    expected = {
+        n: "equivalent, passed"
+        if m.equivalent
+        else "survived: a gap of the harness"
+        if n in OPERATOR_GAPS
+        else "killed"
+        for n, m in MUTANTS.items()
+    }
     stale = {n: (rows[n], expected[n]) for n in MUTANTS if rows[n] != expected[n]}
-    assert not stale, ("run python tools/kill_matrix.py: the page's outcome "
-                       f"differs from the code's expectation (page, code): {stale}")
+    assert not stale, (
+        f"run python tools/kill_matrix.py: the page's outcome differs from the code's expectation (page, code): {stale}"
+    )
     readme = (root / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("### Fault-finding power") :]
-    assert f"/ {len(FAULTS)}" in section and f"/ {len(VARIANTS)}" in section, "README's score counts other mutants or variants"
+    assert f"/ {len(FAULTS)}" in section and f"/ {len(VARIANTS)}" in section, (
+        "README's score counts other mutants or variants"
+    )
     killable = sum(not m.equivalent for m in MUTANTS.values())
     killed = killable - len(OPERATOR_GAPS)
     equivalent = len(MUTANTS) - killable
-    assert f"{killed} / {killable}" in section and f"{equivalent} / {equivalent}" in section, "README's operator score counts other operator mutants"
+    assert f"{killed} / {killable}" in section and f"{equivalent} / {equivalent}" in section, (
+        "README's operator score counts other operator mutants"
+    )
     for operator in OPERATORS:
         assert f"| {operator} |" in section, f"README's per-operator table lacks {operator}"

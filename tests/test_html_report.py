@@ -17,9 +17,20 @@ from tests.targets import drop_phone, run_suite, serve
 def report(tmp_path_factory: pytest.TempPathFactory) -> lxml.html.HtmlElement:
     tmp_path = tmp_path_factory.mktemp("html")
     with serve(drop_phone) as url:
-        run = run_suite(tmp_path, "--combinations", "pairwise", "-k", "(greatwidgets-89898989898989-by:code- and output:JSON) "
-                                                                      "or greatwidgets-89898989898989-by:code] or test_access",
-                        "--report-dir", "out", "--target-url", url, "--target-profile", str(PROFILE_PATH))
+        run = run_suite(
+            tmp_path,
+            "--combinations",
+            "pairwise",
+            "-k",
+            "(greatwidgets-89898989898989-by:code- and output:JSON) "
+            "or greatwidgets-89898989898989-by:code] or test_access",
+            "--report-dir",
+            "out",
+            "--target-url",
+            url,
+            "--target-profile",
+            str(PROFILE_PATH),
+        )
     assert run.returncode == 1, run.stdout[-3000:]
     text = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "1959caadac9b13dcb3" not in text
@@ -40,12 +51,15 @@ def test_summary_shows_the_verdict_first(report: lxml.html.HtmlElement) -> None:
     assert "NOTE-ALL-FIELDS" in verdict.text_content()
     # The verdict comes before the matrix, which comes before the failures.
     ids = [s.get("id") for s in report.xpath('//section[starts-with(@id, "conformance-")]')]
-    assert ids[:3] == ["conformance-verdict", "conformance-matrix", "conformance-areas"] and ids[-1] == "conformance-failures"
+    assert (
+        ids[:3] == ["conformance-verdict", "conformance-matrix", "conformance-areas"]
+        and ids[-1] == "conformance-failures"
+    )
 
 
 def test_matrix_has_a_row_per_requirement_with_its_sentence(report: lxml.html.HtmlElement) -> None:
     matrix = section(report, "conformance-matrix")
-    rows = {row.get("data-requirement"): row for row in matrix.xpath('.//tr[@data-requirement]')}
+    rows = {row.get("data-requirement"): row for row in matrix.xpath(".//tr[@data-requirement]")}
     assert set(rows) == set(catalogue())
     row = rows["NOTE-ALL-FIELDS"]
     assert catalogue()["NOTE-ALL-FIELDS"].quote in " ".join(row.text_content().split())
@@ -66,9 +80,21 @@ def test_each_failure_has_its_sections(report: lxml.html.HtmlElement) -> None:
     assert failures
     for failure in failures:
         requirements = failure.xpath('.//li[contains(@class, "cf-requirement")]')
-        assert any("NOTE-ALL-FIELDS" in li.text_content() and catalogue()["NOTE-ALL-FIELDS"].quote[:40] in li.text_content() for li in requirements)
+        assert any(
+            "NOTE-ALL-FIELDS" in li.text_content() and catalogue()["NOTE-ALL-FIELDS"].quote[:40] in li.text_content()
+            for li in requirements
+        )
         message = failure.xpath('.//pre[contains(@class, "cf-message")]')[0].text_content()
-        for part in ("[NOTE-ALL-FIELDS]", "Document:", "Where:", "Expected:", "Got:", "Reproduce with:", "curl ", "$TARGET_USER_PASSWORD"):
+        for part in (
+            "[NOTE-ALL-FIELDS]",
+            "Document:",
+            "Where:",
+            "Expected:",
+            "Got:",
+            "Reproduce with:",
+            "curl ",
+            "$TARGET_USER_PASSWORD",
+        ):
             assert part in message, (part, message)
         headings = [h.text_content() for h in failure.xpath(".//h4")]
         assert any(h.startswith("Request (curl") for h in headings) and "Response" in headings
@@ -77,4 +103,6 @@ def test_each_failure_has_its_sections(report: lxml.html.HtmlElement) -> None:
 
 
 def test_self_contained(report: lxml.html.HtmlElement) -> None:
-    assert not report.xpath('//script[@src] | //link[@rel="stylesheet" and starts-with(@href, "http")] | //img[starts-with(@src, "http")]')
+    assert not report.xpath(
+        '//script[@src] | //link[@rel="stylesheet" and starts-with(@href, "http")] | //img[starts-with(@src, "http")]'
+    )

@@ -76,16 +76,24 @@ def is_extra_name(name: str) -> bool:
     return name not in KNOWN and not _CUSTOM_FIELD_N.match(name) and not name.lower().startswith("xml")
 
 
-extra_names = st.one_of(
-    st.sampled_from(REALISTIC_EXTRAS), st.from_regex(r"\A[A-Za-z_][A-Za-z0-9_.-]{0,12}\Z")
-).filter(is_extra_name)
+extra_names = st.one_of(st.sampled_from(REALISTIC_EXTRAS), st.from_regex(r"\A[A-Za-z_][A-Za-z0-9_.-]{0,12}\Z")).filter(
+    is_extra_name
+)
 
 # Characters XML 1.0 can carry (no controls but tab and newline, no surrogates, no
 # U+FFFE/U+FFFF); carriage returns are written as &#13; by the serialiser.
-xml_chars = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"), exclude_characters="\ufffe\uffff") | st.sampled_from("\t\n\r")
+xml_chars = st.characters(
+    codec="utf-8", exclude_categories=("Cs", "Cc"), exclude_characters="\ufffe\uffff"
+) | st.sampled_from("\t\n\r")
 xml_texts = st.text(xml_chars, max_size=12)
-json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=10)
-json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=6)
+json_scalars = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=10)
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)
 
 
 def without_extras(value: Any) -> Any:
@@ -105,7 +113,9 @@ def assert_legal_variation(sample: Sample, body: bytes, features: Any) -> None:
         f"{sample!r} with {features}: the canonical document changed\nbody:\n{body[:3000]!r}"
     )
     bad = [f for f in judge(sample, body) if f.severity in ("fail", "error")]
-    assert not bad, f"{sample!r} with {features}: checks failed a legal answer:\n{describe(bad)}\nbody:\n{body[:3000]!r}"
+    assert not bad, (
+        f"{sample!r} with {features}: checks failed a legal answer:\n{describe(bad)}\nbody:\n{body[:3000]!r}"
+    )
 
 
 # -- XML -------------------------------------------------------------------------------------
@@ -144,7 +154,14 @@ XML_FEATURES = (
 )  # fmt: skip
 XML_ENCODINGS = ("UTF-8", "UTF-8+BOM", "UTF-16", "ISO-8859-1", "windows-1252", "US-ASCII")
 XML_WHITESPACE = ("none", "indent", "random")
-_PYTHON_CODEC = {"UTF-8": "utf-8", "UTF-8+BOM": "utf-8-sig", "UTF-16": "utf-16", "ISO-8859-1": "latin-1", "windows-1252": "cp1252", "US-ASCII": "ascii"}
+_PYTHON_CODEC = {
+    "UTF-8": "utf-8",
+    "UTF-8+BOM": "utf-8-sig",
+    "UTF-16": "utf-16",
+    "ISO-8859-1": "latin-1",
+    "windows-1252": "cp1252",
+    "US-ASCII": "ascii",
+}
 EXT_NS = "urn:example:extension"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 _ATTRIBUTE_GAPS = (" ", " ", "\n  ", "\t")
@@ -344,7 +361,10 @@ def test_xml_variation_is_the_same_answer(sample: Sample, variation: XmlVariatio
 
 
 def _each_xml_feature() -> list[Any]:
-    alone = [XmlVariation(frozenset({f}), names=("first_transaction", "level"), texts=("x", "é € 😀 & < ]]>")) for f in XML_FEATURES]
+    alone = [
+        XmlVariation(frozenset({f}), names=("first_transaction", "level"), texts=("x", "é € 😀 & < ]]>"))
+        for f in XML_FEATURES
+    ]
     alone += [XmlVariation(frozenset({"extra_elements", "nested_extras"}), texts=("é € 😀",))]
     alone += [XmlVariation(frozenset(), encoding=e, texts=("é € 😀",)) for e in XML_ENCODINGS]
     alone += [XmlVariation(frozenset({"no_declaration"}), encoding=e) for e in ("UTF-8+BOM", "UTF-16")]
@@ -369,7 +389,16 @@ def test_extra_root_attribute_is_legal() -> None:
 
 # -- JSON and JSONP ----------------------------------------------------------------------------
 
-JSON_FEATURES = ("key_order", "list_order", "extra_keys", "slash_escapes", "unicode_escapes", "whitespace", "numbers", "jsonp_semicolon")
+JSON_FEATURES = (
+    "key_order",
+    "list_order",
+    "extra_keys",
+    "slash_escapes",
+    "unicode_escapes",
+    "whitespace",
+    "numbers",
+    "jsonp_semicolon",
+)
 # Fields whose value must stay a JSON string: the schema says so (status, dates, Y/N,
 # message and error texts); a number anywhere else is legal, and a check warns about it.
 STRING_ONLY = {"status", "message", "error", "errors", "custom_date", "last_transaction", "registered"}
@@ -404,7 +433,9 @@ def vary_json(sample: Sample, v: JsonVariation) -> bytes:
     return out.encode("utf-8")
 
 
-def _json(value: Any, v: JsonVariation, r: random.Random, spaced: bool, key: str | None, documented: bool = True) -> str:
+def _json(
+    value: Any, v: JsonVariation, r: random.Random, spaced: bool, key: str | None, documented: bool = True
+) -> str:
     def gap() -> str:
         return r.choice(("", " ", "\n", "\t", "\r\n  ")) if spaced else ""
 
@@ -421,7 +452,10 @@ def _json(value: Any, v: JsonVariation, r: random.Random, spaced: bool, key: str
         for extra in extras:
             pairs.insert(r.randint(0, len(pairs)), extra)
         added = {name for name, _ in extras}  # extras get no extras of their own
-        members = [f"{gap()}{_string(k, v, r)}{gap()}:{gap()}{_json(x, v, r, spaced, k, documented and k not in added)}{gap()}" for k, x in pairs]
+        members = [
+            f"{gap()}{_string(k, v, r)}{gap()}:{gap()}{_json(x, v, r, spaced, k, documented and k not in added)}{gap()}"
+            for k, x in pairs
+        ]
         return "{" + ",".join(members) + gap() + "}"
     if isinstance(value, list):
         items = list(value)
@@ -429,7 +463,13 @@ def _json(value: Any, v: JsonVariation, r: random.Random, spaced: bool, key: str
             r.shuffle(items)
         return "[" + ",".join(f"{gap()}{_json(x, v, r, spaced, key, documented)}{gap()}" for x in items) + gap() + "]"
     if isinstance(value, str):
-        if v.has("numbers") and documented and key not in STRING_ONLY and _JSON_NUMBER.match(value) and r.random() < 0.7:
+        if (
+            v.has("numbers")
+            and documented
+            and key not in STRING_ONLY
+            and _JSON_NUMBER.match(value)
+            and r.random() < 0.7
+        ):
             return value  # a JSON number with the string's text: tolerated, with a warning
         return _string(value, v, r)
     return json.dumps(value)
@@ -442,7 +482,7 @@ def _string(text: str, v: JsonVariation, r: random.Random) -> str:
             out.append("\\/")
         elif v.has("unicode_escapes") and r.random() < 0.4:
             code = char.encode("utf-16-be")
-            out.append("".join(f"\\u{int.from_bytes(code[i:i + 2], 'big'):04x}" for i in range(0, len(code), 2)))
+            out.append("".join(f"\\u{int.from_bytes(code[i : i + 2], 'big'):04x}" for i in range(0, len(code), 2)))
         else:
             out.append(json.dumps(char, ensure_ascii=False)[1:-1])
     return "".join(out) + '"'
@@ -466,7 +506,9 @@ def test_json_variation_is_the_same_answer(sample: Sample, variation: JsonVariat
 
 @pytest.mark.parametrize("feature", JSON_FEATURES)
 def test_json_feature_alone(feature: str) -> None:
-    variation = JsonVariation(frozenset({feature}), names=("first_transaction", "level"), values=("é/€😀", 1, None, {"a": [True]}))
+    variation = JsonVariation(
+        frozenset({feature}), names=("first_transaction", "level"), values=("é/€😀", 1, None, {"a": [True]})
+    )
     for sample in JSON_SAMPLES:
         for seed in range(3):
             assert_legal_variation(sample, vary_json(sample, replace(variation, seed=seed)), variation)
@@ -475,7 +517,11 @@ def test_json_feature_alone(feature: str) -> None:
 def test_json_numbers_are_warned_about_not_failed() -> None:
     # The "numbers" feature does write numbers, and they are the warning real clients
     # deserve (the live service sends strings), never a failure.
-    sample = next(s for s in JSON_SAMPLES if s.format == "json" and not s.condensed and "campaigns" in parse_answer(s.body).document)
+    sample = next(
+        s
+        for s in JSON_SAMPLES
+        if s.format == "json" and not s.condensed and "campaigns" in parse_answer(s.body).document
+    )
     body = vary_json(sample, JsonVariation(frozenset({"numbers"}), seed=3))
     numbers = [n for n in parse_answer(body).notes if n.startswith("number:")]
     assert any(n.endswith("/balance") for n in numbers) and any(n.endswith("/code") for n in numbers), numbers

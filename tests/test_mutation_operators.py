@@ -79,7 +79,9 @@ def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[Target, Verdict]:
 
 def _param(name: str) -> pytest.param:
     if name in OPERATOR_GAPS:
-        return pytest.param(name, marks=pytest.mark.xfail(strict=True, raises=HarnessMissedMutant, reason=OPERATOR_GAPS[name]))
+        return pytest.param(
+            name, marks=pytest.mark.xfail(strict=True, raises=HarnessMissedMutant, reason=OPERATOR_GAPS[name])
+        )
     return pytest.param(name)
 
 
@@ -93,11 +95,15 @@ def test_operator_mutant(name: str, verdicts: dict[Target, Verdict]) -> None:
     mutant = MUTANTS[name]
     verdict = verdicts[Target("operator", name, mutant.selection)]
     state = operator_state(verdict)
-    assert state != "broken", (f"{name}: the run gave no verdict (exit {verdict.exit_code}, "
-                               f"{verdict.tests} cases, {verdict.problem})\n{verdict.output[-3000:]}")
+    assert state != "broken", (
+        f"{name}: the run gave no verdict (exit {verdict.exit_code}, "
+        f"{verdict.tests} cases, {verdict.problem})\n{verdict.output[-3000:]}"
+    )
     if mutant.equivalent:
-        assert state == "passed", (f"{name} ({mutant.description}) is allowed ({mutant.allowed_by}), "
-                                   f"but the suite failed it:\n{_failures(verdict)}")
+        assert state == "passed", (
+            f"{name} ({mutant.description}) is allowed ({mutant.allowed_by}), "
+            f"but the suite failed it:\n{_failures(verdict)}"
+        )
     elif state == "passed":
         raise HarnessMissedMutant(f"{name} ({mutant.description}): all {verdict.tests} selected cases passed")
 
@@ -113,11 +119,22 @@ def test_survivors_are_judged_on_every_case_that_sees_them() -> None:
     answer carrying its victim: a narrower selection could hide the check that kills it."""
     for name, mutant in MUTANTS.items():
         if mutant.equivalent or name in OPERATOR_GAPS:
-            assert mutant.victim is not None and mutant.selection == with_relations(mutant.victim), f"{name}: {mutant.selection!r}"
+            assert mutant.victim is not None and mutant.selection == with_relations(mutant.victim), (
+                f"{name}: {mutant.selection!r}"
+            )
 
 
 def test_every_operator_yields_several_mutants() -> None:
-    assert set(OPERATORS) == {"drop_element", "duplicate_element", "reorder", "change_number", "swap_customers", "swap_campaigns", "drop_field", "change_status"}
+    assert set(OPERATORS) == {
+        "drop_element",
+        "duplicate_element",
+        "reorder",
+        "change_number",
+        "swap_customers",
+        "swap_campaigns",
+        "drop_field",
+        "change_status",
+    }
     for operator in OPERATORS:
         assert sum(m.operator == operator for m in MUTANTS.values()) >= 3, operator
     directories = {re.sub(r"[^\w.+-]", "_", name) for name in MUTANTS}  # tests/selftest.py's run directories

@@ -34,7 +34,9 @@ def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Run:
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
 
     def run_suite(*args: str) -> pytest.RunResult:
-        return pytester.runpytest_subprocess("-p", "no:cacheprovider", "--pyargs", "conformance.suite", *args, timeout=60)
+        return pytester.runpytest_subprocess(
+            "-p", "no:cacheprovider", "--pyargs", "conformance.suite", *args, timeout=60
+        )
 
     return run_suite
 
@@ -56,19 +58,47 @@ def assert_usage_error(result: pytest.RunResult, fragments: list[str]) -> None:
 WITH_PROFILE = ("--target-profile", str(PROFILE_PATH))
 
 BAD_OPTIONS = [
-    pytest.param(["--target-timeout", "abc"], ["--target-timeout='abc' is not valid", "greater than 0", "e.g. --target-timeout 10"], id="timeout-abc"),
-    pytest.param(["--target-timeout", "-1"], ["--target-timeout='-1' is not valid", "greater than 0"], id="timeout-negative"),
-    pytest.param(["--request-encoding", "xml"], ["--request-encoding='xml' is not valid", "choose one of form, multipart, query"], id="encoding-xml"),
-    pytest.param(["--combinations", "some"], ["--combinations='some' is not valid", "choose all or pairwise"], id="combinations-some"),
-    pytest.param(["--max-response-bytes", "0"], ["--max-response-bytes='0' is not valid", "whole number of bytes greater than 0"], id="max-bytes-zero"),
-    pytest.param(["--target-url", "notaurl", *WITH_PROFILE], ["--target-url='notaurl' is not valid", "full http(s) URL"], id="url-not-a-url"),
+    pytest.param(
+        ["--target-timeout", "abc"],
+        ["--target-timeout='abc' is not valid", "greater than 0", "e.g. --target-timeout 10"],
+        id="timeout-abc",
+    ),
+    pytest.param(
+        ["--target-timeout", "-1"], ["--target-timeout='-1' is not valid", "greater than 0"], id="timeout-negative"
+    ),
+    pytest.param(
+        ["--request-encoding", "xml"],
+        ["--request-encoding='xml' is not valid", "choose one of form, multipart, query"],
+        id="encoding-xml",
+    ),
+    pytest.param(
+        ["--combinations", "some"],
+        ["--combinations='some' is not valid", "choose all or pairwise"],
+        id="combinations-some",
+    ),
+    pytest.param(
+        ["--max-response-bytes", "0"],
+        ["--max-response-bytes='0' is not valid", "whole number of bytes greater than 0"],
+        id="max-bytes-zero",
+    ),
+    pytest.param(
+        ["--target-url", "notaurl", *WITH_PROFILE],
+        ["--target-url='notaurl' is not valid", "full http(s) URL"],
+        id="url-not-a-url",
+    ),
     pytest.param(
         ["--target-url", "http://user:pw@host/", *WITH_PROFILE],
         ["--target-url=", "is not valid", "with no user:password@ in it"],
         id="url-with-credentials",
     ),
-    pytest.param(["--target-url", UNREACHABLE], ["--target-url needs --target-profile FILE", "README.md"], id="url-without-profile"),
-    pytest.param([*WITH_PROFILE], ["--target-profile was given without --target-url", "leave both out"], id="profile-without-url"),
+    pytest.param(
+        ["--target-url", UNREACHABLE],
+        ["--target-url needs --target-profile FILE", "README.md"],
+        id="url-without-profile",
+    ),
+    pytest.param(
+        [*WITH_PROFILE], ["--target-profile was given without --target-url", "leave both out"], id="profile-without-url"
+    ),
 ]
 
 
@@ -80,13 +110,27 @@ def test_bad_option_is_a_usage_error(run: Run, args: list[str], fragments: list[
 @pytest.mark.parametrize(
     ("filename", "text", "fragments"),
     [
-        ("pytest.ini", "[pytest]\ntarget_timeout = zero\n", ["ini value target_timeout='zero' is not valid", "greater than 0"]),
-        ("tox.ini", "[pytest]\nrequest_encoding = xml\n", ["ini value request_encoding='xml' is not valid", "form, multipart, query"]),
-        ("pytest.ini", f"[pytest]\ntarget_url = notaurl\ntarget_profile = {PROFILE_PATH}\n", ["ini value target_url='notaurl' is not valid"]),
+        (
+            "pytest.ini",
+            "[pytest]\ntarget_timeout = zero\n",
+            ["ini value target_timeout='zero' is not valid", "greater than 0"],
+        ),
+        (
+            "tox.ini",
+            "[pytest]\nrequest_encoding = xml\n",
+            ["ini value request_encoding='xml' is not valid", "form, multipart, query"],
+        ),
+        (
+            "pytest.ini",
+            f"[pytest]\ntarget_url = notaurl\ntarget_profile = {PROFILE_PATH}\n",
+            ["ini value target_url='notaurl' is not valid"],
+        ),
     ],
     ids=["pytest-ini-timeout", "tox-ini-encoding", "ini-url"],
 )
-def test_bad_ini_value_is_a_usage_error(pytester: pytest.Pytester, run: Run, filename: str, text: str, fragments: list[str]) -> None:
+def test_bad_ini_value_is_a_usage_error(
+    pytester: pytest.Pytester, run: Run, filename: str, text: str, fragments: list[str]
+) -> None:
     pytester.makefile(".ini", **{filename[: -len(".ini")]: text})
     assert_usage_error(run(), fragments)
 
@@ -108,10 +152,15 @@ def test_url_password_is_not_echoed(run: Run) -> None:
 
 @pytest.mark.parametrize("value", ["nan", "inf"])
 def test_timeout_nan_or_inf_is_a_usage_error(run: Run, value: str) -> None:
-    assert_usage_error(run("--target-timeout", value, "--target-url", UNREACHABLE, *WITH_PROFILE), [f"--target-timeout='{value}' is not valid"])
+    assert_usage_error(
+        run("--target-timeout", value, "--target-url", UNREACHABLE, *WITH_PROFILE),
+        [f"--target-timeout='{value}' is not valid"],
+    )
 
 
-@pytest.mark.parametrize("option", ["--target-timeout", "--max-response-bytes", "--report-dir", "--combinations", "--request-encoding"])
+@pytest.mark.parametrize(
+    "option", ["--target-timeout", "--max-response-bytes", "--report-dir", "--combinations", "--request-encoding"]
+)
 def test_empty_option_value_is_a_usage_error(run: Run, option: str) -> None:
     assert_usage_error(run(f"{option}=", "--target-url", UNREACHABLE, *WITH_PROFILE), [option])
 
@@ -119,7 +168,9 @@ def test_empty_option_value_is_a_usage_error(run: Run, option: str) -> None:
 def test_unusable_report_dir_is_a_usage_error(pytester: pytest.Pytester, run: Run) -> None:
     blocker = pytester.path / "not-a-dir"
     blocker.write_text("a file where the report directory should go")
-    assert_usage_error(run("--report-dir", str(blocker / "reports"), "--target-url", UNREACHABLE, *WITH_PROFILE), ["report"])
+    assert_usage_error(
+        run("--report-dir", str(blocker / "reports"), "--target-url", UNREACHABLE, *WITH_PROFILE), ["report"]
+    )
 
 
 # -- a target that cannot be tested ----------------------------------------------------------
@@ -147,7 +198,10 @@ def test_unreachable_target_is_one_clear_message(run: Run, pytester: pytest.Pyte
     # The run's evidence says why no case ran, for a CI that keeps it.
     certificate = json.loads((pytester.path / "reports" / "certificate.json").read_text())
     assert certificate["verdict"] == "incomplete"
-    assert certificate["reasons"][0].startswith("no case ran: the target cannot be tested") and UNREACHABLE in certificate["reasons"][0]
+    assert (
+        certificate["reasons"][0].startswith("no case ran: the target cannot be tested")
+        and UNREACHABLE in certificate["reasons"][0]
+    )
     assert {e["verdict"] for e in certificate["requirements"].values()} == {"not-exercised"}
 
 
@@ -219,7 +273,9 @@ def test_malformed_html_target_is_not_an_envelope(run: Run, pytester: pytest.Pyt
 def test_html_target_is_not_an_envelope(run: Run, pytester: pytest.Pytester, page_server: Any) -> None:
     server = page_server(b"<html>oops</html>")
     result = run("--target-url", server.url, *WITH_PROFILE, "--target-timeout", "3")
-    assert_judged_on_the_smoke(result, pytester, [server.url, "did not get an API envelope", "Is --target-url the API endpoint?"])
+    assert_judged_on_the_smoke(
+        result, pytester, [server.url, "did not get an API envelope", "Is --target-url the API endpoint?"]
+    )
 
 
 def test_report_dir_value_does_not_change_what_is_collected(tmp_path) -> None:
@@ -231,8 +287,23 @@ def test_report_dir_value_does_not_change_what_is_collected(tmp_path) -> None:
 
     root = Path(__file__).resolve().parents[1]
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "--combinations", "pairwise", "--report-dir", str(tmp_path)],
-        cwd=root, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--combinations",
+            "pairwise",
+            "--report-dir",
+            str(tmp_path),
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     ids = [line for line in run.stdout.splitlines() if "::" in line]
     others = [line for line in ids if "test_customer_info.py::" not in line]
@@ -262,12 +333,22 @@ def pytest_addoption(parser):
 def test_no_option_clashes_with_popular_plugins(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
     pytester.makeconftest(OTHER_PLUGINS)
-    pytester.makepyfile(test_theirs="def test_unrelated(request):\n    assert request.config.getoption('timeout') == 5\n")
+    pytester.makepyfile(
+        test_theirs="def test_unrelated(request):\n    assert request.config.getoption('timeout') == 5\n"
+    )
     theirs = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--timeout", "5", timeout=60)
     assert theirs.ret == 0, output(theirs)
     # And the harness's own options still work beside them.
     ours = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--pyargs", "conformance.suite", "--target-timeout", "zero", "--timeout", "5", timeout=60
+        "-p",
+        "no:cacheprovider",
+        "--pyargs",
+        "conformance.suite",
+        "--target-timeout",
+        "zero",
+        "--timeout",
+        "5",
+        timeout=60,
     )
     assert_usage_error(ours, ["--target-timeout='zero' is not valid"])
 
@@ -276,7 +357,9 @@ def test_help_says_every_default_in_words_and_names_the_password_variable() -> N
     import subprocess
     import sys
 
-    text = subprocess.run([sys.executable, "-m", "pytest", "--help"], capture_output=True, text=True, timeout=120).stdout
+    text = subprocess.run(
+        [sys.executable, "-m", "pytest", "--help"], capture_output=True, text=True, timeout=120
+    ).stdout
     group = " ".join(text[text.index("customer_info conformance") :].split("\n\n")[0].split())
     assert "None" not in group, group
     assert "TARGET_USER_PASSWORD" in group and "(ini: insecure; default: false)" in group, group

@@ -80,7 +80,12 @@ def test_reference_profile_loads() -> None:
     assert [a.account_id for a in profile.accounts] == ["greatwidgets", "coaldemo"]
     assert [a.coalition for a in profile.accounts] == [False, True]
     john, cody = profile.account("greatwidgets").customers[0], profile.account("greatwidgets").customers[2]
-    assert (john.code, john.card_number, cody.code, cody.card_number) == ("89898989898989", "1212121212", "56565656565656", None)
+    assert (john.code, john.card_number, cody.code, cody.card_number) == (
+        "89898989898989",
+        "1212121212",
+        "56565656565656",
+        None,
+    )
     # The certification profile: every customer carries ground truth, and the claim holds.
     assert all(c.expect is not None and c.account_campaigns for a in profile.accounts for c in a.customers)
     assert profile.dataset is not None and profile.dataset.version == "1"
@@ -212,7 +217,7 @@ accounts:
       - code: 70707070707070
 """
 
-UNQUOTED_CARD = UNQUOTED_CODE.replace('code: 70707070707070', 'card_number: 1212121212')
+UNQUOTED_CARD = UNQUOTED_CODE.replace("code: 70707070707070", "card_number: 1212121212")
 
 BAD_SYNTAX = f"""\
 credentials:
@@ -225,17 +230,41 @@ BAD = [
     pytest.param("", ["the file is empty", "README.md"], id="empty-file"),
     pytest.param("# only a comment\n", ["the file is empty"], id="comment-only"),
     pytest.param(BAD_SYNTAX, ["not valid YAML", "line 4", "Fix the YAML syntax"], id="bad-yaml-syntax"),
-    pytest.param(dump(["credentials", "accounts"]), ["the top level", "must be a mapping", "got a list"], id="top-level-list"),
+    pytest.param(
+        dump(["credentials", "accounts"]), ["the top level", "must be a mapping", "got a list"], id="top-level-list"
+    ),
     pytest.param("just a sentence\n", ["the top level", "must be a mapping"], id="top-level-string"),
-    pytest.param(mutated(_delete(["credentials"])), ["the top level: missing key 'credentials'", "Add it"], id="missing-credentials"),
-    pytest.param(mutated(_delete(["credentials", "user_id"])), ["credentials: missing key 'user_id'", "Add it"], id="missing-user_id"),
-    pytest.param(mutated(_delete(["accounts"])), ["the top level: missing key 'accounts'", "Add it"], id="missing-accounts"),
-    pytest.param(mutated(_delete(["accounts", 1, "account_id"])), ["accounts[1]: missing key 'account_id'"], id="missing-account_id"),
-    pytest.param(mutated(_delete(["accounts", 0, "coalition"])), ["accounts[0]: missing key 'coalition'"], id="missing-coalition"),
-    pytest.param(mutated(_delete(["accounts", 1, "customers"])), ["accounts[1]: missing key 'customers'"], id="missing-customers"),
+    pytest.param(
+        mutated(_delete(["credentials"])),
+        ["the top level: missing key 'credentials'", "Add it"],
+        id="missing-credentials",
+    ),
+    pytest.param(
+        mutated(_delete(["credentials", "user_id"])),
+        ["credentials: missing key 'user_id'", "Add it"],
+        id="missing-user_id",
+    ),
+    pytest.param(
+        mutated(_delete(["accounts"])), ["the top level: missing key 'accounts'", "Add it"], id="missing-accounts"
+    ),
+    pytest.param(
+        mutated(_delete(["accounts", 1, "account_id"])),
+        ["accounts[1]: missing key 'account_id'"],
+        id="missing-account_id",
+    ),
+    pytest.param(
+        mutated(_delete(["accounts", 0, "coalition"])), ["accounts[0]: missing key 'coalition'"], id="missing-coalition"
+    ),
+    pytest.param(
+        mutated(_delete(["accounts", 1, "customers"])), ["accounts[1]: missing key 'customers'"], id="missing-customers"
+    ),
     pytest.param(
         mutated(_rename([], "accounts", "acounts")),
-        ["the top level: unknown key 'acounts'", "Did you mean 'accounts'?", "Allowed keys here: accounts, credentials, dataset, forbidden_account_id"],
+        [
+            "the top level: unknown key 'acounts'",
+            "Did you mean 'accounts'?",
+            "Allowed keys here: accounts, credentials, dataset, forbidden_account_id",
+        ],
         id="typo-top-level",
     ),
     pytest.param(
@@ -245,12 +274,20 @@ BAD = [
     ),
     pytest.param(
         mutated(_rename(["accounts", 1], "coalition", "coalitoin")),
-        ["accounts[1]: unknown key 'coalitoin'", "Did you mean 'coalition'?", "Allowed keys here: account_id, campaigns, coalition, customers"],
+        [
+            "accounts[1]: unknown key 'coalitoin'",
+            "Did you mean 'coalition'?",
+            "Allowed keys here: account_id, campaigns, coalition, customers",
+        ],
         id="typo-account",
     ),
     pytest.param(
         mutated(_rename(["accounts", 0, "customers", 1], "card_number", "cardnumber")),
-        ["accounts[0].customers[1]: unknown key 'cardnumber'", "Did you mean 'card_number'?", "Allowed keys here: card_number, code, expect"],
+        [
+            "accounts[0].customers[1]: unknown key 'cardnumber'",
+            "Did you mean 'card_number'?",
+            "Allowed keys here: card_number, code, expect",
+        ],
         id="typo-customer",
     ),
     pytest.param(
@@ -264,20 +301,48 @@ BAD = [
         id="code-unquoted-number",
     ),
     pytest.param(UNQUOTED_CARD, ["accounts[0].customers[1].card_number", "Quote it"], id="card-unquoted-number"),
-    pytest.param(mutated(_set(["accounts", 1, "account_id"], 4711)), ["accounts[1].account_id", "Quote it"], id="account_id-number"),
-    pytest.param(mutated(_set(["accounts", 0, "coalition"], "yes")), ["accounts[0].coalition", "must be true or false", "'yes'"], id="coalition-string-yes"),
-    pytest.param(mutated(_set(["accounts", 1, "customers"], [])), ["accounts[1].customers", "at least 1", "it is empty"], id="customers-empty"),
-    pytest.param(mutated(_set(["accounts"], [])), ["accounts: must list at least 1", "it is empty"], id="accounts-empty"),
+    pytest.param(
+        mutated(_set(["accounts", 1, "account_id"], 4711)),
+        ["accounts[1].account_id", "Quote it"],
+        id="account_id-number",
+    ),
+    pytest.param(
+        mutated(_set(["accounts", 0, "coalition"], "yes")),
+        ["accounts[0].coalition", "must be true or false", "'yes'"],
+        id="coalition-string-yes",
+    ),
+    pytest.param(
+        mutated(_set(["accounts", 1, "customers"], [])),
+        ["accounts[1].customers", "at least 1", "it is empty"],
+        id="customers-empty",
+    ),
+    pytest.param(
+        mutated(_set(["accounts"], [])), ["accounts: must list at least 1", "it is empty"], id="accounts-empty"
+    ),
     pytest.param(
         mutated(_set(["accounts", 0, "customers", 1], {})),
         ["accounts[0].customers[1]", "needs 'code', 'card_number' or both", "gives neither"],
         id="customer-without-identifier",
     ),
-    pytest.param(mutated(_set(["credentials", "user_id"], "")), ["credentials.user_id: must not be empty"], id="empty-user_id"),
-    pytest.param(mutated(_set(["accounts", 1, "account_id"], "")), ["accounts[1].account_id: must not be empty"], id="empty-account_id"),
-    pytest.param(mutated(_set(["accounts", 0, "customers", 1, "code"], "")), ["accounts[0].customers[1].code: must not be empty"], id="empty-code"),
-    pytest.param(mutated(_set(["forbidden_account_id"], "")), ["forbidden_account_id: must not be empty"], id="empty-forbidden"),
-    pytest.param(mutated(_set(["accounts", 0], "greatwidgets")), ["accounts[0]: must be a mapping"], id="account-not-mapping"),
+    pytest.param(
+        mutated(_set(["credentials", "user_id"], "")), ["credentials.user_id: must not be empty"], id="empty-user_id"
+    ),
+    pytest.param(
+        mutated(_set(["accounts", 1, "account_id"], "")),
+        ["accounts[1].account_id: must not be empty"],
+        id="empty-account_id",
+    ),
+    pytest.param(
+        mutated(_set(["accounts", 0, "customers", 1, "code"], "")),
+        ["accounts[0].customers[1].code: must not be empty"],
+        id="empty-code",
+    ),
+    pytest.param(
+        mutated(_set(["forbidden_account_id"], "")), ["forbidden_account_id: must not be empty"], id="empty-forbidden"
+    ),
+    pytest.param(
+        mutated(_set(["accounts", 0], "greatwidgets")), ["accounts[0]: must be a mapping"], id="account-not-mapping"
+    ),
     pytest.param(
         mutated(_delete(["credentials", "user_password"])),
         ["no password for user 'john1970'", PASSWORD_ENV, "credentials.user_password"],
@@ -365,7 +430,9 @@ def test_mistyped_password_is_not_echoed(tmp_path: Path, value: Any) -> None:
 
 
 def test_numeric_password_is_not_echoed(tmp_path: Path) -> None:
-    path = write(tmp_path, UNQUOTED_CODE.replace(PASSWORD, "90817263544536").replace("code: 70707070707070", 'code: "7"'))
+    path = write(
+        tmp_path, UNQUOTED_CODE.replace(PASSWORD, "90817263544536").replace("code: 70707070707070", 'code: "7"')
+    )
     message = error_of(path)
     assert "credentials.user_password" in message and "Quote it" in message
     assert "90817263544536" not in message
@@ -443,8 +510,15 @@ def test_expectations_load_as_hashable_values(tmp_path: Path) -> None:
     assert dict(carla.expect.custom_fields) == {"custom_field_2": (("data", "Gold"), ("label", "Tier"))}
     points, buyx = carla.expect.campaigns or ()
     assert points == ExpectedCampaign(
-        "1234567890123456", True,
-        (("balance", "1500"), ("balance_coalition", "1500"), ("cumulative", "3850"), ("cumulative_coalition", "8350"), ("type", "points")),
+        "1234567890123456",
+        True,
+        (
+            ("balance", "1500"),
+            ("balance_coalition", "1500"),
+            ("cumulative", "3850"),
+            ("cumulative_coalition", "8350"),
+            ("type", "points"),
+        ),
         available_rewards=((("id", "678"), ("needed_to_redeem", "1000")),),
     )
     assert points.get("balance") == "1500" and points.get("name") is None and points.balances is None
@@ -466,36 +540,96 @@ def test_expectations_change_the_hash(tmp_path: Path) -> None:
 
 EXPECT_AT = "accounts[0].customers[0].expect"
 BAD_EXPECTATIONS = [
-    pytest.param(EXPECT_TEXT.replace("transacted: true\n              type: points", "transacted: yes please\n              type: points"),
-                 [f"{EXPECT_AT}.campaigns[0].transacted", "must be true or false", "'yes please'"], id="transacted-not-boolean"),
-    pytest.param(EXPECT_TEXT.replace('balance: "1500"', "balance: 1500"),
-                 [f"{EXPECT_AT}.campaigns[0].balance", "must be a string", "Quote it", '"1500"'], id="unquoted-balance"),
-    pytest.param(EXPECT_TEXT.replace('item_id: "96"', "item_id: 0123"),
-                 [f"{EXPECT_AT}.campaigns[1].balances[0].item_id", "Quote it", '"0123"'], id="unquoted-item-id-keeps-its-zero"),
-    pytest.param(EXPECT_TEXT.replace('- id: "3456789012345678"', '- id: "1234567890123456"'),
-                 [f"{EXPECT_AT}.campaigns: the campaign id '1234567890123456' is listed twice", "Give each campaign once"], id="duplicate-campaign"),
-    pytest.param(EXPECT_TEXT.replace('campaigns: ["1234567890123456", "3456789012345678"]', 'campaigns: ["1234567890123456", "1234567890123456", "3456789012345678"]'),
-                 ["accounts[0].campaigns: '1234567890123456' is listed twice"], id="duplicate-account-campaign"),
-    pytest.param(EXPECT_TEXT.replace('campaigns: ["1234567890123456", "3456789012345678"]', 'campaigns: ["1234567890123456", "3456789012345678", "9999888877776666"]'),
-                 [f"{EXPECT_AT}.campaigns: in a coalition the default answer lists ALL", "lacks 9999888877776666", "Make the two lists name the same campaigns"], id="coalition-lists-disagree"),
-    pytest.param(EXPECT_TEXT.replace("coalition: true", "coalition: false").replace('campaigns: ["1234567890123456", "3456789012345678"]', 'campaigns: ["1234567890123456"]'),
-                 [f"{EXPECT_AT}.campaigns: campaign '3456789012345678' is not among accounts[0].campaigns"], id="campaign-not-of-the-account"),
-    pytest.param(EXPECT_TEXT.replace("first_name: Carla", "frist_name: Carla"),
-                 [f"{EXPECT_AT}.customer: unknown key 'frist_name'", "Did you mean 'first_name'?", "custom_field_N"], id="typo-customer-field"),
-    pytest.param(EXPECT_TEXT.replace("custom_field_2: {label: Tier, data: Gold}", "custom_field_2: Gold"),
-                 [f"{EXPECT_AT}.customer.custom_field_2: must be a mapping", "got a string 'Gold'"], id="custom-field-not-mapping"),
-    pytest.param(EXPECT_TEXT.replace("{label: Tier, data: Gold}", "{label: Tier, value: Gold}"),
-                 [f"{EXPECT_AT}.customer.custom_field_2: unknown key 'value'", "Allowed keys here: data, label"], id="custom-field-unknown-key"),
-    pytest.param(EXPECT_TEXT.replace("type: points", "kind: points"),
-                 [f"{EXPECT_AT}.campaigns[0]: unknown key 'kind'", "Allowed keys here"], id="unknown-campaign-key"),
-    pytest.param(EXPECT_TEXT.replace("available_rewards: [{id: \"678\", needed_to_redeem: \"1000\"}]", "available_rewards: {id: \"678\"}"),
-                 [f"{EXPECT_AT}.campaigns[0].available_rewards: must be a list"], id="rewards-not-a-list"),
-    pytest.param(EXPECT_TEXT.replace('- id: "1234567890123456"\n              transacted', '- transacted'),
-                 [f"{EXPECT_AT}.campaigns[0]: missing key 'id'"], id="campaign-without-id"),
-    pytest.param(EXPECT_TEXT.replace("          customer:\n            first_name: Carla\n            registered: "
-                                     "\"Y\"\n            custom_field_2: {label: Tier, data: Gold}\n          campaigns:", "          campaigns:").replace(
-                 "          campaigns:\n            - id", "          campaign:\n            - id"),
-                 [f"{EXPECT_AT}: unknown key 'campaign'", "Did you mean 'campaigns'?"], id="typo-expect-key"),
+    pytest.param(
+        EXPECT_TEXT.replace(
+            "transacted: true\n              type: points", "transacted: yes please\n              type: points"
+        ),
+        [f"{EXPECT_AT}.campaigns[0].transacted", "must be true or false", "'yes please'"],
+        id="transacted-not-boolean",
+    ),
+    pytest.param(
+        EXPECT_TEXT.replace('balance: "1500"', "balance: 1500"),
+        [f"{EXPECT_AT}.campaigns[0].balance", "must be a string", "Quote it", '"1500"'],
+        id="unquoted-balance",
+    ),
+    pytest.param(
+        EXPECT_TEXT.replace('item_id: "96"', "item_id: 0123"),
+        [f"{EXPECT_AT}.campaigns[1].balances[0].item_id", "Quote it", '"0123"'],
+        id="unquoted-item-id-keeps-its-zero",
+    ),
+    pytest.param(
+        EXPECT_TEXT.replace('- id: "3456789012345678"', '- id: "1234567890123456"'),
+        [f"{EXPECT_AT}.campaigns: the campaign id '1234567890123456' is listed twice", "Give each campaign once"],
+        id="duplicate-campaign",
+    ),
+    pytest.param(
+        EXPECT_TEXT.replace(
+            'campaigns: ["1234567890123456", "3456789012345678"]',
+            'campaigns: ["1234567890123456", "1234567890123456", "3456789012345678"]',
+        ),
+        ["accounts[0].campaigns: '1234567890123456' is listed twice"],
+        id="duplicate-account-campaign",
+    ),
+    pytest.param(
+        EXPECT_TEXT.replace(
+            'campaigns: ["1234567890123456", "3456789012345678"]',
+            'campaigns: ["1234567890123456", "3456789012345678", "9999888877776666"]',
+        ),
+        [
+            f"{EXPECT_AT}.campaigns: in a coalition the default answer lists ALL",
+            "lacks 9999888877776666",
+            "Make the two lists name the same campaigns",
+        ],
+        id="coalition-lists-disagree",
+    ),
+    pytest.param(
+        EXPECT_TEXT.replace("coalition: true", "coalition: false").replace(
+            'campaigns: ["1234567890123456", "3456789012345678"]', 'campaigns: ["1234567890123456"]'
+        ),
+        [f"{EXPECT_AT}.campaigns: campaign '3456789012345678' is not among accounts[0].campaigns"],
+        id="campaign-not-of-the-account",
+    ),
+    pytest.param(
+        EXPECT_TEXT.replace("first_name: Carla", "frist_name: Carla"),
+        [f"{EXPECT_AT}.customer: unknown key 'frist_name'", "Did you mean 'first_name'?", "custom_field_N"],
+        id="typo-customer-field",
+    ),
+    pytest.param(
+        EXPECT_TEXT.replace("custom_field_2: {label: Tier, data: Gold}", "custom_field_2: Gold"),
+        [f"{EXPECT_AT}.customer.custom_field_2: must be a mapping", "got a string 'Gold'"],
+        id="custom-field-not-mapping",
+    ),
+    pytest.param(
+        EXPECT_TEXT.replace("{label: Tier, data: Gold}", "{label: Tier, value: Gold}"),
+        [f"{EXPECT_AT}.customer.custom_field_2: unknown key 'value'", "Allowed keys here: data, label"],
+        id="custom-field-unknown-key",
+    ),
+    pytest.param(
+        EXPECT_TEXT.replace("type: points", "kind: points"),
+        [f"{EXPECT_AT}.campaigns[0]: unknown key 'kind'", "Allowed keys here"],
+        id="unknown-campaign-key",
+    ),
+    pytest.param(
+        EXPECT_TEXT.replace(
+            'available_rewards: [{id: "678", needed_to_redeem: "1000"}]', 'available_rewards: {id: "678"}'
+        ),
+        [f"{EXPECT_AT}.campaigns[0].available_rewards: must be a list"],
+        id="rewards-not-a-list",
+    ),
+    pytest.param(
+        EXPECT_TEXT.replace('- id: "1234567890123456"\n              transacted', "- transacted"),
+        [f"{EXPECT_AT}.campaigns[0]: missing key 'id'"],
+        id="campaign-without-id",
+    ),
+    pytest.param(
+        EXPECT_TEXT.replace(
+            "          customer:\n            first_name: Carla\n            registered: "
+            '"Y"\n            custom_field_2: {label: Tier, data: Gold}\n          campaigns:',
+            "          campaigns:",
+        ).replace("          campaigns:\n            - id", "          campaign:\n            - id"),
+        [f"{EXPECT_AT}: unknown key 'campaign'", "Did you mean 'campaigns'?"],
+        id="typo-expect-key",
+    ),
 ]
 
 
@@ -525,7 +659,11 @@ def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Cal
 @pytest.mark.parametrize(
     ("text", "fragments"),
     [
-        pytest.param(mutated(_rename([], "accounts", "acounts")), ["unknown key 'acounts'", "Did you mean 'accounts'?"], id="typo"),
+        pytest.param(
+            mutated(_rename([], "accounts", "acounts")),
+            ["unknown key 'acounts'", "Did you mean 'accounts'?"],
+            id="typo",
+        ),
         pytest.param(UNQUOTED_CODE, ["accounts[0].customers[1].code", "Quote it"], id="unquoted-code"),
         pytest.param(BAD_SYNTAX, ["not valid YAML", "line 4"], id="bad-yaml"),
         pytest.param(mutated(_delete(["credentials", "user_password"])), [PASSWORD_ENV], id="no-password"),

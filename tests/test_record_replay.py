@@ -31,8 +31,21 @@ def verdicts(junit: Path) -> dict[str, str]:
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp_path = tmp_path_factory.mktemp("record")
     with serve(drop_phone) as url:
-        run = run_suite(tmp_path, "--combinations", "pairwise", "-k", SELECTION, "--report-dir", "live", "--record-dir", "rec",
-                        "--target-url", url, "--target-profile", str(PROFILE_PATH))
+        run = run_suite(
+            tmp_path,
+            "--combinations",
+            "pairwise",
+            "-k",
+            SELECTION,
+            "--report-dir",
+            "live",
+            "--record-dir",
+            "rec",
+            "--target-url",
+            url,
+            "--target-profile",
+            str(PROFILE_PATH),
+        )
     assert run.returncode == 1, run.stdout[-3000:]  # the phone is missing: some cases fail
     return tmp_path
 
@@ -44,7 +57,11 @@ def test_recording_is_documented_format_without_password(recorded: Path) -> None
     lines = [json.loads(line) for line in (rec / "exchanges-main.jsonl").read_text().splitlines()]
     assert lines and all((rec / "bodies" / line["body"]).is_file() for line in lines)
     assert any(line["fresh"] for line in lines)  # the repeat relation's second send
-    assert all(dict(line["request"]["fields"]).get("user_password") in (None, "", "$TARGET_USER_PASSWORD", "conformance-wrong-password") for line in lines)
+    assert all(
+        dict(line["request"]["fields"]).get("user_password")
+        in (None, "", "$TARGET_USER_PASSWORD", "conformance-wrong-password")
+        for line in lines
+    )
     for path in rec.rglob("*"):
         if path.is_file():
             assert b"1959caadac9b13dcb3" not in path.read_bytes(), path
@@ -64,8 +81,13 @@ def test_replay_gives_the_same_verdicts_with_no_network(recorded: Path, workers:
     assert live == replayed
     assert "failure" in live.values() and "passed" in live.values()
     certificates = [json.loads((recorded / d / "certificate.json").read_text()) for d in ("live", out)]
-    assert {r: e["verdict"] for r, e in certificates[0]["requirements"].items()} == {r: e["verdict"] for r, e in certificates[1]["requirements"].items()}
-    assert certificates[1]["run"]["replayed_from"].endswith("rec") and certificates[1]["target"]["url"] == certificates[0]["target"]["url"]
+    assert {r: e["verdict"] for r, e in certificates[0]["requirements"].items()} == {
+        r: e["verdict"] for r, e in certificates[1]["requirements"].items()
+    }
+    assert (
+        certificates[1]["run"]["replayed_from"].endswith("rec")
+        and certificates[1]["target"]["url"] == certificates[0]["target"]["url"]
+    )
 
 
 @pytest.mark.parametrize(

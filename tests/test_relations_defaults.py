@@ -12,7 +12,11 @@ from conformance.reference import PROFILE_PATH
 from conformance.relations import Relation, generate_relations
 from tests.evidence import judge_relation
 
-FULL = {"status": "success", "customer": {"code": "89898989898989"}, "campaigns": [{"id": "1", "name": "A"}, {"id": "2", "name": "B"}]}
+FULL = {
+    "status": "success",
+    "customer": {"code": "89898989898989"},
+    "campaigns": [{"id": "1", "name": "A"}, {"id": "2", "name": "B"}],
+}
 FEWER = {**FULL, "campaigns": FULL["campaigns"][:1]}
 
 

@@ -48,8 +48,10 @@ def test_a_misquote_is_not_found(folded_document: str) -> None:
 
 
 def test_fold_joins_numbered_example_lines() -> None:
-    text = ("  1. <response status=\"error\">\n  2. <error>Error message</error>\n  "
-            "3. </response>\n  \u2022 Either 'code' or\n  'card_number' must be passed.")
+    text = (
+        '  1. <response status="error">\n  2. <error>Error message</error>\n  '
+        "3. </response>\n  \u2022 Either 'code' or\n  'card_number' must be passed."
+    )
     folded = fold_document_text(text)
     assert '<response status="error"> <error>Error message</error> </response>' in folded
     assert "Either 'code' or 'card_number' must be passed." in folded
@@ -70,11 +72,21 @@ def test_entry_is_well_formed(entry: dict[str, Any]) -> None:
     assert isinstance(entry["section"], str) and entry["section"].strip()
     assert isinstance(entry["quote"], str)
     if "untestable" in entry:
-        assert isinstance(entry["untestable"], str) and entry["untestable"].strip(), f"{entry['id']}: untestable without a reason"
+        assert isinstance(entry["untestable"], str) and entry["untestable"].strip(), (
+            f"{entry['id']}: untestable without a reason"
+        )
 
 
 def test_id_pattern_rejects_other_cases() -> None:
-    for bad in ("call-retrieves", "Call-Retrieves", "CALL_RETRIEVES", "CALL--RETRIEVES", "-CALL", "CALL-", "CALL RETRIEVES"):
+    for bad in (
+        "call-retrieves",
+        "Call-Retrieves",
+        "CALL_RETRIEVES",
+        "CALL--RETRIEVES",
+        "-CALL",
+        "CALL-",
+        "CALL RETRIEVES",
+    ):
         assert not ID_PATTERN.fullmatch(bad), bad
     assert ID_PATTERN.fullmatch("NOTE-CODE-OR-CARD")
 

@@ -23,7 +23,7 @@ from conformance.profile import load_profile
 from conformance.reference import PROFILE_PATH, make_app
 
 # Characters that each encoding spells differently: URL, XML, JSON, shell.
-PASSWORD = 'Zq9!x&<"Pw>\'%20é-secret-4417'
+PASSWORD = "Zq9!x&<\"Pw>'%20é-secret-4417"
 REFERENCE_PASSWORD = load_profile(PROFILE_PATH).password.reveal()
 
 
@@ -56,10 +56,19 @@ class LeakyTarget:
         answer = self._reference(fields)
         echoed = answer.replace(b"<error>", f"<error>{html.escape(PASSWORD, quote=False)} was used: ".encode())
         echoed = echoed.replace(b"<first_name>", f"<first_name>{html.escape(PASSWORD, quote=False)}".encode())
-        echoed = re.sub(rb'"first_name": ?"', lambda m: m.group(0) + json.dumps(PASSWORD)[1:-1].encode(), echoed)  # indented or condensed
+        echoed = re.sub(
+            rb'"first_name": ?"', lambda m: m.group(0) + json.dumps(PASSWORD)[1:-1].encode(), echoed
+        )  # indented or condensed
         # And one violation, so that cases fail and their reports show the answers.
         echoed = re.sub(rb"<phone>[^<]*</phone>|\"phone\": ?\"[^\"]*\",", b"", echoed)
-        start_response("200 OK", [("Content-Type", "application/xml"), ("X-Debug-Password", quote(PASSWORD)), ("Content-Length", str(len(echoed)))])
+        start_response(
+            "200 OK",
+            [
+                ("Content-Type", "application/xml"),
+                ("X-Debug-Password", quote(PASSWORD)),
+                ("Content-Length", str(len(echoed))),
+            ],
+        )
         return [echoed]
 
     def _reference(self, fields: dict[str, str]) -> bytes:
@@ -88,18 +97,45 @@ def test_password_appears_in_no_output(leaky: LeakyTarget, tmp_path: Path) -> No
     report_dir = tmp_path / "reports"
     env = {**os.environ, "TARGET_USER_PASSWORD": PASSWORD}
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-rA", "-l",
-         "--combinations", "pairwise", "-k", "greatwidgets-89898989898989-by:code] or (greatwidgets-89898989898989-by:code- "
-                                             "and output:JSON) or filters-greatwidgets or test_access",
-         "--target-url", leaky.url, "--target-profile", str(profile_path), "--report-dir", str(report_dir),
-         "--junitxml", str(report_dir / "junit.xml")],
-        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--pyargs",
+            "conformance.suite",
+            "-p",
+            "no:cacheprovider",
+            "-rA",
+            "-l",
+            "--combinations",
+            "pairwise",
+            "-k",
+            "greatwidgets-89898989898989-by:code] or (greatwidgets-89898989898989-by:code- "
+            "and output:JSON) or filters-greatwidgets or test_access",
+            "--target-url",
+            leaky.url,
+            "--target-profile",
+            str(profile_path),
+            "--report-dir",
+            str(report_dir),
+            "--junitxml",
+            str(report_dir / "junit.xml"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     output = run.stdout + run.stderr
     assert run.returncode == 1, output[-3000:]  # cases failed: phone is missing
     assert "INTERNALERROR" not in output
     assert "$TARGET_USER_PASSWORD" in output  # the curl commands use the placeholder
-    written = {path: path.read_bytes().decode("utf-8", "replace") for path in tmp_path.rglob("*") if path.is_file() and path != profile_path}
+    written = {
+        path: path.read_bytes().decode("utf-8", "replace")
+        for path in tmp_path.rglob("*")
+        if path.is_file() and path != profile_path
+    }
     assert report_dir / "report.html" in written and report_dir / "junit.xml" in written
     for spelling in spellings(PASSWORD):
         assert spelling not in output, f"the password ({spelling!r}) is in the terminal output"
@@ -113,9 +149,29 @@ def test_the_leak_is_reported_as_an_advisory(leaky: LeakyTarget, tmp_path: Path)
     profile_path = tmp_path / "profile.yaml"
     profile_path.write_text(yaml.safe_dump(profile))
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q",
-         "--combinations", "pairwise", "-k", "test_access and wrong-password", "--target-url", leaky.url, "--target-profile", str(profile_path),
-         "--report-dir", str(tmp_path / "r")],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--pyargs",
+            "conformance.suite",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--combinations",
+            "pairwise",
+            "-k",
+            "test_access and wrong-password",
+            "--target-url",
+            leaky.url,
+            "--target-profile",
+            str(profile_path),
+            "--report-dir",
+            str(tmp_path / "r"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert "the answer echoes the password sent" in run.stdout, run.stdout[-2000:]

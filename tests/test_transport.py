@@ -183,7 +183,9 @@ def tls_server(certificate: tuple[Path, Path], scripted: Callable[..., Scripted]
     def proxy(handler: http.server.BaseHTTPRequestHandler, n: int) -> None:
         # Answers as the reference does (the request body was read already, so the
         # lookup is replayed: every request here is the same smoke-like lookup).
-        answer = requests.post(reference, data=dict(LOOKUP.fields) | {"user_password": PROFILE.password.reveal()}, timeout=5)
+        answer = requests.post(
+            reference, data=dict(LOOKUP.fields) | {"user_password": PROFILE.password.reveal()}, timeout=5
+        )
         reply(handler, 200, answer.content)
 
     return scripted(proxy, context)
@@ -217,10 +219,32 @@ def test_insecure_has_an_ini_twin(tls_server: Scripted, tmp_path: Path) -> None:
     # Like every other option: a CI may keep it in its ini file (pytest.ini / tox.ini).
     (tmp_path / "pytest.ini").write_text("[pytest]\ninsecure = true\n")
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q", "-c", "pytest.ini",
-         "--target-url", tls_server.url, "--target-profile", str(PROFILE_PATH),
-         "--report-dir", str(tmp_path / "r"), "--combinations", "pairwise", "-k", "test_access and missing-user_id"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--pyargs",
+            "conformance.suite",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-c",
+            "pytest.ini",
+            "--target-url",
+            tls_server.url,
+            "--target-profile",
+            str(PROFILE_PATH),
+            "--report-dir",
+            str(tmp_path / "r"),
+            "--combinations",
+            "pairwise",
+            "-k",
+            "test_access and missing-user_id",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert "WARNING: --insecure" in run.stdout, run.stdout[-2000:] + run.stderr[-2000:]
 
@@ -233,7 +257,9 @@ def test_cases_that_needed_retries_are_named(scripted: Callable[..., Scripted], 
             handler.close_connection = True
             handler.connection.shutdown(2)
             return
-        answer = requests.post(reference, data=dict(LOOKUP.fields) | {"user_password": PROFILE.password.reveal()}, timeout=5)
+        answer = requests.post(
+            reference, data=dict(LOOKUP.fields) | {"user_password": PROFILE.password.reveal()}, timeout=5
+        )
         reply(handler, 200, answer.content, Connection="close")
 
     server = scripted(script)

@@ -41,8 +41,10 @@ def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[Target, Verdict]:
 
 
 def _summary(verdict: Verdict) -> str:
-    lines = [f"exit {verdict.exit_code}, {verdict.failed} of {verdict.tests} "
-             f"cases failed{f', {verdict.problem}' if verdict.problem else ''}"]
+    lines = [
+        f"exit {verdict.exit_code}, {verdict.failed} of {verdict.tests} "
+        f"cases failed{f', {verdict.problem}' if verdict.problem else ''}"
+    ]
     lines += [f"  {count:4d} x [{', '.join(ids)}] {check}" for (check, ids), count in verdict.tally("fail").items()]
     return "\n".join(lines) + "\n\n" + (verdict.failure_text[:4000] or verdict.output[-3000:])
 
@@ -75,7 +77,9 @@ def test_variant_is_in_effect(name: str, tmp_path: Path) -> None:
     variant = VARIANTS[name]
     with serve(name, tmp_path) as (url, profile):
         answer = requests.post(url, data=witness_fields(profile, variant.probe), timeout=10)
-    assert variant.witness(answer), f"{name}: HTTP {answer.status_code} {dict(answer.headers)}\n{answer.content[:600]!r}"
+    assert variant.witness(answer), (
+        f"{name}: HTTP {answer.status_code} {dict(answer.headers)}\n{answer.content[:600]!r}"
+    )
 
 
 # -- the writers the variants use carry the reference's document, unchanged ------------------
@@ -123,7 +127,11 @@ def test_xml_writer_carries_the_same_document(fields: dict[str, str], way: str) 
         assert list(again.document) == list(original.document)
 
 
-@pytest.mark.parametrize("options", [{"numbers": True}, {"php": True}, {"prefix": "/**/", "suffix": ";"}], ids=["numbers", "php", "jsonp-guard"])
+@pytest.mark.parametrize(
+    "options",
+    [{"numbers": True}, {"php": True}, {"prefix": "/**/", "suffix": ";"}],
+    ids=["numbers", "php", "jsonp-guard"],
+)
 @pytest.mark.parametrize("fields", DOCUMENTS, ids=lambda f: "-".join(f.values()) or "none")
 def test_json_writer_carries_the_same_values(fields: dict[str, str], options: dict[str, object]) -> None:
     original = parse(_reference({**fields, "output": "JSON", "callback": "cb"}))

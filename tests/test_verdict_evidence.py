@@ -43,25 +43,50 @@ def test_an_error_envelope_exercises_only_what_it_could_show() -> None:
     not the JSON format (an error envelope used to exercise 27 requirements)."""
     for options in ({}, {"output": "JSON"}, {"output": "JSON", "hide_custom_field": "Y", "include_balances": "N"}):
         record = item_record("case", "x", judge_answer(ERROR, case(identifier="neither", **options)))
-        assert record["exercised"] == ["CALL-RETRIEVES", "EXAMPLE-ERROR", "NOTE-CODE-OR-CARD"], (options, record["exercised"])
+        assert record["exercised"] == ["CALL-RETRIEVES", "EXAMPLE-ERROR", "NOTE-CODE-OR-CARD"], (
+            options,
+            record["exercised"],
+        )
         assert record["failed"] == []
 
 
 def test_a_success_without_campaigns_credits_no_campaign_requirement() -> None:
-    record = item_record("case", "x", judge_answer({"status": "success", "customer": {"code": "89898989898989", "registered": "Y"}}, case(include_balances="N")))
-    assert not [r for r in record["exercised"] if r.startswith(("BUYX-", "COALITION-", "EXAMPLE-BUYX", "EXAMPLE-POINTS", "EXAMPLE-COALITION"))], record["exercised"]
+    record = item_record(
+        "case",
+        "x",
+        judge_answer(
+            {"status": "success", "customer": {"code": "89898989898989", "registered": "Y"}}, case(include_balances="N")
+        ),
+    )
+    assert not [
+        r
+        for r in record["exercised"]
+        if r.startswith(("BUYX-", "COALITION-", "EXAMPLE-BUYX", "EXAMPLE-POINTS", "EXAMPLE-COALITION"))
+    ], record["exercised"]
     reasons = dict(record["not_applicable"])
     assert "BuyX" in reasons["BUYX-EARNED"] and "coalition" in reasons["EXAMPLE-COALITION"]
 
 
 def _run(tmp_path: Path, url: str) -> dict:
     (tmp_path / "one.yaml").write_text(ONE_COALITION_CUSTOMER)
-    run = run_suite(tmp_path, "--combinations", "pairwise", "--report-dir", "out", "--target-url", url, "--target-profile", "one.yaml")
+    run = run_suite(
+        tmp_path,
+        "--combinations",
+        "pairwise",
+        "--report-dir",
+        "out",
+        "--target-url",
+        url,
+        "--target-profile",
+        "one.yaml",
+    )
     assert (tmp_path / "out" / "certificate.json").is_file(), run.stdout[-3000:]
     return json.loads((tmp_path / "out" / "certificate.json").read_text())
 
 
-@pytest.mark.parametrize("fault", [None, "coalition_lists_only_joined_campaigns"], ids=["reference", "lists-only-joined-campaigns"])
+@pytest.mark.parametrize(
+    "fault", [None, "coalition_lists_only_joined_campaigns"], ids=["reference", "lists-only-joined-campaigns"]
+)
 def test_one_coalition_customer_cannot_judge_all_campaigns(tmp_path: Path, fault: str | None) -> None:
     """With one customer in the coalition, "ALL campaigns in the coalition" cannot be
     judged: a target that lists only the campaigns a customer joined would pass. So the
@@ -72,19 +97,31 @@ def test_one_coalition_customer_cannot_judge_all_campaigns(tmp_path: Path, fault
         certificate = _run(tmp_path, url)
     entry = certificate["requirements"]["NOTE-COALITION-ALL-CAMPAIGNS"]
     assert entry["verdict"] == "not-exercised", entry
-    assert "one customer in coalition account coaldemo" in entry["reason"] and "two such customers" in entry["reason"], entry["reason"]
-    unjudged = {r for r, e in certificate["requirements"].items() if e["verdict"] != "pass" and "untestable" not in e.get("reason", "")}
+    assert (
+        "one customer in coalition account coaldemo" in entry["reason"] and "two such customers" in entry["reason"]
+    ), entry["reason"]
+    unjudged = {
+        r
+        for r, e in certificate["requirements"].items()
+        if e["verdict"] != "pass" and "untestable" not in e.get("reason", "")
+    }
     assert unjudged == {"NOTE-COALITION-ALL-CAMPAIGNS"} | ({"NOTE-SHOW-ONLY-BELONG-TO"} if fault else set()), unjudged
     if fault:
         assert "nothing to drop" in certificate["requirements"]["NOTE-SHOW-ONLY-BELONG-TO"]["reason"]
     assert certificate["verdict"] == "incomplete"
-    assert any("not exercised: NOTE-COALITION-ALL-CAMPAIGNS" in reason for reason in certificate["reasons"]), certificate["reasons"]
+    assert any("not exercised: NOTE-COALITION-ALL-CAMPAIGNS" in reason for reason in certificate["reasons"]), (
+        certificate["reasons"]
+    )
 
 
 def test_an_unknown_campaign_id_refused_in_xml_is_recorded_not_failed() -> None:
     """The document is silent on a campaign_id no campaign has: a target may refuse it,
     in XML, whatever output was asked (this failed 18 cases, citing FIELD-CARD-NUMBER)."""
-    for options in ({"output": "JSON"}, {"output": "JSON", "callback": "cb", "hide_custom_field": "Y"}, {"include_balances": "N"}):
+    for options in (
+        {"output": "JSON"},
+        {"output": "JSON", "callback": "cb", "hide_custom_field": "Y"},
+        {"include_balances": "N"},
+    ):
         the_case = case(identifier="card_number", campaign_id="unknown", **options)
         judged = judge_answer(b'<response status="error"><error>Unknown campaign</error></response>', the_case)
         assert [f for f in judged.findings if f.severity == "fail"] == [], options

@@ -36,12 +36,14 @@ TESTABLE = [r for r, entry in catalogue().items() if not entry.untestable]
 REFERENCE_PASSWORD = "1959caadac9b13dcb3"
 UNREACHABLE = "http://127.0.0.1:9/api.php"
 # A line of a failure as tests/selftest.py reads it: [REQ-ID, ...] check_name: title
-FAILURE_LINE = re.compile(r"^\[(?P<ids>[A-Z][A-Z0-9-]*(?:, [A-Z][A-Z0-9-]*)*)\] (?P<check>\w+): (?P<title>.+)$", re.MULTILINE)
+FAILURE_LINE = re.compile(
+    r"^\[(?P<ids>[A-Z][A-Z0-9-]*(?:, [A-Z][A-Z0-9-]*)*)\] (?P<check>\w+): (?P<title>.+)$", re.MULTILINE
+)
 
 # A plugin as a sharding plugin or a user's conftest would be: it keeps the items named
 # in KEEP_FILE and skips the others, or deselects them (telling pytest, as pytest-split
 # does), or drops them without telling anyone.
-KEEPER = '''
+KEEPER = """
 import os, pathlib, pytest
 
 KEEP = set(pathlib.Path(os.environ["KEEP_FILE"]).read_text().split("\\n"))
@@ -58,19 +60,21 @@ def pytest_collection_modifyitems(config, items):
     items[:] = [item for item in items if item.name in KEEP]
     if MODE == "deselect":
         config.hook.pytest_deselected(items=others)
-'''
+"""
 # Fails one chosen item at setup: stepwise (--sw) then remembers it as the last failure.
-FAILER = '''
+FAILER = """
 import os, pytest
 
 
 def pytest_runtest_setup(item):
     if item.name == os.environ["FAIL_ITEM"]:
         pytest.fail("a failure planted by the test, for --sw to remember")
-'''
+"""
 
 
-def run(cwd: Path, *args: str, cache: bool = False, env: dict[str, str] | None = None, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+def run(
+    cwd: Path, *args: str, cache: bool = False, env: dict[str, str] | None = None, timeout: int = 600
+) -> subprocess.CompletedProcess[str]:
     """``python -m pytest --pyargs conformance.suite ARGS`` in ``cwd`` (whose plugins
     ``-p NAME`` can load), as a user runs it."""
     environ = {k: v for k, v in os.environ.items() if k not in ("TARGET_USER_PASSWORD", "PYTEST_ADDOPTS")}
@@ -103,9 +107,17 @@ def pairwise_items(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 # -- the rule, on the certificate's facts ----------------------------------------------
 def facts(**kw) -> RunFacts:
     base: dict[str, Any] = dict(
-        target_url="https://api.example.com/api.php", embedded=False, profile_path="profile.yaml", profile_sha256="0" * 64,
-        encoding="form", combinations="all", started=datetime(2026, 1, 1, tzinfo=timezone.utc),
-        finished=datetime(2026, 1, 1, 0, 5, tzinfo=timezone.utc), collected=2, generated=2, outcomes={"a": "passed", "b": "passed"},
+        target_url="https://api.example.com/api.php",
+        embedded=False,
+        profile_path="profile.yaml",
+        profile_sha256="0" * 64,
+        encoding="form",
+        combinations="all",
+        started=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        finished=datetime(2026, 1, 1, 0, 5, tzinfo=timezone.utc),
+        collected=2,
+        generated=2,
+        outcomes={"a": "passed", "b": "passed"},
     )
     base.update(kw)
     return RunFacts(**base)
@@ -127,7 +139,10 @@ def test_every_generated_item_run_is_conformant_whatever_the_options() -> None:
     "change, reason",
     [
         (dict(outcomes={"a": "passed", "b": "skipped"}), "1 item(s) skipped"),
-        (dict(generated=1000, collected=2, deselected=998, selection=["-k 'x'"]), "998 of 1,000 items deselected (a selection of the suite: -k 'x')"),
+        (
+            dict(generated=1000, collected=2, deselected=998, selection=["-k 'x'"]),
+            "998 of 1,000 items deselected (a selection of the suite: -k 'x')",
+        ),
         (dict(generated=1000, collected=2, deselected=998), "998 of 1,000 items deselected (by a plugin"),
         (dict(generated=1000, collected=2, not_collected=998), "998 of 1,000 generated items were not collected"),
         (dict(generated=None), "how many items the suite generates is not known"),
@@ -148,10 +163,15 @@ def test_a_k_selection_is_counted(tmp_path: Path, pairwise_items: list[str]) -> 
     assert done.returncode == 0, done.stdout[-3000:]
     ran = sum(name.startswith("test_access[") for name in pairwise_items)
     certificate = certificate_in(tmp_path / "out")
-    expected = (f"{len(pairwise_items) - ran:,} of {len(pairwise_items):,} "
-                "items deselected (a selection of the suite: -k 'test_access')")
+    expected = (
+        f"{len(pairwise_items) - ran:,} of {len(pairwise_items):,} "
+        "items deselected (a selection of the suite: -k 'test_access')"
+    )
     assert expected in certificate["reasons"], certificate["reasons"]
-    assert certificate["counts"]["generated"] == len(pairwise_items) and certificate["counts"]["deselected"] == len(pairwise_items) - ran
+    assert (
+        certificate["counts"]["generated"] == len(pairwise_items)
+        and certificate["counts"]["deselected"] == len(pairwise_items) - ran
+    )
 
 
 def test_node_ids_are_counted(tmp_path: Path, pairwise_items: list[str]) -> None:
@@ -160,24 +180,52 @@ def test_node_ids_are_counted(tmp_path: Path, pairwise_items: list[str]) -> None
 
     suite_file = Path(conformance.suite.__file__).with_name("test_customer_info.py")
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--combinations", "pairwise", "--report-dir", "out", f"{suite_file}::{pairwise_items[0]}"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--combinations",
+            "pairwise",
+            "--report-dir",
+            "out",
+            f"{suite_file}::{pairwise_items[0]}",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0 and done.stdout.splitlines()[-1].startswith("1 passed"), done.stdout[-3000:]
     certificate = certificate_in(tmp_path / "out")
-    expected = (f"{len(pairwise_items) - 1:,} of {len(pairwise_items):,} "
-                "generated items were not collected (node ids on the command line)")
+    expected = (
+        f"{len(pairwise_items) - 1:,} of {len(pairwise_items):,} "
+        "generated items were not collected (node ids on the command line)"
+    )
     assert expected in certificate["reasons"], certificate["reasons"]
 
 
 def test_all_but_one_item_skipped_is_incomplete(tmp_path: Path, pairwise_items: list[str]) -> None:
     (tmp_path / "keeper.py").write_text(KEEPER)
     (tmp_path / "keep.txt").write_text(pairwise_items[0])
-    done = run(tmp_path, "-p", "keeper", "--combinations", "pairwise", "--report-dir", "out", env={"KEEP_FILE": str(tmp_path / "keep.txt"), "KEEP_MODE": "skip"})
+    done = run(
+        tmp_path,
+        "-p",
+        "keeper",
+        "--combinations",
+        "pairwise",
+        "--report-dir",
+        "out",
+        env={"KEEP_FILE": str(tmp_path / "keep.txt"), "KEEP_MODE": "skip"},
+    )
     assert done.returncode == 0, done.stdout[-3000:]
     certificate = certificate_in(tmp_path / "out")
     skipped = len(pairwise_items) - 1
-    assert certificate["verdict"] == "incomplete" and f"{skipped:,} item(s) skipped" in certificate["reasons"], certificate["reasons"]
+    assert certificate["verdict"] == "incomplete" and f"{skipped:,} item(s) skipped" in certificate["reasons"], (
+        certificate["reasons"]
+    )
     assert certificate["counts"]["outcomes"] == {"passed": 1, "skipped": skipped}
     assert f"  - {skipped:,} item(s) skipped" in done.stdout
 
@@ -191,18 +239,38 @@ def test_stepwise_is_a_selection(tmp_path: Path, pairwise_items: list[str]) -> N
     (tmp_path / "keep.txt").write_text("\n".join(pairwise_items[:20]))
     keep = {"KEEP_FILE": str(tmp_path / "keep.txt"), "KEEP_MODE": "drop"}
     where = 5
-    first = run(tmp_path, "--sw", "-p", "failer", "-p", "keeper", "--combinations", "pairwise", "--report-dir", "first", cache=True, env={**keep, "FAIL_ITEM": pairwise_items[where]})
+    first = run(
+        tmp_path,
+        "--sw",
+        "-p",
+        "failer",
+        "-p",
+        "keeper",
+        "--combinations",
+        "pairwise",
+        "--report-dir",
+        "first",
+        cache=True,
+        env={**keep, "FAIL_ITEM": pairwise_items[where]},
+    )
     assert first.returncode != 0 and "continuing from this test next run" in first.stdout, first.stdout[-3000:]
-    second = run(tmp_path, "--sw", "-p", "keeper", "--combinations", "pairwise", "--report-dir", "second", cache=True, env=keep)
+    second = run(
+        tmp_path, "--sw", "-p", "keeper", "--combinations", "pairwise", "--report-dir", "second", cache=True, env=keep
+    )
     assert second.returncode == 0 and f"{where} deselected" in second.stdout.splitlines()[-1], second.stdout[-3000:]
     certificate = certificate_in(tmp_path / "second")
     assert certificate["verdict"] == "incomplete"
-    assert f"{where} of {len(pairwise_items):,} items deselected (a selection of the suite: --sw (stepwise))" in certificate["reasons"], certificate["reasons"]
+    assert (
+        f"{where} of {len(pairwise_items):,} items deselected (a selection of the suite: --sw (stepwise))"
+        in certificate["reasons"]
+    ), certificate["reasons"]
 
 
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one-process", "xdist"])
 @pytest.mark.parametrize("mode", ["deselect", "drop"])
-def test_a_plugin_keeping_a_part_of_the_full_matrix_is_incomplete(tmp_path: Path, pairwise_items: list[str], mode: str, workers: list[str]) -> None:
+def test_a_plugin_keeping_a_part_of_the_full_matrix_is_incomplete(
+    tmp_path: Path, pairwise_items: list[str], mode: str, workers: list[str]
+) -> None:
     # The full matrix, cut down by a plugin to the pairwise items: every testable
     # requirement is still exercised and passes, no option shows a selection; only the
     # counts do.
@@ -210,7 +278,17 @@ def test_a_plugin_keeping_a_part_of_the_full_matrix_is_incomplete(tmp_path: Path
         pytest.importorskip("xdist")
     (tmp_path / "keeper.py").write_text(KEEPER)
     (tmp_path / "keep.txt").write_text("\n".join(pairwise_items))
-    done = run(tmp_path, "-p", "keeper", "--combinations", "all", "--report-dir", "out", *workers, env={"KEEP_FILE": str(tmp_path / "keep.txt"), "KEEP_MODE": mode})
+    done = run(
+        tmp_path,
+        "-p",
+        "keeper",
+        "--combinations",
+        "all",
+        "--report-dir",
+        "out",
+        *workers,
+        env={"KEEP_FILE": str(tmp_path / "keep.txt"), "KEEP_MODE": mode},
+    )
     assert done.returncode == 0, done.stdout[-3000:]
     assert f"{len(pairwise_items)} passed" in done.stdout.splitlines()[-1], done.stdout[-2000:]
     certificate = certificate_in(tmp_path / "out")
@@ -220,10 +298,14 @@ def test_a_plugin_keeping_a_part_of_the_full_matrix_is_incomplete(tmp_path: Path
     assert generated > 38_000
     left = generated - len(pairwise_items)
     if mode == "deselect":
-        expected = f"{left:,} of {generated:,} items deselected (by a plugin, e.g. sharding: pytest-split, pytest-shard)"
+        expected = (
+            f"{left:,} of {generated:,} items deselected (by a plugin, e.g. sharding: pytest-split, pytest-shard)"
+        )
     else:
-        expected = (f"{left:,} of {generated:,} generated items were not collected (dropped "
-                    "by a plugin without pytest_deselected, or node ids on the command line)")
+        expected = (
+            f"{left:,} of {generated:,} generated items were not collected (dropped "
+            "by a plugin without pytest_deselected, or node ids on the command line)"
+        )
     assert certificate["reasons"] == [expected], certificate["reasons"]
     assert "verdict: incomplete" in done.stdout and expected in done.stdout
 
@@ -262,10 +344,23 @@ def test_an_answer_that_is_no_envelope_is_not_conformant(tmp_path: Path, edit, w
     if workers:
         pytest.importorskip("xdist")
     with serve(edit) as url:
-        done = run(tmp_path, "--combinations", "pairwise", "--target-url", url, "--target-profile", str(PROFILE_PATH), "--report-dir", "out", *workers)
+        done = run(
+            tmp_path,
+            "--combinations",
+            "pairwise",
+            "--target-url",
+            url,
+            "--target-profile",
+            str(PROFILE_PATH),
+            "--report-dir",
+            "out",
+            *workers,
+        )
     output = done.stdout + done.stderr
     assert done.returncode == 1, output[-3000:]
-    assert "cannot be tested" not in output and "Traceback" not in output and "INTERNALERROR" not in output, output[-3000:]
+    assert "cannot be tested" not in output and "Traceback" not in output and "INTERNALERROR" not in output, output[
+        -3000:
+    ]
     assert done.stdout.splitlines()[-1].startswith("1 failed"), output[-3000:]  # the smoke's lookup, and nothing else
     out = tmp_path / "out"
     assert (out / "report.html").is_file() and (out / "junit.xml").is_file()
@@ -289,7 +384,9 @@ def test_an_answer_that_is_no_envelope_is_not_conformant(tmp_path: Path, edit, w
 # -- a target that cannot be tested: one message, and all three files -------------------
 def assert_three_files(out: Path, output: str, fragments: list[str], secret: str) -> None:
     certificate = certificate_in(out)
-    assert certificate["verdict"] == "incomplete" and certificate["reasons"][0].startswith("no case ran: the target cannot be tested")
+    assert certificate["verdict"] == "incomplete" and certificate["reasons"][0].startswith(
+        "no case ran: the target cannot be tested"
+    )
     suites = ET.parse(out / "junit.xml").getroot()
     cases = list(suites.iter("testcase"))
     assert len(cases) == 1 and cases[0].find("error") is not None, ET.tostring(suites)
@@ -309,7 +406,18 @@ def assert_three_files(out: Path, output: str, fragments: list[str], secret: str
 def test_a_refused_port_stops_with_three_files(tmp_path: Path, workers: list[str]) -> None:
     if workers:
         pytest.importorskip("xdist")
-    done = run(tmp_path, "--target-url", UNREACHABLE, "--target-profile", str(PROFILE_PATH), "--target-timeout", "3", "--report-dir", "out", *workers)
+    done = run(
+        tmp_path,
+        "--target-url",
+        UNREACHABLE,
+        "--target-profile",
+        str(PROFILE_PATH),
+        "--target-timeout",
+        "3",
+        "--report-dir",
+        "out",
+        *workers,
+    )
     output = done.stdout + done.stderr
     assert done.returncode == 4, output[-3000:]
     assert output.count("the target cannot be tested") == 1 and "Traceback" not in output, output[-3000:]
@@ -326,8 +434,9 @@ class Refusing:
         from werkzeug.wrappers import Request
 
         password = Request(environ).values.get("user_password", "")
-        body = ('<?xml version="1.0"?><response status="error"><error>wrong '
-                f'password {escape(password)}</error></response>').encode()
+        body = (
+            f'<?xml version="1.0"?><response status="error"><error>wrong password {escape(password)}</error></response>'
+        ).encode()
         start_response("200 OK", [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))])
         return [body]
 
@@ -348,9 +457,22 @@ def refusing() -> Iterator[str]:
 
 def test_refused_credentials_stop_with_three_files(tmp_path: Path, refusing: str) -> None:
     wrong = 'Wr&ng<"Pw>-8813'
-    done = run(tmp_path, "--target-url", refusing, "--target-profile", str(PROFILE_PATH), "--report-dir", "out", env={"TARGET_USER_PASSWORD": wrong})
+    done = run(
+        tmp_path,
+        "--target-url",
+        refusing,
+        "--target-profile",
+        str(PROFILE_PATH),
+        "--report-dir",
+        "out",
+        env={"TARGET_USER_PASSWORD": wrong},
+    )
     output = done.stdout + done.stderr
     assert done.returncode == 4, output[-3000:]
-    assert "refused with an error envelope" in output and "wrong password $TARGET_USER_PASSWORD" in output, output[-3000:]
-    for spelling in (wrong, "Wr&amp;ng&lt;&quot;Pw&gt;-8813", "Wr&amp;ng&lt;\"Pw&gt;-8813", "8813"):
-        assert_three_files(tmp_path / "out", output, [refusing, "refused with an error envelope", "credentials"], spelling)
+    assert "refused with an error envelope" in output and "wrong password $TARGET_USER_PASSWORD" in output, output[
+        -3000:
+    ]
+    for spelling in (wrong, "Wr&amp;ng&lt;&quot;Pw&gt;-8813", 'Wr&amp;ng&lt;"Pw&gt;-8813', "8813"):
+        assert_three_files(
+            tmp_path / "out", output, [refusing, "refused with an error envelope", "credentials"], spelling
+        )

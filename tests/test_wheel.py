@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)], check=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)], check=True, timeout=300
+    )
     (built,) = out.glob("customer_info_conformance-*.whl")
     return built
 
@@ -51,7 +53,13 @@ def test_suite_runs_from_the_installed_wheel(wheel: Path, tmp_path: Path) -> Non
     subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "-q", str(wheel)], check=True, timeout=300)
     elsewhere = tmp_path / "another-repo"
     elsewhere.mkdir()
-    where = subprocess.run([str(python), "-c", "import conformance; print(conformance.__file__)"], cwd=elsewhere, capture_output=True, text=True, check=True)
+    where = subprocess.run(
+        [str(python), "-c", "import conformance; print(conformance.__file__)"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert str(env_dir) in where.stdout, f"conformance was imported from {where.stdout.strip()}, not the wheel"
     run = subprocess.run(
         [str(python), "-m", "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q",

@@ -93,7 +93,17 @@ def rewrite(
 
 # JSON values that are amounts: what a server typing its numbers would write unquoted.
 AMOUNTS = frozenset(
-    {"balance", "cumulative", "monetary_balance", "balance_coalition", "cumulative_coalition", "earned", "redeemed", "earn_ratio", "needed_to_redeem"}
+    {
+        "balance",
+        "cumulative",
+        "monetary_balance",
+        "balance_coalition",
+        "cumulative_coalition",
+        "earned",
+        "redeemed",
+        "earn_ratio",
+        "needed_to_redeem",
+    }
 )
 _NUMBER = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$")
 _MARK = "\x00number:"
@@ -221,7 +231,11 @@ def _in_french(doc: Document, fields: Fields, number: int) -> Document:
     if doc.get("status") == "error" and isinstance(doc.get("error"), str):
         text = doc["error"]
         missing = re.match(r"Missing required fields?: (.*)", text)
-        doc["error"] = f"Champ(s) obligatoire(s) manquant(s) : {missing.group(1)}" if missing else FRENCH.get(text, f"Erreur : {text}")
+        doc["error"] = (
+            f"Champ(s) obligatoire(s) manquant(s) : {missing.group(1)}"
+            if missing
+            else FRENCH.get(text, f"Erreur : {text}")
+        )
     return doc
 
 
@@ -267,7 +281,9 @@ def _content_type(xml: str | None = None, other: str | None = None) -> WireEdit:
 
 def _chunked(reply: Reply, environ: dict[str, Any]) -> Reply:
     # No Content-Length and the body in pieces: waitress sends it chunked.
-    return Reply(reply.status, [(k, v) for k, v in reply.headers if k.lower() != "content-length"], reply.body, chunk_size=97)
+    return Reply(
+        reply.status, [(k, v) for k, v in reply.headers if k.lower() != "content-length"], reply.body, chunk_size=97
+    )
 
 
 # -- another data set ---------------------------------------------------------------------
@@ -276,25 +292,76 @@ _ACCOUNTS = {"greatwidgets": "north-bakery", "coaldemo": "harbour-mall", "otherc
 _USERS = {"john1970": ("pos-terminal-07", "Tr0ub4dor&3=x+y%z ü"), "otheruser": ("rival-pos", "an0ther+Pass&word")}
 _TEXTS = {
     # customers
-    "John": "Aroha", "Doe": "Ngata", "john@email.com": "aroha@ngata.example", "jdoe1970": "angata",
-    "123 Main St.": "5 Wharf Rd", "Apt 3G": "Flat 2", "Anytown": "Port Nelson",
-    "Zoë & <Åsa>": "Ngaio & <Rēwi>", "O'Brien \"Junior\"": "D'Arcy \"Senior\"", "Zürich": "Ōtautahi",
-    "1 Ünïcode Lane & Co": "9 Tāmaki Lane & Sons", "Prefers <b>tea</b> & \"scones\" ]]>": "Likes <i>kawakawa</i> & \"pies\" ]]>",
-    "Cody": "Hemi", "Only": "Solo", "cody@example.com": "hemi@example.org", "cody": "hemi",
-    "Nina": "Tama", "Newcomer": "Hou", "nina@example.com": "tama@example.org",
-    "Mary": "Kiri", "Major": "Rangi", "mary@example.com": "kiri@example.org", "mmajor": "krangi", "Othertown": "Rivertown",
-    "Olive": "Pania", "Other": "Reef", "olive@example.com": "pania@example.net", "olive": "preef", "1 Other Way": "3 Reef Rd",
-    "Elsewhere": "Napier", "Other Points": "Reef Points", "Free Thing": "Free pie",
-    "He Likes Cheese": "Loves rewena bread", "Prefers email": "Prefers text messages",
-    "Marital Status": "Household size", "Single": "Two", "Favourite Store": "Home branch", "Downtown": "Quay Street",
+    "John": "Aroha",
+    "Doe": "Ngata",
+    "john@email.com": "aroha@ngata.example",
+    "jdoe1970": "angata",
+    "123 Main St.": "5 Wharf Rd",
+    "Apt 3G": "Flat 2",
+    "Anytown": "Port Nelson",
+    "Zoë & <Åsa>": "Ngaio & <Rēwi>",
+    'O\'Brien "Junior"': 'D\'Arcy "Senior"',
+    "Zürich": "Ōtautahi",
+    "1 Ünïcode Lane & Co": "9 Tāmaki Lane & Sons",
+    'Prefers <b>tea</b> & "scones" ]]>': 'Likes <i>kawakawa</i> & "pies" ]]>',
+    "Cody": "Hemi",
+    "Only": "Solo",
+    "cody@example.com": "hemi@example.org",
+    "cody": "hemi",
+    "Nina": "Tama",
+    "Newcomer": "Hou",
+    "nina@example.com": "tama@example.org",
+    "Mary": "Kiri",
+    "Major": "Rangi",
+    "mary@example.com": "kiri@example.org",
+    "mmajor": "krangi",
+    "Othertown": "Rivertown",
+    "Olive": "Pania",
+    "Other": "Reef",
+    "olive@example.com": "pania@example.net",
+    "olive": "preef",
+    "1 Other Way": "3 Reef Rd",
+    "Elsewhere": "Napier",
+    "Other Points": "Reef Points",
+    "Free Thing": "Free pie",
+    "He Likes Cheese": "Loves rewena bread",
+    "Prefers email": "Prefers text messages",
+    "Marital Status": "Household size",
+    "Single": "Two",
+    "Favourite Store": "Home branch",
+    "Downtown": "Quay Street",
     # campaigns and their catalogues
-    "Widget Rewards": "Loaf Points", "Employee Rewards": "Staff Dollars", "Frequent Buyer": "Bake Club",
-    "Coffees": "Flat whites", "Cakes": "Lamingtons", "Books": "Cookbooks", "Teas": "Chai", "Muffins": "Scones",
-    "Free Widget": "Free loaf", "Free bigger widget": "Free cake", "ACME Rewards": "Pier Points",
-    "Gadget Rewards": "Market Points", "Doohickey Rewards": "Ferry Points", "Gadget voucher": "Market voucher",
+    "Widget Rewards": "Loaf Points",
+    "Employee Rewards": "Staff Dollars",
+    "Frequent Buyer": "Bake Club",
+    "Coffees": "Flat whites",
+    "Cakes": "Lamingtons",
+    "Books": "Cookbooks",
+    "Teas": "Chai",
+    "Muffins": "Scones",
+    "Free Widget": "Free loaf",
+    "Free bigger widget": "Free cake",
+    "ACME Rewards": "Pier Points",
+    "Gadget Rewards": "Market Points",
+    "Doohickey Rewards": "Ferry Points",
+    "Gadget voucher": "Market voucher",
 }
 _DIGIT_KEYS = ("code", "card_number", "campaign_id", "campaign", "id", "item_id", "reward_id")
-_TEXT_KEYS = ("first_name", "last_name", "email", "customer_username", "street1", "street2", "city", "custom_field", "name", "description", "label", "data", "item")
+_TEXT_KEYS = (
+    "first_name",
+    "last_name",
+    "email",
+    "customer_username",
+    "street1",
+    "street2",
+    "city",
+    "custom_field",
+    "name",
+    "description",
+    "label",
+    "data",
+    "item",
+)
 
 
 def _transform(value: Any, key: str = "") -> Any:
@@ -321,13 +388,20 @@ def other_data_set(directory: Path) -> tuple[Path, Path]:
     describes it: (seed path, profile path), written into ``directory``."""
     seed = yaml.safe_load(SEED_PATH.read_text(encoding="utf-8"))
     users = [
-        {"user_id": _USERS[u["user_id"]][0], "user_password": _USERS[u["user_id"]][1], "accounts": [_ACCOUNTS[a] for a in u["accounts"]]}
+        {
+            "user_id": _USERS[u["user_id"]][0],
+            "user_password": _USERS[u["user_id"]][1],
+            "accounts": [_ACCOUNTS[a] for a in u["accounts"]],
+        }
         for u in seed["api_users"]
     ]
     accounts = _transform(seed["accounts"])
     directory.mkdir(parents=True, exist_ok=True)
     seed_path = directory / "seed.yaml"
-    seed_path.write_text(yaml.safe_dump({"api_users": users, "accounts": accounts}, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    seed_path.write_text(
+        yaml.safe_dump({"api_users": users, "accounts": accounts}, allow_unicode=True, sort_keys=False),
+        encoding="utf-8",
+    )
     first = users[0]
     readable = set(first["accounts"])
     profile = {
@@ -366,7 +440,9 @@ VARIANTS: dict[str, Variant] = {
         "the document lists fields, it does not order them; real clients "
         "read by name (real-clients.md: none depends on element order)",
         witness=_reversed_customer,
-        reply=rewrite(xml=lambda d: write_xml(d, order=_reverse_order), json_=lambda p: write_json(p, order=_reversed_keys)),
+        reply=rewrite(
+            xml=lambda d: write_xml(d, order=_reverse_order), json_=lambda p: write_json(p, order=_reversed_keys)
+        ),
     ),
     "campaigns_reversed": Variant(
         "campaigns, available_rewards and BuyX items listed in reverse order",
@@ -396,8 +472,12 @@ VARIANTS: dict[str, Variant] = {
         "XML without the <?xml ...?> declaration, every text in a CDATA section (the ]]> in a text split across two)",
         "the document's examples have no declaration (UTF-8 XML needs "
         "none); a CDATA section is the same text as its escaped spelling",
-        witness=lambda r: r.content.startswith(b"<response") and b"<![CDATA[Zo" in r.content and b"]]]]><![CDATA[>" in r.content, probe=ZOE,
-        reply=rewrite(xml=lambda d: write_xml(d, declaration=None, cdata=True)), warnings=("xml_text_outside_cdata",),
+        witness=lambda r: (
+            r.content.startswith(b"<response") and b"<![CDATA[Zo" in r.content and b"]]]]><![CDATA[>" in r.content
+        ),
+        probe=ZOE,
+        reply=rewrite(xml=lambda d: write_xml(d, declaration=None, cdata=True)),
+        warnings=("xml_text_outside_cdata",),
     ),
     "extra_fields": Variant(
         "fields the document does not list, in XML and JSON: "
@@ -413,14 +493,17 @@ VARIANTS: dict[str, Variant] = {
     "json_numbers": Variant(
         "amounts (balance, cumulative, earned, redeemed, earn_ratio, needed_to_redeem, ...) as JSON numbers",
         "real-clients.md: clients also accept numbers; tolerated, with a warning, since the live service sends strings",
-        witness=lambda r: re.search(rb'"balance": 1500\b', r.content) is not None, probe=JSON,
-        reply=rewrite(json_=lambda p: write_json(p, numbers=True)), warnings=("json_scalars_are_strings",),
+        witness=lambda r: re.search(rb'"balance": 1500\b', r.content) is not None,
+        probe=JSON,
+        reply=rewrite(json_=lambda p: write_json(p, numbers=True)),
+        warnings=("json_scalars_are_strings",),
     ),
     "php_json_encode": Variant(
         "JSON as PHP's json_encode writes it: no white space even "
         "without condensed, '/' as '\\/', non-ASCII as \\uXXXX",
         "the same JSON values; condensed asks for no white space, it does not forbid leaving it out otherwise",
-        witness=_xml_has(b'"Zo\\u00eb', b'{"status":"success"'), probe=ZOE + JSON,
+        witness=_xml_has(b'"Zo\\u00eb', b'{"status":"success"'),
+        probe=ZOE + JSON,
         reply=rewrite(json_=lambda p: write_json(p, php=True)),
     ),
     "jsonp_comment_prefix": Variant(
@@ -434,14 +517,17 @@ VARIANTS: dict[str, Variant] = {
         "error envelopes with HTTP 4xx: 401 for credentials, 403 for an account, 400 for missing or bad fields",
         "the document names no HTTP status; the error envelope is "
         "what clients read (PHP cURL reads the body of any answer)",
-        witness=lambda r: r.status_code == 401 and b'status="error"' in r.content, probe=(("user_password", "not-the-password"),),
-        reply=_error_http_status, warnings=("envelope_comes_with_http_200",),
+        witness=lambda r: r.status_code == 401 and b'status="error"' in r.content,
+        probe=(("user_password", "not-the-password"),),
+        reply=_error_http_status,
+        warnings=("envelope_comes_with_http_200",),
     ),
     "language_specific_messages": Variant(
         "the no_match message and the error texts in French",
         'the document: <message>Language-specific "No Customers '
         'Match Criteria"</message>; error texts are "Error message"',
-        witness=_xml_has(b"Aucun client"), probe=(("code", "99999999999999"),),
+        witness=_xml_has(b"Aucun client"),
+        probe=(("code", "99999999999999"),),
         reply=rewrite(edit=_in_french),
     ),
     "gzip": Variant(
@@ -449,7 +535,11 @@ VARIANTS: dict[str, Variant] = {
         "(Transfer-Encoding: chunked, no Content-Length; waitress then "
         "closes the connection), as a proxy compressing on the fly does",
         "HTTP content coding and framing, below the document; every client library decodes them",
-        witness=lambda r: r.headers.get("Content-Encoding") == "gzip" and r.headers.get("Transfer-Encoding") == "chunked" and r.content.startswith(b"<?xml"),
+        witness=lambda r: (
+            r.headers.get("Content-Encoding") == "gzip"
+            and r.headers.get("Transfer-Encoding") == "chunked"
+            and r.content.startswith(b"<?xml")
+        ),
         wire=lambda reply, environ: _chunked(_gzip(reply, environ), environ),
     ),
     "text_xml_content_type": Variant(
@@ -489,7 +579,10 @@ def serve(name: str, workdir: Path) -> Iterator[tuple[str, Path]]:
         seed, profile = other_data_set(workdir / "data")
         inner = ReferenceApp(Database.open(None, seed_path=seed))
     fault = Fault("", variant.description, "", request=lambda f: f, reply=variant.reply, wire=variant.wire)
-    server = Server(FaultyApp(fault, inner=inner, data_key="other-data-set" if variant.data_set else None), close_connections=variant.close_connections)
+    server = Server(
+        FaultyApp(fault, inner=inner, data_key="other-data-set" if variant.data_set else None),
+        close_connections=variant.close_connections,
+    )
     try:
         yield server.url, profile
     finally:

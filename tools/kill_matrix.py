@@ -40,18 +40,26 @@ FULL_START, FULL_END = "<!-- full-mode: start -->", "<!-- full-mode: end -->"
 
 def targets(mode: str, only: set[str] | None) -> list[Target]:
     """The hand-written mutants and the variants (the operator mutants: ``operator_targets``)."""
-    found = [Target("mutant", name, fault.selection, "all" if mode == "all" else fault.combinations) for name, fault in FAULTS.items()]
+    found = [
+        Target("mutant", name, fault.selection, "all" if mode == "all" else fault.combinations)
+        for name, fault in FAULTS.items()
+    ]
     found += [Target("variant", name, None, mode) for name in VARIANTS]
     return [t for t in found if not only or t.name in only]
 
 
 def operator_targets(mode: str, only: set[str] | None) -> list[Target]:
-    return [Target("operator", name, mutant.selection, mode) for name, mutant in MUTANTS.items() if not only or name in only]
+    return [
+        Target("operator", name, mutant.selection, mode) for name, mutant in MUTANTS.items() if not only or name in only
+    ]
 
 
 # -- what each run says ---------------------------------------------------------------------
 def _checks(tally: dict[tuple[str, tuple[str, ...]], int]) -> list[str]:
-    return [f"{check} [{', '.join(ids)}] x {count}" if ids else f"{check} x {count}" for (check, ids), count in tally.items()]
+    return [
+        f"{check} [{', '.join(ids)}] x {count}" if ids else f"{check} x {count}"
+        for (check, ids), count in tally.items()
+    ]
 
 
 def variant_outcome(name: str, verdict: Verdict) -> str:
@@ -64,7 +72,9 @@ def variant_outcome(name: str, verdict: Verdict) -> str:
 
 
 def variant_ok(name: str, verdict: Verdict) -> bool:
-    return variant_outcome(name, verdict).startswith("passed") and "without the expected" not in variant_outcome(name, verdict)
+    return variant_outcome(name, verdict).startswith("passed") and "without the expected" not in variant_outcome(
+        name, verdict
+    )
 
 
 def summary(kills: dict[str, Kill], variants: dict[str, Verdict]) -> dict[str, int]:
@@ -93,10 +103,16 @@ def operator_outcome(name: str, verdict: Verdict) -> str:
     """What the run of an operator mutant means, against what it should do."""
     mutant, state = MUTANTS[name], operator_state(verdict)
     if state == "broken":
-        return (f"BROKEN RUN (exit {verdict.exit_code}, {verdict.tests} "
-                f"cases{'; ' + verdict.problem if verdict.problem else ''})")
+        return (
+            f"BROKEN RUN (exit {verdict.exit_code}, {verdict.tests} "
+            f"cases{'; ' + verdict.problem if verdict.problem else ''})"
+        )
     if mutant.equivalent:
-        return "equivalent, passed" if state == "passed" else f"EQUIVALENT BUT FAILED ({verdict.failed} cases): the harness is stricter than the document"
+        return (
+            "equivalent, passed"
+            if state == "passed"
+            else f"EQUIVALENT BUT FAILED ({verdict.failed} cases): the harness is stricter than the document"
+        )
     if state == "killed":
         return "killed" + (" (listed as a gap: remove it from OPERATOR_GAPS)" if name in OPERATOR_GAPS else "")
     return "survived: a gap of the harness" if name in OPERATOR_GAPS else "SURVIVED, and not listed in OPERATOR_GAPS"
@@ -109,10 +125,16 @@ def operator_ok(name: str, verdict: Verdict) -> bool:
 def operator_summary(operators: dict[str, Verdict]) -> dict[str, dict[str, list[str]]]:
     """operator -> its mutants' names by outcome: "equivalent" (declared legal: they
     must pass), "killed", "survivors" (non-equivalent, passed), "broken" (no verdict)."""
-    found: dict[str, dict[str, list[str]]] = {op: {"equivalent": [], "killed": [], "survivors": [], "broken": []} for op in OPERATORS}
+    found: dict[str, dict[str, list[str]]] = {
+        op: {"equivalent": [], "killed": [], "survivors": [], "broken": []} for op in OPERATORS
+    }
     for name, verdict in operators.items():
         state = operator_state(verdict)
-        bucket = "equivalent" if MUTANTS[name].equivalent else {"killed": "killed", "passed": "survivors"}.get(state, "broken")
+        bucket = (
+            "equivalent"
+            if MUTANTS[name].equivalent
+            else {"killed": "killed", "passed": "survivors"}.get(state, "broken")
+        )
         found[MUTANTS[name].operator][bucket].append(name)
     return found
 
@@ -123,8 +145,10 @@ def operator_score(operators: dict[str, Verdict]) -> str:
     non_equivalent = sum(1 for name in operators if not MUTANTS[name].equivalent)
     equivalent = [name for name in operators if MUTANTS[name].equivalent]
     passed = sum(operator_state(operators[name]) == "passed" for name in equivalent)
-    return (f"operator mutants killed {killed} / {non_equivalent} non-equivalent; "
-            f"equivalent mutants passed {passed} / {len(equivalent)}")
+    return (
+        f"operator mutants killed {killed} / {non_equivalent} non-equivalent; "
+        f"equivalent mutants passed {passed} / {len(equivalent)}"
+    )
 
 
 def operator_rows(operators: dict[str, Verdict]) -> list[str]:
@@ -139,9 +163,14 @@ def operator_rows(operators: dict[str, Verdict]) -> list[str]:
             continue
         non_equivalent = total - len(bucket["equivalent"])
         rate = f"{100 * len(bucket['killed']) / non_equivalent:.0f}%" if non_equivalent else "-"
-        survivors = ", ".join([f"`{n}`" for n in bucket["survivors"]] + [f"`{n}` (run broken)" for n in bucket["broken"]]) or "none"
-        rows.append(f"| {operator} | {total} | {len(bucket['killed'])} / {non_equivalent} "
-                    f"| {rate} | {len(bucket['equivalent'])} | {survivors} |")
+        survivors = (
+            ", ".join([f"`{n}`" for n in bucket["survivors"]] + [f"`{n}` (run broken)" for n in bucket["broken"]])
+            or "none"
+        )
+        rows.append(
+            f"| {operator} | {total} | {len(bucket['killed'])} / {non_equivalent} "
+            f"| {rate} | {len(bucket['equivalent'])} | {survivors} |"
+        )
     return rows
 
 
@@ -156,9 +185,19 @@ def operator_mutant_rows(operators: dict[str, Verdict]) -> list[str]:
         why = f"equivalent, allowed by {mutant.allowed_by}" if mutant.equivalent else OPERATOR_GAPS.get(name, "-")
         checks = "<br>".join(f"{check} x {count}" for check, count in _by_check(verdict.tally("fail")).items()) or "-"
         rows.append(
-            "| " + " | ".join(
-                _cell(x) for x in (f"`{name}`", mutant.description, f"`{mutant.selection}`", operator_outcome(name, verdict), why, checks)
-            ) + " |"
+            "| "
+            + " | ".join(
+                _cell(x)
+                for x in (
+                    f"`{name}`",
+                    mutant.description,
+                    f"`{mutant.selection}`",
+                    operator_outcome(name, verdict),
+                    why,
+                    checks,
+                )
+            )
+            + " |"
         )
     return rows
 
@@ -226,13 +265,21 @@ def variant_rows(variants: dict[str, Verdict]) -> list[str]:
     for name, verdict in variants.items():
         variant = VARIANTS[name]
         rows.append(
-            "| " + " | ".join(
-                _cell(x) for x in (
-                    f"`{name}`", variant.description, variant.allowed, variant_outcome(name, verdict), str(verdict.tests),
-                    "<br>".join(_checks(verdict.tally("warning"))) or "-", "<br>".join(_checks(verdict.tally("advisory"))) or "-",
+            "| "
+            + " | ".join(
+                _cell(x)
+                for x in (
+                    f"`{name}`",
+                    variant.description,
+                    variant.allowed,
+                    variant_outcome(name, verdict),
+                    str(verdict.tests),
+                    "<br>".join(_checks(verdict.tally("warning"))) or "-",
+                    "<br>".join(_checks(verdict.tally("advisory"))) or "-",
                     str(len(verdict.of("unspecified"))),
                 )
-            ) + " |"
+            )
+            + " |"
         )
     return rows
 
@@ -270,7 +317,11 @@ def comparison(pairwise: dict[Target, Verdict], full: dict[Target, Verdict]) -> 
         same_kind = verdict_key(before.target, before) == verdict_key(target, verdict)
         if not same_kind:
             differences.append(f"{target.kind} {target.name}: pairwise {left!r}, all {right!r}")
-        checks = sorted({f.check for f in verdict.failures} | {f.check for f in verdict.advisories}) if target.kind != "variant" else []
+        checks = (
+            sorted({f.check for f in verdict.failures} | {f.check for f in verdict.advisories})
+            if target.kind != "variant"
+            else []
+        )
         rows.append(
             f"| {target.kind} `{target.name}` | {_cell(left)} | "
             f"{_cell(right)}{'' if same_kind else ' **(differs)**'} | "
@@ -280,8 +331,14 @@ def comparison(pairwise: dict[Target, Verdict], full: dict[Target, Verdict]) -> 
 
 
 def document(
-    kills: dict[str, Kill], mutants: dict[str, Verdict], variants: dict[str, Verdict], operators: dict[str, Verdict],
-    seconds: float, seconds_operators: float, jobs: int, full_section: str,
+    kills: dict[str, Kill],
+    mutants: dict[str, Verdict],
+    variants: dict[str, Verdict],
+    operators: dict[str, Verdict],
+    seconds: float,
+    seconds_operators: float,
+    jobs: int,
+    full_section: str,
 ) -> str:
     s = summary(kills, variants)
     today = datetime.date.today().isoformat()
@@ -337,13 +394,19 @@ def document(
     return "\n".join(lines)
 
 
-def full_section(pairwise: dict[Target, Verdict], full: dict[Target, Verdict], seconds_pairwise: float, seconds_all: float, jobs: int) -> tuple[str, list[str]]:
+def full_section(
+    pairwise: dict[Target, Verdict], full: dict[Target, Verdict], seconds_pairwise: float, seconds_all: float, jobs: int
+) -> tuple[str, list[str]]:
     rows, differences = comparison(pairwise, full)
     today = datetime.date.today().isoformat()
     kills = {t.name: judge_mutant(t.name, v) for t, v in full.items() if t.kind == "mutant"}
     variants = {t.name: v for t, v in full.items() if t.kind == "variant"}
     operators = {t.name: v for t, v in full.items() if t.kind == "operator"}
-    verdict = "the same verdicts as pairwise for every mutant, operator mutant and variant" if not differences else f"{len(differences)} verdict(s) differ from pairwise: " + "; ".join(differences)
+    verdict = (
+        "the same verdicts as pairwise for every mutant, operator mutant and variant"
+        if not differences
+        else f"{len(differences)} verdict(s) differ from pairwise: " + "; ".join(differences)
+    )
     text = "\n".join(
         [
             FULL_START,
@@ -366,11 +429,15 @@ def full_section(pairwise: dict[Target, Verdict], full: dict[Target, Verdict], s
 
 def recorded_full_section() -> str:
     if DOC.is_file():
-        match = re.search(re.escape(FULL_START) + ".*?" + re.escape(FULL_END), DOC.read_text(encoding="utf-8"), re.DOTALL)
+        match = re.search(
+            re.escape(FULL_START) + ".*?" + re.escape(FULL_END), DOC.read_text(encoding="utf-8"), re.DOTALL
+        )
         if match:
             return match.group(0)
-    return (f"{FULL_START}\n## The full default mode (`--combinations all`)\n\nNot recorded "
-            f"yet: run `python tools/kill_matrix.py --combinations all`.\n{FULL_END}")
+    return (
+        f"{FULL_START}\n## The full default mode (`--combinations all`)\n\nNot recorded "
+        f"yet: run `python tools/kill_matrix.py --combinations all`.\n{FULL_END}"
+    )
 
 
 def print_operators(operators: dict[str, Verdict]) -> None:
@@ -378,8 +445,10 @@ def print_operators(operators: dict[str, Verdict]) -> None:
     print("OPERATOR MUTANTS")
     for name, verdict in operators.items():
         checks = ", ".join(_by_check(verdict.tally("fail")))
-        print(f"  {name:{width}}  {operator_outcome(name, verdict)}{'  (' + checks + ')' if checks else ''} "
-              f" {verdict.seconds:.0f} s")
+        print(
+            f"  {name:{width}}  {operator_outcome(name, verdict)}{'  (' + checks + ')' if checks else ''} "
+            f" {verdict.seconds:.0f} s"
+        )
     for row in operator_rows(operators):
         print("  " + row)
 
@@ -409,10 +478,22 @@ def print_matrix(kills: dict[str, Kill], variants: dict[str, Verdict]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--combinations", choices=("pairwise", "all"), default="pairwise", help="all: also run the full default mode and compare its verdicts with pairwise")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--combinations",
+        choices=("pairwise", "all"),
+        default="pairwise",
+        help="all: also run the full default mode and compare its verdicts with pairwise",
+    )
     parser.add_argument("--jobs", type=int, default=2, help="worker processes side by side (default 2)")
-    parser.add_argument("--only", action="append", metavar="NAME", help="run only this mutant or variant (repeatable); the doc is not written")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        help="run only this mutant or variant (repeatable); the doc is not written",
+    )
     parser.add_argument("--no-write", action="store_true", help=f"print only; do not write {DOC.relative_to(ROOT)}")
     parser.add_argument("--workdir", type=Path, help="where the runs' reports go (default: a temporary directory)")
     args = parser.parse_args(argv)
@@ -454,8 +535,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\nFULL DEFAULT MODE (--combinations all)")
         print_matrix(full_kills, full_variants)
         print_operators(full_operators)
-        print(f"\nScore (all, {seconds_all:.0f} s): "
-              f"{score_line(summary(full_kills, full_variants))}; {operator_score(full_operators)}")
+        print(
+            f"\nScore (all, {seconds_all:.0f} s): "
+            f"{score_line(summary(full_kills, full_variants))}; {operator_score(full_operators)}"
+        )
         print("Same verdicts as pairwise." if not differences else "DIFFERENT verdicts:\n  " + "\n  ".join(differences))
         ok = ok and not differences
 
@@ -463,7 +546,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n(not written: {'--only' if only else '--no-write'}; reports in {workdir})")
     else:
         DOC.parent.mkdir(exist_ok=True)
-        DOC.write_text(document(kills, mutants, variants, operators, seconds_pairwise, seconds_operators, args.jobs, section), encoding="utf-8")
+        DOC.write_text(
+            document(kills, mutants, variants, operators, seconds_pairwise, seconds_operators, args.jobs, section),
+            encoding="utf-8",
+        )
         print(f"\nWritten: {DOC.relative_to(ROOT)} (reports in {workdir})")
     return 0 if ok else 1
 

@@ -149,13 +149,19 @@ class Check:
         except Exception as exc:  # noqa: BLE001 - a broken check must not pass or blame the target
             where = traceback.extract_tb(exc.__traceback__)[-1]
             error = Finding(
-                self.name, "error", None,
+                self.name,
+                "error",
+                None,
                 f"harness error: the check {self.name} raised {type(exc).__name__}: {str(exc)[:200]}",
                 where=f"{where.filename.rsplit('/', 1)[-1]}:{where.lineno}",
                 detail="This is a fault of the harness, not of the target: "
                 "please report it with the curl command below.",
             )
-            return Judged([error], frozenset(), {requirement: "the check broke (harness error)" for requirement in self.requirements})
+            return Judged(
+                [error],
+                frozenset(),
+                {requirement: "the check broke (harness error)" for requirement in self.requirements},
+            )
         judged = r.judged(findings)
         if self.ground_truth:
             return dataclasses.replace(judged, expected_data=judged.checked | frozenset(judged.failed))
@@ -198,7 +204,12 @@ class Judged:
                 if requirement not in reasons or ("profile" in reason and "profile" not in reasons[requirement]):
                     reasons[requirement] = reason
         checked |= set(failed_requirements(findings))
-        return Judged(findings, frozenset(checked), {r: why for r, why in reasons.items() if r not in checked}, frozenset(expected_data))
+        return Judged(
+            findings,
+            frozenset(checked),
+            {r: why for r, why in reasons.items() if r not in checked},
+            frozenset(expected_data),
+        )
 
 
 REGISTRY: dict[str, Check] = {}
@@ -223,11 +234,25 @@ def check(
         if name in REGISTRY:
             raise ValueError(f"check {name!r} is registered twice")
         if bool(requirements) == (advisory or records):
-            raise ValueError(f"check {name!r}: a check judges requirement ids, or only "
-                             "records/advises (records=True, advisory=True), not both or neither")
+            raise ValueError(
+                f"check {name!r}: a check judges requirement ids, or only "
+                "records/advises (records=True, advisory=True), not both or neither"
+            )
         if (relation is None) == ("relation" in kinds):
-            raise ValueError(f"check {name!r}: a relation check names its relation kind, and only a relation check does")
-        REGISTRY[name] = Check(name, requirements, function, kinds, relation, needs_answer, advisory, ground_truth, (function.__doc__ or "").strip())
+            raise ValueError(
+                f"check {name!r}: a relation check names its relation kind, and only a relation check does"
+            )
+        REGISTRY[name] = Check(
+            name,
+            requirements,
+            function,
+            kinds,
+            relation,
+            needs_answer,
+            advisory,
+            ground_truth,
+            (function.__doc__ or "").strip(),
+        )
         return function
 
     return register
@@ -308,7 +333,18 @@ def run_checks(observation: Observation) -> list[Finding]:
 # The run order: the envelope first, expected data last. It decides which check's reason
 # an item keeps for a requirement none judged (the first that names the profile data):
 # what the answer lacks (a BuyX item) comes before what the profile lacks (expect).
-FAMILIES = ("envelope", "shape", "parameters", "values", "coalition", "buyx", "security", "relations", "access", "expected")
+FAMILIES = (
+    "envelope",
+    "shape",
+    "parameters",
+    "values",
+    "coalition",
+    "buyx",
+    "security",
+    "relations",
+    "access",
+    "expected",
+)
 _ORDERED: list[Check] = []
 
 
@@ -326,5 +362,7 @@ def _in_order() -> list[Check]:
     if len(_ORDERED) != len(REGISTRY) or not _ORDERED:
         _load_families()
         position = {family: i for i, family in enumerate(FAMILIES)}
-        _ORDERED[:] = sorted(REGISTRY.values(), key=lambda c: position.get(c.function.__module__.rsplit(".", 1)[-1], len(FAMILIES)))
+        _ORDERED[:] = sorted(
+            REGISTRY.values(), key=lambda c: position.get(c.function.__module__.rsplit(".", 1)[-1], len(FAMILIES))
+        )
     return _ORDERED

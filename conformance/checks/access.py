@@ -31,9 +31,21 @@ def _judge_access(e: Evidence, r: Reporter, name: str) -> Iterator[Finding]:
         return
     r.checked(case.requirement)
     if status not in case.statuses:
-        yield r.fail(case.requirement, f"{case.description}: answered {status}", where="status", expected=" or ".join(case.statuses), got=str(status))
+        yield r.fail(
+            case.requirement,
+            f"{case.description}: answered {status}",
+            where="status",
+            expected=" or ".join(case.statuses),
+            got=str(status),
+        )
     if e.document.get("customer") and not case.allow_customer:
-        yield r.fail(case.requirement, f"{case.description}: the answer carries customer data", where="customer", expected="no customer", got="a customer")
+        yield r.fail(
+            case.requirement,
+            f"{case.description}: the answer carries customer data",
+            where="customer",
+            expected="no customer",
+            got="a customer",
+        )
 
 
 @check("access_is_refused", *ACCESS_REQUIREMENTS, kinds=("access",))

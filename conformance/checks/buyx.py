@@ -47,7 +47,13 @@ def buyx_counts_are_whole_numbers(e: Evidence, r: Reporter) -> Iterator[Finding]
                 continue  # not a number at all: amounts_are_numbers says so
             r.checked(requirement)
             if not _count(value):
-                yield r.fail(requirement, f"{item.get('name')!r}: {name} is not a count", where=f"{where}/{name}", expected="a whole number >= 0", got=str(item.get(name))[:80])
+                yield r.fail(
+                    requirement,
+                    f"{item.get('name')!r}: {name} is not a count",
+                    where=f"{where}/{name}",
+                    expected="a whole number >= 0",
+                    got=str(item.get(name))[:80],
+                )
 
 
 @check("buyx_earned_is_floor_of_balance", "BUYX-EARNED")
@@ -59,18 +65,35 @@ def buyx_earned_is_floor_of_balance(e: Evidence, r: Reporter) -> Iterator[Findin
             continue
         r.checked("BUYX-EARNED")
         if earned != balance // ratio:
-            yield r.fail("BUYX-EARNED", f"{item.get('name')!r}: earned is not floor(balance / earn_ratio)", where=f"{where}/earned", expected=f"{balance // ratio} (floor({balance} / {ratio}))", got=str(item.get("earned"))[:80])
+            yield r.fail(
+                "BUYX-EARNED",
+                f"{item.get('name')!r}: earned is not floor(balance / earn_ratio)",
+                where=f"{where}/earned",
+                expected=f"{balance // ratio} (floor({balance} / {ratio}))",
+                got=str(item.get("earned"))[:80],
+            )
     r.not_applicable(NO_BUYX + " with numeric balance, earn_ratio > 0 and earned")
 
 
-@check("buyx_balance_is_cumulative_minus_redeemed", "BUYX-CUMULATIVE", "BUYX-REDEEMED", "BUYX-REDEMPTION", "BUYX-EXAMPLE")
+@check(
+    "buyx_balance_is_cumulative_minus_redeemed", "BUYX-CUMULATIVE", "BUYX-REDEEMED", "BUYX-REDEMPTION", "BUYX-EXAMPLE"
+)
 def buyx_balance_is_cumulative_minus_redeemed(e: Evidence, r: Reporter) -> Iterator[Finding]:
     """Each redemption deducts earn_ratio purchases from the balance and adds 1 to
     redeemed; cumulative counts every purchase. So balance = cumulative - redeemed x
     earn_ratio, as in the example (4 = 14 - 1 x 10)."""
     for where, _, item in _buyx_items(e):
-        balance, cumulative, redeemed, ratio = (number(item.get(k)) for k in ("balance", "cumulative", "redeemed", "earn_ratio"))
-        if balance is None or cumulative is None or redeemed is None or ratio is None or not (_count(redeemed) and _count(balance)) or ratio <= 0:
+        balance, cumulative, redeemed, ratio = (
+            number(item.get(k)) for k in ("balance", "cumulative", "redeemed", "earn_ratio")
+        )
+        if (
+            balance is None
+            or cumulative is None
+            or redeemed is None
+            or ratio is None
+            or not (_count(redeemed) and _count(balance))
+            or ratio <= 0
+        ):
             # A count that is no count is buyx_counts_are_whole_numbers' failure alone.
             continue
         name = item.get("name")
@@ -79,20 +102,46 @@ def buyx_balance_is_cumulative_minus_redeemed(e: Evidence, r: Reporter) -> Itera
             r.checked("BUYX-REDEMPTION")
         if balance > cumulative:
             # Every purchase in the balance is a lifetime purchase.
-            yield r.fail("BUYX-CUMULATIVE", f"{name!r}: cumulative is below the balance", where=f"{where}/cumulative", expected=f"at least the balance {balance} (every purchase counts, redeemed ones too)", got=str(cumulative))
+            yield r.fail(
+                "BUYX-CUMULATIVE",
+                f"{name!r}: cumulative is below the balance",
+                where=f"{where}/cumulative",
+                expected=f"at least the balance {balance} (every purchase counts, redeemed ones too)",
+                got=str(cumulative),
+            )
         elif redeemed * ratio > cumulative:
             # Each free item took earn_ratio purchases; there were not that many.
-            yield r.fail("BUYX-REDEEMED", f"{name!r}: more free items redeemed than the purchases could earn", where=f"{where}/redeemed", expected=f"at most {cumulative // ratio} (cumulative {cumulative} / earn_ratio {ratio})", got=str(redeemed))
+            yield r.fail(
+                "BUYX-REDEEMED",
+                f"{name!r}: more free items redeemed than the purchases could earn",
+                where=f"{where}/redeemed",
+                expected=f"at most {cumulative // ratio} (cumulative {cumulative} / earn_ratio {ratio})",
+                got=str(redeemed),
+            )
         elif balance != cumulative - redeemed * ratio:
             deducted = cumulative - balance
             if redeemed > 0 and deducted > 0 and deducted % redeemed == 0:
                 # cumulative and redeemed agree with each other; each redemption took
                 # another amount than the items needed to earn it.
-                yield r.fail("BUYX-REDEMPTION", f"{name!r}: each redemption deducted {deducted / redeemed} purchases, not earn_ratio", where=f"{where}/balance", expected=f"{cumulative - redeemed * ratio} ({cumulative} - {redeemed} x {ratio})", got=str(balance))
+                yield r.fail(
+                    "BUYX-REDEMPTION",
+                    f"{name!r}: each redemption deducted {deducted / redeemed} purchases, not earn_ratio",
+                    where=f"{where}/balance",
+                    expected=f"{cumulative - redeemed * ratio} ({cumulative} - {redeemed} x {ratio})",
+                    got=str(balance),
+                )
             else:
-                yield r.fail("BUYX-EXAMPLE", f"{name!r}: balance is not cumulative - redeemed x earn_ratio", where=f"{where}/balance", expected=f"{cumulative - redeemed * ratio} ({cumulative} - {redeemed} x {ratio})", got=str(balance))
+                yield r.fail(
+                    "BUYX-EXAMPLE",
+                    f"{name!r}: balance is not cumulative - redeemed x earn_ratio",
+                    where=f"{where}/balance",
+                    expected=f"{cumulative - redeemed * ratio} ({cumulative} - {redeemed} x {ratio})",
+                    got=str(balance),
+                )
     r.not_applicable(NO_BUYX + " with numeric counts", "BUYX-CUMULATIVE", "BUYX-REDEEMED", "BUYX-EXAMPLE")
-    r.not_applicable("no BuyX item with a redemption in the answer (give a BuyX customer a redeemed free item)", "BUYX-REDEMPTION")
+    r.not_applicable(
+        "no BuyX item with a redemption in the answer (give a BuyX customer a redeemed free item)", "BUYX-REDEMPTION"
+    )
 
 
 @check("buyx_available_rewards_are_earned_items", "BUYX-AVAILABLE-REWARDS")
@@ -103,19 +152,45 @@ def buyx_available_rewards_are_earned_items(e: Evidence, r: Reporter) -> Iterato
         if campaign.get("type") != "buyx" or not items(campaign, "balances"):
             continue
         judged = True
-        earned = {_item_key(item): item for item in items(campaign, "balances") if (number(item.get("earned")) or 0) >= 1}
+        earned = {
+            _item_key(item): item for item in items(campaign, "balances") if (number(item.get("earned")) or 0) >= 1
+        }
         rewards = {_item_key(reward): reward for reward in items(campaign, "available_rewards")}
         where = f"campaigns/{i}/available_rewards"
         for key in sorted(set(rewards) - set(earned)):
-            yield r.fail("BUYX-AVAILABLE-REWARDS", f"available_rewards lists {key}, which the customer has not earned", where=where, expected="only items with earned >= 1", got=key)
+            yield r.fail(
+                "BUYX-AVAILABLE-REWARDS",
+                f"available_rewards lists {key}, which the customer has not earned",
+                where=where,
+                expected="only items with earned >= 1",
+                got=key,
+            )
         for key in sorted(set(earned) - set(rewards)):
-            yield r.fail("BUYX-AVAILABLE-REWARDS", f"available_rewards misses {key}, earned {earned[key].get('earned')} time(s)", where=where, expected=f"a reward for {key}", got="none")
+            yield r.fail(
+                "BUYX-AVAILABLE-REWARDS",
+                f"available_rewards misses {key}, earned {earned[key].get('earned')} time(s)",
+                where=where,
+                expected=f"a reward for {key}",
+                got="none",
+            )
         for key in sorted(set(earned) & set(rewards)):
             item, reward = earned[key], rewards[key]
             if number(reward.get("earn_ratio")) != number(item.get("earn_ratio")):
-                yield r.fail("BUYX-AVAILABLE-REWARDS", f"the reward for {key} has another earn_ratio than the item", where=where, expected=str(item.get("earn_ratio"))[:80], got=str(reward.get("earn_ratio"))[:80])
+                yield r.fail(
+                    "BUYX-AVAILABLE-REWARDS",
+                    f"the reward for {key} has another earn_ratio than the item",
+                    where=where,
+                    expected=str(item.get("earn_ratio"))[:80],
+                    got=str(reward.get("earn_ratio"))[:80],
+                )
             if "name" in reward and "name" in item and reward["name"] != item["name"]:
-                yield r.fail("BUYX-AVAILABLE-REWARDS", f"the reward for {key} has another name than the item", where=where, expected=repr(item["name"])[:80], got=repr(reward["name"])[:80])
+                yield r.fail(
+                    "BUYX-AVAILABLE-REWARDS",
+                    f"the reward for {key} has another name than the item",
+                    where=where,
+                    expected=repr(item["name"])[:80],
+                    got=repr(reward["name"])[:80],
+                )
     if judged:
         r.checked("BUYX-AVAILABLE-REWARDS")
     else:

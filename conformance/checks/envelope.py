@@ -48,10 +48,20 @@ def target_answered_first_time(e: Evidence, r: Reporter) -> Iterator[Finding]:
     """An answer that needed retries is recorded on its case (a flaky target, or a rate
     limit), so a reader can tell a verdict that rests on a retried exchange."""
     if e.exchange.attempts > 1:
-        yield r.warn(f"the answer needed {e.exchange.attempts - 1} retr{'y' if e.exchange.attempts == 2 else 'ies'}", got="; ".join(e.exchange.retry_reasons))
+        yield r.warn(
+            f"the answer needed {e.exchange.attempts - 1} retr{'y' if e.exchange.attempts == 2 else 'ies'}",
+            got="; ".join(e.exchange.retry_reasons),
+        )
 
 
-@check("answer_is_an_envelope", "EXAMPLE-SUCCESS", "EXAMPLE-NO-MATCH", "EXAMPLE-ERROR", kinds=_ANSWER_AND_ACCESS, needs_answer=False)
+@check(
+    "answer_is_an_envelope",
+    "EXAMPLE-SUCCESS",
+    "EXAMPLE-NO-MATCH",
+    "EXAMPLE-ERROR",
+    kinds=_ANSWER_AND_ACCESS,
+    needs_answer=False,
+)
 def answer_is_an_envelope(e: Evidence, r: Reporter) -> Iterator[Finding]:
     """The body parses as XML, JSON or JSONP and carries a documented status."""
     if e.exchange.transport_error or e.exchange.truncated:
@@ -78,7 +88,13 @@ def answer_is_an_envelope(e: Evidence, r: Reporter) -> Iterator[Finding]:
     status = e.document.get("status")
     if status not in STATUSES:
         where = "/response/@status" if e.answer.format == "xml" else "/status"
-        yield r.fail(requirement, "the envelope's status is not a documented one", where=where, expected=" | ".join(STATUSES), got=repr(status))
+        yield r.fail(
+            requirement,
+            "the envelope's status is not a documented one",
+            where=where,
+            expected=" | ".join(STATUSES),
+            got=repr(status),
+        )
 
 
 @check("envelope_comes_with_http_200", kinds=_ANSWER_AND_ACCESS, records=True)
@@ -146,7 +162,13 @@ def no_match_carries_message(e: Evidence, r: Reporter) -> Iterator[Finding]:
     r.checked("EXAMPLE-NO-MATCH")
     message = e.document.get("message")
     if not isinstance(message, str) or not message.strip():
-        yield r.fail("EXAMPLE-NO-MATCH", "a no_match answer without its message", where="message", expected="a non-empty message", got=repr(message))
+        yield r.fail(
+            "EXAMPLE-NO-MATCH",
+            "a no_match answer without its message",
+            where="message",
+            expected="a non-empty message",
+            got=repr(message),
+        )
 
 
 @check("error_carries_text", "EXAMPLE-ERROR", kinds=_ANSWER_AND_ACCESS)
@@ -157,7 +179,13 @@ def error_carries_text(e: Evidence, r: Reporter) -> Iterator[Finding]:
         return
     r.checked("EXAMPLE-ERROR")
     if not error_text(e.document).strip():
-        yield r.fail("EXAMPLE-ERROR", "an error answer without its error text", where="error", expected="a non-empty error message", got=repr(e.document.get("error")))
+        yield r.fail(
+            "EXAMPLE-ERROR",
+            "an error answer without its error text",
+            where="error",
+            expected="a non-empty error message",
+            got=repr(e.document.get("error")),
+        )
 
 
 def error_text(document: dict[str, Any]) -> str:

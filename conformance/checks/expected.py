@@ -20,41 +20,72 @@ rule's that decides which campaigns an answer lists.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
-from conformance.cases import ABSENT as NOT_GIVEN, expect
+from conformance.cases import ABSENT as NOT_GIVEN
+from conformance.cases import expect
 from conformance.checks import Evidence, Finding, Reporter, check
 from conformance.document import campaigns, customer, items
 from conformance.profile import Customer, Expected, ExpectedCampaign, Pairs
 
 ABSENT = "(absent)"
-BUYX_ITEM_FIELDS = {"balance": "BUYX-BALANCE", "earned": "BUYX-EARNED", "cumulative": "BUYX-CUMULATIVE", "redeemed": "BUYX-REDEEMED"}
+BUYX_ITEM_FIELDS = {
+    "balance": "BUYX-BALANCE",
+    "earned": "BUYX-EARNED",
+    "cumulative": "BUYX-CUMULATIVE",
+    "redeemed": "BUYX-REDEEMED",
+}
 
 # What profile data would judge each requirement here: the reason an answer gives when
 # it could not (the certificate ranks reasons naming the profile first).
 NEEDS: dict[str, str] = {
-    "NOTE-ALL-FIELDS": "give the customer expect.customer.first_name (or another documented customer field) in the target profile to judge the values returned",
-    "NOTE-CUSTOM-FIELD-DEFAULT": "give the customer expect.customer.custom_field in the target profile to judge the custom_field returned without hide_custom_field",
-    "NOTE-REGISTERED": "give the customer expect.customer.registered in the target profile ('Y' when the customer has a password) to judge it",
-    "EXAMPLE-CUSTOM-FIELD-N": "give the customer expect.customer.custom_field_N ({label, data}) in the target profile to judge it",
-    "NOTE-COALITION-ALL-CAMPAIGNS": "give a coalition account its campaigns list (every campaign of the coalition) or a customer expect.campaigns in the target profile to judge ALL campaigns are listed",
-    "CALL-RETRIEVES": "give the customer expect.campaigns (all its campaigns) in the target profile to judge the campaigns retrieved",
-    "NOTE-SHOW-ONLY-BELONG-TO": "a coalition answer to show_only_belong_to=Y, with transacted on every entry of the customer's expect.campaigns in the target profile, judges it",
-    "NOTE-CAMPAIGN-ID": "an answer to campaign_id of a campaign the customer's expect.campaigns (or a coalition's campaigns) lists in the target profile judges it",
-    "NOTE-INCLUDE-BALANCES-N": "an answer to include_balances=N of a customer with expect in the target profile judges it",
-    "NOTE-COALITION-BALANCE": "give a coalition customer's points campaigns expect.campaigns[].balance, balance_coalition or cumulative_coalition in the target profile to judge them",
-    "COALITION-STORE-CUMULATIVE": "give a coalition customer's campaigns expect.campaigns[].cumulative in the target profile to judge each store's",
-    "EXAMPLE-SUCCESS": "give the customer's campaigns their fields (expect.campaigns[].name, type, balance, last_transaction, ...) in the target profile to judge them",
-    "EXAMPLE-COALITION": "give a coalition customer's campaigns their fields (expect.campaigns[].name, type, last_transaction, ...) in the target profile to judge them",
-    "EXAMPLE-POINTS-REWARDS": "give a points campaign expect.campaigns[].available_rewards in the target profile to judge its rewards",
-    "EXAMPLE-BUYX-ITEMS": "give a BuyX campaign expect.campaigns[].balances (its items) in the target profile to judge them",
-    "BUYX-BALANCE": "give a BuyX campaign expect.campaigns[].balances with each item's balance in the target profile to judge it",
-    "BUYX-EARNED": "give a BuyX campaign expect.campaigns[].balances with each item's earned in the target profile to judge it",
-    "BUYX-CUMULATIVE": "give a BuyX campaign expect.campaigns[].balances with each item's cumulative in the target profile to judge it",
-    "BUYX-REDEEMED": "give a BuyX campaign expect.campaigns[].balances with each item's redeemed in the target profile to judge it",
-    "BUYX-AVAILABLE-REWARDS": "give a BuyX campaign expect.campaigns[].available_rewards in the target profile to judge them",
+    "NOTE-ALL-FIELDS": "give the customer expect.customer.first_name (or another documented "
+    "customer field) in the target profile to judge the values returned",
+    "NOTE-CUSTOM-FIELD-DEFAULT": "give the customer expect.customer.custom_field in the target "
+    "profile to judge the custom_field returned without hide_custom_field",
+    "NOTE-REGISTERED": "give the customer expect.customer.registered in the target "
+    "profile ('Y' when the customer has a password) to judge it",
+    "EXAMPLE-CUSTOM-FIELD-N": "give the customer expect.customer.custom_field_N "
+    "({label, data}) in the target profile to judge it",
+    "NOTE-COALITION-ALL-CAMPAIGNS": "give a coalition account its campaigns list (every "
+    "campaign of the coalition) or a customer expect.campaigns "
+    "in the target profile to judge ALL campaigns are listed",
+    "CALL-RETRIEVES": "give the customer expect.campaigns (all its campaigns) "
+    "in the target profile to judge the campaigns retrieved",
+    "NOTE-SHOW-ONLY-BELONG-TO": "a coalition answer to show_only_belong_to=Y, with transacted on every "
+    "entry of the customer's expect.campaigns in the target profile, judges it",
+    "NOTE-CAMPAIGN-ID": "an answer to campaign_id of a campaign the customer's expect.campaigns "
+    "(or a coalition's campaigns) lists in the target profile judges it",
+    "NOTE-INCLUDE-BALANCES-N": "an answer to include_balances=N of a customer "
+    "with expect in the target profile judges it",
+    "NOTE-COALITION-BALANCE": "give a coalition customer's points campaigns expect.campaigns[].balance, "
+    "balance_coalition or cumulative_coalition in the target profile to judge them",
+    "COALITION-STORE-CUMULATIVE": "give a coalition customer's campaigns expect.campaigns[].cumulative "
+    "in the target profile to judge each store's",
+    "EXAMPLE-SUCCESS": "give the customer's campaigns their fields (expect.campaigns[].name, "
+    "type, balance, last_transaction, ...) in the target profile to judge them",
+    "EXAMPLE-COALITION": "give a coalition customer's campaigns their fields (expect.campaigns[].name, "
+    "type, last_transaction, ...) in the target profile to judge them",
+    "EXAMPLE-POINTS-REWARDS": "give a points campaign expect.campaigns[].available_rewards "
+    "in the target profile to judge its rewards",
+    "EXAMPLE-BUYX-ITEMS": "give a BuyX campaign expect.campaigns[].balances "
+    "(its items) in the target profile to judge them",
+    "BUYX-BALANCE": "give a BuyX campaign expect.campaigns[].balances with "
+    "each item's balance in the target profile to judge it",
+    "BUYX-EARNED": "give a BuyX campaign expect.campaigns[].balances with "
+    "each item's earned in the target profile to judge it",
+    "BUYX-CUMULATIVE": "give a BuyX campaign expect.campaigns[].balances with "
+    "each item's cumulative in the target profile to judge it",
+    "BUYX-REDEEMED": "give a BuyX campaign expect.campaigns[].balances with "
+    "each item's redeemed in the target profile to judge it",
+    "BUYX-AVAILABLE-REWARDS": "give a BuyX campaign expect.campaigns[].available_rewards "
+    "in the target profile to judge them",
 }
-NO_DATA = "the target profile gives this customer no expect block and its account no campaigns list: give them to judge the values against the data the target holds"
+NO_DATA = (
+    "the target profile gives this customer no expect block and its account no "
+    "campaigns list: give them to judge the values against the data the target holds"
+)
 
 
 def _shown(value: Any) -> str:
@@ -87,7 +118,9 @@ def answer_matches_expected_data(e: Evidence, r: Reporter) -> Iterator[Finding]:
     if _someone_else(e, who):
         # Another customer's answer: right_customer fails it (FIELD-CODE or FIELD-CARD-NUMBER);
         # comparing that customer's values with these would blame the fields instead.
-        r.not_applicable("the answer is another customer's (judged by right_customer): no value of this customer to compare")
+        r.not_applicable(
+            "the answer is another customer's (judged by right_customer): no value of this customer to compare"
+        )
         return
     yield from _customer_fields(e, r, expected, hidden=wanted.custom_field == "absent")
     yield from _campaign_list(e, r, who, expected, wanted.campaigns, wanted.campaign)
@@ -100,7 +133,9 @@ def answer_matches_expected_data(e: Evidence, r: Reporter) -> Iterator[Finding]:
 
 def _someone_else(e: Evidence, who: Customer) -> bool:
     """The identifier sent is not the answer's: the lookup found another customer."""
-    sent = {"code": ("code",), "card_number": ("card_number",), "both": ("code", "card_number")}.get(e.case.identifier, ())
+    sent = {"code": ("code",), "card_number": ("card_number",), "both": ("code", "card_number")}.get(
+        e.case.identifier, ()
+    )
     found = customer(e.document)
     return any(found.get(key) != getattr(who, key) for key in sent)
 
@@ -115,24 +150,50 @@ def _customer_fields(e: Evidence, r: Reporter, expected: Expected, hidden: bool)
             # customer has one, so it must be there (a wrong value is NOTE-ALL-FIELDS).
             r.checked("NOTE-CUSTOM-FIELD-DEFAULT")
             if name not in found:
-                yield r.fail("NOTE-CUSTOM-FIELD-DEFAULT", "custom_field is not returned, though hide_custom_field is not given and the customer has one", where="customer/custom_field", expected=value, got=ABSENT)
+                yield r.fail(
+                    "NOTE-CUSTOM-FIELD-DEFAULT",
+                    "custom_field is not returned, though hide_custom_field is not given and the customer has one",
+                    where="customer/custom_field",
+                    expected=value,
+                    got=ABSENT,
+                )
                 continue
         requirement = "NOTE-REGISTERED" if name == "registered" else "NOTE-ALL-FIELDS"
         r.checked(requirement)
         if found.get(name) != value:
-            yield r.fail(requirement, f"the customer's {name} is not the one the target holds", where=f"customer/{name}", expected=value, got=_shown(found.get(name)))
+            yield r.fail(
+                requirement,
+                f"the customer's {name} is not the one the target holds",
+                where=f"customer/{name}",
+                expected=value,
+                got=_shown(found.get(name)),
+            )
     for name, pairs in expected.custom_fields:
         r.checked("EXAMPLE-CUSTOM-FIELD-N")
         got = found.get(name)
         if not isinstance(got, dict):
-            yield r.fail("EXAMPLE-CUSTOM-FIELD-N", f"{name} is missing, though the customer has it", where=f"customer/{name}", expected=_entry(pairs), got=_shown(got))
+            yield r.fail(
+                "EXAMPLE-CUSTOM-FIELD-N",
+                f"{name} is missing, though the customer has it",
+                where=f"customer/{name}",
+                expected=_entry(pairs),
+                got=_shown(got),
+            )
             continue
         for key, value in pairs:
             if got.get(key) != value:
-                yield r.fail("EXAMPLE-CUSTOM-FIELD-N", f"{name}'s {key} is not the one the target holds", where=f"customer/{name}/{key}", expected=value, got=_shown(got.get(key)))
+                yield r.fail(
+                    "EXAMPLE-CUSTOM-FIELD-N",
+                    f"{name}'s {key} is not the one the target holds",
+                    where=f"customer/{name}/{key}",
+                    expected=value,
+                    got=_shown(got.get(key)),
+                )
 
 
-def _campaign_list(e: Evidence, r: Reporter, who: Customer, expected: Expected, effect: str | None, named: str | None) -> Iterator[Finding]:
+def _campaign_list(
+    e: Evidence, r: Reporter, who: Customer, expected: Expected, effect: str | None, named: str | None
+) -> Iterator[Finding]:
     """The campaigns listed are exactly those the parameters' effect leaves of the
     customer's (in a coalition: of the account's) campaigns."""
     coalition = e.case.coalition
@@ -147,7 +208,7 @@ def _campaign_list(e: Evidence, r: Reporter, who: Customer, expected: Expected, 
     elif effect == "single":
         # A campaign the profile does not list for the customer: what the answer then
         # holds is not settled by these data.
-        wanted = (named,) if everything is not None and named in everything else None  # type: ignore[assignment]
+        wanted = (named,) if everything is not None and named in everything else None
         rule = "NOTE-CAMPAIGN-ID"
     elif effect == "subset":
         listed = expected.campaigns
@@ -172,9 +233,21 @@ def _campaign_list(e: Evidence, r: Reporter, who: Customer, expected: Expected, 
     missing = [c for c in wanted if c not in got]
     added = sorted({c for c in got if c not in wanted})
     if missing:
-        yield r.fail(rule, f"campaign(s) {', '.join(missing)} missing from the list ({what})", where="campaigns", expected=", ".join(sorted(wanted)) or "(none)", got=", ".join(got) or "(none)")
+        yield r.fail(
+            rule,
+            f"campaign(s) {', '.join(missing)} missing from the list ({what})",
+            where="campaigns",
+            expected=", ".join(sorted(wanted)) or "(none)",
+            got=", ".join(got) or "(none)",
+        )
     if added:
-        yield r.fail(rule, f"campaign(s) {', '.join(added)} listed, which the target does not hold for this answer ({what})", where="campaigns", expected=", ".join(sorted(wanted)) or "(none)", got=", ".join(got) or "(none)")
+        yield r.fail(
+            rule,
+            f"campaign(s) {', '.join(added)} listed, which the target does not hold for this answer ({what})",
+            where="campaigns",
+            expected=", ".join(sorted(wanted)) or "(none)",
+            got=", ".join(got) or "(none)",
+        )
 
 
 def _within_account(e: Evidence, r: Reporter, account: tuple[str, ...]) -> Iterator[Finding]:
@@ -182,7 +255,13 @@ def _within_account(e: Evidence, r: Reporter, account: tuple[str, ...]) -> Itera
     r.checked("CALL-RETRIEVES")
     foreign = sorted({str(c.get("id")) for c in campaigns(e.document)} - set(account))
     if foreign:
-        yield r.fail("CALL-RETRIEVES", f"campaign(s) {', '.join(foreign)} listed, which are not campaigns of account {e.case.account_id}", where="campaigns", expected=f"some of {', '.join(account)}", got=", ".join(foreign))
+        yield r.fail(
+            "CALL-RETRIEVES",
+            f"campaign(s) {', '.join(foreign)} listed, which are not campaigns of account {e.case.account_id}",
+            where="campaigns",
+            expected=f"some of {', '.join(account)}",
+            got=", ".join(foreign),
+        )
 
 
 def _ids(listed: tuple[ExpectedCampaign, ...] | None) -> tuple[str, ...] | None:
@@ -199,22 +278,47 @@ def _field_requirement(name: str, kind: Any, coalition: bool) -> str:
     return "EXAMPLE-COALITION" if coalition else "EXAMPLE-SUCCESS"
 
 
-def _campaign_fields(r: Reporter, campaign: ExpectedCampaign, found: dict[str, Any], coalition: bool) -> Iterator[Finding]:
+def _campaign_fields(
+    r: Reporter, campaign: ExpectedCampaign, found: dict[str, Any], coalition: bool
+) -> Iterator[Finding]:
     where = f"campaigns/{campaign.id}"
     kind = campaign.get("type") or found.get("type")
     for name, value in campaign.fields:
         requirement = _field_requirement(name, kind, coalition)
         r.checked(requirement)
         if found.get(name) != value:
-            yield r.fail(requirement, f"campaign {campaign.id}'s {name} is not the one the target holds", where=f"{where}/{name}", expected=value, got=_shown(found.get(name)))
+            yield r.fail(
+                requirement,
+                f"campaign {campaign.id}'s {name} is not the one the target holds",
+                where=f"{where}/{name}",
+                expected=value,
+                got=_shown(found.get(name)),
+            )
     if campaign.available_rewards is not None:
         rewards = "BUYX-AVAILABLE-REWARDS" if kind == "buyx" else "EXAMPLE-POINTS-REWARDS"
-        yield from _whole_list(r, campaign.available_rewards, items(found, "available_rewards"), ("id", "item_id", "name"),
-                               lambda key: rewards, rewards, f"{where}/available_rewards", "reward", lambda entry: False)  # fmt: skip
+        yield from _whole_list(
+            r,
+            campaign.available_rewards,
+            items(found, "available_rewards"),
+            ("id", "item_id", "name"),
+            lambda key: rewards,
+            rewards,
+            f"{where}/available_rewards",
+            "reward",
+            lambda entry: False,
+        )
     if campaign.balances is not None:
-        yield from _whole_list(r, campaign.balances, items(found, "balances"), ("name", "item_id"),
-                               lambda key: BUYX_ITEM_FIELDS.get(key, "EXAMPLE-BUYX-ITEMS"), "EXAMPLE-BUYX-ITEMS", f"{where}/balances", "item",
-                               never_bought)  # fmt: skip
+        yield from _whole_list(
+            r,
+            campaign.balances,
+            items(found, "balances"),
+            ("name", "item_id"),
+            lambda key: BUYX_ITEM_FIELDS.get(key, "EXAMPLE-BUYX-ITEMS"),
+            "EXAMPLE-BUYX-ITEMS",
+            f"{where}/balances",
+            "item",
+            never_bought,
+        )
 
 
 def never_bought(entry: dict[str, str]) -> bool:
@@ -240,19 +344,41 @@ def _whole_list(
         wanted = dict(pairs)
         match = _find(wanted, got, free, identity)
         if match is None and optional(wanted):
-            yield r.unspecified(f"{noun} {_label(wanted, identity)} (never bought) is not listed; the document does not say whether such an item is", where=where)
+            yield r.unspecified(
+                f"{noun} {_label(wanted, identity)} (never bought) is not "
+                "listed; the document does not say whether such an item is",
+                where=where,
+            )
             continue
         if match is None:
-            yield r.fail(list_requirement, f"a {noun} the customer has is missing", where=where, expected=_entry(pairs), got=f"{len(got)} {noun}(s): " + "; ".join(_shown(g) for g in got))
+            yield r.fail(
+                list_requirement,
+                f"a {noun} the customer has is missing",
+                where=where,
+                expected=_entry(pairs),
+                got=f"{len(got)} {noun}(s): " + "; ".join(_shown(g) for g in got),
+            )
             continue
         free.remove(match)
         for key, value in pairs:
             requirement = field_requirement(key)
             r.checked(requirement)
             if got[match].get(key) != value:
-                yield r.fail(requirement, f"{noun} {_label(wanted, identity)}'s {key} is not the one the target holds", where=f"{where}/{match}/{key}", expected=value, got=_shown(got[match].get(key)))
+                yield r.fail(
+                    requirement,
+                    f"{noun} {_label(wanted, identity)}'s {key} is not the one the target holds",
+                    where=f"{where}/{match}/{key}",
+                    expected=value,
+                    got=_shown(got[match].get(key)),
+                )
     for index in free:
-        yield r.fail(list_requirement, f"a {noun} the target does not hold for the customer is listed", where=f"{where}/{index}", expected="no such " + noun, got=_shown(got[index]))
+        yield r.fail(
+            list_requirement,
+            f"a {noun} the target does not hold for the customer is listed",
+            where=f"{where}/{index}",
+            expected="no such " + noun,
+            got=_shown(got[index]),
+        )
 
 
 def _find(wanted: dict[str, str], got: list[dict[str, Any]], free: list[int], identity: tuple[str, ...]) -> int | None:

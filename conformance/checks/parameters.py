@@ -39,7 +39,9 @@ def format_follows_output(e: Evidence, r: Reporter) -> Iterator[Finding]:
         # shows errors in XML only, so their format is recorded, not judged.
         r.not_applicable("an error envelope: the document shows errors in XML only")
         if got != wanted.format:
-            yield r.unspecified(f"an error envelope in {_FORMAT_NAMES[got]} where {_FORMAT_NAMES[wanted.format]} was asked for")
+            yield r.unspecified(
+                f"an error envelope in {_FORMAT_NAMES[got]} where {_FORMAT_NAMES[wanted.format]} was asked for"
+            )
     elif not wanted.format_strict:
         r.not_applicable(f"output={e.case.option('output')}: the document names only JSON")
         if got != wanted.format:
@@ -67,7 +69,12 @@ def jsonp_callback_is_the_name_sent(e: Evidence, r: Reporter) -> Iterator[Findin
         return
     r.checked("OUTPUT-CALLBACK-JSONP")
     if e.answer.callback != wanted:
-        yield r.fail("OUTPUT-CALLBACK-JSONP", "the JSONP wrapper does not call the callback that was sent", expected=wanted, got=str(e.answer.callback))
+        yield r.fail(
+            "OUTPUT-CALLBACK-JSONP",
+            "the JSONP wrapper does not call the callback that was sent",
+            expected=wanted,
+            got=str(e.answer.callback),
+        )
 
 
 @check("condensed_json_has_no_whitespace", "OUTPUT-CONDENSED")
@@ -85,10 +92,20 @@ def condensed_json_has_no_whitespace(e: Evidence, r: Reporter) -> Iterator[Findi
     position = next((i for i, char in enumerate(outside_strings) if char in " \t\r\n"), None)
     if position is not None:
         snippet = outside_strings[max(0, position - 20) : position + 20]
-        yield r.fail("OUTPUT-CONDENSED", "condensed=yes, but the JSON has white space outside strings", expected="no white space", got=f"...{snippet!r}...")
+        yield r.fail(
+            "OUTPUT-CONDENSED",
+            "condensed=yes, but the JSON has white space outside strings",
+            expected="no white space",
+            got=f"...{snippet!r}...",
+        )
 
 
-@check("custom_field_follows_hide_custom_field", "NOTE-CUSTOM-FIELD-DEFAULT", "NOTE-HIDE-CUSTOM-FIELD-N", "FIELD-HIDE-CUSTOM-FIELD")
+@check(
+    "custom_field_follows_hide_custom_field",
+    "NOTE-CUSTOM-FIELD-DEFAULT",
+    "NOTE-HIDE-CUSTOM-FIELD-N",
+    "FIELD-HIDE-CUSTOM-FIELD",
+)
 def custom_field_follows_hide_custom_field(e: Evidence, r: Reporter) -> Iterator[Finding]:
     """custom_field is returned unless hide_custom_field=Y."""
     wanted = expect(e.case).custom_field
@@ -97,15 +114,35 @@ def custom_field_follows_hide_custom_field(e: Evidence, r: Reporter) -> Iterator
         return
     present = "custom_field" in customer(e.document)
     value = e.case.option("hide_custom_field")
-    requirement = {"N": "NOTE-HIDE-CUSTOM-FIELD-N", "Y": "FIELD-HIDE-CUSTOM-FIELD"}.get(value, "NOTE-CUSTOM-FIELD-DEFAULT")
+    requirement = {"N": "NOTE-HIDE-CUSTOM-FIELD-N", "Y": "FIELD-HIDE-CUSTOM-FIELD"}.get(
+        value, "NOTE-CUSTOM-FIELD-DEFAULT"
+    )
     r.checked(requirement)
     if wanted == "present" and not present:
-        yield r.fail(requirement, f"custom_field is missing with hide_custom_field {'=N' if value == 'N' else 'not given'}", where="customer/custom_field", expected="present", got="absent")
+        yield r.fail(
+            requirement,
+            f"custom_field is missing with hide_custom_field {'=N' if value == 'N' else 'not given'}",
+            where="customer/custom_field",
+            expected="present",
+            got="absent",
+        )
     elif wanted == "absent" and present:
-        yield r.fail(requirement, "custom_field is returned with hide_custom_field=Y", where="customer/custom_field", expected="absent", got="present")
+        yield r.fail(
+            requirement,
+            "custom_field is returned with hide_custom_field=Y",
+            where="customer/custom_field",
+            expected="absent",
+            got="present",
+        )
 
 
-@check("campaigns_follow_filters", "NOTE-INCLUDE-BALANCES-N", "NOTE-CAMPAIGN-ID", "FIELD-CAMPAIGN-ID", "NOTE-SHOW-ONLY-BELONG-TO")
+@check(
+    "campaigns_follow_filters",
+    "NOTE-INCLUDE-BALANCES-N",
+    "NOTE-CAMPAIGN-ID",
+    "FIELD-CAMPAIGN-ID",
+    "NOTE-SHOW-ONLY-BELONG-TO",
+)
 def campaigns_follow_filters(e: Evidence, r: Reporter) -> Iterator[Finding]:
     """include_balances=N: the customer only. campaign_id: only that campaign, the one
     named. show_only_belong_to=Y (coalition): no campaign the customer never transacted in."""
@@ -117,19 +154,38 @@ def campaigns_follow_filters(e: Evidence, r: Reporter) -> Iterator[Finding]:
     if wanted.campaigns == "none":
         r.checked("NOTE-INCLUDE-BALANCES-N")
         if ids:
-            yield r.fail("NOTE-INCLUDE-BALANCES-N", "include_balances=N, but campaigns are returned", where="campaigns", expected="no campaigns", got=f"{len(ids)} campaign(s): {', '.join(ids)}")
+            yield r.fail(
+                "NOTE-INCLUDE-BALANCES-N",
+                "include_balances=N, but campaigns are returned",
+                where="campaigns",
+                expected="no campaigns",
+                got=f"{len(ids)} campaign(s): {', '.join(ids)}",
+            )
     elif wanted.campaigns == "single":
         r.checked("NOTE-CAMPAIGN-ID", "FIELD-CAMPAIGN-ID")
         if len(ids) == 1 and ids != [wanted.campaign]:
             # One campaign, but not the one named: the parameter's value was not read as a campaign's id.
-            yield r.fail("FIELD-CAMPAIGN-ID", f"campaign_id={wanted.campaign} answers another campaign", where="campaigns/0/id", expected=str(wanted.campaign), got=ids[0])
+            yield r.fail(
+                "FIELD-CAMPAIGN-ID",
+                f"campaign_id={wanted.campaign} answers another campaign",
+                where="campaigns/0/id",
+                expected=str(wanted.campaign),
+                got=ids[0],
+            )
         elif len(ids) != 1:
-            yield r.fail("NOTE-CAMPAIGN-ID", "campaign_id must restrict the answer to that one campaign", where="campaigns", expected=f"exactly campaign {wanted.campaign}", got=f"{len(ids)} campaign(s): {', '.join(ids) or '(none)'}")
+            yield r.fail(
+                "NOTE-CAMPAIGN-ID",
+                "campaign_id must restrict the answer to that one campaign",
+                where="campaigns",
+                expected=f"exactly campaign {wanted.campaign}",
+                got=f"{len(ids)} campaign(s): {', '.join(ids) or '(none)'}",
+            )
     elif wanted.campaigns == "subset":
         listed = [c for c in campaigns(e.document) if never_transacted(c)]
         for campaign in listed:
             yield r.fail(
-                "NOTE-SHOW-ONLY-BELONG-TO", f"show_only_belong_to=Y lists campaign {campaign.get('id')}, where the customer has no transaction",
+                "NOTE-SHOW-ONLY-BELONG-TO",
+                f"show_only_belong_to=Y lists campaign {campaign.get('id')}, where the customer has no transaction",
                 where=f"campaigns/{campaign.get('id')}",
                 expected="only campaigns the customer has had a transaction with",
                 got=f"last_transaction {campaign.get('last_transaction')!r}, cumulative {campaign.get('cumulative')!r}",
@@ -137,7 +193,9 @@ def campaigns_follow_filters(e: Evidence, r: Reporter) -> Iterator[Finding]:
         if not listed:
             # Which campaigns should have been dropped needs the full answer: the relation
             # show_only_belong_to_is_a_subset judges it.
-            r.not_applicable("judged against the full answer by show_only_belong_to_is_a_subset", "NOTE-SHOW-ONLY-BELONG-TO")
+            r.not_applicable(
+                "judged against the full answer by show_only_belong_to_is_a_subset", "NOTE-SHOW-ONLY-BELONG-TO"
+            )
     r.not_applicable("the case sets no parameter that filters campaigns this way")
 
 
@@ -154,7 +212,13 @@ def right_customer(e: Evidence, r: Reporter) -> Iterator[Finding]:
         known = getattr(e.case.customer, name)
         r.checked(requirement)
         if found.get(name) != known:
-            yield r.fail(requirement, f"looked up by {name} {known}, the answer is another customer", where=f"customer/{name}", expected=known, got=repr(found.get(name)))
+            yield r.fail(
+                requirement,
+                f"looked up by {name} {known}, the answer is another customer",
+                where=f"customer/{name}",
+                expected=known,
+                got=repr(found.get(name)),
+            )
             return  # one wrong customer is one failure
 
 
@@ -172,8 +236,11 @@ def foreign_campaign_is_not_answered(e: Evidence, r: Reporter) -> Iterator[Findi
     r.checked("FIELD-ACCOUNT-ID-REQUIRED")
     if e.case.campaign in campaign_ids(e.document):
         yield r.fail(
-            "FIELD-ACCOUNT-ID-REQUIRED", f"campaign_id={e.case.campaign}, a campaign of another account, is answered in account {e.case.account_id}",
-            where="campaigns", expected=f"no campaign {e.case.campaign} (it belongs to another account)", got=f"campaign {e.case.campaign}",
+            "FIELD-ACCOUNT-ID-REQUIRED",
+            f"campaign_id={e.case.campaign}, a campaign of another account, is answered in account {e.case.account_id}",
+            where="campaigns",
+            expected=f"no campaign {e.case.campaign} (it belongs to another account)",
+            got=f"campaign {e.case.campaign}",
         )
 
 

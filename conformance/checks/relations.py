@@ -30,7 +30,9 @@ def _success(e: Evidence, role: str) -> dict[str, Any] | None:
     return observation.document
 
 
-def _both(e: Evidence, r: Reporter, left: str, right: str, *requirements: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+def _both(
+    e: Evidence, r: Reporter, left: str, right: str, *requirements: str
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """The two roles' documents, when both are successes: then ``requirements`` are
     judged; else they are not applicable and there is nothing to compare."""
     a, b = _success(e, left), _success(e, right)
@@ -41,9 +43,22 @@ def _both(e: Evidence, r: Reporter, left: str, right: str, *requirements: str) -
     return a, b
 
 
-def _differs(r: Reporter, requirement: str, title: str, left: tuple[str, dict[str, Any]], right: tuple[str, dict[str, Any]], **kw: Any) -> Iterator[Finding]:
+def _differs(
+    r: Reporter,
+    requirement: str,
+    title: str,
+    left: tuple[str, dict[str, Any]],
+    right: tuple[str, dict[str, Any]],
+    **kw: Any,
+) -> Iterator[Finding]:
     if comparable(left[1]) != comparable(right[1]):
-        yield r.fail(requirement, title, where=f"{left[0]} vs {right[0]}", detail="Diff of the two documents:\n" + diff(left[1], right[1], left[0], right[0]), **kw)
+        yield r.fail(
+            requirement,
+            title,
+            where=f"{left[0]} vs {right[0]}",
+            detail="Diff of the two documents:\n" + diff(left[1], right[1], left[0], right[0]),
+            **kw,
+        )
 
 
 # -- formats ---------------------------------------------------------------------------
@@ -63,8 +78,13 @@ def formats_carry_same_document(e: Evidence, r: Reporter) -> Iterator[Finding]:
             r.not_applicable(NOT_SUCCESSES, requirement)
             continue
         r.checked(requirement)
-        yield from _differs(r, requirement, f"the {role} answer carries another document than the {base_name} one",
-                            (base_name, base), (role, other))
+        yield from _differs(
+            r,
+            requirement,
+            f"the {role} answer carries another document than the {base_name} one",
+            (base_name, base),
+            (role, other),
+        )
 
 
 @relation_check("absent_output_equals_xml", "formats", "OUTPUT-DEFAULT-XML")
@@ -72,7 +92,13 @@ def absent_output_equals_xml(e: Evidence, r: Reporter) -> Iterator[Finding]:
     """No output parameter answers what output=XML answers."""
     if pair := _both(e, r, "default", "xml", "OUTPUT-DEFAULT-XML"):
         default, xml = pair
-        yield from _differs(r, "OUTPUT-DEFAULT-XML", "the answer without output differs from the output=XML answer", ("default", default), ("xml", xml))
+        yield from _differs(
+            r,
+            "OUTPUT-DEFAULT-XML",
+            "the answer without output differs from the output=XML answer",
+            ("default", default),
+            ("xml", xml),
+        )
 
 
 @relation_check("condensed_changes_nothing_in_xml", "formats", "OUTPUT-CONDENSED-JSON-ONLY")
@@ -80,14 +106,22 @@ def condensed_changes_nothing_in_xml(e: Evidence, r: Reporter) -> Iterator[Findi
     """condensed "Applies only to JSON(P) output": with XML it changes nothing."""
     if pair := _both(e, r, "xml", "xml-condensed", "OUTPUT-CONDENSED-JSON-ONLY"):
         xml, condensed = pair
-        yield from _differs(r, "OUTPUT-CONDENSED-JSON-ONLY", "condensed=yes changed an XML answer", ("xml", xml), ("xml-condensed", condensed))
+        yield from _differs(
+            r,
+            "OUTPUT-CONDENSED-JSON-ONLY",
+            "condensed=yes changed an XML answer",
+            ("xml", xml),
+            ("xml-condensed", condensed),
+        )
 
 
 # -- identifiers ------------------------------------------------------------------------
 _LOOKUP_REQUIREMENT = {"code": "FIELD-CODE", "card_number": "FIELD-CARD-NUMBER", "both": "NOTE-CODE-OR-CARD"}
 
 
-@relation_check("code_and_card_number_same_answer", "identifiers", "FIELD-CODE", "FIELD-CARD-NUMBER", "NOTE-CODE-OR-CARD")
+@relation_check(
+    "code_and_card_number_same_answer", "identifiers", "FIELD-CODE", "FIELD-CARD-NUMBER", "NOTE-CODE-OR-CARD"
+)
 def code_and_card_number_same_answer(e: Evidence, r: Reporter) -> Iterator[Finding]:
     """Looking a customer up by code, by card number or by both gives one answer. The
     lookup whose answer differs from the others' is the one blamed (with two lookups,
@@ -105,7 +139,13 @@ def code_and_card_number_same_answer(e: Evidence, r: Reporter) -> Iterator[Findi
         odd = [role for role in found if role != "code"][:1]
     reference = next(role for role in found if role not in odd)
     for role in odd:
-        yield from _differs(r, _LOOKUP_REQUIREMENT[role], f"lookup by {role} answers differently from lookup by {reference}", (reference, found[reference]), (role, found[role]))
+        yield from _differs(
+            r,
+            _LOOKUP_REQUIREMENT[role],
+            f"lookup by {role} answers differently from lookup by {reference}",
+            (reference, found[reference]),
+            (role, found[role]),
+        )
 
 
 # -- filters ----------------------------------------------------------------------------
@@ -120,15 +160,27 @@ def hide_custom_field_removes_only_custom_field(e: Evidence, r: Reporter) -> Ite
     """hide_custom_field=Y answers the full answer without custom_field, nothing else changed."""
     if pair := _both(e, r, "full", "hide-Y", "FIELD-HIDE-CUSTOM-FIELD"):
         full, hidden = pair
-        yield from _differs(r, "FIELD-HIDE-CUSTOM-FIELD", "hide_custom_field=Y changed more than custom_field", ("full without custom_field", _without_custom_field(full)), ("hide-Y", _without_custom_field(hidden)))
+        yield from _differs(
+            r,
+            "FIELD-HIDE-CUSTOM-FIELD",
+            "hide_custom_field=Y changed more than custom_field",
+            ("full without custom_field", _without_custom_field(full)),
+            ("hide-Y", _without_custom_field(hidden)),
+        )
 
 
 @relation_check("hide_custom_field_n_is_the_default", "filters", "NOTE-HIDE-CUSTOM-FIELD-N")
 def hide_custom_field_n_is_the_default(e: Evidence, r: Reporter) -> Iterator[Finding]:
-    """"There is no need to pass on a value equivalent to hide_custom_field = N": N is the default."""
+    """ "There is no need to pass on a value equivalent to hide_custom_field = N": N is the default."""
     if pair := _both(e, r, "full", "hide-N", "NOTE-HIDE-CUSTOM-FIELD-N"):
         full, shown = pair
-        yield from _differs(r, "NOTE-HIDE-CUSTOM-FIELD-N", "hide_custom_field=N answers differently from no hide_custom_field", ("full", full), ("hide-N", shown))
+        yield from _differs(
+            r,
+            "NOTE-HIDE-CUSTOM-FIELD-N",
+            "hide_custom_field=N answers differently from no hide_custom_field",
+            ("full", full),
+            ("hide-N", shown),
+        )
 
 
 @relation_check("include_balances_n_is_the_customer_part", "filters", "NOTE-INCLUDE-BALANCES-N")
@@ -136,7 +188,13 @@ def include_balances_n_is_the_customer_part(e: Evidence, r: Reporter) -> Iterato
     """include_balances=N: "JUST the customer info", the full answer's customer part."""
     if pair := _both(e, r, "full", "balances-N", "NOTE-INCLUDE-BALANCES-N"):
         full, only = pair
-        yield from _differs(r, "NOTE-INCLUDE-BALANCES-N", "include_balances=N does not answer the full answer's customer part", ("full customer", {"customer": customer(full)}), ("balances-N", {"customer": customer(only), "campaigns": only.get("campaigns", [])}))
+        yield from _differs(
+            r,
+            "NOTE-INCLUDE-BALANCES-N",
+            "include_balances=N does not answer the full answer's customer part",
+            ("full customer", {"customer": customer(full)}),
+            ("balances-N", {"customer": customer(only), "campaigns": only.get("campaigns", [])}),
+        )
 
 
 @relation_check("include_balances_y_is_the_default", "filters", "FIELD-INCLUDE-BALANCES")
@@ -145,7 +203,13 @@ def include_balances_y_is_the_default(e: Evidence, r: Reporter) -> Iterator[Find
     set to N"); Y, which real clients send, answers what no include_balances answers."""
     if pair := _both(e, r, "full", "balances-Y", "FIELD-INCLUDE-BALANCES"):
         full, included = pair
-        yield from _differs(r, "FIELD-INCLUDE-BALANCES", "include_balances=Y answers differently from no include_balances", ("full", full), ("balances-Y", included))
+        yield from _differs(
+            r,
+            "FIELD-INCLUDE-BALANCES",
+            "include_balances=Y answers differently from no include_balances",
+            ("full", full),
+            ("balances-Y", included),
+        )
 
 
 @relation_check("show_only_belong_to_n_is_the_default", "filters", "FIELD-SHOW-ONLY-BELONG-TO")
@@ -157,7 +221,13 @@ def show_only_belong_to_n_is_the_default(e: Evidence, r: Reporter) -> Iterator[F
         return
     if pair := _both(e, r, "full", "belong-N", "FIELD-SHOW-ONLY-BELONG-TO"):
         full, shown = pair
-        yield from _differs(r, "FIELD-SHOW-ONLY-BELONG-TO", "show_only_belong_to=N answers differently from no show_only_belong_to", ("full", full), ("belong-N", shown))
+        yield from _differs(
+            r,
+            "FIELD-SHOW-ONLY-BELONG-TO",
+            "show_only_belong_to=N answers differently from no show_only_belong_to",
+            ("full", full),
+            ("belong-N", shown),
+        )
 
 
 @relation_check("campaign_id_is_that_campaign_of_the_full_answer", "filters", "NOTE-CAMPAIGN-ID")
@@ -175,7 +245,13 @@ def campaign_id_is_that_campaign_of_the_full_answer(e: Evidence, r: Reporter) ->
             continue
         r.checked("NOTE-CAMPAIGN-ID")
         expected = {**full, "campaigns": [by_id.get(case.campaign, {})]}
-        yield from _differs(r, "NOTE-CAMPAIGN-ID", f"campaign_id={case.campaign} is not that campaign of the full answer", ("full", expected), (role, single))
+        yield from _differs(
+            r,
+            "NOTE-CAMPAIGN-ID",
+            f"campaign_id={case.campaign} is not that campaign of the full answer",
+            ("full", expected),
+            (role, single),
+        )
     r.not_applicable(NOT_SUCCESSES)
 
 
@@ -193,23 +269,49 @@ def show_only_belong_to_is_a_subset(e: Evidence, r: Reporter) -> Iterator[Findin
     by_id = {str(c.get("id")): c for c in campaigns(full)}
     if not any(never_transacted(c) for c in by_id.values()):
         # Then Y has nothing to drop: a target that ignores it could not be told apart.
-        r.not_applicable("the customer has had a transaction in every campaign listed: show_only_belong_to=Y has "
-                         "nothing to drop (give the profile a coalition customer with no transaction in some campaign)")
+        r.not_applicable(
+            "the customer has had a transaction in every campaign listed: show_only_belong_to=Y has "
+            "nothing to drop (give the profile a coalition customer with no transaction in some campaign)"
+        )
     else:
         r.checked("NOTE-SHOW-ONLY-BELONG-TO")
     kept = {str(c.get("id")) for c in campaigns(belong)}
     for campaign in campaigns(belong):
         original = by_id.get(str(campaign.get("id")))
         if original is None:
-            yield r.fail("NOTE-SHOW-ONLY-BELONG-TO", "show_only_belong_to=Y answers a campaign the full answer does not have", where=f"belong-Y campaign {campaign.get('id')}", expected="a subset of: " + ", ".join(map(str, by_id)), got=str(campaign.get("id")))
+            yield r.fail(
+                "NOTE-SHOW-ONLY-BELONG-TO",
+                "show_only_belong_to=Y answers a campaign the full answer does not have",
+                where=f"belong-Y campaign {campaign.get('id')}",
+                expected="a subset of: " + ", ".join(map(str, by_id)),
+                got=str(campaign.get("id")),
+            )
         elif comparable(original) != comparable(campaign):
-            yield from _differs(r, "NOTE-SHOW-ONLY-BELONG-TO", f"show_only_belong_to=Y changed campaign {campaign.get('id')}", ("full", original), ("belong-Y", campaign))
+            yield from _differs(
+                r,
+                "NOTE-SHOW-ONLY-BELONG-TO",
+                f"show_only_belong_to=Y changed campaign {campaign.get('id')}",
+                ("full", original),
+                ("belong-Y", campaign),
+            )
         elif never_transacted(original):
-            yield r.fail("NOTE-SHOW-ONLY-BELONG-TO", f"show_only_belong_to=Y keeps campaign {campaign.get('id')}, where the customer has no transaction", where=f"belong-Y campaign {campaign.get('id')}", expected="only campaigns the customer has had a transaction with", got=f"last_transaction {original.get('last_transaction')!r}, cumulative {original.get('cumulative')!r}")
+            yield r.fail(
+                "NOTE-SHOW-ONLY-BELONG-TO",
+                f"show_only_belong_to=Y keeps campaign {campaign.get('id')}, where the customer has no transaction",
+                where=f"belong-Y campaign {campaign.get('id')}",
+                expected="only campaigns the customer has had a transaction with",
+                got=f"last_transaction {original.get('last_transaction')!r}, cumulative {original.get('cumulative')!r}",
+            )
     for campaign_id, campaign in by_id.items():
         if campaign_id not in kept and has_transactions(campaign):
-            yield r.fail("NOTE-SHOW-ONLY-BELONG-TO", f"show_only_belong_to=Y drops campaign {campaign_id}, where the customer has transactions", where="belong-Y campaigns", expected=f"campaign {campaign_id} (cumulative {campaign.get('cumulative')}, "
-                                                                                                                                                                                      f"last transaction {campaign.get('last_transaction')})", got="absent")
+            yield r.fail(
+                "NOTE-SHOW-ONLY-BELONG-TO",
+                f"show_only_belong_to=Y drops campaign {campaign_id}, where the customer has transactions",
+                where="belong-Y campaigns",
+                expected=f"campaign {campaign_id} (cumulative {campaign.get('cumulative')}, "
+                f"last transaction {campaign.get('last_transaction')})",
+                got="absent",
+            )
 
 
 # -- over time and across customers ------------------------------------------------------
@@ -218,7 +320,13 @@ def same_request_same_answer(e: Evidence, r: Reporter) -> Iterator[Finding]:
     """The call reads; it changes nothing: the same request twice gets the same answer."""
     if pair := _both(e, r, "first", "again", "CALL-RETRIEVES"):
         first, again = pair
-        yield from _differs(r, "CALL-RETRIEVES", "the same request got a different answer the second time", ("first", first), ("again", again))
+        yield from _differs(
+            r,
+            "CALL-RETRIEVES",
+            "the same request got a different answer the second time",
+            ("first", first),
+            ("again", again),
+        )
 
 
 ALL_CAMPAIGNS_NEEDS = (
@@ -229,12 +337,14 @@ ALL_CAMPAIGNS_NEEDS = (
 
 @relation_check("coalition_lists_all_campaigns", "coalition-campaigns", "NOTE-COALITION-ALL-CAMPAIGNS")
 def coalition_lists_all_campaigns(e: Evidence, r: Reporter) -> Iterator[Finding]:
-    """"In coalitions accounts only, this call will return ALL campaigns in the coalition":
+    """ "In coalitions accounts only, this call will return ALL campaigns in the coalition":
     every customer of a coalition account sees the same campaigns. The comparison could
     show a target that lists only the campaigns a customer joined only where some
     customer has not joined them all."""
     if len(e.subject.members) < 2:
-        r.not_applicable(f"the profile has one customer in coalition account {e.subject.account_id}; " + ALL_CAMPAIGNS_NEEDS)
+        r.not_applicable(
+            f"the profile has one customer in coalition account {e.subject.account_id}; " + ALL_CAMPAIGNS_NEEDS
+        )
         return
     seen = [(role, doc) for role, _ in e.subject.members if (doc := _success(e, role)) is not None]
     if len(seen) < 2:
@@ -244,9 +354,17 @@ def coalition_lists_all_campaigns(e: Evidence, r: Reporter) -> Iterator[Finding]
     differ = any(listed != ids[0][1] for _, listed in ids[1:])
     unjoined = any(never_transacted(c) for _, doc in seen for c in campaigns(doc))
     if not (differ or unjoined):
-        r.not_applicable("every customer compared has had a transaction in every campaign listed; " + ALL_CAMPAIGNS_NEEDS)
+        r.not_applicable(
+            "every customer compared has had a transaction in every campaign listed; " + ALL_CAMPAIGNS_NEEDS
+        )
         return
     r.checked("NOTE-COALITION-ALL-CAMPAIGNS")
     for role, listed in ids[1:]:
         if listed != ids[0][1]:
-            yield r.fail("NOTE-COALITION-ALL-CAMPAIGNS", f"customers {ids[0][0]} and {role} of one coalition see different campaigns", where="campaigns", expected=", ".join(ids[0][1]), got=", ".join(listed))
+            yield r.fail(
+                "NOTE-COALITION-ALL-CAMPAIGNS",
+                f"customers {ids[0][0]} and {role} of one coalition see different campaigns",
+                where="campaigns",
+                expected=", ".join(ids[0][1]),
+                got=", ".join(listed),
+            )

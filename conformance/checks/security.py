@@ -26,7 +26,10 @@ def target_never_echoes_password(e: Evidence, r: Reporter) -> Iterator[Finding]:
 def server_error_status(e: Evidence, r: Reporter) -> Iterator[Finding]:
     """A 5xx answer means the input reached code that did not expect it."""
     if (e.exchange.status or 0) >= 500:
-        yield r.advise(f"HTTP {e.exchange.status}: the target failed on this input instead of answering an error envelope", got=str(e.exchange.status))
+        yield r.advise(
+            f"HTTP {e.exchange.status}: the target failed on this input instead of answering an error envelope",
+            got=str(e.exchange.status),
+        )
 
 
 @check("jsonp_callback_is_not_reflected_unsafely", kinds=("answer", "access"), needs_answer=False, advisory=True)
@@ -38,4 +41,9 @@ def jsonp_callback_is_not_reflected_unsafely(e: Evidence, r: Reporter) -> Iterat
         return
     body = e.exchange.body.decode("utf-8", "replace")
     if sent in body:
-        yield r.advise("a callback that is not a JavaScript name is reflected into the answer", where="callback", expected="an error, or a sanitised name", got=repr(sent))
+        yield r.advise(
+            "a callback that is not a JavaScript name is reflected into the answer",
+            where="callback",
+            expected="an error, or a sanitised name",
+            got=repr(sent),
+        )

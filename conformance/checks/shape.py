@@ -30,7 +30,12 @@ def response_schema_conformance(e: Evidence, r: Reporter) -> Iterator[Finding]:
         errors = validator.json_errors(e.exchange.body, e.document)
         name = "schemas/response.schema.json"
     for error in errors:
-        yield r.fail(_schema_requirement(e, error.where, error.reason), f"the answer does not match {name}", where=error.where, got=error.reason)
+        yield r.fail(
+            _schema_requirement(e, error.where, error.reason),
+            f"the answer does not match {name}",
+            where=error.where,
+            got=error.reason,
+        )
 
 
 def _schema_judges(e: Evidence) -> list[str]:
@@ -61,10 +66,16 @@ def _schema_judges(e: Evidence) -> list[str]:
 
 _ENVELOPE = {"no_match": "EXAMPLE-NO-MATCH", "error": "EXAMPLE-ERROR"}
 _SCHEMA_PARTS = {
-    "EXAMPLE-SUCCESS": "success envelope", "NOTE-ALL-FIELDS": "customer", "EXAMPLE-NO-MATCH": "no_match envelope",
-    "EXAMPLE-ERROR": "error envelope", "NOTE-REGISTERED": "registered field", "EXAMPLE-CUSTOM-FIELD-N": "custom_field_N",
-    "EXAMPLE-POINTS-REWARDS": "points campaign reward", "EXAMPLE-BUYX-ITEMS": "BuyX item or reward",
-    "BUYX-REDEEMED": "BuyX item", "EXAMPLE-COALITION": "coalition campaign",
+    "EXAMPLE-SUCCESS": "success envelope",
+    "NOTE-ALL-FIELDS": "customer",
+    "EXAMPLE-NO-MATCH": "no_match envelope",
+    "EXAMPLE-ERROR": "error envelope",
+    "NOTE-REGISTERED": "registered field",
+    "EXAMPLE-CUSTOM-FIELD-N": "custom_field_N",
+    "EXAMPLE-POINTS-REWARDS": "points campaign reward",
+    "EXAMPLE-BUYX-ITEMS": "BuyX item or reward",
+    "BUYX-REDEEMED": "BuyX item",
+    "EXAMPLE-COALITION": "coalition campaign",
 }
 _CAMPAIGN_INDEX = re.compile(r"/campaigns/(?:campaign\[(\d+)\]|(\d+))")
 # The schema types <redeemed> as a count ("the number of free items"); a balance is an
@@ -112,7 +123,7 @@ def _campaign_at(e: Evidence, where: str) -> dict[str, Any]:
 
 @check("documented_customer_fields_present", "NOTE-ALL-FIELDS")
 def documented_customer_fields_present(e: Evidence, r: Reporter) -> Iterator[Finding]:
-    """"All fields are returned on this call": every documented customer field is there
+    """ "All fields are returned on this call": every documented customer field is there
     (custom_field is judged by hide_custom_field's check)."""
     if e.document.get("status") != "success":
         r.not_applicable("not a success answer")
@@ -121,7 +132,13 @@ def documented_customer_fields_present(e: Evidence, r: Reporter) -> Iterator[Fin
     present = customer(e.document)
     missing = [name for name in CUSTOMER_FIELDS if name != "custom_field" and name not in present]
     if missing:
-        yield r.fail("NOTE-ALL-FIELDS", "documented customer fields are missing", where="customer", expected="all of " + ", ".join(CUSTOMER_FIELDS), got="missing: " + ", ".join(missing))
+        yield r.fail(
+            "NOTE-ALL-FIELDS",
+            "documented customer fields are missing",
+            where="customer",
+            expected="all of " + ", ".join(CUSTOMER_FIELDS),
+            got="missing: " + ", ".join(missing),
+        )
 
 
 @check("custom_field_n_is_label_and_data", "EXAMPLE-CUSTOM-FIELD-N")
@@ -134,7 +151,13 @@ def custom_field_n_is_label_and_data(e: Evidence, r: Reporter) -> Iterator[Findi
     r.checked("EXAMPLE-CUSTOM-FIELD-N")
     for name, value in found:
         if not (isinstance(value, dict) and "label" in value and "data" in value):
-            yield r.fail("EXAMPLE-CUSTOM-FIELD-N", f"{name} is not a label and a data", where=f"customer/{name}", expected="{label, data}", got=repr(value)[:80])
+            yield r.fail(
+                "EXAMPLE-CUSTOM-FIELD-N",
+                f"{name} is not a label and a data",
+                where=f"customer/{name}",
+                expected="{label, data}",
+                got=repr(value)[:80],
+            )
 
 
 @check("json_scalars_are_strings", records=True)
@@ -145,8 +168,11 @@ def json_scalars_are_strings(e: Evidence, r: Reporter) -> Iterator[Finding]:
     if odd:
         where = ", ".join(pointer for _, pointer in odd[:5]) + (" ..." if len(odd) > 5 else "")
         kinds = sorted({kind for kind, _ in odd})
-        yield r.warn(f"JSON scalars sent as {'/'.join(kinds)}, not strings (the live service "
-                     "sends strings; Gson and dict clients cope, typed clients may not)", where=where)
+        yield r.warn(
+            f"JSON scalars sent as {'/'.join(kinds)}, not strings (the live service "
+            "sends strings; Gson and dict clients cope, typed clients may not)",
+            where=where,
+        )
 
 
 @check("xml_text_outside_cdata", records=True)
@@ -157,7 +183,10 @@ def xml_text_outside_cdata(e: Evidence, r: Reporter) -> Iterator[Finding]:
     cdata = [note.split(":", 1)[1] for note in e.answer.notes if note.startswith("cdata:")]
     if cdata:
         where = ", ".join(cdata[:5]) + (" ..." if len(cdata) > 5 else "")
-        yield r.warn(f"{len(cdata)} value(s) in CDATA sections: PHP SimpleXML clients without LIBXML_NOCDATA read them as empty", where=where)
+        yield r.warn(
+            f"{len(cdata)} value(s) in CDATA sections: PHP SimpleXML clients without LIBXML_NOCDATA read them as empty",
+            where=where,
+        )
 
 
 # Doc, success example: what each campaign, reward and item carries, by campaign type.
@@ -167,7 +196,13 @@ _REWARD_FIELDS = {"buyx": ("name", "earn_ratio"), None: ("id", "description", "n
 _ITEM_FIELDS = ("name", "balance", "earned", "cumulative", "redeemed", "earn_ratio")
 
 
-@check("campaigns_carry_documented_fields", "EXAMPLE-SUCCESS", "EXAMPLE-COALITION", "EXAMPLE-POINTS-REWARDS", "EXAMPLE-BUYX-ITEMS")
+@check(
+    "campaigns_carry_documented_fields",
+    "EXAMPLE-SUCCESS",
+    "EXAMPLE-COALITION",
+    "EXAMPLE-POINTS-REWARDS",
+    "EXAMPLE-BUYX-ITEMS",
+)
 def campaigns_carry_documented_fields(e: Evidence, r: Reporter) -> Iterator[Finding]:
     """Each campaign, reward and item has the fields the examples show for its type
     (the schemas say so too; this names the missing field, in XML and JSON alike)."""
@@ -180,23 +215,50 @@ def campaigns_carry_documented_fields(e: Evidence, r: Reporter) -> Iterator[Find
         r.checked(example)
         missing = [name for name in _CAMPAIGN_FIELDS + _BY_TYPE[kind] if name not in campaign]
         if missing:
-            yield r.fail(example, f"campaign {campaign.get('id')} lacks documented fields", where=f"campaigns/{i}", got="missing: " + ", ".join(missing))
+            yield r.fail(
+                example,
+                f"campaign {campaign.get('id')} lacks documented fields",
+                where=f"campaigns/{i}",
+                got="missing: " + ", ".join(missing),
+            )
         reward_requirement = "EXAMPLE-BUYX-ITEMS" if kind else "EXAMPLE-POINTS-REWARDS"
         for j, reward in enumerate(items(campaign, "available_rewards")):
             r.checked(reward_requirement)
             missing = [name for name in _REWARD_FIELDS[kind] if name not in reward]
             if missing:
-                yield r.fail(reward_requirement, f"a reward of campaign {campaign.get('id')} lacks documented fields", where=f"campaigns/{i}/available_rewards/{j}", got="missing: " + ", ".join(missing))
+                yield r.fail(
+                    reward_requirement,
+                    f"a reward of campaign {campaign.get('id')} lacks documented fields",
+                    where=f"campaigns/{i}/available_rewards/{j}",
+                    got="missing: " + ", ".join(missing),
+                )
         for j, item in enumerate(items(campaign, "balances")):
             r.checked("EXAMPLE-BUYX-ITEMS")
             missing = [name for name in _ITEM_FIELDS if name not in item]
             if missing:
-                yield r.fail("EXAMPLE-BUYX-ITEMS", f"a BuyX item of campaign {campaign.get('id')} lacks documented fields", where=f"campaigns/{i}/balances/{j}", got="missing: " + ", ".join(missing))
-    r.not_applicable("no reward or BuyX item of that kind in the answer", "EXAMPLE-POINTS-REWARDS", "EXAMPLE-BUYX-ITEMS")
-    r.not_applicable("not a coalition account's answer" if not getattr(e.case, "coalition", False) else "a coalition account's answer", "EXAMPLE-SUCCESS", "EXAMPLE-COALITION")
+                yield r.fail(
+                    "EXAMPLE-BUYX-ITEMS",
+                    f"a BuyX item of campaign {campaign.get('id')} lacks documented fields",
+                    where=f"campaigns/{i}/balances/{j}",
+                    got="missing: " + ", ".join(missing),
+                )
+    r.not_applicable(
+        "no reward or BuyX item of that kind in the answer", "EXAMPLE-POINTS-REWARDS", "EXAMPLE-BUYX-ITEMS"
+    )
+    r.not_applicable(
+        "not a coalition account's answer"
+        if not getattr(e.case, "coalition", False)
+        else "a coalition account's answer",
+        "EXAMPLE-SUCCESS",
+        "EXAMPLE-COALITION",
+    )
 
 
-_LISTS = (("campaigns", "CALL-RETRIEVES"), ("available_rewards", "EXAMPLE-POINTS-REWARDS"), ("balances", "EXAMPLE-BUYX-ITEMS"))
+_LISTS = (
+    ("campaigns", "CALL-RETRIEVES"),
+    ("available_rewards", "EXAMPLE-POINTS-REWARDS"),
+    ("balances", "EXAMPLE-BUYX-ITEMS"),
+)
 
 
 @check("lists_name_each_entry_once", "CALL-RETRIEVES", "EXAMPLE-POINTS-REWARDS", "EXAMPLE-BUYX-ITEMS")
@@ -214,12 +276,18 @@ def lists_name_each_entry_once(e: Evidence, r: Reporter) -> Iterator[Finding]:
         requirement = "EXAMPLE-BUYX-ITEMS" if campaign.get("type") == "buyx" else "EXAMPLE-POINTS-REWARDS"
         if rewards:
             r.checked(requirement)
-            yield from _duplicates(r, requirement, f"campaigns/{i}/available_rewards", [_entry_key(reward) for reward in rewards])
+            yield from _duplicates(
+                r, requirement, f"campaigns/{i}/available_rewards", [_entry_key(reward) for reward in rewards]
+            )
         entries = items(campaign, "balances")
         if entries:
             r.checked("EXAMPLE-BUYX-ITEMS")
-            yield from _duplicates(r, "EXAMPLE-BUYX-ITEMS", f"campaigns/{i}/balances", [_entry_key(item) for item in entries])
-    r.not_applicable("no reward or BuyX item of that kind in the answer", "EXAMPLE-POINTS-REWARDS", "EXAMPLE-BUYX-ITEMS")
+            yield from _duplicates(
+                r, "EXAMPLE-BUYX-ITEMS", f"campaigns/{i}/balances", [_entry_key(item) for item in entries]
+            )
+    r.not_applicable(
+        "no reward or BuyX item of that kind in the answer", "EXAMPLE-POINTS-REWARDS", "EXAMPLE-BUYX-ITEMS"
+    )
 
 
 def _entry_key(entry: dict[str, Any]) -> tuple[str, object]:
@@ -235,5 +303,11 @@ def _duplicates(r: Reporter, requirement: str, where: str, keys: list[tuple[str,
     for name, value in keys:
         key = f"{name} {value!r}"
         if key in seen:
-            yield r.fail(requirement, f"{where} lists {key} more than once", where=where, expected="each entry once", got=f"{key} {sum(1 for k in keys if k == (name, value))} times")
+            yield r.fail(
+                requirement,
+                f"{where} lists {key} more than once",
+                where=where,
+                expected="each entry once",
+                got=f"{key} {sum(1 for k in keys if k == (name, value))} times",
+            )
         seen.add(key)

@@ -59,9 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the data in this SQLite file (created from the seed if absent or empty,"
         " reused otherwise); default: a fresh in-memory database",
     )
-    parser.add_argument(
-        "--latency-ms", type=_count(0), default=0, metavar="N", help="delay every answer by N ms"
-    )
+    parser.add_argument("--latency-ms", type=_count(0), default=0, metavar="N", help="delay every answer by N ms")
     parser.add_argument("--threads", type=_count(1), default=8, help="worker threads (default 8)")
     _add_dataset_options(parser)
     return parser
@@ -94,7 +92,11 @@ def _write_dataset_files(parser: argparse.ArgumentParser, args: argparse.Namespa
             print(f"sha256 of dataset.json: {written.sha256}")
         if args.write_profile is not None:
             if args.write_profile.is_dir():
-                parser.exit(2, f"{parser.prog}: error: --write-profile {args.write_profile} is a directory; give a file name, e.g. {args.write_profile / 'certification-profile.yaml'}\n")
+                parser.exit(
+                    2,
+                    f"{parser.prog}: error: --write-profile {args.write_profile} is a directory; "
+                    f"give a file name, e.g. {args.write_profile / 'certification-profile.yaml'}\n",
+                )
             print(f"certification profile: {dataset.write_profile(args.write_profile)}")
     except OSError as exc:
         parser.exit(1, f"{parser.prog}: error: cannot write: {exc}\n")
@@ -115,9 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # when a harness floods a sandbox, and noise on the console.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     try:
-        server = start(
-            args.host, args.port, db_path=args.db, latency_ms=args.latency_ms, threads=args.threads
-        )
+        server = start(args.host, args.port, db_path=args.db, latency_ms=args.latency_ms, threads=args.threads)
     except (OSError, DatabaseFileError, SeedError) as exc:
         parser.exit(1, f"{parser.prog}: error: cannot start: {exc}\n")
     # SIGTERM (e.g. from a process manager) stops as cleanly as Ctrl-C.

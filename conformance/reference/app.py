@@ -60,9 +60,7 @@ def _fields(*sources: MultiDict[str, str]) -> dict[str, str]:
 
 
 def _respond(doc: Mapping[str, Any], options: OutputOptions, status: int = 200) -> Response:
-    body, content_type = render(
-        doc, fmt=options.format, condensed=options.condensed, callback=options.callback
-    )
+    body, content_type = render(doc, fmt=options.format, condensed=options.condensed, callback=options.callback)
     response = Response(body, status=status, content_type=content_type)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

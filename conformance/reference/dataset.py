@@ -42,7 +42,16 @@ CUSTOMER_FIELDS = (
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     "api_users.csv": ("user_id", "account_id"),
     "accounts.csv": ("account_id", "coalition"),
-    "campaigns.csv": ("account_id", "campaign_id", "position", "name", "type", "currency", "glyph", "monetary_value_per_point"),
+    "campaigns.csv": (
+        "account_id",
+        "campaign_id",
+        "position",
+        "name",
+        "type",
+        "currency",
+        "glyph",
+        "monetary_value_per_point",
+    ),
     "rewards.csv": ("account_id", "campaign_id", "position", "id", "description", "needed_to_redeem", "reward_id"),
     "buyx_items.csv": ("account_id", "campaign_id", "position", "name", "item_id", "earn_ratio", "reward_id"),
     "customers.csv": ("account_id", *CUSTOMER_FIELDS, "has_password"),
@@ -98,12 +107,22 @@ def _campaign(campaign: dict[str, Any]) -> dict[str, Any]:
     }
     if campaign["type"] == "buyx":
         out["items"] = [
-            {"name": i["name"], "item_id": _text(i.get("item_id")), "earn_ratio": str(i["earn_ratio"]), "reward_id": _text(i.get("reward_id"))}
+            {
+                "name": i["name"],
+                "item_id": _text(i.get("item_id")),
+                "earn_ratio": str(i["earn_ratio"]),
+                "reward_id": _text(i.get("reward_id")),
+            }
             for i in campaign.get("items", [])
         ]
     else:
         out["rewards"] = [
-            {"id": r["id"], "description": r["description"], "needed_to_redeem": r["needed_to_redeem"], "reward_id": _text(r.get("reward_id"))}
+            {
+                "id": r["id"],
+                "description": r["description"],
+                "needed_to_redeem": r["needed_to_redeem"],
+                "reward_id": _text(r.get("reward_id")),
+            }
             for r in campaign.get("rewards", [])
         ]
     return out
@@ -117,10 +136,17 @@ def _customer(customer: dict[str, Any]) -> dict[str, Any]:
     # hash is its own business, so the data set says yes or no.
     out["has_password"] = bool(customer.get("password_hash"))
     out["custom_fields"] = [
-        {"n": int(n), "label": f["label"], "data": _text(f.get("data"))} for n, f in sorted(customer.get("custom_fields", {}).items())
+        {"n": int(n), "label": f["label"], "data": _text(f.get("data"))}
+        for n, f in sorted(customer.get("custom_fields", {}).items())
     ]
     out["transactions"] = [
-        {"date": t["date"], "campaign_id": t["campaign"], "kind": t["kind"], "amount": str(t["amount"]), "item": _text(t.get("item"))}
+        {
+            "date": t["date"],
+            "campaign_id": t["campaign"],
+            "kind": t["kind"],
+            "amount": str(t["amount"]),
+            "item": _text(t.get("item")),
+        }
         for t in customer.get("ledger", [])
     ]
     return out
@@ -148,14 +174,28 @@ def rows(data: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
             plain = {k: v for k, v in campaign.items() if k not in ("items", "rewards")}
             tables["campaigns.csv"].append({"account_id": aid, "position": str(position), **plain})
             for at, reward in enumerate(campaign.get("rewards", []), 1):
-                tables["rewards.csv"].append({"account_id": aid, "campaign_id": campaign["campaign_id"], "position": str(at), **reward})
+                tables["rewards.csv"].append(
+                    {"account_id": aid, "campaign_id": campaign["campaign_id"], "position": str(at), **reward}
+                )
             for at, item in enumerate(campaign.get("items", []), 1):
-                tables["buyx_items.csv"].append({"account_id": aid, "campaign_id": campaign["campaign_id"], "position": str(at), **item})
+                tables["buyx_items.csv"].append(
+                    {"account_id": aid, "campaign_id": campaign["campaign_id"], "position": str(at), **item}
+                )
         for customer in account["customers"]:
             fields = {name: customer[name] for name in CUSTOMER_FIELDS}
-            tables["customers.csv"].append({"account_id": aid, **fields, "has_password": _flag(customer["has_password"])})
+            tables["customers.csv"].append(
+                {"account_id": aid, **fields, "has_password": _flag(customer["has_password"])}
+            )
             for custom in customer["custom_fields"]:
-                tables["custom_fields.csv"].append({"account_id": aid, "code": customer["code"], "n": str(custom["n"]), "label": custom["label"], "data": custom["data"]})
+                tables["custom_fields.csv"].append(
+                    {
+                        "account_id": aid,
+                        "code": customer["code"],
+                        "n": str(custom["n"]),
+                        "label": custom["label"],
+                        "data": custom["data"],
+                    }
+                )
             for row in customer["transactions"]:
                 tables["transactions.csv"].append({"account_id": aid, "code": customer["code"], **row})
     return tables

@@ -305,9 +305,7 @@ def _insert_accounts(conn: sqlite3.Connection, accounts: Sequence[Any]) -> None:
             types[campaign_id] = campaign["type"]
             items_by_campaign[campaign_id] = _insert_catalogue(conn, campaign_id, campaign, cwhere)
         for pos, customer in enumerate(_list(account, "customers", where)):
-            _insert_customer(
-                conn, account_id, customer, types, items_by_campaign, f"{where}.customers[{pos}]"
-            )
+            _insert_customer(conn, account_id, customer, types, items_by_campaign, f"{where}.customers[{pos}]")
 
 
 def _insert_campaign(
@@ -446,8 +444,7 @@ def _insert_customer(
         elif "item" in row:
             raise SeedError(f"{lwhere}: only buyx ledger rows name an item")
         conn.execute(
-            "INSERT INTO ledger (customer_pk, campaign_id, item_pk, kind, amount, date)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO ledger (customer_pk, campaign_id, item_pk, kind, amount, date) VALUES (?, ?, ?, ?, ?, ?)",
             (customer_pk, campaign_id, item_pk, kind, amount_text, date),
         )
 

@@ -54,9 +54,7 @@ def success_document(customer: Document, campaigns: list[Document] | None) -> Do
 # Customer
 
 
-def customer_element(
-    customer: Customer, custom_fields: Sequence[CustomField], *, hide_custom_field: bool
-) -> Document:
+def customer_element(customer: Customer, custom_fields: Sequence[CustomField], *, hide_custom_field: bool) -> Document:
     f = customer.fields
     element: Document = {
         "code": f["code"],
@@ -269,9 +267,7 @@ def _buyx(campaign: Campaign, totals: _CustomerTotals) -> Document:
     return element
 
 
-def _coalition_points(
-    campaign: Campaign, totals: _CustomerTotals, balance: Decimal, cumulative: Decimal
-) -> Document:
+def _coalition_points(campaign: Campaign, totals: _CustomerTotals, balance: Decimal, cumulative: Decimal) -> Document:
     t = totals.campaign(campaign.campaign_id)
     element = _head(campaign)
     # Every store shows the coalition's balance; cumulative stays the store's.

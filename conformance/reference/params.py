@@ -19,9 +19,7 @@ SUPPORTED_TYPE = "customer_info"
 
 MSG_NO_IDENTIFIER = "Either 'code' or 'card_number' must be passed"
 MSG_INVALID_TYPE = "Invalid type: this endpoint implements type 'customer_info' only"
-MSG_INVALID_CALLBACK = (
-    "Invalid callback: it must be a JavaScript identifier or dotted path of identifiers"
-)
+MSG_INVALID_CALLBACK = "Invalid callback: it must be a JavaScript identifier or dotted path of identifiers"
 
 # ASCII only and matched whole (fullmatch): `$` alone would accept a
 # trailing newline, and Python's Unicode \w accepts characters JavaScript
@@ -106,16 +104,12 @@ def parse_lookup(params: Mapping[str, str]) -> LookupRequest:
     # absent; empty credentials are left to fail authentication, whose
     # message must not tell a missing password from a wrong one.
     missing = [
-        name
-        for name in REQUIRED_FIELDS
-        if name not in params or (name in ("type", "account_id") and not params[name])
+        name for name in REQUIRED_FIELDS if name not in params or (name in ("type", "account_id") and not params[name])
     ]
     if missing:
         plural = "s" if len(missing) > 1 else ""
         raise ParamError(f"Missing required field{plural}: {', '.join(missing)}")
-    campaign_ids = frozenset(
-        part.strip() for part in params.get("campaign_id", "").split(",") if part.strip()
-    )
+    campaign_ids = frozenset(part.strip() for part in params.get("campaign_id", "").split(",") if part.strip())
     return LookupRequest(
         user_id=params["user_id"],
         user_password=params["user_password"],

@@ -59,7 +59,7 @@ def _name(key: Any) -> str:
 
 # Anything that needs escaping or refusing; most texts have none of it and
 # are written as they are after this one search.
-_SPECIAL = re.compile(f"[&<>\"\r\n\t]|{_NOT_XML_CHAR.pattern}")
+_SPECIAL = re.compile(f'[&<>"\r\n\t]|{_NOT_XML_CHAR.pattern}')
 
 
 def _escaped(text: str, entities: dict[str, str] = _TEXT_ENTITIES) -> str:

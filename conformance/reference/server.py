@@ -62,9 +62,7 @@ class RunningServer:
         self._stopping = threading.Event()
         self._stop_lock = threading.Lock()
         self._stopped = False
-        self._thread = threading.Thread(
-            target=self._serve, name=f"reference-server-{self.port}", daemon=True
-        )
+        self._thread = threading.Thread(target=self._serve, name=f"reference-server-{self.port}", daemon=True)
 
     def _serve(self) -> None:
         try:

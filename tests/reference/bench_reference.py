@@ -34,6 +34,7 @@ def main() -> None:
     fields = {**FIELDS, "output": args.output} if args.output else FIELDS
 
     with start() as server:
+
         def client() -> None:
             with requests.Session() as session:
                 for _ in range(args.requests):

@@ -72,9 +72,7 @@ def test_unknown_path_gets_404_with_an_envelope(api):
 
 def test_body_over_one_megabyte_gets_413(api):
     body = urlencode(api.fields(**JOHN)) + "&pad=" + "x" * ONE_MB
-    response = api.session.post(
-        api.url, data=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
-    )
+    response = api.session.post(api.url, data=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert response.status_code == 413
     assert envelope_status(response) == "error"
     assert b"too large" in response.content
@@ -85,9 +83,7 @@ def test_body_of_exactly_one_megabyte_is_served(api):
     head = urlencode(api.fields(**JOHN)) + "&pad="
     body = head + "x" * (ONE_MB - len(head))
     assert len(body) == ONE_MB
-    response = api.session.post(
-        api.url, data=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
-    )
+    response = api.session.post(api.url, data=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert response.status_code == 200
     assert envelope_status(response) == "success"
 
@@ -211,8 +207,10 @@ def test_twenty_threads_of_twenty_requests(api):
         with requests.Session() as session:
             for i in range(20):
                 key = "john" if (n + i) % 2 else "coal"
-                fields = api.fields(**JOHN) if key == "john" else api.fields(
-                    account_id="coaldemo", code="89898989898989", output="json"
+                fields = (
+                    api.fields(**JOHN)
+                    if key == "john"
+                    else api.fields(account_id="coaldemo", code="89898989898989", output="json")
                 )
                 try:
                     response = session.post(api.url, data=fields, timeout=30)
