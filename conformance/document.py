@@ -17,6 +17,14 @@ CUSTOMER_FIELDS = (
     "city", "state", "postal_code", "country", "custom_date", "custom_field", "customer_username",
     "registered",
 )  # fmt: skip
+# The fields every campaign, reward and BuyX item carries, by the examples (a field the
+# examples show in one place and leave out in another, such as monetary_balance,
+# currency, glyph, reward_id or item_id, is optional). None: a points or earned campaign.
+CAMPAIGN_FIELDS = ("id", "name", "type", "last_transaction")
+CAMPAIGN_FIELDS_BY_TYPE = {"buyx": ("balances",), None: ("balance", "cumulative")}
+COALITION_CAMPAIGN_FIELDS = ("balance_coalition", "cumulative_coalition")
+REWARD_FIELDS = {"buyx": ("name", "earn_ratio"), None: ("id", "description", "needed_to_redeem")}
+ITEM_FIELDS = ("name", "balance", "earned", "cumulative", "redeemed", "earn_ratio")
 CUSTOM_FIELD_N = re.compile(r"^custom_field_[0-9]+$")
 DOCUMENTED_CAMPAIGN_TYPES = ("points", "earned", "buyx")
 # The lexical space of xs:decimal, the schemas' amount type ("1,500" is not in it),

@@ -471,3 +471,39 @@ def test_a_wrong_identifier_the_lookup_did_not_send_is_a_field_value() -> None:
     document = copy.deepcopy(example("success"))
     document["customer"]["card_number"] = "9999999999"
     only(judged_for(customer_from(SUCCESS_BLOCK), document, identifier="code"), "NOTE-ALL-FIELDS")
+
+
+# Fields the document's examples show in one place and leave out in another: the data set
+# may give them, and an answer may still leave them out (tests/mutations.py's equivalent
+# drop_field mutants); present, they are compared.
+@pytest.mark.parametrize(
+    "path",
+    [
+        "campaigns/0/monetary_balance",
+        "campaigns/0/currency",
+        "campaigns/0/glyph",
+        "campaigns/1/currency",
+        "campaigns/0/available_rewards/0/reward_id",
+        "campaigns/2/available_rewards/0/reward_id",
+        "campaigns/2/available_rewards/0/item_id",
+        "campaigns/2/balances/0/item_id",
+    ],
+)
+def test_an_optional_field_left_out_is_recorded_not_failed(path: str) -> None:
+    document = removed(example("success"), path)
+    judged = judged_for(customer_from(SUCCESS_BLOCK), document)
+    assert (CHECK, None) not in failures(judged) and not [f for f in failures(judged) if f[0] == CHECK], failures(judged)
+    noted = [f.title for f in judged.findings if f.severity == "unspecified" and f.check == CHECK]
+    assert noted and path.rsplit("/", 1)[1] in noted[0], noted
+
+
+@pytest.mark.parametrize("path", ["campaigns/0/monetary_balance", "campaigns/2/available_rewards/0/reward_id"])
+def test_an_optional_field_given_is_compared(path: str) -> None:
+    judged = judged_for(customer_from(changed(SUCCESS_BLOCK, path, "12.34")), example("success"))
+    assert [f for f in failures(judged) if f[0] == CHECK], failures(judged)
+
+
+@pytest.mark.parametrize("path", ["campaigns/0/balance", "campaigns/0/last_transaction", "campaigns/2/balances/0/earned", "campaigns/0/available_rewards/0/needed_to_redeem"])
+def test_a_required_field_left_out_fails(path: str) -> None:
+    judged = judged_for(customer_from(SUCCESS_BLOCK), removed(example("success"), path))
+    assert [f for f in failures(judged) if f[0] == CHECK], failures(judged)

@@ -26,7 +26,16 @@ from typing import Any
 from conformance.cases import ABSENT as NOT_GIVEN
 from conformance.cases import expect
 from conformance.checks import Evidence, Finding, Reporter, check
-from conformance.document import campaigns, customer, items
+from conformance.document import (
+    CAMPAIGN_FIELDS,
+    CAMPAIGN_FIELDS_BY_TYPE,
+    COALITION_CAMPAIGN_FIELDS,
+    ITEM_FIELDS,
+    REWARD_FIELDS,
+    campaigns,
+    customer,
+    items,
+)
 from conformance.profile import Customer, Expected, ExpectedCampaign, Pairs
 
 ABSENT = "(absent)"
@@ -283,7 +292,12 @@ def _campaign_fields(
 ) -> Iterator[Finding]:
     where = f"campaigns/{campaign.id}"
     kind = campaign.get("type") or found.get("type")
+    required = CAMPAIGN_FIELDS + CAMPAIGN_FIELDS_BY_TYPE["buyx" if kind == "buyx" else None]
+    required += COALITION_CAMPAIGN_FIELDS if coalition else ()
     for name, value in campaign.fields:
+        if name not in found and name not in required:
+            yield _left_out(r, name, "a campaign", f"{where}/{name}")
+            continue
         requirement = _field_requirement(name, kind, coalition)
         r.checked(requirement)
         if found.get(name) != value:
@@ -306,6 +320,7 @@ def _campaign_fields(
             f"{where}/available_rewards",
             "reward",
             lambda entry: False,
+            REWARD_FIELDS["buyx" if kind == "buyx" else None],
         )
     if campaign.balances is not None:
         yield from _whole_list(
@@ -318,7 +333,18 @@ def _campaign_fields(
             f"{where}/balances",
             "item",
             never_bought,
+            ITEM_FIELDS,
         )
+
+
+def _left_out(r: Reporter, name: str, of: str, where: str) -> Finding:
+    """A field the data set gives but the document lets an answer leave out (its examples
+    show monetary_balance, currency, glyph, reward_id and item_id in one place and not in
+    another): absent, it is recorded, not compared; present, it is compared."""
+    return r.unspecified(
+        f"{name} is left out of {of}, though the data set gives it; the document's examples leave it out elsewhere",
+        where=where,
+    )
 
 
 def never_bought(entry: dict[str, str]) -> bool:
@@ -332,12 +358,13 @@ def never_bought(entry: dict[str, str]) -> bool:
 def _whole_list(
     r: Reporter, expected: tuple[Pairs, ...], got: list[dict[str, Any]], identity: tuple[str, ...],
     field_requirement: Callable[[str], str], list_requirement: str, where: str, noun: str,
-    optional: Callable[[dict[str, str]], bool],
+    optional: Callable[[dict[str, str]], bool], required: tuple[str, ...],
 ) -> Iterator[Finding]:  # fmt: skip
     """The list is the whole list, in any order: each expected entry is found (by the
     first identifying key it gives that some entry shares: id, item_id or name) and
     its given keys compared; an entry no expected one claims is one too many. An entry
-    ``optional`` says the document leaves out may be missing: that is recorded."""
+    ``optional`` says the document leaves out may be missing: that is recorded; so is a
+    key outside ``required`` (the examples leave it out elsewhere) that is left out."""
     r.checked(list_requirement)
     free = list(range(len(got)))
     for pairs in expected:
@@ -361,6 +388,9 @@ def _whole_list(
             continue
         free.remove(match)
         for key, value in pairs:
+            if key not in got[match] and key not in required:
+                yield _left_out(r, key, f"a {noun}", f"{where}/{match}/{key}")
+                continue
             requirement = field_requirement(key)
             r.checked(requirement)
             if got[match].get(key) != value:

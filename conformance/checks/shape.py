@@ -8,7 +8,17 @@ from typing import Any
 
 from conformance import schemas
 from conformance.checks import Evidence, Finding, Reporter, check
-from conformance.document import CUSTOM_FIELD_N, CUSTOMER_FIELDS, campaigns, customer, items
+from conformance.document import (
+    CAMPAIGN_FIELDS,
+    CAMPAIGN_FIELDS_BY_TYPE,
+    CUSTOM_FIELD_N,
+    CUSTOMER_FIELDS,
+    ITEM_FIELDS,
+    REWARD_FIELDS,
+    campaigns,
+    customer,
+    items,
+)
 
 
 @check(
@@ -190,10 +200,6 @@ def xml_text_outside_cdata(e: Evidence, r: Reporter) -> Iterator[Finding]:
 
 
 # Doc, success example: what each campaign, reward and item carries, by campaign type.
-_CAMPAIGN_FIELDS = ("id", "name", "type", "last_transaction")
-_BY_TYPE = {"buyx": ("balances",), None: ("balance", "cumulative")}
-_REWARD_FIELDS = {"buyx": ("name", "earn_ratio"), None: ("id", "description", "needed_to_redeem")}
-_ITEM_FIELDS = ("name", "balance", "earned", "cumulative", "redeemed", "earn_ratio")
 
 
 @check(
@@ -213,7 +219,7 @@ def campaigns_carry_documented_fields(e: Evidence, r: Reporter) -> Iterator[Find
         kind = "buyx" if campaign.get("type") == "buyx" else None
         example = campaign_example(e)
         r.checked(example)
-        missing = [name for name in _CAMPAIGN_FIELDS + _BY_TYPE[kind] if name not in campaign]
+        missing = [name for name in CAMPAIGN_FIELDS + CAMPAIGN_FIELDS_BY_TYPE[kind] if name not in campaign]
         if missing:
             yield r.fail(
                 example,
@@ -224,7 +230,7 @@ def campaigns_carry_documented_fields(e: Evidence, r: Reporter) -> Iterator[Find
         reward_requirement = "EXAMPLE-BUYX-ITEMS" if kind else "EXAMPLE-POINTS-REWARDS"
         for j, reward in enumerate(items(campaign, "available_rewards")):
             r.checked(reward_requirement)
-            missing = [name for name in _REWARD_FIELDS[kind] if name not in reward]
+            missing = [name for name in REWARD_FIELDS[kind] if name not in reward]
             if missing:
                 yield r.fail(
                     reward_requirement,
@@ -234,7 +240,7 @@ def campaigns_carry_documented_fields(e: Evidence, r: Reporter) -> Iterator[Find
                 )
         for j, item in enumerate(items(campaign, "balances")):
             r.checked("EXAMPLE-BUYX-ITEMS")
-            missing = [name for name in _ITEM_FIELDS if name not in item]
+            missing = [name for name in ITEM_FIELDS if name not in item]
             if missing:
                 yield r.fail(
                     "EXAMPLE-BUYX-ITEMS",
