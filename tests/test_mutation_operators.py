@@ -29,23 +29,24 @@ class HarnessMissedMutant(AssertionError):
 
 
 _PROFILE_VALUES = (
-    "needs the data the target holds: the reference's profile names only its customers' identifiers, so a value "
-    "that is consistently wrong in every answer (and every format, filter and relation) contradicts nothing the "
-    "document states; a profile with `expect` catches it (tests/test_expected_data_end_to_end.py)"
+    "killed only by the data the target holds: a value consistently wrong in every answer (and every format, "
+    "filter and relation) contradicts nothing the document states; the certification profile's expect block "
+    "catches it (with the identifiers-only profile it survives: tests/test_expected_data_end_to_end.py)"
 )
 _BALANCE_WITHIN_CUMULATIVE = (
-    "needs the data the target holds: the document defines cumulative only for BuyX items, and its coalition "
-    "example shows a points balance above its campaign's cumulative (1500 > 0), so balance <= cumulative is "
-    "not a rule the document states for points or earned campaigns; a profile with `expect` judges it"
+    "killed only by the data the target holds: the document defines cumulative only for BuyX items, and its "
+    "coalition example shows a points balance above its campaign's cumulative (1500 > 0), so balance <= "
+    "cumulative is not a rule the document states for points or earned campaigns; the certification profile judges it"
 )
 _REWARDS_DROPPED = (
-    "needs the data the target holds: available_rewards lists the rewards the customer can have now, which may "
-    "be none (the earned campaign of the example has no such list; an empty list and none read the same to "
-    "clients), so only knowing the customer has rewards 678 and 753 shows them missing"
+    "killed only by the data the target holds: available_rewards lists the rewards the customer can have now, "
+    "which may be none (the earned campaign of the example has no such list), so only knowing the customer has "
+    "rewards 678 and 753 shows them missing"
 )
 
-
-OPERATOR_GAPS: dict[str, str] = {
+# The mutants that survived the identifiers-only profile (71 of 86 killed, 1 December
+# 2026), each killed now that the reference's profile is the certification profile.
+KILLED_BY_GROUND_TRUTH: dict[str, str] = {
     "drop_element:campaigns.employee": _PROFILE_VALUES,
     "drop_element:points.available_rewards.753": _PROFILE_VALUES,
     "drop_element:buyx.balances.books": _PROFILE_VALUES,
@@ -62,6 +63,9 @@ OPERATOR_GAPS: dict[str, str] = {
     "drop_field:customer.custom_field_2": _PROFILE_VALUES,
     "drop_field:points.available_rewards": _REWARDS_DROPPED,
 }
+
+# Survivors: gaps of the harness, each with the check that would catch it (none today).
+OPERATOR_GAPS: dict[str, str] = {}
 
 
 def operator_targets() -> list[Target]:

@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
 from tests.faults import FAULTS  # noqa: E402
 from tests.mutations import MUTANTS, OPERATORS  # noqa: E402
 from tests.selftest import Kill, Target, Verdict, judge_mutant, operator_state, run_targets  # noqa: E402
-from tests.test_mutation_operators import OPERATOR_GAPS  # noqa: E402
+from tests.test_mutation_operators import KILLED_BY_GROUND_TRUTH, OPERATOR_GAPS  # noqa: E402
 from tests.variants import VARIANTS  # noqa: E402
 
 DOC = ROOT / "docs" / "kill-matrix.md"
@@ -182,7 +182,7 @@ def operator_mutant_rows(operators: dict[str, Verdict]) -> list[str]:
     ]
     for name, verdict in operators.items():
         mutant = MUTANTS[name]
-        why = f"equivalent, allowed by {mutant.allowed_by}" if mutant.equivalent else OPERATOR_GAPS.get(name, "-")
+        why = f"equivalent, allowed by {mutant.allowed_by}" if mutant.equivalent else OPERATOR_GAPS.get(name) or KILLED_BY_GROUND_TRUTH.get(name, "-")
         checks = "<br>".join(f"{check} x {count}" for check, count in _by_check(verdict.tally("fail")).items()) or "-"
         rows.append(
             "| "
