@@ -11,13 +11,15 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from urllib.parse import parse_qsl
 
 import requests
 
 from conformance.profile import load_profile
 from conformance.reference import PROFILE_PATH, start
+from tests import servers
+from tests.servers import Request, Served, send
 
 Behaviour = Callable[[socket.socket, "HostileServer"], None]
 SECRET_FILE_TEXT = "TOPSECRET-local-file-7c41e2"
@@ -36,52 +38,48 @@ def _smoke_fields() -> dict[str, str]:
 
 
 class HostileServer:
+    """Lets the smoke lookup through to the reference, and answers everything else with
+    ``behaviour``; served by ``tests/servers.py`` (see ``serve`` below)."""
+
     def __init__(self, behaviour: Behaviour, reference_url: str) -> None:
         self.behaviour = behaviour
         self.reference_url = reference_url
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}/api.php"
-        self.stopping = threading.Event()
         self.requests_seen = 0
-        self.connections = 0
         self._handling = threading.local()  # each connection is handled on a thread of its own
         self.smoke = _smoke_fields()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
+        self.served = Served(port=0)  # replaced by the running server's in ``serve``
 
-    def _serve(self) -> None:
-        self.listener.settimeout(0.2)
-        while not self.stopping.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+    @property
+    def url(self) -> str:
+        return self.served.url
 
-    def _handle(self, conn: socket.socket) -> None:
-        conn.settimeout(5)
-        try:
-            while not self.stopping.is_set():
-                head, body = read_request(conn)
-                if head is None:
-                    return
-                self.requests_seen += 1
-                self._handling.head = head
-                fields = dict(parse_qsl(body.decode("latin-1"), keep_blank_values=True))
-                if {k: v for k, v in fields.items() if k != "user_password"} == self.smoke:
-                    answer = requests.post(self.reference_url, data=fields, timeout=5)
-                    send(conn, 200, answer.content, answer.headers.get("content-type", "application/xml"))
-                    continue
-                self.behaviour(conn, self)
-                return  # one hostile answer per connection keeps behaviours simple
-        except OSError:
-            pass
-        finally:
-            conn.close()
+    @property
+    def port(self) -> int:
+        return self.served.port
+
+    @property
+    def connections(self) -> int:
+        return self.served.connections
+
+    @property
+    def stopping(self) -> threading.Event:
+        return self.served.stopping
+
+    def answer(self, conn: socket.socket, request: Request, served: Served) -> bool:
+        self.requests_seen += 1
+        self._handling.head = request.head
+        fields = dict(parse_qsl(request.body.decode("latin-1"), keep_blank_values=True))
+        if {k: v for k, v in fields.items() if k != "user_password"} == self.smoke:
+            answer = requests.post(self.reference_url, data=fields, timeout=5)
+            send(
+                conn,
+                200,
+                answer.content,
+                answer.headers.get("content-type", "application/xml"),
+            )
+            return False
+        self.behaviour(conn, self)
+        return True  # one hostile answer per connection keeps behaviours simple
 
     @property
     def request_head(self) -> bytes:
@@ -90,46 +88,7 @@ class HostileServer:
         return head
 
     def stop(self) -> None:
-        self.stopping.set()
-        with suppress(OSError):
-            self.listener.close()
-        self._thread.join(5)
-
-
-def read_request(conn: socket.socket) -> tuple[bytes | None, bytes]:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return None, b""
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value.strip())
-    while len(body) < length:
-        chunk = conn.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return head, body
-
-
-def send(
-    conn: socket.socket,
-    status: int,
-    body: bytes,
-    content_type: str = "application/xml",
-    extra: str = "",
-    close: bool = False,
-) -> None:
-    connection = "Connection: close\r\n" if close else ""
-    head = (
-        f"HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n{connection}{extra}\r\n"
-    )
-    conn.sendall(head.encode() + body)
+        self.served.stop()
 
 
 XML_OK = b'<?xml version="1.0"?><response status="no_match"><message>No Customers Match Criteria</message></response>'
@@ -205,7 +164,14 @@ def trickle_body(interval: float) -> Behaviour:
 def redirect_loop(conn: socket.socket, server: HostileServer) -> None:
     """Same-origin redirects that lead back where they started: /api.php -> /a -> /api.php."""
     path = server.request_head.split(b" ")[1].split(b"?")[0]
-    send(conn, 307, b"", "text/plain", f"Location: {'/a' if path == b'/api.php' else '/api.php'}\r\n", close=True)
+    send(
+        conn,
+        307,
+        b"",
+        "text/plain",
+        f"Location: {'/a' if path == b'/api.php' else '/api.php'}\r\n",
+        close=True,
+    )
 
 
 def _close(conn: socket.socket, server: HostileServer) -> None:
@@ -214,7 +180,7 @@ def _close(conn: socket.socket, server: HostileServer) -> None:
 
 def _refuse_after_smoke(conn: socket.socket, server: HostileServer) -> None:
     # The target dies mid-run: nothing listens on the port any more.
-    server.listener.close()
+    server.served.stop_listening()
     conn.close()
 
 
@@ -250,36 +216,32 @@ def _redirect(location: str) -> Behaviour:
 
 
 class Listener:
-    """A port that records whether anything connected (a DTD host, a redirect target)."""
+    """A port that records whether anything connected (a DTD host, a redirect target),
+    and the first bytes each connection sent; served by ``listening()``."""
 
     def __init__(self) -> None:
-        self.socket = socket.create_server(("127.0.0.1", 0))
-        self.port = self.socket.getsockname()[1]
-        self.connections = 0
         self.received = b""
-        self.socket.settimeout(0.2)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        self.served = Served(port=0)  # replaced by the running server's in ``listening``
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.socket.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.connections += 1
-            conn.settimeout(1)
-            with suppress(OSError):
-                self.received += conn.recv(65536)
-            conn.close()
+    @property
+    def port(self) -> int:
+        return self.served.port
 
-    def stop(self) -> None:
-        self._stop.set()
-        self.socket.close()
-        self._thread.join(5)
+    @property
+    def connections(self) -> int:
+        return self.served.connections
+
+    def record(self, conn: socket.socket, served: Served) -> None:
+        conn.settimeout(1)
+        self.received += conn.recv(65536)
+
+
+@contextmanager
+def listening() -> Iterator[Listener]:
+    listener = Listener()
+    with servers.serve_socket(listener.record) as served:
+        listener.served = served
+        yield listener
 
 
 @contextmanager
@@ -294,19 +256,26 @@ def reference() -> Iterator[str]:
 @contextmanager
 def serve(behaviour: Behaviour, reference_url: str) -> Iterator[HostileServer]:
     server = HostileServer(behaviour, reference_url)
-    try:
+    with servers.serve_socket(servers.each_request(server.answer)) as served:
+        server.served = served
         yield server
-    finally:
-        server.stop()
 
 
 def behaviours(secret_path: str, listener: Listener) -> dict[str, Behaviour]:
     local = f"http://127.0.0.1:{listener.port}"
     return {
-        "html-500": _fixed(500, b"<html><body><h1>500 Internal Server Error</h1></body></html>", "text/html"),
+        "html-500": _fixed(
+            500,
+            b"<html><body><h1>500 Internal Server Error</h1></body></html>",
+            "text/html",
+        ),
         "empty-body": _fixed(200, b""),
         "half-body": _half,
-        "invalid-utf8": _fixed(200, b'{"status":"no_match","message":"\xff\xfe broken"}', "application/json"),
+        "invalid-utf8": _fixed(
+            200,
+            b'{"status":"no_match","message":"\xff\xfe broken"}',
+            "application/json",
+        ),
         "wrong-content-type-garbage": _fixed(200, b"\x89PNG\r\n\x1a\n\x00\x00", "application/xml"),
         "xxe-local-file": _xxe(secret_path),
         "entity-bomb": _fixed(200, BOMB),

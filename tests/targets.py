@@ -2,20 +2,18 @@
 
 Kept apart from ``tests/faults.py`` (the fault library, another concern): here a target
 is the reference app, optionally behind one byte-level edit of its answers, served by
-waitress on 127.0.0.1 and a free port.
+``tests/servers.py`` (waitress on 127.0.0.1 and a free port).
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from waitress.server import create_server
-
 from conformance.reference import make_app
+from tests.servers import serve_wsgi
 
 Edit = Callable[[bytes], bytes]
 
@@ -49,14 +47,8 @@ class Edited:
 @contextlib.contextmanager
 def serve(edit: Edit | None = None) -> Iterator[str]:
     """Yield the endpoint URL of the reference (behind ``edit``) on a free port."""
-    server = create_server(Edited(edit), host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}/api.php"
-    finally:
-        server.close()
-        thread.join(5)
+    with serve_wsgi(Edited(edit), threads=8) as served:
+        yield served.url
 
 
 def run_suite(cwd: Any, *args: str, timeout: int = 600) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import email.parser
 import gzip
-import http.server
+import http
 import os
 import shlex
 import shutil
@@ -24,10 +24,18 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from conformance.client import ENCODINGS, Client, Exchange, Request, build_request, curl_command
+from conformance.client import (
+    ENCODINGS,
+    Client,
+    Exchange,
+    Request,
+    build_request,
+    curl_command,
+)
 from conformance.parse import parse_answer
 from conformance.reference import start
 from conformance.secret import PLACEHOLDER, Secret
+from tests.servers import Served, serve_socket, serve_wsgi
 
 REFERENCE_PASSWORD = "1959caadac9b13dcb3"
 # Distinctive, with characters every encoding must carry faithfully.
@@ -62,7 +70,10 @@ class Received:
                 b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + self.body
             )
             return [
-                (part.get_param("name", header="content-disposition"), part.get_payload(decode=True).decode("utf-8"))
+                (
+                    part.get_param("name", header="content-disposition"),
+                    part.get_payload(decode=True).decode("utf-8"),
+                )
                 for part in message.get_payload()
             ]
         return parse_qsl(self.body.decode("ascii"), keep_blank_values=True)
@@ -70,7 +81,7 @@ class Received:
 
 @dataclass
 class Recorder:
-    """A tiny HTTP server that records what it receives and answers ``answer``."""
+    """A WSGI app that records what it receives and answers ``answer``."""
 
     status: int = 200
     answer: bytes = b'{"status": "no_match", "message": "none"}'
@@ -78,117 +89,55 @@ class Recorder:
     received: list[Received] = field(default_factory=list)
     url: str = ""
 
-    def start(self) -> Recorder:
-        recorder = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                recorder.received.append(Received(self.command, self.path, headers, body))
-                self.send_response(recorder.status)
-                for name, value in recorder.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(recorder.answer)))
-                self.end_headers()
-                self.wfile.write(recorder.answer)
-
-            do_GET = do_POST = _handle  # noqa: N815 - http.server calls do_<METHOD>
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-        self.url = f"http://127.0.0.1:{self._server.server_port}/api.php"
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        headers = {
+            name[5:].replace("_", "-").lower(): value for name, value in environ.items() if name.startswith("HTTP_")
+        }
+        headers.update(
+            {
+                name.replace("_", "-").lower(): environ[name]
+                for name in ("CONTENT_TYPE", "CONTENT_LENGTH")
+                if environ.get(name)
+            }
+        )
+        query = environ.get("QUERY_STRING", "")
+        path = environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
+        self.received.append(Received(environ["REQUEST_METHOD"], path, headers, body))
+        reason = http.HTTPStatus(self.status).phrase
+        start_response(
+            f"{self.status} {reason}",
+            [*self.headers.items(), ("Content-Length", str(len(self.answer)))],
+        )
+        return [self.answer]
 
 
 @pytest.fixture
 def recorder() -> Iterator[Recorder]:
-    server = Recorder().start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    app = Recorder()
+    with serve_wsgi(app) as served:
+        app.url = served.url
+        yield app
 
 
 @pytest.fixture
 def other_recorder() -> Iterator[Recorder]:
-    server = Recorder().start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    app = Recorder()
+    with serve_wsgi(app) as served:
+        app.url = served.url
+        yield app
 
 
-class RawServer:
-    """A TCP server whose every connection is handled by ``handle(conn, stopping)``."""
-
-    def __init__(self, handle: Callable[[socket.socket, threading.Event], None]) -> None:
-        self._handle = handle
-        self.stopping = threading.Event()
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.05)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/api.php"
-        self._conns: list[socket.socket] = []
-        self._threads: list[threading.Thread] = []
-        self._acceptor = threading.Thread(target=self._accept, daemon=True)
-        self._acceptor.start()
-
-    def _accept(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self._conns.append(conn)
-            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
-            self._threads.append(thread)
-            thread.start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            self._handle(conn, self.stopping)
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self._acceptor.join(5)
-        for conn in self._conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-            conn.close()
-        for thread in self._threads:
-            thread.join(5)
-        self.sock.close()
+# A raw server's connection handler: ``handle(conn, served)``; it waits on ``served.stopping``.
+RawHandler = Callable[[socket.socket, Served], None]
 
 
 @pytest.fixture
-def raw_server() -> Iterator[Callable[[Callable[[socket.socket, threading.Event], None]], RawServer]]:
-    servers: list[RawServer] = []
-
-    def make(handle: Callable[[socket.socket, threading.Event], None]) -> RawServer:
-        servers.append(RawServer(handle))
-        return servers[-1]
-
-    try:
-        yield make
-    finally:
-        for server in servers:
-            server.stop()
+def raw_server() -> Iterator[Callable[[RawHandler], Served]]:
+    """Start raw servers inside a test; each is stopped when the test ends."""
+    with contextlib.ExitStack() as servers:
+        yield lambda handle: servers.enter_context(serve_socket(handle))
 
 
 def read_request_head(conn: socket.socket) -> bytes:
@@ -308,7 +257,10 @@ needs_curl = pytest.mark.skipif(CURL is None, reason="curl is not installed")
 
 
 def run_curl(command: str, password: str) -> subprocess.CompletedProcess[bytes]:
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "TARGET_USER_PASSWORD": password}
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "TARGET_USER_PASSWORD": password,
+    }
     return subprocess.run(command, shell=True, env=env, capture_output=True, timeout=20)  # noqa: S602 - the point of the test
 
 
@@ -344,7 +296,9 @@ def test_curl_command_sends_the_same_fields(recorder: Recorder, encoding: str) -
 
 
 @needs_curl
-def test_curl_command_matches_client_for_placeholder_in_another_field(recorder: Recorder) -> None:
+def test_curl_command_matches_client_for_placeholder_in_another_field(
+    recorder: Recorder,
+) -> None:
     request = lookup("form").with_fields(code=PLACEHOLDER)
     client = Client(recorder.url, Secret(PASSWORD), timeout=5)
     try:
@@ -373,7 +327,10 @@ def test_large_answer_is_cut_and_marked_truncated(reference: Any) -> None:
     assert cut.body == full.body[:100]
 
 
-@pytest.mark.parametrize(("size", "cap", "truncated"), [(100, 100, False), (101, 100, True), (99, 100, False)])
+@pytest.mark.parametrize(
+    ("size", "cap", "truncated"),
+    [(100, 100, False), (101, 100, True), (99, 100, False)],
+)
 def test_cap_boundary(recorder: Recorder, size: int, cap: int, truncated: bool) -> None:
     recorder.answer = b"x" * size
     client = Client(recorder.url, Secret(PASSWORD), timeout=5, max_response_bytes=cap)
@@ -398,10 +355,12 @@ def test_cap_counts_decoded_bytes(recorder: Recorder) -> None:
     assert exchange.body == b"0" * 50_000
 
 
-def test_server_that_never_answers_times_out(raw_server: Any) -> None:
-    def silent(conn: socket.socket, stopping: threading.Event) -> None:
+def test_server_that_never_answers_times_out(
+    raw_server: Callable[[RawHandler], Served],
+) -> None:
+    def silent(conn: socket.socket, served: Served) -> None:
         read_request_head(conn)
-        stopping.wait(30)
+        served.stopping.wait(30)
 
     server = raw_server(silent)
     client = Client(server.url, Secret(PASSWORD), timeout=1)
@@ -437,8 +396,10 @@ def test_connection_refused_is_clear() -> None:
     assert PASSWORD not in exchange.transport_error
 
 
-def test_server_closing_without_answer_is_clear(raw_server: Any) -> None:
-    def hang_up(conn: socket.socket, stopping: threading.Event) -> None:
+def test_server_closing_without_answer_is_clear(
+    raw_server: Callable[[RawHandler], Served],
+) -> None:
+    def hang_up(conn: socket.socket, served: Served) -> None:
         read_request_head(conn)
         conn.close()
 
@@ -490,12 +451,12 @@ TRICKLE_HEADERS = {
     "framing",
     ["chunked", "content-length", "until-close"],
 )
-def test_trickling_body_stops_at_the_deadline(raw_server: Any, framing: str) -> None:
-    def trickle(conn: socket.socket, stopping: threading.Event) -> None:
+def test_trickling_body_stops_at_the_deadline(raw_server: Callable[[RawHandler], Served], framing: str) -> None:
+    def trickle(conn: socket.socket, served: Served) -> None:
         read_request_head(conn)
         conn.sendall(TRICKLE_HEADERS[framing])
         byte = b"1\r\n \r\n" if framing == "chunked" else b" "
-        while not stopping.wait(0.2):
+        while not served.stopping.wait(0.2):
             conn.sendall(byte)
 
     server = raw_server(trickle)

@@ -5,19 +5,16 @@ redirect loop is said to be one."""
 
 from __future__ import annotations
 
-import http.server
 import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 
@@ -26,6 +23,7 @@ from conformance.profile import load_profile
 from conformance.reference import PROFILE_PATH
 from tests import hostile
 from tests.once import once_per_run
+from tests.servers import Request, Served, each_request, send, serve_socket
 
 PROFILE = load_profile(PROFILE_PATH)
 # Not the smoke request (hostile targets answer that one from the reference).
@@ -59,14 +57,23 @@ def reference_url() -> Iterator[str]:
 @pytest.mark.parametrize("retries", [0, 1])
 @pytest.mark.parametrize(
     ("behaviour", "expected"),
-    [(hostile.trickle_headers(INTERVAL), HEADERS_LATE), (hostile.trickle_body(INTERVAL), BODY_LATE)],
+    [
+        (hostile.trickle_headers(INTERVAL), HEADERS_LATE),
+        (hostile.trickle_body(INTERVAL), BODY_LATE),
+    ],
     ids=["headers", "body"],
 )
 def test_a_trickling_answer_ends_at_the_deadline(
     reference_url: str, behaviour: hostile.Behaviour, expected: str, retries: int
 ) -> None:
     with hostile.serve(behaviour, reference_url) as server:
-        client = Client(server.url, PROFILE.password, timeout=TIMEOUT, retries=retries, backoff=BACKOFF)
+        client = Client(
+            server.url,
+            PROFILE.password,
+            timeout=TIMEOUT,
+            retries=retries,
+            backoff=BACKOFF,
+        )
         started = time.monotonic()
         exchange = client.send(LOOKUP)
         took = time.monotonic() - started
@@ -89,7 +96,13 @@ def test_a_connect_that_hangs_ends_at_the_deadline() -> None:
         filler.setblocking(False)
         filler.connect_ex(("127.0.0.1", port))
     time.sleep(0.2)
-    client = Client(f"http://127.0.0.1:{port}/api.php", PROFILE.password, timeout=TIMEOUT, retries=1, backoff=BACKOFF)
+    client = Client(
+        f"http://127.0.0.1:{port}/api.php",
+        PROFILE.password,
+        timeout=TIMEOUT,
+        retries=1,
+        backoff=BACKOFF,
+    )
     started = time.monotonic()
     exchange = client.send(LOOKUP)
     took = time.monotonic() - started
@@ -107,7 +120,9 @@ def _stall_until_close(conn: socket.socket, server: hostile.HostileServer) -> No
     server.stopping.wait(30)
 
 
-def test_a_body_cut_at_the_deadline_is_not_taken_for_a_whole_one(reference_url: str) -> None:
+def test_a_body_cut_at_the_deadline_is_not_taken_for_a_whole_one(
+    reference_url: str,
+) -> None:
     # A body read to the close of the connection ends at EOF: the EOF the deadline's
     # shutdown causes must not pass for the end of the answer.
     with hostile.serve(_stall_until_close, reference_url) as server:
@@ -119,7 +134,9 @@ def test_a_body_cut_at_the_deadline_is_not_taken_for_a_whole_one(reference_url: 
     )
 
 
-def test_a_kept_alive_connection_is_held_to_the_deadline_too(reference_url: str) -> None:
+def test_a_kept_alive_connection_is_held_to_the_deadline_too(
+    reference_url: str,
+) -> None:
     # The smoke lookup is answered at once and the connection kept alive; the next
     # request, on the same connection, has its headers trickled.
     customer = PROFILE.accounts[0].customers[0]
@@ -136,53 +153,37 @@ def test_a_kept_alive_connection_is_held_to_the_deadline_too(reference_url: str)
     assert took < budget(0) * SLACK, f"took {took:.1f} s"
 
 
-class _Paths(http.server.BaseHTTPRequestHandler):
-    """Answers by path: /slow/N redirects to /slow/N+1 after 0.4 s; /loop/a and
-    /loop/b redirect to each other; anything else is a quick no_match."""
-
-    protocol_version = "HTTP/1.1"
-    connections: ClassVar[list[int]] = []  # shared by every handler instance: the test counts them
-
-    def setup(self) -> None:
-        super().setup()
-        self.connections.append(1)
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        if self.path.startswith("/slow/"):
-            time.sleep(0.4)
-            self._answer(307, b"", f"/slow/{int(self.path.rsplit('/', 1)[1]) + 1}")
-        elif self.path.startswith("/loop/"):
-            self._answer(307, b"", "/loop/b" if self.path == "/loop/a" else "/loop/a")
-        else:
-            self._answer(200, hostile.XML_OK, None)
-
-    def _answer(self, status: int, body: bytes, location: str | None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", "application/xml")
-        self.send_header("Content-Length", str(len(body)))
-        if location:
-            self.send_header("Location", location)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+def _by_path(conn: socket.socket, request: Request, served: Served) -> None:
+    """Answers by path: /slow/N redirects to /slow/N+1 after 0.4 s; /loop/a and /loop/b
+    redirect to each other; anything else is a quick no_match. Connections are kept alive."""
+    if request.path.startswith("/slow/"):
+        time.sleep(0.4)
+        send(
+            conn,
+            307,
+            b"",
+            extra=f"Location: /slow/{int(request.path.rsplit('/', 1)[1]) + 1}\r\n",
+        )
+    elif request.path.startswith("/loop/"):
+        send(
+            conn,
+            307,
+            b"",
+            extra=f"Location: {'/loop/b' if request.path == '/loop/a' else '/loop/a'}\r\n",
+        )
+    else:
+        send(conn, 200, hostile.XML_OK)
 
 
 @pytest.fixture
-def paths() -> Iterator[str]:
-    _Paths.connections = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Paths)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+def paths() -> Iterator[Served]:
+    with serve_socket(each_request(_by_path)) as served:
+        yield served
 
 
-def test_redirects_share_the_deadline_of_their_request(paths: str) -> None:
+def test_redirects_share_the_deadline_of_their_request(paths: Served) -> None:
     # Five hops of 0.4 s each: every hop is quick, the chain is not.
-    client = Client(f"{paths}/slow/1", PROFILE.password, timeout=TIMEOUT, retries=0)
+    client = Client(f"{paths.origin}/slow/1", PROFILE.password, timeout=TIMEOUT, retries=0)
     started = time.monotonic()
     exchange = client.send(LOOKUP)
     took = time.monotonic() - started
@@ -194,20 +195,25 @@ def test_redirects_share_the_deadline_of_their_request(paths: str) -> None:
     assert took < TIMEOUT * SLACK, f"took {took:.1f} s"
 
 
-def test_a_kept_alive_connection_outlives_the_deadline_of_its_first_exchange(paths: str) -> None:
+def test_a_kept_alive_connection_outlives_the_deadline_of_its_first_exchange(
+    paths: Served,
+) -> None:
     # The watchdog must not shut the connection down once its exchange is over: the
     # second request, sent after the first one's deadline, reuses the connection.
-    client = Client(f"{paths}/api.php", PROFILE.password, timeout=0.5)
+    client = Client(paths.url, PROFILE.password, timeout=0.5)
     first = client.send(LOOKUP)
     time.sleep(1.0)  # past the first exchange's deadline
     second = client.send(LOOKUP)
     client.close()
-    assert first.status == 200 and second.status == 200, (first.transport_error, second.transport_error)
-    assert len(_Paths.connections) == 1, f"{len(_Paths.connections)} connections: the kept-alive one was shut down"
+    assert first.status == 200 and second.status == 200, (
+        first.transport_error,
+        second.transport_error,
+    )
+    assert paths.connections == 1, f"{paths.connections} connections: the kept-alive one was shut down"
 
 
-def test_a_same_origin_redirect_loop_is_said_to_be_one(paths: str) -> None:
-    client = Client(f"{paths}/loop/a", PROFILE.password, timeout=5, retries=2)
+def test_a_same_origin_redirect_loop_is_said_to_be_one(paths: Served) -> None:
+    client = Client(f"{paths.origin}/loop/a", PROFILE.password, timeout=5, retries=2)
     exchange = client.send(LOOKUP)
     client.close()
     assert exchange.transport_error == LOOP.replace("/api.php", "/loop/a").replace("-> /a ", "-> /loop/b "), (
@@ -221,7 +227,11 @@ def test_a_same_origin_redirect_loop_is_said_to_be_one(paths: str) -> None:
 SELECTION = "test_answer and greatwidgets-89898989898989-by:code- and output:JSON"
 RUNS = {
     # name: (behaviour, --target-retries, what each case's failure says)
-    "at-once": (lambda conn, server: hostile.send(conn, 200, hostile.XML_OK, close=True), 0, None),  # the baseline
+    "at-once": (
+        lambda conn, server: hostile.send(conn, 200, hostile.XML_OK, close=True),
+        0,
+        None,
+    ),  # the baseline
     "headers-r0": (hostile.trickle_headers(INTERVAL), 0, HEADERS_LATE),
     "headers-r1": (hostile.trickle_headers(INTERVAL), 1, HEADERS_LATE),
     "body-r0": (hostile.trickle_body(INTERVAL), 0, BODY_LATE),
@@ -264,7 +274,10 @@ def _run(name: str, reference_url: str, directory: Path) -> Run:
 
 def _run_all(directory: Path) -> dict[str, Run]:
     """Side by side: the runs mostly wait on their deadlines."""
-    with hostile.reference() as reference_url, ThreadPoolExecutor(max_workers=len(RUNS)) as pool:
+    with (
+        hostile.reference() as reference_url,
+        ThreadPoolExecutor(max_workers=len(RUNS)) as pool,
+    ):
         futures = {}
         for name in RUNS:
             (directory / name).mkdir()
@@ -307,7 +320,9 @@ def test_a_run_against_a_trickling_target_ends_within_its_bound(name: str, runs:
     )
 
 
-def test_the_redirect_loop_is_not_called_a_redirect_elsewhere(runs: dict[str, Run]) -> None:
+def test_the_redirect_loop_is_not_called_a_redirect_elsewhere(
+    runs: dict[str, Run],
+) -> None:
     output = runs["redirect-loop"].output
     assert "redirect to another origin" not in output, output[-3000:]
     assert re.search(r"Got: +6 redirects within the target's origin", output), output[-3000:]

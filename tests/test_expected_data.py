@@ -492,7 +492,9 @@ def test_a_wrong_identifier_the_lookup_did_not_send_is_a_field_value() -> None:
 def test_an_optional_field_left_out_is_recorded_not_failed(path: str) -> None:
     document = removed(example("success"), path)
     judged = judged_for(customer_from(SUCCESS_BLOCK), document)
-    assert (CHECK, None) not in failures(judged) and not [f for f in failures(judged) if f[0] == CHECK], failures(judged)
+    assert (CHECK, None) not in failures(judged) and not [f for f in failures(judged) if f[0] == CHECK], failures(
+        judged
+    )
     noted = [f.title for f in judged.findings if f.severity == "unspecified" and f.check == CHECK]
     assert noted and path.rsplit("/", 1)[1] in noted[0], noted
 
@@ -503,7 +505,15 @@ def test_an_optional_field_given_is_compared(path: str) -> None:
     assert [f for f in failures(judged) if f[0] == CHECK], failures(judged)
 
 
-@pytest.mark.parametrize("path", ["campaigns/0/balance", "campaigns/0/last_transaction", "campaigns/2/balances/0/earned", "campaigns/0/available_rewards/0/needed_to_redeem"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "campaigns/0/balance",
+        "campaigns/0/last_transaction",
+        "campaigns/2/balances/0/earned",
+        "campaigns/0/available_rewards/0/needed_to_redeem",
+    ],
+)
 def test_a_required_field_left_out_fails(path: str) -> None:
     judged = judged_for(customer_from(SUCCESS_BLOCK), removed(example("success"), path))
     assert [f for f in failures(judged) if f[0] == CHECK], failures(judged)

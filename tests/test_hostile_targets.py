@@ -66,9 +66,10 @@ class HostileRun:
 
 
 def _run_against(name: str, reference_url: str, secret_file: Path, directory: Path) -> HostileRun:
-    listener = hostile.Listener()
-    behaviour = hostile.behaviours(str(secret_file), listener)[name]
-    with hostile.serve(behaviour, reference_url) as server:
+    with (
+        hostile.listening() as listener,
+        hostile.serve(hostile.behaviours(str(secret_file), listener)[name], reference_url) as server,
+    ):
         run = subprocess.run(
             [sys.executable, "-c", MEASURE, sys.executable, "-m", "pytest", "--pyargs", "conformance.suite",
              "-p", "no:cacheprovider", "-q", "--combinations", "pairwise", "-k", SELECTION, "--target-url", server.url,
@@ -76,7 +77,6 @@ def _run_against(name: str, reference_url: str, secret_file: Path, directory: Pa
              "--target-timeout", "1", "--target-retries", "1"],
             cwd=directory, capture_output=True, text=True, timeout=240,
         )  # fmt: skip
-    listener.stop()
     return HostileRun(run.returncode, run.stdout, run.stderr, directory, listener.connections, listener.received[:200])
 
 

@@ -9,9 +9,8 @@ on that one answer (exit 1).
 
 from __future__ import annotations
 
-import http.server
+import contextlib
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -20,6 +19,7 @@ import pytest
 
 from conformance.profile import PASSWORD_ENV
 from conformance.reference import PROFILE_PATH
+from tests.servers import Served, WSGIApp, serve_wsgi
 
 UNREACHABLE = "http://127.0.0.1:9/api.php"
 REFERENCE_PASSWORD = "1959caadac9b13dcb3"
@@ -60,15 +60,24 @@ WITH_PROFILE = ("--target-profile", str(PROFILE_PATH))
 BAD_OPTIONS = [
     pytest.param(
         ["--target-timeout", "abc"],
-        ["--target-timeout='abc' is not valid", "greater than 0", "e.g. --target-timeout 10"],
+        [
+            "--target-timeout='abc' is not valid",
+            "greater than 0",
+            "e.g. --target-timeout 10",
+        ],
         id="timeout-abc",
     ),
     pytest.param(
-        ["--target-timeout", "-1"], ["--target-timeout='-1' is not valid", "greater than 0"], id="timeout-negative"
+        ["--target-timeout", "-1"],
+        ["--target-timeout='-1' is not valid", "greater than 0"],
+        id="timeout-negative",
     ),
     pytest.param(
         ["--request-encoding", "xml"],
-        ["--request-encoding='xml' is not valid", "choose one of form, multipart, query"],
+        [
+            "--request-encoding='xml' is not valid",
+            "choose one of form, multipart, query",
+        ],
         id="encoding-xml",
     ),
     pytest.param(
@@ -78,7 +87,10 @@ BAD_OPTIONS = [
     ),
     pytest.param(
         ["--max-response-bytes", "0"],
-        ["--max-response-bytes='0' is not valid", "whole number of bytes greater than 0"],
+        [
+            "--max-response-bytes='0' is not valid",
+            "whole number of bytes greater than 0",
+        ],
         id="max-bytes-zero",
     ),
     pytest.param(
@@ -97,7 +109,9 @@ BAD_OPTIONS = [
         id="url-without-profile",
     ),
     pytest.param(
-        [*WITH_PROFILE], ["--target-profile was given without --target-url", "leave both out"], id="profile-without-url"
+        [*WITH_PROFILE],
+        ["--target-profile was given without --target-url", "leave both out"],
+        id="profile-without-url",
     ),
 ]
 
@@ -159,7 +173,14 @@ def test_timeout_nan_or_inf_is_a_usage_error(run: Run, value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "option", ["--target-timeout", "--max-response-bytes", "--report-dir", "--combinations", "--request-encoding"]
+    "option",
+    [
+        "--target-timeout",
+        "--max-response-bytes",
+        "--report-dir",
+        "--combinations",
+        "--request-encoding",
+    ],
 )
 def test_empty_option_value_is_a_usage_error(run: Run, option: str) -> None:
     assert_usage_error(run(f"{option}=", "--target-url", UNREACHABLE, *WITH_PROFILE), [option])
@@ -169,7 +190,14 @@ def test_unusable_report_dir_is_a_usage_error(pytester: pytest.Pytester, run: Ru
     blocker = pytester.path / "not-a-dir"
     blocker.write_text("a file where the report directory should go")
     assert_usage_error(
-        run("--report-dir", str(blocker / "reports"), "--target-url", UNREACHABLE, *WITH_PROFILE), ["report"]
+        run(
+            "--report-dir",
+            str(blocker / "reports"),
+            "--target-url",
+            UNREACHABLE,
+            *WITH_PROFILE,
+        ),
+        ["report"],
     )
 
 
@@ -205,47 +233,21 @@ def test_unreachable_target_is_one_clear_message(run: Run, pytester: pytest.Pyte
     assert {e["verdict"] for e in certificate["requirements"].values()} == {"not-exercised"}
 
 
-class PageServer:
-    def __init__(self, page: bytes, content_type: str = "text/html") -> None:
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def _answer(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                self.send_response(200)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(page)))
-                self.end_headers()
-                self.wfile.write(page)
+def page(body: bytes, content_type: str = "text/html", status: str = "200 OK") -> WSGIApp:
+    """A WSGI app that answers every request with one fixed page."""
 
-            do_GET = do_POST = _answer  # noqa: N815 - http.server calls do_<METHOD>
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+        return [body]
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-        self.url = f"http://127.0.0.1:{self._server.server_port}/api.php"
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
+    return app
 
 
 @pytest.fixture
-def page_server() -> Iterator[Callable[[bytes], PageServer]]:
-    servers: list[PageServer] = []
-
-    def make(page: bytes) -> PageServer:
-        servers.append(PageServer(page))
-        return servers[-1]
-
-    try:
-        yield make
-    finally:
-        for server in servers:
-            server.stop()
+def page_server() -> Iterator[Callable[[bytes], Served]]:
+    """``page_server(body)``: a target answering ``body`` as HTML, stopped when the test ends."""
+    with contextlib.ExitStack() as servers:
+        yield lambda body: servers.enter_context(serve_wsgi(page(body)))
 
 
 def assert_judged_on_the_smoke(result: pytest.RunResult, pytester: pytest.Pytester, fragments: list[str]) -> None:
@@ -267,14 +269,24 @@ def assert_judged_on_the_smoke(result: pytest.RunResult, pytester: pytest.Pytest
 def test_malformed_html_target_is_not_an_envelope(run: Run, pytester: pytest.Pytester, page_server: Any) -> None:
     server = page_server(b"<html><body>oops<br></body></html>")
     result = run("--target-url", server.url, *WITH_PROFILE, "--target-timeout", "3")
-    assert_judged_on_the_smoke(result, pytester, [server.url, "did not get an API envelope", "HTTP 200", "text/html"])
+    assert_judged_on_the_smoke(
+        result,
+        pytester,
+        [server.url, "did not get an API envelope", "HTTP 200", "text/html"],
+    )
 
 
 def test_html_target_is_not_an_envelope(run: Run, pytester: pytest.Pytester, page_server: Any) -> None:
     server = page_server(b"<html>oops</html>")
     result = run("--target-url", server.url, *WITH_PROFILE, "--target-timeout", "3")
     assert_judged_on_the_smoke(
-        result, pytester, [server.url, "did not get an API envelope", "Is --target-url the API endpoint?"]
+        result,
+        pytester,
+        [
+            server.url,
+            "did not get an API envelope",
+            "Is --target-url the API endpoint?",
+        ],
     )
 
 
@@ -358,7 +370,10 @@ def test_help_says_every_default_in_words_and_names_the_password_variable() -> N
     import sys
 
     text = subprocess.run(
-        [sys.executable, "-m", "pytest", "--help"], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "pytest", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
     ).stdout
     group = " ".join(text[text.index("customer_info conformance") :].split("\n\n")[0].split())
     assert "None" not in group, group

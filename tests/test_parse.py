@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 
 from conformance.document import comparable
 from conformance.parse import MAX_DEPTH, Answer, ParseError, parse_answer
+from tests.servers import Served, serve_socket
 
 EXAMPLES = Path(__file__).resolve().parent / "data" / "spec-examples"
 EXAMPLE_NAMES = sorted(p.stem for p in EXAMPLES.glob("*.xml"))
@@ -442,44 +442,11 @@ def test_entity_expansion_bomb_is_not_expanded(levels: int) -> None:
     assert len(seen) < 2000
 
 
-class Listener:
-    """A local TCP port that records every connection made to it."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.connections += 1
-            conn.close()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        self.sock.close()
-
-
 @pytest.fixture
-def listener() -> Iterator[Listener]:
-    running = Listener()
-    try:
-        yield running
-    finally:
-        running.stop()
+def listener() -> Iterator[Served]:
+    """A local TCP port that counts every connection made to it (and closes it)."""
+    with serve_socket(lambda conn, served: None) as served:
+        yield served
 
 
 @pytest.mark.parametrize(
@@ -494,7 +461,7 @@ def listener() -> Iterator[Listener]:
     ],
     ids=["system-dtd", "public-dtd", "general-entity", "parameter-entity"],
 )
-def test_network_dtd_is_never_fetched(listener: Listener, template: str) -> None:
+def test_network_dtd_is_never_fetched(listener: Served, template: str) -> None:
     body = template.format(url=f"http://127.0.0.1:{listener.port}/evil.dtd").encode()
     started = time.monotonic()
     everything_seen(body)
@@ -503,7 +470,7 @@ def test_network_dtd_is_never_fetched(listener: Listener, template: str) -> None
     assert listener.connections == 0
 
 
-def test_listener_sees_a_real_connection(listener: Listener) -> None:
+def test_listener_sees_a_real_connection(listener: Served) -> None:
     # The probe above can fail: a real connection is counted.
     with socket.create_connection(("127.0.0.1", listener.port), timeout=2):
         pass

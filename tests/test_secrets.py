@@ -11,16 +11,15 @@ import os
 import re
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
 import yaml
-from waitress.server import create_server
 
 from conformance.profile import load_profile
 from conformance.reference import PROFILE_PATH, make_app
+from tests.servers import serve_wsgi
 
 # Characters that each encoding spells differently: URL, XML, JSON, shell.
 PASSWORD = "Zq9!x&<\"Pw>'%20é-secret-4417"
@@ -41,10 +40,7 @@ class LeakyTarget:
 
     def __init__(self) -> None:
         self.app = make_app()
-        self.server = create_server(self, host="127.0.0.1", port=0, threads=4)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}/api.php"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
+        self.url = ""  # set once served
 
     def __call__(self, environ, start_response):
         from werkzeug.wrappers import Request
@@ -54,10 +50,18 @@ class LeakyTarget:
         if fields.get("user_password") == PASSWORD:
             fields["user_password"] = REFERENCE_PASSWORD
         answer = self._reference(fields)
-        echoed = answer.replace(b"<error>", f"<error>{html.escape(PASSWORD, quote=False)} was used: ".encode())
-        echoed = echoed.replace(b"<first_name>", f"<first_name>{html.escape(PASSWORD, quote=False)}".encode())
+        echoed = answer.replace(
+            b"<error>",
+            f"<error>{html.escape(PASSWORD, quote=False)} was used: ".encode(),
+        )
+        echoed = echoed.replace(
+            b"<first_name>",
+            f"<first_name>{html.escape(PASSWORD, quote=False)}".encode(),
+        )
         echoed = re.sub(
-            rb'"first_name": ?"', lambda m: m.group(0) + json.dumps(PASSWORD)[1:-1].encode(), echoed
+            rb'"first_name": ?"',
+            lambda m: m.group(0) + json.dumps(PASSWORD)[1:-1].encode(),
+            echoed,
         )  # indented or condensed
         # And one violation, so that cases fail and their reports show the answers.
         echoed = re.sub(rb"<phone>[^<]*</phone>|\"phone\": ?\"[^\"]*\",", b"", echoed)
@@ -77,16 +81,13 @@ class LeakyTarget:
         response = Client(self.app).post("/api.php", data=fields)
         return response.get_data()
 
-    def stop(self) -> None:
-        self.server.close()
-        self.thread.join(5)
-
 
 @pytest.fixture
 def leaky():
     target = LeakyTarget()
-    yield target
-    target.stop()
+    with serve_wsgi(target) as served:
+        target.url = served.url
+        yield target
 
 
 def test_password_appears_in_no_output(leaky: LeakyTarget, tmp_path: Path) -> None:

@@ -3,8 +3,9 @@ and TLS verification (with --ca-bundle and --insecure as the only ways out)."""
 
 from __future__ import annotations
 
-import http.server
+import contextlib
 import shutil
+import socket
 import ssl
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import requests
 from conformance.client import Client, RateLimiter, build_request
 from conformance.profile import load_profile
 from conformance.reference import PROFILE_PATH, start
+from tests.servers import Request, Served, each_request, serve_socket
 
 PROFILE = load_profile(PROFILE_PATH)
 LOOKUP = build_request(PROFILE.user_id, "greatwidgets", [("code", "89898989898989")])
@@ -30,47 +32,44 @@ def reference() -> Iterator[str]:
         yield server.url
 
 
-Handler = Callable[[http.server.BaseHTTPRequestHandler, int], None]
+# Answers the n-th request (from 1); returns True to close the connection after it.
+Script = Callable[[socket.socket, Request, int], "bool | None"]
 
 
 class Scripted:
-    """An HTTP server whose n-th request (from 1) is answered by ``script(handler, n)``."""
+    """A target whose n-th request (from 1), on whichever connection, is answered by
+    ``script(conn, request, n)``."""
 
-    def __init__(self, script: Handler, tls: ssl.SSLContext | None = None) -> None:
-        self.count = 0
-        outer = self
+    def __init__(self, script: Script) -> None:
+        self.script, self.count, self.url = script, 0, ""
+        self._lock = threading.Lock()  # connections are answered on threads of their own
 
-        class H(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                outer.count += 1
-                script(self, outer.count)
-
-            do_GET = do_POST  # noqa: N815 - http.server calls do_<METHOD>
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-        if tls is not None:
-            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
-        scheme = "https" if tls else "http"
-        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}/api.php"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def answer(self, conn: socket.socket, request: Request, served: Served) -> bool | None:
+        with self._lock:
+            self.count += 1
+            n = self.count
+        return self.script(conn, request, n)
 
 
-def reply(handler: http.server.BaseHTTPRequestHandler, status: int, body: bytes = b"", **headers: str) -> None:
-    handler.send_response(status)
-    for name, value in {"Content-Length": str(len(body)), "Content-Type": "application/xml", **headers}.items():
-        handler.send_header(name.replace("_", "-"), value)
-    handler.end_headers()
-    handler.wfile.write(body)
+def reply(conn: socket.socket, status: int, body: bytes = b"", **headers: str) -> bool:
+    """An answer with ``headers`` (``Retry_After`` is sent as ``Retry-After``); True when
+    it says ``Connection: close``, so that a script can ``return reply(...)``."""
+    fields = {
+        "Content-Length": str(len(body)),
+        "Content-Type": "application/xml",
+        **headers,
+    }
+    head = f"HTTP/1.1 {status} X\r\n" + "".join(
+        f"{name.replace('_', '-')}: {value}\r\n" for name, value in fields.items()
+    )
+    conn.sendall(head.encode() + b"\r\n" + body)
+    return fields.get("Connection") == "close"
+
+
+def hang_up(conn: socket.socket) -> bool:
+    """Closes the connection without an answer."""
+    conn.shutdown(socket.SHUT_RDWR)
+    return True
 
 
 NO_MATCH = b'<response status="no_match"><message>No Customers Match Criteria</message></response>'
@@ -78,24 +77,22 @@ NO_MATCH = b'<response status="no_match"><message>No Customers Match Criteria</m
 
 @pytest.fixture
 def scripted() -> Iterator[Callable[..., Scripted]]:
-    servers: list[Scripted] = []
+    """``scripted(script, tls=None)``: a target answering by ``script``, stopped when the test ends."""
+    with contextlib.ExitStack() as servers:
 
-    def make(script: Handler, tls: ssl.SSLContext | None = None) -> Scripted:
-        servers.append(Scripted(script, tls))
-        return servers[-1]
+        def make(script: Script, tls: ssl.SSLContext | None = None) -> Scripted:
+            target = Scripted(script)
+            target.url = servers.enter_context(serve_socket(each_request(target.answer), tls)).url
+            return target
 
-    yield make
-    for server in servers:
-        server.stop()
+        yield make
 
 
 def test_a_transport_error_is_retried(scripted: Callable[..., Scripted]) -> None:
-    def script(handler: http.server.BaseHTTPRequestHandler, n: int) -> None:
+    def script(conn: socket.socket, request: Request, n: int) -> bool | None:
         if n == 1:
-            handler.close_connection = True
-            handler.connection.shutdown(2)  # closes without an answer
-        else:
-            reply(handler, 200, NO_MATCH)
+            return hang_up(conn)
+        return reply(conn, 200, NO_MATCH)
 
     server = scripted(script)
     exchange = Client(server.url, PROFILE.password, timeout=5, retries=2, backoff=0.05).send(LOOKUP)
@@ -104,9 +101,8 @@ def test_a_transport_error_is_retried(scripted: Callable[..., Scripted]) -> None
 
 
 def test_without_retries_the_error_stands(scripted: Callable[..., Scripted]) -> None:
-    def script(handler: http.server.BaseHTTPRequestHandler, n: int) -> None:
-        handler.close_connection = True
-        handler.connection.shutdown(2)
+    def script(conn: socket.socket, request: Request, n: int) -> bool | None:
+        return hang_up(conn)
 
     server = scripted(script)
     exchange = Client(server.url, PROFILE.password, timeout=5, retries=0).send(LOOKUP)
@@ -115,8 +111,8 @@ def test_without_retries_the_error_stands(scripted: Callable[..., Scripted]) -> 
 
 
 def test_429_waits_for_retry_after(scripted: Callable[..., Scripted]) -> None:
-    def script(handler: http.server.BaseHTTPRequestHandler, n: int) -> None:
-        reply(handler, 429, b"slow down", Retry_After="1") if n == 1 else reply(handler, 200, NO_MATCH)
+    def script(conn: socket.socket, request: Request, n: int) -> bool | None:
+        return reply(conn, 429, b"slow down", Retry_After="1") if n == 1 else reply(conn, 200, NO_MATCH)
 
     server = scripted(script)
     started = time.monotonic()
@@ -126,8 +122,10 @@ def test_429_waits_for_retry_after(scripted: Callable[..., Scripted]) -> None:
     assert time.monotonic() - started >= 1.0
 
 
-def test_a_retry_after_beyond_the_timeout_is_not_waited_for(scripted: Callable[..., Scripted]) -> None:
-    server = scripted(lambda handler, n: reply(handler, 503, b"down", Retry_After="3600"))
+def test_a_retry_after_beyond_the_timeout_is_not_waited_for(
+    scripted: Callable[..., Scripted],
+) -> None:
+    server = scripted(lambda conn, request, n: reply(conn, 503, b"down", Retry_After="3600"))
     started = time.monotonic()
     exchange = Client(server.url, PROFILE.password, timeout=2, retries=2).send(LOOKUP)
     assert exchange.status == 503 and exchange.attempts == 1
@@ -147,12 +145,13 @@ def test_the_rate_limit_spaces_requests(reference: str) -> None:
     assert time.monotonic() - started < 0.5
 
 
-def test_a_same_origin_redirect_is_followed_and_recorded(scripted: Callable[..., Scripted]) -> None:
-    def script(handler: http.server.BaseHTTPRequestHandler, n: int) -> None:
-        if handler.path == "/api.php":
-            reply(handler, 307, b"", Location="/v2/api.php")
-        else:
-            reply(handler, 200, NO_MATCH)
+def test_a_same_origin_redirect_is_followed_and_recorded(
+    scripted: Callable[..., Scripted],
+) -> None:
+    def script(conn: socket.socket, request: Request, n: int) -> bool | None:
+        if request.path == "/api.php":
+            return reply(conn, 307, b"", Location="/v2/api.php")
+        return reply(conn, 200, NO_MATCH)
 
     server = scripted(script)
     exchange = Client(server.url, PROFILE.password, timeout=5).send(LOOKUP)
@@ -180,13 +179,15 @@ def tls_server(certificate: tuple[Path, Path], scripted: Callable[..., Scripted]
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(*map(str, certificate))
 
-    def proxy(handler: http.server.BaseHTTPRequestHandler, n: int) -> None:
+    def proxy(conn: socket.socket, request: Request, n: int) -> bool | None:
         # Answers as the reference does (the request body was read already, so the
         # lookup is replayed: every request here is the same smoke-like lookup).
         answer = requests.post(
-            reference, data=dict(LOOKUP.fields) | {"user_password": PROFILE.password.reveal()}, timeout=5
+            reference,
+            data=dict(LOOKUP.fields) | {"user_password": PROFILE.password.reveal()},
+            timeout=5,
         )
-        reply(handler, 200, answer.content)
+        return reply(conn, 200, answer.content)
 
     return scripted(proxy, context)
 
@@ -252,15 +253,15 @@ def test_insecure_has_an_ini_twin(tls_server: Scripted, tmp_path: Path) -> None:
 def test_cases_that_needed_retries_are_named(scripted: Callable[..., Scripted], reference: str, tmp_path: Path) -> None:
     # Every second connection is dropped unanswered: the harness retries, and the
     # cases whose answers needed it carry a note in the JUnit XML and the summary.
-    def script(handler: http.server.BaseHTTPRequestHandler, n: int) -> None:
+    def script(conn: socket.socket, request: Request, n: int) -> bool | None:
         if n % 2 == 0:
-            handler.close_connection = True
-            handler.connection.shutdown(2)
-            return
+            return hang_up(conn)
         answer = requests.post(
-            reference, data=dict(LOOKUP.fields) | {"user_password": PROFILE.password.reveal()}, timeout=5
+            reference,
+            data=dict(LOOKUP.fields) | {"user_password": PROFILE.password.reveal()},
+            timeout=5,
         )
-        reply(handler, 200, answer.content, Connection="close")
+        return reply(conn, 200, answer.content, Connection="close")
 
     server = scripted(script)
     run = subprocess.run(

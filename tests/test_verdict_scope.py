@@ -30,6 +30,7 @@ import pytest
 from conformance.certificate import RunFacts, build_certificate, validate
 from conformance.reference import PROFILE_PATH
 from conformance.requirements import catalogue
+from tests.servers import serve_wsgi
 from tests.targets import serve
 
 TESTABLE = [r for r, entry in catalogue().items() if not entry.untestable]
@@ -443,16 +444,8 @@ class Refusing:
 
 @pytest.fixture
 def refusing() -> Iterator[str]:
-    import threading
-
-    from waitress.server import create_server
-
-    server = create_server(Refusing(), host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}/api.php"
-    server.close()
-    thread.join(5)
+    with serve_wsgi(Refusing(), threads=2) as served:
+        yield served.url
 
 
 def test_refused_credentials_stop_with_three_files(tmp_path: Path, refusing: str) -> None:

@@ -182,7 +182,11 @@ def operator_mutant_rows(operators: dict[str, Verdict]) -> list[str]:
     ]
     for name, verdict in operators.items():
         mutant = MUTANTS[name]
-        why = f"equivalent, allowed by {mutant.allowed_by}" if mutant.equivalent else OPERATOR_GAPS.get(name) or KILLED_BY_GROUND_TRUTH.get(name, "-")
+        why = (
+            f"equivalent, allowed by {mutant.allowed_by}"
+            if mutant.equivalent
+            else OPERATOR_GAPS.get(name) or KILLED_BY_GROUND_TRUTH.get(name, "-")
+        )
         checks = "<br>".join(f"{check} x {count}" for check, count in _by_check(verdict.tally("fail")).items()) or "-"
         rows.append(
             "| "

@@ -1,0 +1,232 @@
+"""The relation generator (conformance/relations.py) and the access generator
+(conformance/access.py), on small hand-made profiles: which groups and requests they
+make, and that a relation's members are the matrix's own requests (so the exchange
+store answers them without sending them again). No server."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+
+import pytest
+
+from conformance.access import HOSTILE_VALUES, REQUIRED_FIELDS, WRONG_PASSWORD, AccessCase, generate_access_cases
+from conformance.cases import EACH, UNKNOWN, Case, expect, generate, load_space
+from conformance.client import PASSWORD_FIELD, Encoding
+from conformance.profile import Account, Customer, Profile, load_profile
+from conformance.reference import PROFILE_PATH
+from conformance.relations import Relation, generate_relations
+from conformance.requirements import catalogue
+
+BOTH = Customer(code="11111111111111", card_number="2222222222")
+CODE_ONLY = Customer(code="33333333333333", card_number=None)
+CARD_ONLY = Customer(code=None, card_number="4444444444")
+MEMBER = Customer(code="55555555555555", card_number="6666666666")
+CAMPAIGNS = {BOTH: ["101", "102"], CODE_ONLY: ["101"], CARD_ONLY: [], MEMBER: ["201"]}
+
+
+def profile(forbidden: str | None = "otherco") -> Profile:
+    # The reference profile with the accounts replaced: whatever else a profile holds
+    # (credentials, ground truth) is kept as a loaded one has it.
+    return dataclasses.replace(
+        load_profile(PROFILE_PATH),
+        user_id="tester",
+        accounts=(Account("shop", False, (BOTH, CODE_ONLY, CARD_ONLY)), Account("coal", True, (MEMBER,))),
+        forbidden_account_id=forbidden,
+    )
+
+
+def campaigns_of(account: Account, customer: Customer) -> list[str]:
+    return CAMPAIGNS[customer]
+
+
+def relations() -> list[Relation]:
+    return generate_relations(profile(), campaigns_of)
+
+
+def role(group: Relation, name: str) -> Case:
+    """The group's member in that role (which must be there)."""
+    member = group.member(name)
+    assert member is not None, f"{group.id} has no member {name!r}: {[r for r, _ in group.members]}"
+    return member
+
+
+def of_kind(kind: str, label: str | None = None) -> list[Relation]:
+    return [r for r in relations() if r.kind == kind and (label is None or r.label == label)]
+
+
+# -- relations -------------------------------------------------------------------------------
+def test_relation_members_are_requests_of_the_matrix() -> None:
+    # A relation is judged on answers already in the store: a member whose request the
+    # matrix does not send (options in another order, another identifier) is sent again.
+    matrix = {c.request("tester", "form") for c in generate(profile(), campaigns_of, "all")}
+    outside = [(r.id, role) for r in relations() for role, c in r.members if c.request("tester", "form") not in matrix]
+    assert not outside, f"{len(outside)} relation members are not matrix requests, e.g. {outside[:3]}"
+
+
+def test_relation_ids_are_unique() -> None:
+    repeated = [i for i, n in Counter(r.id for r in relations()).items() if n > 1]
+    assert not repeated, repeated
+
+
+def test_formats_cross_every_filter_setting_with_every_output() -> None:
+    # Per customer: include_balances x campaign_id (absent, each campaign, unknown) x
+    # hide_custom_field x show_only_belong_to, each in six output forms.
+    space = load_space()
+    for customer in (BOTH, CODE_ONLY, CARD_ONLY):
+        groups = [
+            r for r in of_kind("formats") if r.label == customer.label or r.label.startswith(customer.label + "-")
+        ]
+        campaign_values = len(space.parameters["campaign_id"]["values"]) - 1 + len(CAMPAIGNS[customer])
+        assert len(groups) == 3 * campaign_values * 3 * 3, customer
+    for group in of_kind("formats"):
+        assert [role for role, _ in group.members] == [
+            "default",
+            "xml",
+            "xml-condensed",
+            "json",
+            "json-condensed",
+            "jsonp",
+        ]
+        # One filter setting in every member; only the format differs.
+        filters = {
+            tuple((n, v) for n, v in c.options if n not in ("output", "callback", "condensed"))
+            for _, c in group.members
+        }
+        assert len(filters) == 1 and len({c.campaign for _, c in group.members}) == 1, group.id
+        formats = [expect(c).format for _, c in group.members]
+        if expect(role(group, "default")).silence() is None:
+            assert formats == ["xml", "xml", "xml", "json", "json", "jsonp"], group.id
+
+
+def test_a_formats_group_names_its_filters_and_the_campaign_it_asks_for() -> None:
+    (group,) = of_kind("formats", f"{BOTH.label}-include_balances:Y-campaign_id:102-hide_custom_field:N")
+    assert role(group, "json").option("campaign_id") == EACH and role(group, "json").campaign == "102"
+    (unknown,) = of_kind("formats", f"{BOTH.label}-campaign_id:{UNKNOWN}")
+    assert role(unknown, "xml").campaign is None
+
+
+def test_identifiers_relate_every_way_a_customer_can_be_named() -> None:
+    (both,) = of_kind("identifiers", BOTH.label)
+    assert [role for role, _ in both.members] == ["code", "card_number", "both"]
+    # A customer with one identifier has nothing to compare: no group.
+    assert of_kind("identifiers", CODE_ONLY.label) == [] and of_kind("identifiers", CARD_ONLY.label) == []
+
+
+def test_filters_compare_each_filter_and_each_campaign_with_the_full_answer() -> None:
+    (group,) = of_kind("filters", BOTH.label)
+    roles = [role for role, _ in group.members]
+    assert roles == [
+        "full",
+        "hide-Y",
+        "hide-N",
+        "balances-N",
+        "balances-Y",
+        "belong-Y",
+        "belong-N",
+        "campaign:101",
+        "campaign:102",
+    ]
+    assert role(group, "full").options == ()
+    assert (
+        role(group, "campaign:102").options == (("campaign_id", EACH),)
+        and role(group, "campaign:102").campaign == "102"
+    )
+    # A card-only customer is looked up by card number; no campaigns, no campaign roles.
+    (card,) = of_kind("filters", CARD_ONLY.label)
+    assert {c.identifier for _, c in card.members} == {"card_number"} and not any(
+        r.startswith("campaign:") for r, _ in card.members
+    )
+
+
+def test_repeat_sends_the_same_full_lookup_twice() -> None:
+    for customer in (BOTH, CODE_ONLY, CARD_ONLY, MEMBER):
+        (group,) = of_kind("repeat", customer.label)
+        assert [role for role, _ in group.members] == ["first", "again"]
+        assert role(group, "first") == role(group, "again")
+
+
+def test_coalition_campaigns_only_in_a_coalition_even_with_one_customer() -> None:
+    groups = of_kind("coalition-campaigns")
+    assert [(g.account_id, [role for role, _ in g.members]) for g in groups] == [("coal", [MEMBER.label])]
+    assert all(r.coalition == (r.account_id == "coal") for r in relations())
+
+
+# -- access ----------------------------------------------------------------------------------
+def access(encoding: Encoding = "form", forbidden: str | None = "otherco") -> dict[str, AccessCase]:
+    return {c.id: c for c in generate_access_cases(profile(forbidden), encoding)}
+
+
+def test_each_required_field_is_left_out_alone() -> None:
+    cases = access()
+    # The lookup of the first customer, field by field in the order it is sent.
+    sent = ["user_id", PASSWORD_FIELD, "type", "account_id", "code"]
+    for field, requirement in REQUIRED_FIELDS.items():
+        case = cases[f"missing-{field}"]
+        names = [name for name, _ in case.request.fields]
+        assert names == [n for n in sent if n != field], (field, names)
+        assert (case.statuses, case.requirement) == (("error",), requirement)
+
+
+def test_wrong_credentials_and_type_are_refused() -> None:
+    cases = access()
+    assert cases["wrong-password"].request.get(PASSWORD_FIELD) == WRONG_PASSWORD
+    assert cases["wrong-user-id"].request.get("user_id") == "tester-not"
+    assert cases["empty-user-id"].request.get("user_id") == ""
+    assert cases["wrong-type"].request.get("type") == "customer_infos"
+    for name in ("wrong-password", "wrong-user-id", "empty-user-id", "empty-password", "wrong-type"):
+        assert cases[name].statuses == ("error",), name
+
+
+def test_the_forbidden_account_is_tried_only_when_the_profile_names_one() -> None:
+    case = access()["forbidden-account-otherco"]
+    assert case.request.get("account_id") == "otherco" and case.statuses == ("error",)
+    assert not any(i.startswith("forbidden-account") for i in access(forbidden=None))
+
+
+def test_every_customer_is_looked_up_through_every_other_account() -> None:
+    scope = {i: c for i, c in access().items() if i.startswith("scope-")}
+    assert sorted(scope) == sorted(
+        [f"scope-shop-{c.label}-via-coal" for c in (BOTH, CODE_ONLY, CARD_ONLY)]
+        + [f"scope-coal-{MEMBER.label}-via-shop"]
+    )
+    via_coal = scope[f"scope-shop-{CARD_ONLY.label}-via-coal"]
+    assert via_coal.request.get("account_id") == "coal" and via_coal.request.get("card_number") == CARD_ONLY.card_number
+    assert via_coal.statuses == ("no_match",) and via_coal.coalition is True
+
+
+def test_a_customer_the_other_account_lists_too_is_not_a_scope_case() -> None:
+    # The same code in both accounts names a customer there as well: no_match would be wrong.
+    shared = dataclasses.replace(
+        profile(), accounts=(Account("shop", False, (BOTH, CODE_ONLY)), Account("coal", True, (BOTH, MEMBER)))
+    )
+    ids = {c.id for c in generate_access_cases(shared, "form")}
+    assert f"scope-shop-{BOTH.label}-via-coal" not in ids and f"scope-coal-{BOTH.label}-via-shop" not in ids
+    assert f"scope-shop-{CODE_ONLY.label}-via-coal" in ids and f"scope-coal-{MEMBER.label}-via-shop" in ids
+
+
+@pytest.mark.parametrize(
+    ("encoding", "others"), [("form", ["multipart"]), ("multipart", ["form"]), ("query", ["form", "multipart"])]
+)
+def test_the_lookup_is_also_sent_in_the_other_post_encodings(encoding: Encoding, others: list[str]) -> None:
+    cases = access(encoding)
+    assert sorted(i for i in cases if i.startswith("encoding-")) == [f"encoding-{o}" for o in others]
+    assert {c.request.encoding for i, c in cases.items() if not i.startswith("encoding-")} == {encoding}
+
+
+def test_hostile_values_are_sent_as_code_and_as_card_number() -> None:
+    cases = access()
+    for field, requirement in (("code", "FIELD-CODE"), ("card_number", "FIELD-CARD-NUMBER")):
+        for name, value in HOSTILE_VALUES.items():
+            case = cases[f"injection-{field}-{name}"]
+            assert case.request.get(field) == value and case.requirement == requirement
+            assert case.statuses == ("no_match", "error")
+
+
+def test_access_ids_are_unique_and_cite_catalogued_requirements() -> None:
+    generated = generate_access_cases(profile(), "form")
+    assert len({c.id for c in generated}) == len(generated)
+    known = set(catalogue())
+    assert {c.requirement for c in generated} - {None} <= known
+    # Only the callback cases are recorded without a requirement, and they allow any status.
+    assert sorted(c.id for c in generated if c.requirement is None) == ["callback-script-call", "callback-script-tag"]
