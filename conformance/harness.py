@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from conformance.access import AccessCase
 from conformance.cases import Case
@@ -26,6 +27,18 @@ from conformance.parse import Answer, ParseError, parse_answer
 from conformance.profile import Account, Customer, Profile
 from conformance.relations import Relation
 from conformance.secret import redact
+
+# Statuses that say the URL names no endpoint (not found, gone, method not allowed).
+PATH_STATUSES = frozenset({404, 405, 410})
+
+
+def endpoint_hint(url: str) -> str:
+    """A question that points at --target-url's path, with the path real endpoints have
+    (every URL of the live service seen is the host's root or ends in /api.php)."""
+    parts = urlsplit(url)
+    if parts.path.endswith("/api.php"):
+        return "Is --target-url the API endpoint?"
+    return f"Is --target-url the API endpoint, e.g. {urlunsplit((parts.scheme, parts.netloc, '/api.php', '', ''))}?"
 
 
 class TargetUnusable(Exception):
@@ -202,18 +215,25 @@ class Harness:
                 "bytes read): raise --max-response-bytes if answers this large are intended."
             )
         answer = observation.answer
+        answered = f"HTTP {exchange.status}, {exchange.content_type or 'no Content-Type'}"
         if answer is None:
             raise TargetBroken(
-                f"{where} did not get an API envelope: HTTP {exchange.status}, "
-                f"{exchange.content_type or 'no Content-Type'}: "
-                f"{observation.parse_error}. Is --target-url the API endpoint?",
+                f"{where} did not get an API envelope: {answered}: "
+                f"{observation.parse_error}. {endpoint_hint(self.client.url)}",
                 case,
             )
         status = answer.document.get("status")
         if status == "error":
-            text = answer.document.get("error") or answer.document.get("errors")
+            text = redact(str(answer.document.get("error") or answer.document.get("errors")), self.profile.password)
+            if exchange.status in PATH_STATUSES:
+                # The server says the path is wrong: the credentials were never looked at.
+                raise TargetUnusable(
+                    f"{where} was answered {answered}, with an error envelope: {text!r}. "
+                    f"HTTP {exchange.status} says the path is wrong, not "
+                    f"the credentials. {endpoint_hint(self.client.url)}"
+                )
             raise TargetUnusable(
-                f"{where} was refused with an error envelope: {redact(str(text), self.profile.password)!r}. "
+                f"{where} was refused with an error envelope ({answered}): {text!r}. "
                 "Check the profile's credentials (or TARGET_USER_PASSWORD) and account_id."
             )
         if status not in ("success", "no_match"):
@@ -244,4 +264,4 @@ class Harness:
         )
 
 
-__all__ = ["Harness", "Learned", "TargetBroken", "TargetUnusable"]
+__all__ = ["Harness", "Learned", "TargetBroken", "TargetUnusable", "endpoint_hint"]

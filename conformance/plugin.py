@@ -3,7 +3,9 @@
 Loaded through the ``pytest11`` entry point, so it is present in every pytest run of
 an environment where the package is installed. It stays invisible unless the suite
 (``conformance/suite``, or ``--pyargs conformance.suite``) is being run: only then does
-it read the profile, start the embedded reference server, and write reports.
+it read the profile, start the embedded reference server, and write reports. (One
+exception: its own options given on a command line that collects no suite stop the run
+saying to add ``--pyargs conformance.suite``.)
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from conformance.client import DEFAULT_MAX_RESPONSE_BYTES, ENCODINGS, Client, En
 from conformance.embedded import EmbeddedServer, EmbeddedServerError
 from conformance.harness import Harness, TargetBroken, TargetUnusable
 from conformance.negative import generate_negative
-from conformance.profile import Customer, ProfileError, load_profile
+from conformance.profile import Customer, Profile, ProfileError, load_profile
 from conformance.relations import Relation, generate_relations
 from conformance.report import failure_text, group_failure_text, notes_text, response_text
 from conformance.secret import redact
@@ -116,6 +118,10 @@ class State:
 
 
 STATE = pytest.StashKey[State]()
+# The dest of every option of the harness (its flag is ``--`` + dest with ``-`` for ``_``),
+# filled by pytest_addoption: given on a command line that collects no suite, they say
+# the user meant the suite (``_no_suite_for_the_options``).
+HARNESS_OPTIONS: dict[str, None] = {}
 OBSERVED = pytest.StashKey[tuple[Observation, list[Finding]]]()
 
 
@@ -127,6 +133,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         # An option without a default says so in words, not as "None".
         shown = f"default: {default}" if default is not None else "default: none"
         group.addoption(flag, dest=ini, default=None, help=f"{help} (ini: {ini}; {shown})", **kw)
+        HARNESS_OPTIONS[ini] = None
         parser.addini(ini, help=help, default=default)
 
     option(
@@ -186,6 +193,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(
         "require_conformant", help="exit non-zero unless the certificate says conformant", type="bool", default=False
     )
+    HARNESS_OPTIONS.update(dict.fromkeys(("insecure", "require_conformant")))
     option(
         "--baseline",
         "baseline",
@@ -408,6 +416,20 @@ def read_settings(config: pytest.Config) -> Settings:
     return settings
 
 
+def _no_suite_for_the_options(config: pytest.Config) -> None:
+    """The harness's options on a command line that collects no suite (``pytest
+    --target-url=...`` outside the checkout) would collect 0 items and exit 5 with no
+    hint: stop and say what to add. Ini values do not count: a project's ini file may
+    carry them for runs that do select the suite."""
+    given = [name for name in HARNESS_OPTIONS if getattr(config.option, name, None) is not None]
+    if given:
+        flag = "--" + given[0].replace("_", "-")
+        raise pytest.UsageError(
+            f"{flag} was given, but this run collects no customer_info suite: add --pyargs conformance.suite "
+            f"(or run customer-info-conformance with the same options)."
+        )
+
+
 def suite_requested(config: pytest.Config) -> bool:
     """True when this run collects the conformance suite (not, say, the harness's own tests)."""
     for arg in config.args:
@@ -442,6 +464,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{name}: {text}")
     _restore_testpaths(config)
     if not suite_requested(config):
+        _no_suite_for_the_options(config)
         return
     settings = read_settings(config)
     profile_path = settings.target_profile
@@ -719,13 +742,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         marks = {True: [pytest.mark.coalition, pytest.mark.relations], False: [pytest.mark.relations]}
         metafunc.parametrize(name, [pytest.param(r, id=r.id, marks=marks[r.coalition]) for r in relations])
         return
-    negative = generate_negative(harness.profile, campaigns_of)  # in every mode: not crossed
-    generated = case_matrix.generate(harness.profile, campaigns_of, state.settings.combinations) + negative
+    generated = matrix_cases(harness.profile, campaigns_of, state.settings.combinations)
     # Both sizes are reported, so a user can choose a mode knowing what it costs.
     other: case_matrix.Mode = "pairwise" if state.settings.combinations == "all" else "all"
     state.matrix_sizes = {
         state.settings.combinations: len(generated),
-        other: len(case_matrix.generate(harness.profile, campaigns_of, other)) + len(negative),
+        other: len(matrix_cases(harness.profile, campaigns_of, other)),
     }
     params = []
     # One list of marks per distinct set of areas, shared by the cases: a mark made per
@@ -741,6 +763,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             shared_marks[areas] = [getattr(pytest.mark, area) for area in areas]
         params.append(pytest.param(case, id=case.id, marks=shared_marks[areas]))
     metafunc.parametrize("conformance_case", params)
+
+
+def matrix_cases(
+    profile: Profile, campaigns_of: case_matrix.CampaignLookup, mode: case_matrix.Mode
+) -> list[case_matrix.Case]:
+    """The items of ``test_answer`` in ``mode`` (the matrix, its probes, and the negative
+    space, which is not crossed and so the same in every mode): what a run prints as
+    "matrix cases per mode", and what tests/test_readme_counts.py compares with the README."""
+    return case_matrix.generate(profile, campaigns_of, mode) + generate_negative(profile, campaigns_of)
 
 
 def _learned_types(harness: Harness, account_id: str, customer: Customer) -> tuple[str, ...]:

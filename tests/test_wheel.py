@@ -7,6 +7,7 @@ folder that has nothing of this checkout in it.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import venv
@@ -50,12 +51,15 @@ def test_suite_runs_from_the_installed_wheel(wheel: Path, tmp_path: Path) -> Non
     # only from the wheel (it is installed into the venv, which comes first on sys.path).
     venv.EnvBuilder(system_site_packages=True, with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
+    # A PYTHONPATH pointing at a checkout (as when testing a worktree) would shadow the wheel.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "-q", str(wheel)], check=True, timeout=300)
     elsewhere = tmp_path / "another-repo"
     elsewhere.mkdir()
     where = subprocess.run(
         [str(python), "-c", "import conformance; print(conformance.__file__)"],
         cwd=elsewhere,
+        env=env,
         capture_output=True,
         text=True,
         check=True,
@@ -64,7 +68,7 @@ def test_suite_runs_from_the_installed_wheel(wheel: Path, tmp_path: Path) -> Non
     run = subprocess.run(
         [str(python), "-m", "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q",
          "--combinations", "pairwise", "-k", "by:code or test_access"],
-        cwd=elsewhere, capture_output=True, text=True, timeout=600,
+        cwd=elsewhere, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert " passed" in run.stdout

@@ -10,6 +10,7 @@ closed under the feet of the event loop.
 from __future__ import annotations
 
 import contextlib
+import errno
 import socket
 import threading
 from pathlib import Path
@@ -40,6 +41,34 @@ def _numeric_host(host: str) -> str:
     """
     infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     return str(infos[0][4][0])
+
+
+class ListenError(OSError):
+    """The server cannot listen where it was asked to; the message names the address
+    and how to fix it (an OSError, with the errno of the failure)."""
+
+    @classmethod
+    def of(cls, exc: OSError, host: str, port: int) -> ListenError:
+        where = f"{host}:{port}"
+        if exc.errno == errno.EADDRINUSE:
+            how = (
+                f"port {port} on {host} is already in use (another server listens there): stop that server, "
+                "choose another port with --port, or --port 0 to pick a free one"
+            )
+        elif exc.errno == errno.EACCES:
+            how = (
+                f"no permission to listen on {where} (ports below 1024 need "
+                "privileges): choose a port of 1024 or more, or --port 0"
+            )
+        elif exc.errno == errno.EADDRNOTAVAIL:
+            how = f"{host} is not an address of this machine: choose one with --host (e.g. 127.0.0.1)"
+        else:
+            how = f"cannot listen on {where}: {exc.strerror or exc}"
+        return cls(exc.errno, how)
+
+    def __str__(self) -> str:
+        # The bare message: "[Errno 98] ..." says less than the message itself.
+        return str(self.strerror)
 
 
 class RunningServer:
@@ -135,6 +164,9 @@ def start(
             # The harness opens many keep-alive connections at once.
             connection_limit=1000,
         )
+    except OSError as exc:
+        app.close()
+        raise ListenError.of(exc, host, port) from exc
     except BaseException:
         app.close()
         raise
