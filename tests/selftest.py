@@ -1,5 +1,6 @@
 """Run the conformance suite against faulty servers (mutants, ``tests/faults.py``; operator
-mutants, ``tests/mutations.py``) and conformant ones (variants, ``tests/variants.py``),
+mutants, ``tests/mutations.py``) and conformant ones (variants,
+``conformance/reference/sandbox/variants.py``, served by ``python -m conformance.reference --variant``),
 and read the verdicts from JUnit XML.
 
 Shared by ``tests/test_faults_caught.py``, ``tests/test_mutation_operators.py``,
@@ -162,10 +163,11 @@ def _served(target: Target, workdir: Path):  # type: ignore[no-untyped-def]
     from conformance.reference import PROFILE_PATH
 
     if target.kind == "variant":
-        from tests import variants
+        # Through the command line a client developer uses, not the middleware alone.
+        from tests.sandbox_process import sandbox
 
-        with variants.serve(target.name, workdir) as (url, profile):
-            yield url, profile
+        with sandbox(["--variant", target.name], workdir / "sandbox") as running:
+            yield running.url, running.profile
     elif target.kind == "operator":
         from tests import faults
         from tests.mutations import MUTANTS

@@ -1,11 +1,14 @@
-"""Each conformant variant of tests/variants.py passes the whole suite with no failure:
-every pairwise matrix case, every relation group and every access case. Warnings,
-advisories and unspecified behaviours are allowed; a variant that must raise a warning
-raises it. A failure here is either a variant that is not conformant after all (fix the
-variant) or a harness stricter than the document (fix the harness).
+"""Each conformant variant (``conformance/reference/sandbox/variants.py``) passes the whole
+suite with no failure: every pairwise matrix case, every relation group and every access
+case. Warnings, advisories and unspecified behaviours are allowed; a variant that must
+raise a warning raises it. A failure here is either a variant that is not conformant
+after all (fix the variant) or a harness stricter than the document (fix the harness).
 
-The runs go through ``tests/selftest.py`` (worker processes, verdicts from JUnit XML),
-as for the faults.
+Each variant is served the way a client developer serves it, ``python -m
+conformance.reference --variant NAME`` (``tests/sandbox_process.py``); the runs go
+through ``tests/selftest.py`` (worker processes, verdicts from JUnit XML), as for the
+faults. The rotation (``--variants all --seed N``) and the faults' command line are
+tested here too.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import socket
 from collections import Counter
 from pathlib import Path
 
@@ -21,9 +25,13 @@ import requests
 from werkzeug.test import Client
 
 from conformance.reference import make_app
-from tests.faults import SMOKE_FIELDS, parse, write_xml
+from conformance.reference.sandbox.data import SMOKE_FIELDS
+from conformance.reference.sandbox.json_writer import write_json
+from conformance.reference.sandbox.parser import Parsed, parse
+from conformance.reference.sandbox.variants import VARIANTS, other_data_set, serve, witness_fields
+from conformance.reference.sandbox.xml_writer import write_xml
+from tests.sandbox_process import sandbox
 from tests.selftest import SessionRuns, Target, Verdict, verdicts_once_per_run
-from tests.variants import VARIANTS, Parsed, other_data_set, serve, witness_fields, write_json
 
 
 def variant_targets() -> list[Target]:
@@ -71,15 +79,53 @@ def test_every_variant_ran_the_same_suite(verdicts: dict[Target, Verdict]) -> No
         assert verdict.problem is None, f"{target.name}: {verdict.problem}"
 
 
-@pytest.mark.parametrize("name", list(VARIANTS))
+WITNESSED = [name for name, variant in VARIANTS.items() if variant.witness is not None]
+
+
+@pytest.mark.parametrize("name", WITNESSED)
 def test_variant_is_in_effect(name: str, tmp_path: Path) -> None:
-    """The variant's answers really differ from the reference's in the announced way."""
+    """The variant's answers really differ from the reference's in the announced way,
+    served by the command line."""
     variant = VARIANTS[name]
-    with serve(name, tmp_path) as (url, profile):
-        answer = requests.post(url, data=witness_fields(profile, variant.probe), timeout=10)
+    assert variant.witness is not None
+    with sandbox(["--variant", name], tmp_path) as running:
+        answer = requests.post(running.url, data=witness_fields(running.profile, variant.probe), timeout=10)
     assert variant.witness(answer), (
         f"{name}: HTTP {answer.status_code} {dict(answer.headers)}\n{answer.content[:600]!r}"
     )
+
+
+def test_every_variant_without_a_witness_has_its_own_test() -> None:
+    assert [n for n in VARIANTS if n not in WITNESSED] == ["idle_keepalive_closed"]
+
+
+def test_idle_keepalive_connection_is_closed_by_the_server(tmp_path: Path) -> None:
+    """idle_keepalive_closed: a kept-alive connection left idle is closed by the server
+    within a few seconds; the reference keeps it open."""
+    fields = witness_fields(Path(__file__).resolve().parents[1] / "conformance" / "reference" / "profile.yaml")
+    body = "&".join(f"{k}={v}" for k, v in fields.items()).encode()
+    request = (
+        b"POST /api.php HTTP/1.1\r\nHost: x\r\nContent-Type: "
+        b"application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s"
+    ) % (len(body), body)
+
+    def closed_after_idle(url: str) -> bool:
+        host, port = url.split("//")[1].split("/")[0].split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as connection:
+            connection.sendall(request)
+            answer = b""
+            while b"</response>" not in answer:
+                answer += connection.recv(65536)
+            connection.settimeout(4.0)  # the sweep runs every second; a second of idleness is enough
+            try:
+                return connection.recv(1) == b""
+            except TimeoutError:
+                return False
+
+    with sandbox(["--variant", "idle_keepalive_closed"], tmp_path / "idle") as running:
+        assert closed_after_idle(running.url), "the idle connection stayed open"
+    with sandbox([], tmp_path / "reference") as running:
+        assert not closed_after_idle(running.url), "the reference closed an idle connection: the variant proves nothing"
 
 
 # -- the writers the variants use carry the reference's document, unchanged ------------------
@@ -94,11 +140,25 @@ DOCUMENTS = [
 ]
 XML_WAYS = {
     "compact": {"indent": None},
-    "no-declaration": {"declaration": None},
-    "single-quotes": {"quote": "'", "declaration": "<?xml version='1.0' encoding='UTF-8'?>"},
+    "no-declaration": {"declaration": False},
+    "single-quotes": {"quote": "'"},
     "self-closing": {"self_closing": True},
     "cdata": {"cdata": True},
     "reversed": {"order": lambda name, keys: list(reversed(keys))},
+    "character-references": {"charrefs": True},
+    "comments": {"comments": True},
+    "bom": {"bom": True},
+    "latin1": {"encoding": "ISO-8859-1"},
+    "root-attributes": {"root_attributes": (("api_version", "1.4"),)},
+    "all-at-once": {
+        "indent": None,
+        "quote": "'",
+        "self_closing": True,
+        "charrefs": True,
+        "comments": True,
+        "bom": True,
+        "root_attributes": (("a", "b"),),
+    },
 }
 
 

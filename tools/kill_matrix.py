@@ -28,11 +28,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.faults import FAULTS  # noqa: E402
+from conformance.reference.sandbox.faults import FAULTS  # noqa: E402
+from conformance.reference.sandbox.variants import VARIANTS  # noqa: E402
 from tests.mutations import MUTANTS, OPERATORS  # noqa: E402
 from tests.selftest import Kill, Target, Verdict, judge_mutant, operator_state, run_targets  # noqa: E402
 from tests.test_mutation_operators import KILLED_BY_GROUND_TRUTH, OPERATOR_GAPS  # noqa: E402
-from tests.variants import VARIANTS  # noqa: E402
 
 DOC = ROOT / "docs" / "kill-matrix.md"
 FULL_START, FULL_END = "<!-- full-mode: start -->", "<!-- full-mode: end -->"
@@ -354,14 +354,17 @@ def document(
         "",
         f"**Score: {score_line(s)}; {operator_score(operators)}.**",
         "",
-        "A *mutant* is the reference server with one documented behaviour broken (`tests/faults.py`); the suite runs "
+        "A *mutant* is the reference server with one documented behaviour "
+        "broken (`conformance/reference/sandbox/faults.py`); the suite runs "
         "against it with the mutant's `-k` selection and `--combinations pairwise`. It is caught when the check named "
         "for it fails a case citing the requirement the mutant "
         "breaks, or, for a weakness the document is silent about "
         "(requirement `advisory`), when that advisory check reports it (advisories never fail a case). The last two "
         "columns list every check that reported something in the run, with the number of cases.",
         "",
-        "A *variant* is the reference server changed only where the document allows (`tests/variants.py`); the whole "
+        "A *variant* is the reference server changed only where the document allows "
+        "(`conformance/reference/sandbox/variants.py`, served by "
+        "`python -m conformance.reference --variant NAME`); the whole "
         "suite runs against it (every pairwise matrix case, every relation group, every access case) and must pass: "
         "warnings, advisories and unspecified behaviours are allowed, failures are not.",
         "",

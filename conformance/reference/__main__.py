@@ -1,7 +1,8 @@
 """Command line: ``python -m conformance.reference --port 8080``.
 
 Prints the endpoint URL and the profile path, then serves until Ctrl-C
-(or SIGTERM).
+(or SIGTERM). The sandbox's options (``--variant``, ``--variants``, ``--faults``,
+``--list-variants``, ``--list-faults``) are in ``sandbox/cli.py``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 from types import FrameType
 
 from .db import DatabaseFileError, SeedError
-from .server import start
+from .sandbox import cli as sandbox
+from .server import RunningServer, start
 
 
 def _port(text: str) -> int:
@@ -62,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--latency-ms", type=_count(0), default=0, metavar="N", help="delay every answer by N ms")
     parser.add_argument("--threads", type=_count(1), default=8, help="worker threads (default 8)")
     _add_dataset_options(parser)
+    sandbox.add_arguments(parser)
     return parser
 
 
@@ -112,12 +115,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.write_dataset is not None or args.write_profile is not None:
         return _write_dataset_files(parser, args)
+    if sandbox.listing(args):
+        return 0
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # waitress warns whenever requests queue for a worker thread: routine
     # when a harness floods a sandbox, and noise on the console.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    banner: list[str] = []
+    server: RunningServer | sandbox.Sandbox
     try:
-        server = start(args.host, args.port, db_path=args.db, latency_ms=args.latency_ms, threads=args.threads)
+        if sandbox.requested(args):
+            server = sandbox.build(parser, args)
+            banner = server.banner
+        else:
+            server = start(args.host, args.port, db_path=args.db, latency_ms=args.latency_ms, threads=args.threads)
     except (OSError, DatabaseFileError, SeedError) as exc:
         parser.exit(1, f"{parser.prog}: error: cannot start: {exc}\n")
     # SIGTERM (e.g. from a process manager) stops as cleanly as Ctrl-C.
@@ -125,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         print(f"url: {server.url}", flush=True)
         print(f"profile: {server.profile_path}", flush=True)
+        for line in banner:
+            print(line, flush=True)
         print("serving until Ctrl-C", flush=True)
         while True:
             time.sleep(3600)
