@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from waitress import wasyncore
 from waitress.server import create_server
 
 HOST = "127.0.0.1"
@@ -218,16 +219,29 @@ def serve_wsgi(app: WSGIApp, threads: int = 4) -> Iterator[Served]:
         served.connections = len(seen)
         return app(environ, start_response)
 
-    server = create_server(counted, host=HOST, port=0, threads=threads)
-    served = Served(port=int(server.effective_port))  # type: ignore[union-attr]
-    runner = threading.Thread(target=server.run, daemon=True)
+    socket_map: dict[int, Any] = {}
+    server: Any = create_server(counted, map=socket_map, host=HOST, port=0, threads=threads)
+    served = Served(port=int(server.effective_port))
     stopped = threading.Event()
+
+    def loop() -> None:
+        # Our own loop, ended by the event: closing the sockets under waitress's
+        # server.run() from another thread raced its select() (EBADF in the thread).
+        try:
+            while not stopped.is_set():
+                wasyncore.loop(timeout=0.2, map=socket_map, count=1)
+        finally:
+            wasyncore.close_all(socket_map, ignore_all=True)
+            server.task_dispatcher.shutdown()
+
+    runner = threading.Thread(target=loop, daemon=True)
 
     def stop() -> None:
         served.stopping.set()
         if not stopped.is_set():
             stopped.set()
-            server.close()
+            with contextlib.suppress(OSError):
+                server.pull_trigger()
             runner.join(5)
 
     served._stop = served._stop_listening = stop

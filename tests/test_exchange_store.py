@@ -206,7 +206,7 @@ def test_learn_reads_the_campaigns_from_one_stored_lookup() -> None:
         (
             dict(status=200, body=b'<response status="error"><error>bad password</error></response>'),
             TargetUnusable,
-            "refused with an error envelope: 'bad password'",
+            "refused with an error envelope (HTTP 200, no Content-Type): 'bad password'",
         ),
         (
             dict(status=200, body=b'<response status="maybe"/>'),

@@ -7,6 +7,7 @@ folder that has nothing of this checkout in it.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -74,3 +75,12 @@ def test_suite_runs_from_the_installed_wheel(wheel: Path, tmp_path: Path) -> Non
     assert " passed" in run.stdout
     assert (elsewhere / "reports" / "report.html").is_file()
     assert (elsewhere / "reports" / "junit.xml").is_file()
+    # The certification data set and profile ship in the wheel too: written from it, the
+    # data set has the identity the shipped profile names (README "Certifying your implementation").
+    written = subprocess.run(
+        [str(python), "-m", "conformance.reference", "--write-dataset", "dataset", "--write-profile", "profile.yaml"],
+        cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert written.returncode == 0, written.stderr
+    identity = hashlib.sha256((elsewhere / "dataset" / "dataset.json").read_bytes()).hexdigest()
+    assert f"sha256: {identity}" in (elsewhere / "profile.yaml").read_text(encoding="utf-8")
