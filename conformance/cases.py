@@ -141,6 +141,15 @@ class Case:
 
 
 CUSTOMER_IDENTIFIERS = ("code", "card_number", "both")
+
+
+def identifiers_sent(identifier: str) -> tuple[str, ...]:
+    """The customer fields a lookup of this kind sends (none for a probe or no identifier)."""
+    if identifier not in CUSTOMER_IDENTIFIERS:
+        return ()
+    return ("code", "card_number") if identifier == "both" else (identifier,)
+
+
 FILTERS = ("include_balances", "campaign_id", "hide_custom_field", "show_only_belong_to")
 
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from conformance.cases import ABSENT as NOT_GIVEN
-from conformance.cases import expect
+from conformance.cases import expect, identifiers_sent
 from conformance.checks import Evidence, Finding, Reporter, check
 from conformance.document import (
     CAMPAIGN_FIELDS,
@@ -142,11 +142,8 @@ def answer_matches_expected_data(e: Evidence, r: Reporter) -> Iterator[Finding]:
 
 def _someone_else(e: Evidence, who: Customer) -> bool:
     """The identifier sent is not the answer's: the lookup found another customer."""
-    sent = {"code": ("code",), "card_number": ("card_number",), "both": ("code", "card_number")}.get(
-        e.case.identifier, ()
-    )
     found = customer(e.document)
-    return any(found.get(key) != getattr(who, key) for key in sent)
+    return any(found.get(key) != getattr(who, key) for key in identifiers_sent(e.case.identifier))
 
 
 def _customer_fields(e: Evidence, r: Reporter, expected: Expected, hidden: bool) -> Iterator[Finding]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from conformance.cases import CUSTOMER_IDENTIFIERS, FOREIGN, expect
+from conformance.cases import CUSTOMER_IDENTIFIERS, FOREIGN, expect, identifiers_sent
 from conformance.checks import Evidence, Finding, Reporter, check
 from conformance.document import campaign_ids, campaigns, customer, never_transacted
 
@@ -206,8 +206,7 @@ def right_customer(e: Evidence, r: Reporter) -> Iterator[Finding]:
         r.not_applicable("not a success answer to a customer lookup")
         return
     found = customer(e.document)
-    sent = ("code", "card_number") if e.case.identifier == "both" else (e.case.identifier,)
-    for name in sent:
+    for name in identifiers_sent(e.case.identifier):
         requirement = "FIELD-CODE" if name == "code" else "FIELD-CARD-NUMBER"
         known = getattr(e.case.customer, name)
         r.checked(requirement)
