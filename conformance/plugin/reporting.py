@@ -31,27 +31,29 @@ class PassingRowsSummariser:
     items, passing cases are counted (pytest-html's totals stay right) but get no row.
 
     pytest-html drops a row whose cells are cleared, and then does not count it; the
-    count is added back through its report data. If that internal ever changes, rows
-    are simply kept (a bigger report, nothing lost)."""
+    count is added back through its report data's ``outcomes`` property (the setter
+    adds one to an outcome's total), reached through the public hook
+    ``pytest_html_report_title``, which pytest-html calls with that object at session
+    start. If that ever changes, rows are simply kept (a bigger report, nothing lost)."""
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.summarised = 0
+        self._html_data: Any = None  # pytest-html's report data, given to pytest_html_report_title
 
-    def _html_data(self) -> Any:
-        for plugin in self.config.pluginmanager.get_plugins():
-            data = getattr(plugin, "_report", None)
-            if type(plugin).__module__.startswith("pytest_html") and hasattr(data, "outcomes"):
-                return data
-        return None
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_report_title(self, report: Any) -> None:
+        # Kept, not changed: the title stays pytest-html's (or another plugin's).
+        self._html_data = report
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
-        session = getattr(self.config, "_conformance_items", 0)
+        state = self.config.stash.get(STATE, None)
+        session = (state.collected_items or 0) if state is not None else 0
         if report.when != "call" or not report.passed or session <= LISTED_PASSES:
             return
-        data = self._html_data()
-        if data is None:
+        data = self._html_data
+        if data is None or not hasattr(data, "outcomes"):
             return
         try:
             data.outcomes = "passed"
@@ -167,7 +169,7 @@ def certificate_of(config: pytest.Config, state: State) -> dict[str, Any]:
     facts = run_facts(
         state,
         selection=selection_of(config),
-        collected=getattr(config, "_conformance_items", len(outcomes)),
+        collected=state.collected_items if state.collected_items is not None else len(outcomes),
         outcomes=outcomes,
         baseline=settings.baseline.outcome(records) if settings.baseline else None,
         **run_scope(state),

@@ -239,7 +239,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             ]
         elif "conformance_access" in params:
             needed.append(params["conformance_access"].request)
-    session.config._conformance_items = len(session.items)  # type: ignore[attr-defined]
+    state.collected_items = len(session.items)
     terminal: pytest.TerminalReporter | None = session.config.pluginmanager.get_plugin("terminalreporter")
     reporter = terminal if session.config.option.verbose >= 0 else None  # None: say nothing
     interactive = reporter is not None and reporter.isatty

@@ -48,6 +48,9 @@ class State:
     generated_params: set[str] = field(default_factory=set)
     deselected: int = 0
     suite_collected: int = 0
+    # Items this run collected (under xdist: a worker's collection, as the controller
+    # collects none); None until collection ends.
+    collected_items: int | None = None
 
 
 STATE = pytest.StashKey[State]()
