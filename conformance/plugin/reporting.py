@@ -1,0 +1,323 @@
+"""What the run writes and shows: the certificate (and the run's facts in it), the
+terminal summary, and pytest-html's report (its extras, rows and summary).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from conformance import certificate as cert
+from conformance import recording
+from conformance.plugin.collection import scope_counts
+from conformance.plugin.observer import run_scope
+from conformance.plugin.state import OBSERVED, STATE, State
+from conformance.report import response_text
+from conformance.secret import redact
+
+if TYPE_CHECKING:
+    import pluggy
+
+
+LISTED_PASSES = 2000  # a larger run lists its failures in full and only counts its passes
+
+
+class PassingRowsSummariser:
+    """Keeps the HTML report of a full run small enough to open: beyond LISTED_PASSES
+    items, passing cases are counted (pytest-html's totals stay right) but get no row.
+
+    pytest-html drops a row whose cells are cleared, and then does not count it; the
+    count is added back through its report data's ``outcomes`` property (the setter
+    adds one to an outcome's total), reached through the public hook
+    ``pytest_html_report_title``, which pytest-html calls with that object at session
+    start. If that ever changes, rows are simply kept (a bigger report, nothing lost)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.summarised = 0
+        self._html_data: Any = None  # pytest-html's report data, given to pytest_html_report_title
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_report_title(self, report: Any) -> None:
+        # Kept, not changed: the title stays pytest-html's (or another plugin's).
+        self._html_data = report
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
+        state = self.config.stash.get(STATE, None)
+        session = (state.collected_items or 0) if state is not None else 0
+        if report.when != "call" or not report.passed or session <= LISTED_PASSES:
+            return
+        data = self._html_data
+        if data is None or not hasattr(data, "outcomes"):
+            return
+        try:
+            data.outcomes = "passed"
+        except (KeyError, AttributeError, TypeError):
+            return
+        self.summarised += 1
+        cells.clear()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
+    outcome = yield
+    report = outcome.get_result()
+    observed = item.stash.get(OBSERVED, None)
+    if call.when != "call" or observed is None or not (report.failed or hasattr(report, "wasxfail")):
+        return
+    state = item.config.stash[STATE]
+    observation, _ = observed
+    secret = state.harness.profile.password if state.harness else None
+    try:
+        from pytest_html import extras
+    except ImportError:  # pragma: no cover - pytest-html is a dependency
+        return
+    from html import escape
+
+    from conformance.client import curl_command
+
+    # Inline HTML, not text links: a reviewer reads the request and the answer in the
+    # row itself, without opening anything.
+    request = escape(redact(curl_command(observation.exchange), secret))
+    response = escape(response_text(observation, secret))
+    report.extras = getattr(report, "extras", []) + [  # type: ignore[attr-defined]  # pytest-html reads it
+        extras.html(f"<h4>Request (curl; the password is $TARGET_USER_PASSWORD)</h4><pre>{request}</pre>"),
+        extras.html(f"<h4>Response</h4><pre>{response}</pre>"),
+    ]
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-html writes its report, which shows the verdict
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    state = session.config.stash.get(STATE, None)
+    output = getattr(session.config, "workeroutput", None)
+    if state is not None and state.recorder is not None and state.harness is not None:
+        settings = state.settings
+        try:
+            state.recorder.save(
+                recording.manifest(
+                    cert.public_url(settings.target_url),
+                    settings.target_url is None,
+                    state.harness.profile.sha256,
+                    settings.encoding,
+                    settings.combinations,
+                )
+            )
+        except recording.RecordingError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    if state is not None and state.harness is not None and output is not None:
+        output["conformance"] = {
+            "requests": state.harness.requests_sent,
+            "transport": state.harness.transport_notes(),
+            "matrix_sizes": state.matrix_sizes,
+            "scope": scope_counts(state),
+        }
+        return  # a worker: the controller writes the certificate
+    if state is None or state.harness is None or state.unusable or session.config.option.collectonly:
+        return
+    path = state.settings.report_dir / "certificate.json"
+    state.certificate = cert.write_certificate(
+        certificate_of(session.config, state), path, state.harness.profile.password
+    )
+    if (
+        state.settings.require_conformant
+        and state.certificate["verdict"] != "conformant"
+        and session.exitstatus == pytest.ExitCode.OK
+    ):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def selection_of(config: pytest.Config) -> list[str]:
+    """The options that select items, to name them in the verdict's reasons (and in
+    run.selection). The verdict itself rests on counts (scope_counts), which also see
+    what no option shows: a plugin that deselects or drops items."""
+    option, found = config.option, []
+    if getattr(option, "keyword", ""):
+        found.append(f"-k {option.keyword!r}")
+    if getattr(option, "markexpr", ""):
+        found.append(f"-m {option.markexpr!r}")
+    if getattr(option, "deselect", None):
+        found.append(f"--deselect ({len(option.deselect)} ids)")
+    if getattr(option, "lf", False):
+        found.append("--last-failed")
+    if getattr(option, "stepwise", False):
+        found.append("--sw (stepwise)")
+    if any("::" in str(arg) for arg in config.args):
+        found.append(cert.NODE_IDS)
+    # Sharding plugins' options, by their dest (the counts catch any other plugin).
+    if getattr(option, "splits", None):
+        found.append("--splits (pytest-split)")
+    if (getattr(option, "num_shards", None) or 1) > 1:
+        found.append("--num-shards (pytest-shard)")
+    return found
+
+
+def certificate_of(config: pytest.Config, state: State) -> dict[str, Any]:
+    settings = state.settings
+    records = list(state.records.values())
+    outcomes = dict(state.outcomes)
+    for nodeid, outcome in outcomes.items():
+        # A failure no requirement explains (an exception in the harness) is no verdict.
+        if outcome == "failed" and not state.records.get(nodeid, {}).get("failed"):
+            outcomes[nodeid] = "error"
+    facts = run_facts(
+        state,
+        selection=selection_of(config),
+        collected=state.collected_items if state.collected_items is not None else len(outcomes),
+        outcomes=outcomes,
+        baseline=settings.baseline.outcome(records) if settings.baseline else None,
+        **run_scope(state),
+    )
+    return cert.build_certificate(records, facts)
+
+
+def run_facts(state: State, **about_the_items: Any) -> cert.RunFacts:
+    """What the certificate says of the run itself: target (the recorded one when
+    replaying), profile, modes and times; the items' facts come as keywords."""
+    harness = state.harness
+    assert harness is not None
+    settings = state.settings
+    recorded = settings.recorded or {}
+    return cert.RunFacts(
+        target_url=recorded.get("target_url", settings.target_url),
+        embedded=recorded.get("embedded_reference", settings.target_url is None),
+        replayed_from=str(settings.replay) if settings.replay else None,
+        profile_path=str(harness.profile.path),
+        profile_sha256=harness.profile.sha256,
+        dataset=harness.profile.dataset,
+        encoding=settings.encoding,
+        combinations=settings.combinations,
+        started=state.started or datetime.now(timezone.utc),
+        finished=datetime.now(timezone.utc),
+        **about_the_items,
+    )
+
+
+def run_summary(state: State) -> list[str]:
+    """The run in a few lines, for the terminal and the top of the HTML report."""
+    harness = state.harness
+    assert harness is not None
+    settings = state.settings
+    target = (
+        settings.target_url
+        or f"embedded reference server ({state.reference.url if state.reference else 'not started'})"
+    )
+    if settings.replay is not None:
+        target = f"replay of {settings.replay} (recorded from {harness.client.url}; nothing sent)"
+    lines = [f"target: {target}; profile: {harness.profile.path}"]
+    sent, sizes, transport = harness.requests_sent, state.matrix_sizes, harness.transport_notes()
+    if state.workers:  # under xdist: what the workers sent back
+        sent = sum(w["requests"] for w in state.workers) + harness.requests_sent  # and the controller's smoke
+        sizes = state.workers[0]["matrix_sizes"] or sizes
+        transport = [note for w in state.workers for note in w["transport"]]
+        if settings.replay is None:
+            lines[0] = (
+                f"target: {settings.target_url or 'an embedded reference server per worker'}; "
+                f"profile: {harness.profile.path}"
+            )
+    lines.append(
+        f"requests sent: {sent} ({settings.encoding}, "
+        f"combinations={settings.combinations}{f', {len(state.workers)} workers' if state.workers else ''})"
+    )
+    stopped = run_scope(state)["stopped"]
+    if stopped:
+        # The whole message is the first of the verdict's reasons.
+        lines.append(
+            "STOPPED EARLY: the target answered the smoke request with no documented "
+            "envelope; only that lookup ran, as one case: nothing else can be judged"
+        )
+    if sizes:
+        lines.append("matrix cases per mode (--combinations): " + ", ".join(f"{m}: {n}" for m, n in sizes.items()))
+    if settings.verify is False:
+        lines.append("WARNING: --insecure: the target's TLS certificate was NOT verified")
+    lines += transport
+    summariser = state.summariser
+    if summariser is not None and summariser.summarised:
+        lines.append(
+            f"{summariser.summarised} passing cases are counted, not "
+            "listed, in the HTML report (failures are listed in full)"
+        )
+    for severity, heading in (
+        ("advisory", "security advisories (the document is silent; never failed)"),
+        ("warning", "warnings"),
+        ("unspecified", "unspecified behaviours (the document is silent)"),
+    ):
+        counts = {title: n for (kind, title), n in state.note_counts.items() if kind == severity}
+        if counts:
+            lines.append(f"{heading}:" if severity == "advisory" else f"{heading}, never failed:")
+            lines += [f"  {count:6d} x {title}" for title, count in sorted(counts.items(), key=lambda kv: -kv[1])[:20]]
+    return [redact(line, harness.profile.password) for line in lines]
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is None or state.harness is None:
+        return
+    terminalreporter.section("customer_info conformance")
+    for line in run_summary(state):
+        terminalreporter.write_line(line)
+    certificate = state.certificate
+    if certificate is not None:
+        terminalreporter.write_line(
+            f"verdict: {certificate['verdict']}"
+            + ("" if certificate["reasons"] else " (every testable requirement exercised and passed)")
+        )
+        for reason in certificate["reasons"]:
+            terminalreporter.write_line(f"  - {reason}")
+        if certificate["dataset"]:
+            terminalreporter.write_line(certificate["dataset"]["statement"])
+        baseline = certificate.get("baseline")
+        if baseline and baseline["fixed"]:
+            terminalreporter.write_line(
+                f"baseline {baseline['file']}: {len(baseline['fixed'])} "
+                "listed failure(s) now pass; remove them from the file:"
+            )
+            for entry in baseline["fixed"]:
+                terminalreporter.write_line(f"  - requirement: {entry['requirement']}, case: {entry['case']}")
+        if state.settings.require_conformant and certificate["verdict"] != "conformant":
+            terminalreporter.write_line("--require-conformant: the run fails because the verdict is not conformant")
+        terminalreporter.write_line(f"certificate: {state.settings.report_dir / 'certificate.json'}")
+    if state.compare is not None:
+        terminalreporter.write_line(
+            f"comparison with {state.settings.compare_url}: {state.differing} of "
+            f"{state.compared} cases answer a different document (side by side in the HTML report)"
+        )
+    if config.option.htmlpath:
+        terminalreporter.write_line(f"HTML report: {config.option.htmlpath}")
+    if getattr(config.option, "xmlpath", None):
+        terminalreporter.write_line(f"JUnit XML:   {config.option.xmlpath}")
+    if os.environ.get("TARGET_USER_PASSWORD") is None and state.settings.target_url:
+        terminalreporter.write_line(
+            "(the profile's password was used; set TARGET_USER_PASSWORD to keep it out of the profile)"
+        )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_summary(
+    prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
+) -> None:
+    state = session.config.stash.get(STATE, None)
+    if state is None or state.harness is None:
+        return
+    from html import escape
+
+    if state.certificate is not None:
+        from conformance.html_summary import summary_html
+
+        prefix.append(redact(summary_html(state.certificate, state.failures), state.harness.profile.password))
+    if state.compare is not None:
+        from conformance.html_summary import comparison_html
+
+        prefix.append(
+            redact(
+                comparison_html(state.settings.compare_url or "", state.compared, state.differing, state.differences),
+                state.compare.profile.password,
+            )
+        )
+    prefix.append("<h2>customer_info conformance</h2><pre>" + escape("\n".join(run_summary(state))) + "</pre>")

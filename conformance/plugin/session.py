@@ -1,0 +1,287 @@
+"""The run against one target: configuration (profile, reports, state), the embedded
+reference server, the harness's client, the smoke request, fetching the answers
+before the items run, and closing it all.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+
+from conformance import certificate as cert
+from conformance import compare as comparing
+from conformance import recording
+from conformance.client import Client, RateLimiter
+from conformance.embedded import EmbeddedServer, EmbeddedServerError
+from conformance.harness import Harness, TargetBroken, TargetUnusable
+from conformance.plugin.collection import MARKERS
+from conformance.plugin.observer import RunObserver
+from conformance.plugin.options import SUITE_DIR, Settings, no_suite_for_the_options, read_settings, suite_requested
+from conformance.plugin.reporting import PassingRowsSummariser, run_facts
+from conformance.plugin.state import STATE, State, is_xdist_controller
+from conformance.profile import ProfileError, load_profile
+from conformance.stop_files import stop_html, stop_junit
+
+
+def _restore_testpaths(config: pytest.Config) -> None:
+    """`pytest --report-dir out` in the checkout: pytest takes an option's value that is
+    an existing directory for a test path while it looks for the ini file, finds none
+    there, loses `testpaths`, and would collect the whole checkout (the harness's own
+    tests too). A bare run in the checkout's root means the suite: collect that."""
+    checkout = SUITE_DIR.parent.parent
+    if (
+        config.args_source is pytest.Config.ArgsSource.INVOCATION_DIR
+        and config.inipath is None
+        and Path(config.invocation_params.dir).resolve() == checkout
+        and (checkout / "pyproject.toml").is_file()
+    ):
+        config.args = [str(SUITE_DIR)]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    for name, text in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+    _restore_testpaths(config)
+    if not suite_requested(config):
+        no_suite_for_the_options(config)
+        return
+    settings = read_settings(config)
+    profile_path = settings.target_profile
+    if profile_path is None:
+        from conformance.reference import PROFILE_PATH
+
+        profile_path = str(PROFILE_PATH)
+    try:
+        profile = load_profile(Path(config.invocation_params.dir) / profile_path)
+    except ProfileError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if settings.recorded is not None and settings.recorded["profile_sha256"] != profile.sha256:
+        raise pytest.UsageError(
+            f"--replay-dir {settings.replay} was recorded with another target profile than {profile.path}. "
+            "Give the profile the recording was made with (--target-profile FILE)."
+        )
+    try:
+        settings.report_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise pytest.UsageError(
+            f"--report-dir {settings.report_dir} cannot be created "
+            f"({exc.strerror}). Choose a directory you can write to."
+        ) from None
+    # Reports on every run, unless the user chose other paths.
+    if getattr(config.option, "htmlpath", "unset") is None:
+        config.option.htmlpath = str(settings.report_dir / "report.html")
+        config.option.self_contained_html = True
+    if getattr(config.option, "xmlpath", "unset") is None:
+        config.option.xmlpath = str(settings.report_dir / "junit.xml")
+    state = State(settings, config=config)
+    config.pluginmanager.register(RunObserver(state), "conformance-run-observer")
+    state.summariser = PassingRowsSummariser(config)
+    config.pluginmanager.register(state.summariser, "conformance-html-rows")
+    state.harness = Harness(profile, Client("", profile.password), settings.encoding)  # URL set at session start
+    if settings.compare_profile:
+        try:
+            other = load_profile(Path(config.invocation_params.dir) / settings.compare_profile)
+            comparing.same_data(profile, other)
+        except ProfileError as exc:
+            raise pytest.UsageError(f"--compare-profile: {exc}") from None
+        except comparing.CompareError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        state.compare = Harness(other, Client("", other.password), settings.encoding)
+    config.stash[STATE] = state
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    state = session.config.stash.get(STATE, None)
+    if state is not None:
+        state.started = datetime.now(timezone.utc)
+    if state is None or state.harness is None:
+        return
+    if is_xdist_controller(session.config):
+        _smoke_before_workers(state)
+        return
+    _connect(state, getattr(session.config, "workerinput", {}).get("workerid", "main"))
+
+
+def _smoke_before_workers(state: State) -> None:
+    """Under pytest-xdist each worker sends its own smoke request, and a worker whose
+    smoke fails goes down with a traceback ("node down") and the run ends "no tests ran".
+    So the controller sends the smoke first and, if the target cannot be tested, ends the
+    run with the same one message as without xdist. (An embedded reference is started by
+    each worker: the controller has nothing to check.)"""
+    if state.settings.target_url is None and state.settings.replay is None:
+        return
+    try:
+        _connect(state, worker=None)
+    finally:
+        for harness in (state.harness, state.compare):
+            if harness is not None and isinstance(harness.client, Client):
+                harness.client.close()
+
+
+def _connect(state: State, worker: str | None) -> None:
+    """The harness's client to the target (starting the embedded reference if there is
+    no target), the recorder of a --record-dir run (``worker`` names its file; None: do
+    not record), then the smoke request(s)."""
+    settings = state.settings
+    assert state.harness is not None
+    if settings.replay is not None:
+        # No target, no embedded server: every answer comes from the recording.
+        try:
+            state.harness.client = recording.ReplayClient(settings.replay)  # type: ignore[assignment]
+        except recording.RecordingError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        _smoke(state)
+        return
+    url = settings.target_url
+    if url is None:
+        try:
+            # As many server threads as requests in flight, so latency is not queued.
+            state.reference = EmbeddedServer.start(
+                latency_ms=settings.reference_latency_ms, threads=max(8, settings.concurrency)
+            )
+        except EmbeddedServerError as exc:
+            raise pytest.UsageError(f"conformance: {exc}") from None
+        url = state.reference.url
+    harness = state.harness
+    harness.client = _client(url, harness, settings)
+    if settings.record is not None and worker is not None:
+        state.recorder = recording.Recorder(settings.record, worker)
+        harness.listeners.append(state.recorder)
+    _smoke(state)
+    if state.compare is not None:
+        compare = state.compare
+        compare.client = _client(settings.compare_url or "", compare, settings)
+        try:
+            compare.smoke()
+        except TargetUnusable as exc:
+            _unusable(state, f"the --compare-url implementation cannot be used: {exc}")
+
+
+def _client(url: str, harness: Harness, settings: Settings) -> Client:
+    """A client to one implementation, as the options say (each with its own rate limit)."""
+    return Client(
+        url,
+        harness.profile.password,
+        timeout=settings.timeout,
+        max_response_bytes=settings.max_response_bytes,
+        retries=settings.retries,
+        rate_limiter=RateLimiter(settings.rate_limit),
+        verify=settings.verify,
+    )
+
+
+def _smoke(state: State) -> None:
+    harness = state.harness
+    assert harness is not None
+    try:
+        harness.smoke()
+    except TargetBroken as exc:
+        # It answered, wrongly: that answer is the verdict. Its lookup runs as the only
+        # case, through the checks, so the failure cites the requirement it breaks.
+        state.stopped, state.stop_case = str(exc), exc.case
+    except TargetUnusable as exc:
+        # One clear message instead of thousands of failures (pytest prints it as
+        # "ERROR: ..." and exits 4; pytest_unconfigure still stops the reference).
+        _unusable(state, f"the target cannot be tested: {exc}")
+
+
+def _unusable(state: State, why: str) -> NoReturn:
+    """End the run before any case: certificate.json, report.html and junit.xml say why
+    (a CI keeps them as the run's evidence; pytest-html and JUnit never run, as pytest
+    stops at session start), then one usage error."""
+    state.unusable = why
+    assert state.harness is not None
+    secret = state.harness.profile.password
+    path = state.settings.report_dir / "certificate.json"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        certificate = cert.write_certificate(cert.build_certificate([], run_facts(state, unusable=why)), path, secret)
+        option = state.config.option if state.config is not None else None
+        html_path, xml_path = getattr(option, "htmlpath", None), getattr(option, "xmlpath", None)
+        target = cert.public_url(state.settings.target_url) or "the embedded reference server"
+        if html_path:
+            Path(html_path).parent.mkdir(parents=True, exist_ok=True)
+            Path(html_path).write_text(
+                stop_html(why, certificate["verdict"], target, str(state.harness.profile.path), path, secret),
+                encoding="utf-8",
+            )
+        if xml_path:
+            Path(xml_path).parent.mkdir(parents=True, exist_ok=True)
+            Path(xml_path).write_bytes(stop_junit(why, secret))
+        written = f" Verdict incomplete: {', '.join(str(p) for p in (path, html_path, xml_path) if p)}."
+    except OSError as exc:
+        written = f" ({exc.filename or path} could not be written: {exc.strerror}.)"
+    raise pytest.UsageError(f"conformance: {why}{written}")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Fetch every answer the selected items need, concurrently, before they run."""
+    state = session.config.stash.get(STATE, None)
+    if state is None or state.harness is None or not session.items or session.config.option.collectonly:
+        return
+    harness = state.harness
+    needed = []
+    for item in session.items:
+        params = _params(item)
+        if "conformance_case" in params:
+            needed.append(params["conformance_case"].request(harness.profile.user_id, harness.encoding))
+        elif "conformance_relation" in params:
+            # "again" is sent when its relation runs: it must be a second request.
+            needed += [
+                c.request(harness.profile.user_id, harness.encoding)
+                for role, c in params["conformance_relation"].members
+                if role != "again"
+            ]
+        elif "conformance_access" in params:
+            needed.append(params["conformance_access"].request)
+    state.collected_items = len(session.items)
+    terminal: pytest.TerminalReporter | None = session.config.pluginmanager.get_plugin("terminalreporter")
+    reporter = terminal if session.config.option.verbose >= 0 else None  # None: say nothing
+    interactive = reporter is not None and reporter.isatty
+    started = time.monotonic()
+
+    def progress(done: int, total: int) -> None:
+        if interactive and reporter is not None and (done % 200 == 0 or done == total):
+            reporter.write(f"\rconformance: fetching answers {done}/{total}", flush=True)
+
+    if reporter is not None:
+        reporter.write_line(
+            f"conformance: fetching the answers of {len(session.items)} "
+            f"items (--concurrency {state.settings.concurrency})"
+        )
+    fetched = harness.prefetch(needed, state.settings.concurrency, progress)
+    if state.compare is not None:
+        other = state.compare
+        cases = [params["conformance_case"] for params in map(_params, session.items) if "conformance_case" in params]
+        fetched += other.prefetch(
+            [c.request(other.profile.user_id, other.encoding) for c in cases], state.settings.concurrency
+        )
+    if reporter is not None:
+        took = time.monotonic() - started
+        rate = f", {fetched / took:.0f}/s" if took > 0 and fetched else ""
+        reporter.write_line(
+            ("\n" if interactive else "") + f"conformance: fetched {fetched} answers in {took:.1f} s{rate}"
+        )
+
+
+def _params(item: pytest.Item) -> dict[str, Any]:
+    """A parametrized item's parameters (none for any other item)."""
+    params: dict[str, Any] = getattr(getattr(item, "callspec", None), "params", {})
+    return params
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is None:
+        return
+    if state.harness is not None:
+        state.harness.client.close()
+    if state.compare is not None:
+        state.compare.client.close()
+    if state.reference is not None:
+        state.reference.stop()

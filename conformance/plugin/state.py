@@ -1,0 +1,63 @@
+"""What one run keeps, on ``config.stash[STATE]`` (and an item's answer on
+``item.stash[OBSERVED]``): every module of the plugin reads and writes it there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from conformance import cases as case_matrix
+from conformance import recording
+from conformance.checks import Finding, Observation
+from conformance.harness import Harness
+from conformance.plugin.options import Settings
+
+
+@dataclass
+class State:
+    settings: Settings
+    harness: Harness | None = None
+    reference: Any = None  # conformance.reference.RunningServer when embedded
+    note_counts: dict[tuple[str, str], int] = field(default_factory=dict)  # (severity, title) -> cases
+    config: Any = None
+    workers: list[dict[str, Any]] = field(default_factory=list)
+    unusable: str | None = None
+    matrix_sizes: dict[str, int] = field(default_factory=dict)
+    summariser: Any = None
+    started: datetime | None = None
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)  # nodeid -> cert.item_record
+    outcomes: dict[str, str] = field(default_factory=dict)  # nodeid -> passed/failed/baselined/skipped/error
+    certificate: dict[str, Any] | None = None
+    recorder: recording.Recorder | None = None
+    compare: Harness | None = None  # the compared implementation (--compare-url)
+    differences: list[dict[str, Any]] = field(default_factory=list)  # the first DIFFERENCES_SHOWN
+    differing: int = 0
+    compared: int = 0
+    failures: list[dict[str, Any]] = field(default_factory=list)  # the first FAILURES_SHOWN, for the HTML summary
+    # The target answered the smoke request with no documented envelope: why, and the
+    # smoke's lookup, the one case generated (harness.TargetBroken).
+    stopped: str | None = None
+    stop_case: case_matrix.Case | None = None
+    # The scope, counted in the process that collects (RunObserver): the suite's items
+    # generated per test function, those reported deselected, those collected.
+    generated: dict[tuple[str, str], int] = field(default_factory=dict)
+    generated_params: set[str] = field(default_factory=set)
+    deselected: int = 0
+    suite_collected: int = 0
+    # Items this run collected (under xdist: a worker's collection, as the controller
+    # collects none); None until collection ends.
+    collected_items: int | None = None
+
+
+STATE = pytest.StashKey[State]()
+OBSERVED = pytest.StashKey[tuple[Observation, list[Finding]]]()
+
+
+def is_xdist_controller(config: pytest.Config) -> bool:
+    """Under pytest-xdist the controller collects nothing: the workers each start their
+    own target connection (and embedded server) and send their own requests."""
+    return config.pluginmanager.hasplugin("dsession") and not hasattr(config, "workerinput")
