@@ -36,6 +36,7 @@ from conformance.checks import Finding, Judged, Observation
 from conformance.client import DEFAULT_MAX_RESPONSE_BYTES, ENCODINGS, Client, Encoding, RateLimiter
 from conformance.embedded import EmbeddedServer, EmbeddedServerError
 from conformance.harness import Harness, TargetBroken, TargetUnusable
+from conformance.html_finish import finish_report
 from conformance.negative import generate_negative
 from conformance.profile import Customer, Profile, ProfileError, load_profile
 from conformance.relations import Relation, generate_relations
@@ -701,6 +702,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
     if state is None:
         return
+    if state.certificate is not None and getattr(config.option, "htmlpath", None):  # pytest-html has written it
+        finish_report(Path(config.option.htmlpath), state.certificate)
     if state.harness is not None:
         state.harness.client.close()
     if state.compare is not None:
@@ -971,10 +974,13 @@ class RunObserver:
                     self.state.differing += 1
                     if len(self.state.differences) < DIFFERENCES_SHOWN:
                         self.state.differences.append(found)
-        if (report.failed or hasattr(report, "wasxfail")) and len(self.state.failures) < FAILURES_SHOWN:
+        record = self.state.records.get(report.nodeid, {})
+        shown = {r for f in self.state.failures for r in f["requirements"]}  # each failing requirement's example
+        if (report.failed or hasattr(report, "wasxfail")) and (
+            len(self.state.failures) < FAILURES_SHOWN or set(record.get("failed", [])) - shown
+        ):
             # Kept as the report carries it (already redacted), so the HTML summary can
             # show each failure in plain HTML, readable with scripts off.
-            record = self.state.records.get(report.nodeid, {})
             self.state.failures.append(
                 {
                     "nodeid": report.nodeid,
@@ -1319,7 +1325,9 @@ def pytest_html_results_summary(
     if state.certificate is not None:
         from conformance.html_summary import summary_html
 
-        prefix.append(redact(summary_html(state.certificate, state.failures), state.harness.profile.password))
+        prefix.append(
+            redact(summary_html(state.certificate, state.failures, run_summary(state)), state.harness.profile.password)
+        )
     if state.compare is not None:
         from conformance.html_summary import comparison_html
 
