@@ -358,3 +358,28 @@ def test_screenshot_tool_renders_a_png(out: Path, tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_each_failing_requirement_keeps_an_example_beyond_the_first_hundred() -> None:
+    """The summary shows one example per failing requirement from the failures the plugin
+    keeps; a requirement whose first failure comes after 150 of another's still has one."""
+    from conformance import certificate as cert
+    from conformance import plugin
+
+    state = plugin.State(settings=None)  # type: ignore[arg-type]  # the observer reads no setting here
+    observer = plugin.RunObserver(state)
+
+    def failed(n: int, requirement: str) -> pytest.TestReport:
+        record = {"id": f"case-{n}", "kind": "case", "areas": [], "exercised": [requirement], "failed": [requirement]}
+        return pytest.TestReport(
+            f"suite.py::test_answer[case-{n}]", ("suite.py", 0, "x"), {}, "failed", f"[{requirement}] boom", "call",
+            user_properties=[(cert.PROPERTY, json.dumps(record))],
+        )  # fmt: skip
+
+    for n in range(150):
+        observer.pytest_runtest_logreport(failed(n, "NOTE-ALL-FIELDS"))
+    observer.pytest_runtest_logreport(failed(150, "NOTE-CAMPAIGN-ID"))
+    observer.pytest_runtest_logreport(failed(151, "NOTE-CAMPAIGN-ID"))
+    kept = [f["nodeid"] for f in state.failures]
+    assert "suite.py::test_answer[case-150]" in kept and "suite.py::test_answer[case-151]" not in kept
+    assert len(kept) == plugin.FAILURES_SHOWN + 1
