@@ -24,7 +24,7 @@ from html import escape, unescape
 from pathlib import Path
 from typing import Any
 
-from conformance.html_summary import title
+from conformance.html_summary import TABLE_ROWS_KEPT, title
 
 _BLOB = re.compile(r'data-jsonblob="([^"]*)"')
 _TITLES = (
@@ -39,11 +39,13 @@ def _passed_only(entries: list[dict[str, Any]]) -> bool:
 
 
 def compact_blob(data: dict[str, Any]) -> int:
-    """Drops the tests that have nothing to show from pytest-html's data; returns how many."""
+    """Drops from pytest-html's data the tests that have nothing to show, and those that
+    did not pass beyond the first TABLE_ROWS_KEPT (in the order they ran); returns how many."""
     tests = data.get("tests")
     if not isinstance(tests, dict):
         return 0
-    dropped = [nodeid for nodeid, entries in tests.items() if isinstance(entries, list) and _passed_only(entries)]
+    passed = {nodeid for nodeid, entries in tests.items() if isinstance(entries, list) and _passed_only(entries)}
+    dropped = list(passed) + [nodeid for nodeid in tests if nodeid not in passed][TABLE_ROWS_KEPT:]
     for nodeid in dropped:
         del tests[nodeid]
     return len(dropped)

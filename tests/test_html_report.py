@@ -13,7 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
-from html import unescape
+from html import escape, unescape
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +189,9 @@ def test_a_requirement_failing_338_items_prints_one(certificate: dict[str, Any])
     assert others.xpath("./summary")[0].text_content() == "337 other failing items"
     assert len(others.xpath(".//li")) == 19 and "and 318 more" in others.text_content()
     assert "338 failing items" in failures_section.text_content()
+    # The results table keeps the first TABLE_ROWS_KEPT: the reader is told where the rest are.
+    assert f"lists the first {html_summary.TABLE_ROWS_KEPT} items that did not pass" in failures_section.text_content()
+    assert "junit.xml lists every item" in failures_section.text_content()
 
 
 def test_matrix_lists_failing_rows_first_linked_to_their_failures(report: lxml.html.HtmlElement) -> None:
@@ -338,6 +341,11 @@ def test_empty_entries_of_a_large_run_are_dropped() -> None:
     assert len(finished) < 600, len(finished)
     page = lxml.html.fromstring(finished)
     assert list(blob(page)["tests"]) == ["suite.py::test_answer[bad]"]
+    # A run failing many items keeps the first TABLE_ROWS_KEPT (in the order they ran).
+    many = {"tests": {f"t[{n}]": [{"result": "Failed", "log": "x" * 100}] for n in range(1000)}}
+    text = f'<div id="data-container" data-jsonblob="{escape(json.dumps(many))}"></div>'
+    kept = list(blob(lxml.html.fromstring(finish_text(text, "t")))["tests"])
+    assert kept == [f"t[{n}]" for n in range(html_summary.TABLE_ROWS_KEPT)]
     assert page.xpath("//title")[0].text_content().endswith("conformance: <x>")
     assert unescape(finished).count("<x>") == 3
 
