@@ -41,6 +41,9 @@ FOREGROUNDS = (TEXT, MUTED, LINK, GREEN, ORANGE, RED)
 STYLE = f"""<style>
 body,p,h1,h2,h3,h4,#results-table,.logwrapper .log{{color:{TEXT}}}
 body,#results-table{{font-size:15px;line-height:1.45}}
+/* pytest-html's 800 px minimum width, its row of controls and its table's test ids
+   widened the page in a narrow window. */
+body{{min-width:0}}.controls,.filters{{flex-wrap:wrap}}#results-table td{{overflow-wrap:anywhere}}
 a,a:visited{{color:{LINK}}}
 span.passed,.passed .col-result{{color:{GREEN}}}
 span.skipped,span.xfailed,span.rerun,.skipped .col-result,.xfailed .col-result,.rerun .col-result{{color:{ORANGE}}}
