@@ -10,21 +10,110 @@ scroll sideways inside their own box). Every id/class used here is stable, so a 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from html import escape
 from typing import Any
 
 NOTES_LISTED = 40
+# Items that did not pass kept as rows of pytest-html's results table (html_finish): each
+# carries its log, request and response, about 10 kB, so a run with 14,000 failing items
+# would write 140 MB. Beyond these, junit.xml lists every item.
+TABLE_ROWS_KEPT = 100
+CALL = "Retrieve Customer Information (type=customer_info)"
 
-STYLE = """<style>
-.cf-verdict{font-size:1.3em;padding:.4em .6em;border-radius:4px;display:inline-block}
-.cf-conformant{background:#d4edda}.cf-not-conformant{background:#f8d7da}.cf-incomplete{background:#fff3cd}
-.cf-scroll{overflow-x:auto;max-width:100%}
-table.cf-table{border-collapse:collapse;margin:.5em 0}
-table.cf-table th,table.cf-table td{border:1px solid #ccc;padding:.2em .5em;vertical-align:top;text-align:left}
-td.cf-pass{background:#d4edda}td.cf-fail{background:#f8d7da}td.cf-not-exercised{background:#eee}td.cf-unspecified{background:#e7f1ff}
-td.cf-quote{max-width:40em;font-style:italic}
-pre.cf-diff{white-space:pre-wrap;word-break:break-word;max-width:100%}
+# The colours the summary uses, as (foreground, background) pairs a reader meets: every
+# pair has a contrast ratio of at least 4.5:1 (WCAG AA for normal text), checked by
+# tests/test_html_report.py. pytest-html's own stylesheet sets gray 12 px text (#999 on
+# white, 2.8:1); the rules for body, a and #results-table below override it.
+TEXT, MUTED, LINK, WHITE = "#1a1a1a", "#454545", "#0b57a4", "#ffffff"
+GREEN, ORANGE, RED = "#1e6b2e", "#8a4b00", "#b00020"  # pytest-html's outcome colours, darkened
+PASS_BG, FAIL_BG, NOT_EXERCISED_BG, UNSPECIFIED_BG, INCOMPLETE_BG = (
+    "#d4edda",
+    "#f8d7da",
+    "#ececec",
+    "#e7f1ff",
+    "#fff3cd",
+)
+BACKGROUNDS = (WHITE, PASS_BG, FAIL_BG, NOT_EXERCISED_BG, UNSPECIFIED_BG, INCOMPLETE_BG)
+FOREGROUNDS = (TEXT, MUTED, LINK, GREEN, ORANGE, RED)
+
+STYLE = f"""<style>
+body,p,h1,h2,h3,h4,#results-table,.logwrapper .log{{color:{TEXT}}}
+body,#results-table{{font-size:15px;line-height:1.45}}
+/* pytest-html's 800 px minimum width, its row of controls and its table's test ids
+   widened the page in a narrow window. */
+body{{min-width:0}}.controls,.filters{{flex-wrap:wrap}}#results-table td{{overflow-wrap:anywhere}}
+a,a:visited{{color:{LINK}}}
+span.passed,.passed .col-result{{color:{GREEN}}}
+span.skipped,span.xfailed,span.rerun,.skipped .col-result,.xfailed .col-result,.rerun .col-result{{color:{ORANGE}}}
+span.error,span.failed,span.xpassed,.error .col-result,.failed .col-result,.xpassed .col-result{{color:{RED}}}
+.cf-report small,.cf-muted{{color:{MUTED};font-size:.9em}}
+.cf-verdict{{font-size:1.3em;padding:.4em .6em;border-radius:4px;display:inline-block;color:{TEXT}}}
+.cf-conformant{{background:{PASS_BG}}}.cf-not-conformant{{background:{FAIL_BG}}}.cf-incomplete{{background:{INCOMPLETE_BG}}}
+.cf-scroll{{overflow-x:auto;max-width:100%}}
+table.cf-table{{border-collapse:collapse;margin:.5em 0;color:{TEXT}}}
+table.cf-table th,table.cf-table td{{border:1px solid #8a8a8a;padding:.2em .5em;vertical-align:top;text-align:left}}
+td.cf-pass{{background:{PASS_BG}}}td.cf-fail{{background:{FAIL_BG}}}td.cf-not-exercised{{background:{NOT_EXERCISED_BG}}}td.cf-unspecified{{background:{UNSPECIFIED_BG}}}
+td.cf-quote{{max-width:40em;font-style:italic}}
+dl.cf-facts{{display:grid;grid-template-columns:max-content 1fr;gap:.1em 1em}}
+dl.cf-facts dt{{font-weight:bold}}dl.cf-facts dd{{margin:0;overflow-wrap:anywhere}}
+/* Long lines (curl commands, case ids, bodies) wrap inside the window, never widen the page. */
+pre,code,.additional-summary pre,#results-table pre,.logwrapper .log{{white-space:pre-wrap;
+overflow-wrap:anywhere;word-break:break-word;max-width:100%}}
+.cf-failure-group{{border-top:2px solid {TEXT};margin-top:1.2em}}
+details>summary{{cursor:pointer;font-weight:bold}}
 </style>"""
+
+
+def target_of(certificate: dict[str, Any]) -> str:
+    """The target in a few words: its URL, the embedded reference, or a replay."""
+    target, run = certificate["target"], certificate["run"]
+    named = target["url"] or ("the embedded reference server" if target["embedded_reference"] else "(no URL)")
+    return f"replay of {run['replayed_from']} (recorded from {named})" if run.get("replayed_from") else named
+
+
+def title(certificate: dict[str, Any]) -> str:
+    """The report's title: the call and the target (pytest-html's page title and heading)."""
+    return f"{CALL} conformance: {target_of(certificate)}"
+
+
+def _duration(run: dict[str, Any]) -> str:
+    started, finished = (datetime.fromisoformat(run[k].replace("Z", "+00:00")) for k in ("started", "finished"))
+    seconds = int((finished - started).total_seconds())
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+def run_html(certificate: dict[str, Any], run_lines: Sequence[str] = ()) -> str:
+    """What ran against what: the facts a reader checks before believing a verdict.
+    ``run_lines`` is the run's summary as the terminal prints it (its "requests sent"
+    line is the count under xdist too)."""
+    target, run = certificate["target"], certificate["run"]
+    sent = next((line.split(": ", 1)[1] for line in run_lines if line.startswith("requests sent: ")), "not known")
+    facts = [
+        ("target", target_of(certificate)),
+        ("profile", target["profile"]),
+        ("mode", f"--combinations {run['combinations']}"),
+        ("request encoding", run["request_encoding"]),
+        ("requests sent", sent),
+        ("duration", f"{_duration(run)} ({run['started']} to {run['finished']})"),
+    ]
+    if run.get("selection"):
+        facts.append(("selection", ", ".join(run["selection"])))
+    rows = "".join(f"<dt>{escape(name)}</dt><dd>{escape(value)}</dd>" for name, value in facts)
+    more = (
+        '<details class="cf-run-lines"><summary>The run as the terminal summarised it</summary>'
+        f"<pre>{escape(chr(10).join(run_lines))}</pre></details>"
+        if run_lines
+        else ""
+    )
+    return (
+        '<section id="conformance-run"><h2>The run</h2>'
+        f'<dl class="cf-facts">{rows}</dl>'
+        '<p class="cf-files">Files: <a href="certificate.json">certificate.json</a> (the verdicts, '
+        'with hashes of the inputs) and <a href="junit.xml">junit.xml</a> (every item), next to this report.</p>'
+        f"{more}</section>"
+    )
 
 
 def verdict_html(certificate: dict[str, Any]) -> str:
@@ -43,7 +132,7 @@ def verdict_html(certificate: dict[str, Any]) -> str:
             if (dataset := certificate.get("dataset"))
             else ""
         )
-        + "<p>The same verdict, with hashes of the inputs, is in certificate.json next to this report.</p></section>"
+        + "</section>"
     )
 
 
@@ -72,21 +161,22 @@ def matrix_html(certificate: dict[str, Any]) -> str:
     """Rows: requirement id and quoted sentence; cell: its verdict with counts. Then one
     row per unspecified behaviour (the document is silent: it cites no requirement)."""
     rows = []
-    for requirement_id, entry in certificate["requirements"].items():
+    for requirement_id, entry in ordered_requirements(certificate):
         verdict = entry["verdict"]
+        link = ""
         if verdict == "fail":
             detail = f"{entry['failed']['count']} of {entry['exercised']['count']} items failed"
-            shown = entry["failed"]["cases"][:5]
             if entry.get("baselined"):
                 detail += f" ({entry['baselined']['count']} listed in the baseline)"
+            link = f'<br><a class="cf-to-failures" href="#{anchor(requirement_id)}">the failures</a>'
         elif verdict == "pass":
-            detail, shown = f"{entry['exercised']['count']} items", []
+            detail = f"{entry['exercised']['count']} items"
         else:
-            detail, shown = entry.get("reason", ""), []
-        cases = "".join(f"<br><code>{escape(c)}</code>" for c in shown)
+            detail = entry.get("reason", "")
         rows.append(
             '<tr class="cf-row" '
-            f'data-requirement="{escape(requirement_id)}"><th><code>{escape(requirement_id)}</code></th>'
+            f'data-requirement="{escape(requirement_id)}" data-verdict="{escape(verdict)}">'
+            f"<th><code>{escape(requirement_id)}</code></th>"
             f'<td class="cf-quote">&ldquo;{escape(entry["quote"])}&rdquo;'
             + (
                 f'<br><small class="cf-checks">Checked: {escape(entry["checks"])}</small>'
@@ -95,7 +185,7 @@ def matrix_html(certificate: dict[str, Any]) -> str:
             )
             + "</td>"
             "<td "
-            f'class="cf-{verdict}"><b>{escape(verdict)}</b>{_evidence_label(entry)}<br>{escape(detail)}{cases}</td></tr>'
+            f'class="cf-{verdict}"><b>{escape(verdict)}</b>{_evidence_label(entry)}<br>{escape(detail)}{link}</td></tr>'
         )
     # One row per topic the document is silent on (a title's part before ": the
     # target answered ..."), with how many items and how many distinct answers.
@@ -163,43 +253,116 @@ def notes_html(certificate: dict[str, Any]) -> str:
     return f'<section id="conformance-notes"><h2>Notes</h2>{"".join(parts) or "<p>none</p>"}</section>'
 
 
-def failures_html(certificate: dict[str, Any], failures: list[dict[str, Any]]) -> str:
-    """Each failure in full: requirement ids and sentences, the message (where, expected
-    and got, the curl command), then the request and response the report carries.
-    ``extras`` are the HTML fragments the plugin built (already escaped)."""
-    if not failures:
-        return ""
-    total = certificate["counts"]["outcomes"].get("failed", 0) + certificate["counts"]["outcomes"].get("baselined", 0)
-    blocks = []
-    for number, failure in enumerate(failures, 1):
-        requirements = "".join(
-            f'<li class="cf-requirement"><code>{escape(r)}</code>: '
-            f'&ldquo;{escape(certificate["requirements"][r]["quote"])}&rdquo;</li>'
-            for r in failure["requirements"] if r in certificate["requirements"]
-        )  # fmt: skip
-        label = " (known failure, listed in the baseline)" if failure["outcome"] == "baselined" else ""
-        blocks.append(
-            '<article class="cf-failure" '
-            f'id="cf-failure-{number}"><h3><code>{escape(failure["nodeid"])}</code>{escape(label)}</h3>'
-            f'<ul class="cf-requirements">{requirements}</ul>'
-            f'<h4>Violations</h4><pre class="cf-message cf-diff">{escape(failure["message"])}</pre>'
-            f'<div class="cf-exchange">{"".join(failure["extras"])}</div></article>'
-        )
-    shown = f"the first {len(failures)} of {total}" if total > len(failures) else f"all {len(failures)}"
+_VERDICT_ORDER = {"fail": 0, "not-exercised": 1, "pass": 2}
+
+
+def ordered_requirements(certificate: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The certificate's requirements, failing first (then not exercised, then passing),
+    each group in the catalogue's order."""
+    return sorted(certificate["requirements"].items(), key=lambda kv: _VERDICT_ORDER.get(kv[1]["verdict"], 1))
+
+
+def anchor(requirement_id: str) -> str:
+    """The id of a requirement's failures in the report (the matrix links to it)."""
+    return "cf-failures-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in requirement_id)
+
+
+def _example_html(failure: dict[str, Any]) -> str:
+    """One failure in full: its message (each violation's where, expected and got, and the
+    curl command with $TARGET_USER_PASSWORD), then the request and response the plugin
+    attached (already escaped HTML), collapsed: a response can be long."""
+    label = " (known failure, listed in the baseline)" if failure["outcome"] == "baselined" else ""
+    exchange = "".join(failure["extras"])
     return (
-        f'<section id="conformance-failures"><h2>Failures ({shown}; the '
-        f"results table below lists every one)</h2>{''.join(blocks)}</section>"
+        f'<article class="cf-failure"><h4>Example: <code>{escape(failure["nodeid"])}</code>{escape(label)}</h4>'
+        f'<pre class="cf-message">{escape(failure["message"])}</pre>'
+        + (
+            f'<details class="cf-exchange"><summary>Request and response</summary>{exchange}</details>'
+            if exchange
+            else ""
+        )
+        + "</article>"
     )
 
 
-def summary_html(certificate: dict[str, Any], failures: list[dict[str, Any]] = ()) -> str:  # type: ignore[assignment]
+def _others_html(cases: list[str], total: int, where: str) -> str:
+    """The other failing items, collapsed: their ids, and how many more there are."""
+    if total <= 0:
+        return ""
+    listed = "".join(f"<li><code>{escape(c)}</code></li>" for c in cases)
+    more = f"<p>... and {total - len(cases)} more ({where}).</p>" if total > len(cases) else ""
+    return (
+        f'<details class="cf-other-cases"><summary>{total} other failing item{"s" if total != 1 else ""}</summary>'
+        f"<ul>{listed}</ul>{more}</details>"
+    )
+
+
+def failures_html(certificate: dict[str, Any], failures: list[dict[str, Any]]) -> str:
+    """Failures grouped by requirement, failing requirements in the matrix's order: the
+    sentence, one failing item in full, the others listed collapsed with their count (a
+    root cause that fails 338 items reads as one example and a list, not 338 entries).
+    ``failures`` are the items the plugin kept (the first of each requirement among
+    them); the lists of the others come from the certificate."""
+    groups = []
+    cited: set[str] = set()
+    for requirement_id, entry in ordered_requirements(certificate):
+        if entry["verdict"] != "fail":
+            continue
+        count, cases = entry["failed"]["count"], entry["failed"]["cases"]
+        example = next((f for f in failures if requirement_id in f["requirements"]), None)
+        if example is not None:
+            cited.add(example["nodeid"])
+        shown = _example_html(example) if example else "<p>No example was kept in this report: see junit.xml.</p>"
+        others = [c for c in cases if example is None or not example["nodeid"].endswith(f"[{c}]")]
+        groups.append(
+            f'<section class="cf-failure-group" id="{anchor(requirement_id)}" '
+            f'data-requirement="{escape(requirement_id)}">'
+            f"<h3><code>{escape(requirement_id)}</code>: {count} failing item{'s' if count != 1 else ''}</h3>"
+            f'<p class="cf-requirement">&ldquo;{escape(entry["quote"])}&rdquo;</p>'
+            + shown
+            + _others_html(others[: len(cases)], count - (example is not None), "every one in junit.xml")
+            + "</section>"
+        )
+    # Failures that cite no failing requirement: harness errors, an unreachable target,
+    # a body that is no envelope.
+    uncited = [f for f in failures if not f["requirements"] and f["nodeid"] not in cited]
+    if uncited:
+        groups.append(
+            '<section class="cf-failure-group" id="cf-failures-other"><h3>Failures citing no requirement '
+            "(harness errors, transport failures, answers that are no envelope)</h3>"
+            + _example_html(uncited[0])
+            + _others_html([f["nodeid"] for f in uncited[1:]], len(uncited) - 1, "see junit.xml")
+            + "</section>"
+        )
+    if not groups:
+        return ""
+    outcomes = certificate["counts"]["outcomes"]
+    total = outcomes.get("failed", 0) + outcomes.get("baselined", 0)
+    table = (
+        f"<p>The results table at the end of the page lists the first {TABLE_ROWS_KEPT} items that did not pass; "
+        "junit.xml lists every item.</p>"
+        if total > TABLE_ROWS_KEPT
+        else ""
+    )
+    return (
+        f'<section id="conformance-failures"><h2>Failures by requirement ({total} failing '
+        f"item{'s' if total != 1 else ''})</h2>{table}{''.join(groups)}</section>"
+    )
+
+
+def summary_html(
+    certificate: dict[str, Any], failures: Sequence[dict[str, Any]] = (), run_lines: Sequence[str] = ()
+) -> str:
     return (
         STYLE
+        + '<div class="cf-report">'
+        + run_html(certificate, run_lines)
         + verdict_html(certificate)
         + matrix_html(certificate)
+        + failures_html(certificate, list(failures))
         + areas_html(certificate)
         + notes_html(certificate)
-        + failures_html(certificate, list(failures))
+        + "</div>"
     )
 
 

@@ -1,20 +1,37 @@
-"""The HTML report, read as a reviewer reads it, with no script run: the verdict, the
-requirement matrix, counts by area, notes, and each failure's sections (requirement
-and sentence, where, expected and got, curl with $TARGET_USER_PASSWORD, request,
-response), found by parsing report.html with lxml."""
+"""The HTML report, read as a reviewer reads it, with no script run: the title and the
+run's facts, the verdict, the requirement matrix (failing rows first, linked to their
+failures), failures grouped by requirement (one example in full: requirement and
+sentence, where, expected and got, curl with $TARGET_USER_PASSWORD, the request and
+response collapsed; the other items listed collapsed), counts by area, notes; colours
+of sufficient contrast, long lines wrapped, and a size that stays small, found by
+parsing report.html with lxml."""
 
 from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from html import escape, unescape
+from pathlib import Path
+from typing import Any
 
 import lxml.html
 import pytest
 
+from conformance import html_summary
 from conformance.reference import PROFILE_PATH
 from conformance.requirements import catalogue
 from tests.targets import drop_phone, run_suite, serve
 
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium")
+
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> lxml.html.HtmlElement:
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The report directory of a run failing NOTE-ALL-FIELDS on several items."""
     tmp_path = tmp_path_factory.mktemp("html")
     with serve(drop_phone) as url:
         run = run_suite(
@@ -34,7 +51,17 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> lxml.html.HtmlElement:
     assert run.returncode == 1, run.stdout[-3000:]
     text = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "1959caadac9b13dcb3" not in text
-    return lxml.html.fromstring(text)
+    return tmp_path / "out"
+
+
+@pytest.fixture(scope="module")
+def report(out: Path) -> lxml.html.HtmlElement:
+    return lxml.html.fromstring((out / "report.html").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def certificate(out: Path) -> dict[str, object]:
+    return json.loads((out / "certificate.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
 def section(root: lxml.html.HtmlElement, name: str) -> lxml.html.HtmlElement:
@@ -49,12 +76,37 @@ def test_summary_shows_the_verdict_first(report: lxml.html.HtmlElement) -> None:
     verdict = section(report, "conformance-verdict")
     assert verdict.xpath('.//span[contains(@class, "cf-verdict")]')[0].text_content() == "not-conformant"
     assert "NOTE-ALL-FIELDS" in verdict.text_content()
-    # The verdict comes before the matrix, which comes before the failures.
+    # The run's facts, the verdict, the matrix, then the failures it links to; counts
+    # by area and notes after them (they were before the failures: a reader looking for
+    # what broke had to scroll past them).
     ids = [s.get("id") for s in report.xpath('//section[starts-with(@id, "conformance-")]')]
-    assert (
-        ids[:3] == ["conformance-verdict", "conformance-matrix", "conformance-areas"]
-        and ids[-1] == "conformance-failures"
-    )
+    assert ids[:4] == ["conformance-run", "conformance-verdict", "conformance-matrix", "conformance-failures"], ids
+    assert set(ids[4:]) == {"conformance-areas", "conformance-notes"}, ids
+
+
+def test_title_names_the_call_and_the_target(report: lxml.html.HtmlElement, certificate: dict[str, Any]) -> None:
+    expected = f"Retrieve Customer Information (type=customer_info) conformance: {certificate['target']['url']}"
+    assert certificate["target"]["url"].startswith("http://127.0.0.1:")
+    assert report.xpath("//title")[0].text_content() == expected
+    assert report.xpath("//h1")[0].text_content() == expected
+    # pytest-html's script sets nothing else as the title: its data carries the same.
+    assert blob(report)["title"] == expected
+
+
+def test_run_facts_dataset_and_links(report: lxml.html.HtmlElement, certificate: dict[str, Any]) -> None:
+    run = section(report, "conformance-run")
+    facts = {dt.text_content(): dt.getnext().text_content() for dt in run.xpath(".//dl/dt")}
+    assert facts["target"] == certificate["target"]["url"]
+    assert facts["profile"] == str(PROFILE_PATH)
+    assert facts["mode"] == "--combinations pairwise"
+    assert facts["request encoding"] == "form"
+    assert re.fullmatch(r"\d+ \(form, combinations=pairwise\)", facts["requests sent"]), facts
+    assert int(facts["requests sent"].split()[0]) > 10
+    assert re.match(r"\d+ s \(", facts["duration"]), facts
+    assert {a.get("href") for a in run.xpath(".//a")} >= {"certificate.json", "junit.xml"}
+    # The profile is the certification profile: the certificate's statement is shown.
+    dataset = section(report, "conformance-verdict").xpath('.//p[@id="conformance-dataset"]')
+    assert dataset and dataset[0].text_content() == certificate["dataset"]["statement"]
 
 
 def test_matrix_has_a_row_per_requirement_with_its_sentence(report: lxml.html.HtmlElement) -> None:
@@ -75,34 +127,270 @@ def test_counts_by_area(report: lxml.html.HtmlElement) -> None:
     assert "access" in areas and "formats" in areas and "collected" in areas
 
 
-def test_each_failure_has_its_sections(report: lxml.html.HtmlElement) -> None:
-    failures = section(report, "conformance-failures").xpath('.//article[contains(@class, "cf-failure")]')
-    assert failures
-    for failure in failures:
-        requirements = failure.xpath('.//li[contains(@class, "cf-requirement")]')
-        assert any(
-            "NOTE-ALL-FIELDS" in li.text_content() and catalogue()["NOTE-ALL-FIELDS"].quote[:40] in li.text_content()
-            for li in requirements
-        )
-        message = failure.xpath('.//pre[contains(@class, "cf-message")]')[0].text_content()
-        for part in (
-            "[NOTE-ALL-FIELDS]",
-            "Document:",
-            "Where:",
-            "Expected:",
-            "Got:",
-            "Reproduce with:",
-            "curl ",
-            "$TARGET_USER_PASSWORD",
-        ):
-            assert part in message, (part, message)
-        headings = [h.text_content() for h in failure.xpath(".//h4")]
-        assert any(h.startswith("Request (curl") for h in headings) and "Response" in headings
-        response = failure.xpath('.//h4[.="Response"]/following-sibling::pre[1]')[0].text_content()
-        assert response.startswith("HTTP 200") and "first_name" in response and "<phone>" not in response
+def test_failures_grouped_by_requirement(report: lxml.html.HtmlElement, certificate: dict[str, Any]) -> None:
+    """One group per failing requirement: its sentence, one example in full (the request
+    and response collapsed), the other failing items listed collapsed with their count."""
+    groups = section(report, "conformance-failures").xpath('.//section[contains(@class, "cf-failure-group")]')
+    failing = [r for r, e in certificate["requirements"].items() if e["verdict"] == "fail"]
+    assert [g.get("data-requirement") for g in groups] == failing == ["NOTE-ALL-FIELDS"]
+    group = groups[0]
+    count = certificate["requirements"]["NOTE-ALL-FIELDS"]["failed"]["count"]
+    assert count > 2, "the run should fail several items, to show they are not each printed in full"
+    assert catalogue()["NOTE-ALL-FIELDS"].quote in group.xpath('.//p[@class="cf-requirement"]')[0].text_content()
+    examples = group.xpath('.//article[contains(@class, "cf-failure")]')
+    assert len(examples) == 1, f"{len(examples)} failures printed in full for one requirement"
+    message = examples[0].xpath('.//pre[contains(@class, "cf-message")]')[0].text_content()
+    for part in (
+        "[NOTE-ALL-FIELDS]",
+        "Document:",
+        "Where:",
+        "Expected:",
+        "Got:",
+        "Reproduce with:",
+        "curl ",
+        "$TARGET_USER_PASSWORD",
+    ):
+        assert part in message, (part, message)
+    exchange = examples[0].xpath('./details[contains(@class, "cf-exchange")]')
+    assert exchange and exchange[0].get("open") is None, "the request and response are collapsed"
+    headings = [h.text_content() for h in exchange[0].xpath(".//h4")]
+    assert any(h.startswith("Request (curl") for h in headings) and "Response" in headings
+    response = exchange[0].xpath('.//h4[.="Response"]/following-sibling::pre[1]')[0].text_content()
+    assert response.startswith("HTTP 200") and "first_name" in response and "<phone>" not in response
+    others = group.xpath('./details[contains(@class, "cf-other-cases")]')
+    assert others and others[0].get("open") is None
+    assert others[0].xpath("./summary")[0].text_content() == f"{count - 1} other failing items"
+    listed = [li.text_content() for li in others[0].xpath(".//li")]
+    assert len(listed) == min(count - 1, 20) and all(listed), listed
+
+
+def test_a_requirement_failing_338_items_prints_one(certificate: dict[str, Any]) -> None:
+    """The issue's case: 338 items failing one requirement read as one example and a
+    collapsed list, not 338 entries."""
+    crafted = json.loads(json.dumps(certificate))
+    entry = crafted["requirements"]["NOTE-ALL-FIELDS"]
+    cases = [f"case-{n}" for n in range(338)]
+    entry["failed"] = {"cases": cases[:20], "count": 338}
+    crafted["counts"]["outcomes"]["failed"] = 338
+    failures = [
+        {
+            "nodeid": f"suite.py::test_answer[{case}]",
+            "outcome": "failed",
+            "requirements": ["NOTE-ALL-FIELDS"],
+            "message": f"[NOTE-ALL-FIELDS] {case}",
+            "extras": [],
+        }
+        for case in cases[:100]
+    ]
+    page = lxml.html.fromstring(html_summary.summary_html(crafted, failures))
+    failures_section = section(page, "conformance-failures")
+    assert len(failures_section.xpath('.//article[contains(@class, "cf-failure")]')) == 1
+    others = failures_section.xpath('.//details[contains(@class, "cf-other-cases")]')[0]
+    assert others.xpath("./summary")[0].text_content() == "337 other failing items"
+    assert len(others.xpath(".//li")) == 19 and "and 318 more" in others.text_content()
+    assert "338 failing items" in failures_section.text_content()
+    # The results table keeps the first TABLE_ROWS_KEPT: the reader is told where the rest are.
+    assert f"lists the first {html_summary.TABLE_ROWS_KEPT} items that did not pass" in failures_section.text_content()
+    assert "junit.xml lists every item" in failures_section.text_content()
+
+
+def test_matrix_lists_failing_rows_first_linked_to_their_failures(report: lxml.html.HtmlElement) -> None:
+    rows = section(report, "conformance-matrix").xpath(".//tr[@data-requirement]")
+    verdicts = [row.get("data-verdict") for row in rows]
+    assert verdicts[0] == "fail" and verdicts.index("pass") > verdicts.index("fail")
+    assert verdicts == sorted(verdicts, key={"fail": 0, "not-exercised": 1, "pass": 2}.__getitem__), verdicts
+    for row in rows:
+        links = row.xpath('.//a[contains(@class, "cf-to-failures")]')
+        if row.get("data-verdict") != "fail":
+            assert not links
+            continue
+        assert links, f"no link from {row.get('data-requirement')} to its failures"
+        target = links[0].get("href")
+        assert target.startswith("#")
+        found = report.xpath(f'//*[@id="{target[1:]}"]')
+        assert len(found) == 1 and found[0].get("data-requirement") == row.get("data-requirement")
+        assert found[0].xpath('ancestor::section[@id="conformance-failures"]')
 
 
 def test_self_contained(report: lxml.html.HtmlElement) -> None:
     assert not report.xpath(
         '//script[@src] | //link[@rel="stylesheet" and starts-with(@href, "http")] | //img[starts-with(@src, "http")]'
     )
+
+
+def blob(report: lxml.html.HtmlElement) -> dict[str, Any]:
+    """pytest-html's data: what its script turns into the results table."""
+    data: dict[str, Any] = json.loads(report.xpath('//*[@id="data-container"]')[0].get("data-jsonblob"))
+    return data
+
+
+NAMED = {"black": "#000000", "white": "#ffffff", "red": "#ff0000", "green": "#008000", "orange": "#ffa500"}
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG 2 contrast ratio of two colours (#rgb, #rrggbb or a name in NAMED)."""
+
+    def luminance(colour: str) -> float:
+        colour = NAMED.get(colour, colour)
+        if len(colour) == 4:
+            colour = "#" + "".join(c * 2 for c in colour[1:])
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    light, dark = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_contrast_helper_matches_known_ratios() -> None:
+    assert round(contrast("#000000", "#ffffff"), 1) == 21.0
+    assert round(contrast("#999", "#ffffff"), 2) == 2.85  # pytest-html's gray: fails AA
+    assert round(contrast("red", "white"), 2) == 4.0  # pytest-html's colour of a failure: fails AA
+
+
+def test_every_colour_pair_meets_wcag_aa() -> None:
+    for foreground in html_summary.FOREGROUNDS:
+        for background in html_summary.BACKGROUNDS:
+            ratio = contrast(foreground, background)
+            assert ratio >= 4.5, f"{foreground} on {background}: {ratio:.2f}:1, WCAG AA needs 4.5:1"
+
+
+def last_declaration(report: lxml.html.HtmlElement, selector: str, prop: str) -> str | None:
+    """The value the page's stylesheets (in document order, the last one winning, as for
+    rules of equal specificity) give ``prop`` in a rule whose selector list has ``selector``."""
+    value = None
+    for style in report.xpath("//style"):
+        css = re.sub(r"/\*.*?\*/", "", style.text_content(), flags=re.S)
+        for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
+            if selector in [s.strip() for s in selectors.split(",")]:
+                for declaration in body.split(";"):
+                    name, _, given = declaration.partition(":")
+                    if name.strip() == prop:
+                        value = given.strip()
+    return value
+
+
+def test_page_text_is_dark_and_large_enough(report: lxml.html.HtmlElement) -> None:
+    """pytest-html's own stylesheet sets gray 12 px text (#999 on white, 2.85:1); the
+    summary's stylesheet, later in the page, overrides it for all the page's text."""
+    for selector in ("body", "#results-table", "a", ".failed .col-result", ".passed .col-result"):
+        colour = last_declaration(report, selector, "color")
+        assert colour and contrast(colour, "#ffffff") >= 4.5, f"{selector}: color {colour} on white"
+    for selector in ("body", "#results-table"):
+        size = last_declaration(report, selector, "font-size")
+        assert size and size.endswith("px") and int(size[:-2]) >= 14, f"{selector}: font-size {size}"
+
+
+def test_long_lines_wrap(report: lxml.html.HtmlElement) -> None:
+    assert last_declaration(report, "pre", "white-space") == "pre-wrap"
+    assert last_declaration(report, "pre", "overflow-wrap") == "anywhere"
+    assert last_declaration(report, "code", "overflow-wrap") == "anywhere"
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed")
+@pytest.mark.parametrize("width", [1000, 600])
+def test_page_is_no_wider_than_the_window(out: Path, tmp_path: Path, width: int) -> None:
+    """Rendered in a 1000 px or a 600 px window, the page's width is the window's: the curl
+    commands and case ids wrap (before, one curl line widened the page to 3,437 px), and
+    pytest-html's 800 px minimum width is lifted."""
+    page = tmp_path / "report.html"
+    text = (out / "report.html").read_text(encoding="utf-8")
+    # The measure, written into the page by a script run once everything is laid out.
+    probe = (
+        "<script>addEventListener('load',()=>{document.body.setAttribute('data-scroll-width',"
+        "document.documentElement.scrollWidth)})</script>"
+    )
+    page.write_text(text.replace("</body>", probe + "</body>"), encoding="utf-8")
+    done = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", f"--window-size={width},800",
+         "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    found = re.search(r'data-scroll-width="(\d+)"', done.stdout)
+    assert found, done.stderr[-2000:]
+    assert int(found.group(1)) <= width, f"the page is {found.group(1)} px wide in a {width} px window"
+
+
+def test_results_table_keeps_only_items_that_did_not_pass(
+    report: lxml.html.HtmlElement, certificate: dict[str, Any]
+) -> None:
+    """A row per passing case helps no reader (the matrix counts them) and made the full
+    run's report 7.5 MB; pytest-html's table keeps the failing items, with their logs."""
+    tests = blob(report)["tests"]
+    outcomes = certificate["counts"]["outcomes"]
+    assert outcomes["passed"] > 0 and tests
+    assert all(entries and all(e["result"].lower() != "passed" for e in entries) for entries in tests.values())
+    assert len(tests) == outcomes["failed"], (len(tests), outcomes)
+    # pytest-html's totals still count every item.
+    assert f"{outcomes['passed']} Passed" in " ".join(report.xpath('//span[@class="passed"]')[0].text_content().split())
+
+
+def test_empty_entries_of_a_large_run_are_dropped() -> None:
+    """In a run beyond the plugin's LISTED_PASSES, pytest-html keeps an empty list per
+    passing item (38,843 of them, 7.2 MB of the full run's 7.55 MB report)."""
+    from conformance.html_finish import finish_text
+
+    data = {
+        "title": "report.html",
+        "tests": {f"suite.py::test_answer[case-{n}]": [] for n in range(5000)}
+        | {"suite.py::test_answer[bad]": [{"result": "Failed", "log": "x"}]},
+    }
+    text = (
+        '<title id="head-title">report.html</title><h1 id="title">report.html</h1>'
+        f'<div id="data-container" data-jsonblob="{json.dumps(data).replace(chr(34), "&#34;")}"></div>'
+    )
+    finished = finish_text(text, "Retrieve Customer Information (type=customer_info) conformance: <x>")
+    assert len(finished) < 600, len(finished)
+    page = lxml.html.fromstring(finished)
+    assert list(blob(page)["tests"]) == ["suite.py::test_answer[bad]"]
+    # A run failing many items keeps the first TABLE_ROWS_KEPT (in the order they ran).
+    many = {"tests": {f"t[{n}]": [{"result": "Failed", "log": "x" * 100}] for n in range(1000)}}
+    text = f'<div id="data-container" data-jsonblob="{escape(json.dumps(many))}"></div>'
+    kept = list(blob(lxml.html.fromstring(finish_text(text, "t")))["tests"])
+    assert kept == [f"t[{n}]" for n in range(html_summary.TABLE_ROWS_KEPT)]
+    assert page.xpath("//title")[0].text_content().endswith("conformance: <x>")
+    assert unescape(finished).count("<x>") == 3
+
+
+def test_screenshot_tool_renders_a_png(out: Path, tmp_path: Path) -> None:
+    tool = [sys.executable, str(ROOT / "tools" / "screenshot_report.py")]
+    missing = subprocess.run(
+        [*tool, str(out / "report.html"), str(tmp_path / "x.png"), "--chromium", str(tmp_path / "no-chromium")],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert missing.returncode == 2 and "Chromium not found" in missing.stderr and "apt-get install" in missing.stderr
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium package is not installed")
+    png = tmp_path / "report.png"
+    done = subprocess.run(
+        [*tool, str(out / "report.html"), str(png), "--height", "600"],
+        capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_each_failing_requirement_keeps_an_example_beyond_the_first_hundred() -> None:
+    """The summary shows one example per failing requirement from the failures the plugin
+    keeps; a requirement whose first failure comes after 150 of another's still has one."""
+    from conformance import certificate as cert
+    from conformance.plugin import observer as plugin_observer
+    from conformance.plugin import state as plugin_state
+
+    state = plugin_state.State(settings=None)  # type: ignore[arg-type]  # the observer reads no setting here
+    observer = plugin_observer.RunObserver(state)
+
+    def failed(n: int, requirement: str) -> pytest.TestReport:
+        record = {"id": f"case-{n}", "kind": "case", "areas": [], "exercised": [requirement], "failed": [requirement]}
+        return pytest.TestReport(
+            f"suite.py::test_answer[case-{n}]", ("suite.py", 0, "x"), {}, "failed", f"[{requirement}] boom", "call",
+            user_properties=[(cert.PROPERTY, json.dumps(record))],
+        )  # fmt: skip
+
+    for n in range(150):
+        observer.pytest_runtest_logreport(failed(n, "NOTE-ALL-FIELDS"))
+    observer.pytest_runtest_logreport(failed(150, "NOTE-CAMPAIGN-ID"))
+    observer.pytest_runtest_logreport(failed(151, "NOTE-CAMPAIGN-ID"))
+    kept = [f["nodeid"] for f in state.failures]
+    assert "suite.py::test_answer[case-150]" in kept and "suite.py::test_answer[case-151]" not in kept
+    assert len(kept) == plugin_observer.FAILURES_SHOWN + 1

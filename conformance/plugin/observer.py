@@ -57,10 +57,13 @@ class RunObserver:
                     self.state.differing += 1
                     if len(self.state.differences) < DIFFERENCES_SHOWN:
                         self.state.differences.append(found)
-        if (report.failed or hasattr(report, "wasxfail")) and len(self.state.failures) < FAILURES_SHOWN:
+        record = self.state.records.get(report.nodeid, {})
+        shown = {r for f in self.state.failures for r in f["requirements"]}  # each failing requirement's example
+        if (report.failed or hasattr(report, "wasxfail")) and (
+            len(self.state.failures) < FAILURES_SHOWN or set(record.get("failed", [])) - shown
+        ):
             # Kept as the report carries it (already redacted), so the HTML summary can
             # show each failure in plain HTML, readable with scripts off.
-            record = self.state.records.get(report.nodeid, {})
             self.state.failures.append(
                 {
                     "nodeid": report.nodeid,

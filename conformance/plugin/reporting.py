@@ -310,7 +310,9 @@ def pytest_html_results_summary(
     if state.certificate is not None:
         from conformance.html_summary import summary_html
 
-        prefix.append(redact(summary_html(state.certificate, state.failures), state.harness.profile.password))
+        prefix.append(
+            redact(summary_html(state.certificate, state.failures, run_summary(state)), state.harness.profile.password)
+        )
     if state.compare is not None:
         from conformance.html_summary import comparison_html
 
@@ -320,4 +322,5 @@ def pytest_html_results_summary(
                 state.compare.profile.password,
             )
         )
-    prefix.append("<h2>customer_info conformance</h2><pre>" + escape("\n".join(run_summary(state))) + "</pre>")
+    if state.certificate is None:  # otherwise summary_html shows these lines under "The run"
+        prefix.append("<h2>customer_info conformance</h2><pre>" + escape("\n".join(run_summary(state))) + "</pre>")

@@ -18,6 +18,7 @@ from conformance import recording
 from conformance.client import Client, RateLimiter
 from conformance.embedded import EmbeddedServer, EmbeddedServerError
 from conformance.harness import Harness, TargetBroken, TargetUnusable
+from conformance.html_finish import finish_report
 from conformance.plugin.collection import MARKERS
 from conformance.plugin.observer import RunObserver
 from conformance.plugin.options import SUITE_DIR, Settings, no_suite_for_the_options, read_settings, suite_requested
@@ -279,6 +280,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
     if state is None:
         return
+    if state.certificate is not None and getattr(config.option, "htmlpath", None):  # pytest-html has written it
+        finish_report(Path(config.option.htmlpath), state.certificate)
     if state.harness is not None:
         state.harness.client.close()
     if state.compare is not None:
