@@ -27,16 +27,14 @@ from typing import Any
 
 import yaml
 
+from .db import CUSTOMER_TEXT_FIELDS
 from .paths import PROFILE_PATH, SEED_PATH
 
 NAME = "customer_info certification data set"
 VERSION = "1"
 
-#: Customer fields in the order the API document lists the elements.
-CUSTOMER_FIELDS = (
-    "code", "card_number", "first_name", "last_name", "phone", "email", "street1", "street2",
-    "city", "state", "postal_code", "country", "custom_date", "custom_field", "customer_username",
-)  # fmt: skip
+#: Customer fields in the order the API document lists the elements: the seed's own columns.
+CUSTOMER_FIELDS = CUSTOMER_TEXT_FIELDS
 
 #: The CSV files and their columns (docs/certification-data-set.md explains each one).
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {
