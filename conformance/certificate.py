@@ -93,6 +93,9 @@ class RunFacts:
     deselected: int = 0
     not_collected: int = 0
     stopped: str | None = None  # the target answered no envelope: only the smoke lookup ran
+    # The units of evidence (cases, relations, access cases) generated, and those --cases selected.
+    cases_generated: int = 0
+    cases_selected: int = 0
     dataset: Any = None  # profile.DatasetClaim: the profile is the certification profile of that data set
 
 
@@ -126,39 +129,114 @@ def _listed(ids: list[str]) -> dict[str, Any]:
     return {"cases": ids[:CASES_LISTED], "count": len(ids)}
 
 
-def _not_exercised_reason(reasons: Counter[str]) -> str:
+def not_exercised_reason(reasons: Counter[str]) -> str:
     """Why no item judged a requirement, in the checks' own words: first those that say
     what profile data would judge it (what a reader can act on), then the most frequent."""
     if not reasons:
         return "no check that judges it ran in this run (was the run a selection?)"
     ranked = sorted(reasons.items(), key=lambda kv: ("profile" not in kv[0], -kv[1], kv[0]))
-    listed = [f"{why} ({count} item{'s' if count != 1 else ''})" for why, count in ranked[:REASONS_LISTED]]
+    listed = [f"{why} ({count} case{'s' if count != 1 else ''})" for why, count in ranked[:REASONS_LISTED]]
     more = len(reasons) - REASONS_LISTED
     return "; ".join(listed) + (f"; and {more} other reason(s)" if more > 0 else "")
 
 
-def build_certificate(records: list[dict[str, Any]], facts: RunFacts) -> dict[str, Any]:
-    """The certificate of a run, from every item's record; see the schema for each field."""
-    known = catalogue()
-    exercised: dict[str, list[str]] = {r: [] for r in known}
-    failed: dict[str, list[str]] = {r: [] for r in known}
-    on_expected_data: set[str] = set()
-    reasons: defaultdict[str, Counter[str]] = defaultdict(Counter)
-    notes: Counter[tuple[str, str, str]] = Counter()
-    kinds: Counter[str] = Counter()
-    areas: Counter[str] = Counter()
-    for record in records:
-        kinds[record["kind"]] += 1
-        areas.update(record["areas"] or ["(none)"])
-        for requirement_id in record["exercised"]:
-            exercised.setdefault(requirement_id, []).append(record["id"])
-        for requirement_id in record["failed"]:
-            failed.setdefault(requirement_id, []).append(record["id"])
-        on_expected_data.update(record.get("expected_data", ()))
-        for requirement_id, why in record.get("not_applicable", ()):
-            reasons[requirement_id][why] += 1
-        notes.update(tuple(note) for note in record["notes"])
+class Tally:
+    """What the records of some units judged, folded per requirement: small (case ids
+    listed up to CASES_LISTED, except the failing ones, which a baseline may name),
+    mergeable across scopes and xdist workers, and JSON-able to cross from a worker."""
 
+    def __init__(self) -> None:
+        self.units = 0
+        self.kinds: Counter[str] = Counter()
+        self.areas: Counter[str] = Counter()
+        self.exercised: Counter[str] = Counter()
+        self.exercised_ids: defaultdict[str, list[str]] = defaultdict(list)
+        self.failed: defaultdict[str, list[str]] = defaultdict(list)  # every failing unit, for the baseline
+        self.expected_data: set[str] = set()
+        self.reasons: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self.notes: Counter[tuple[str, str, str]] = Counter()
+        self.errors = 0
+
+    @classmethod
+    def of(cls, records: Iterable[dict[str, Any]]) -> Tally:
+        tally = cls()
+        for record in records:
+            tally.add(record)
+        return tally
+
+    def add(self, record: dict[str, Any]) -> None:
+        """One unit's record (:func:`item_record`)."""
+        self.units += 1
+        self.kinds[record["kind"]] += 1
+        self.areas.update(record["areas"] or ["(none)"])
+        for requirement_id in record["exercised"]:
+            self.exercised[requirement_id] += 1
+            if len(self.exercised_ids[requirement_id]) < CASES_LISTED:
+                self.exercised_ids[requirement_id].append(record["id"])
+        for requirement_id in record["failed"]:
+            self.failed[requirement_id].append(record["id"])
+        self.expected_data.update(record.get("expected_data", ()))
+        for requirement_id, why in record.get("not_applicable", ()):
+            self.reasons[requirement_id][why] += 1
+        self.notes.update(tuple(note) for note in record["notes"])
+        self.errors += bool(record.get("errors"))
+
+    def merge(self, other: Tally) -> None:
+        self.units += other.units
+        self.kinds.update(other.kinds)
+        self.areas.update(other.areas)
+        self.exercised.update(other.exercised)
+        for requirement_id, ids in other.exercised_ids.items():
+            mine = self.exercised_ids[requirement_id]
+            mine += ids[: CASES_LISTED - len(mine)]
+        for requirement_id, ids in other.failed.items():
+            self.failed[requirement_id] += ids
+        self.expected_data |= other.expected_data
+        for requirement_id, reasons in other.reasons.items():
+            self.reasons[requirement_id].update(reasons)
+        self.notes.update(other.notes)
+        self.errors += other.errors
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "units": self.units,
+            "kinds": dict(self.kinds),
+            "areas": dict(self.areas),
+            "exercised": dict(self.exercised),
+            "exercised_ids": dict(self.exercised_ids),
+            "failed": dict(self.failed),
+            "expected_data": sorted(self.expected_data),
+            "reasons": {r: dict(c) for r, c in self.reasons.items()},
+            "notes": [[*key, n] for key, n in self.notes.items()],
+            "errors": self.errors,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Tally:
+        tally = cls()
+        tally.units = data["units"]
+        tally.kinds.update(data["kinds"])
+        tally.areas.update(data["areas"])
+        tally.exercised.update(data["exercised"])
+        tally.exercised_ids.update({r: list(ids) for r, ids in data["exercised_ids"].items()})
+        tally.failed.update({r: list(ids) for r, ids in data["failed"].items()})
+        tally.expected_data = set(data["expected_data"])
+        for requirement_id, reasons in data["reasons"].items():
+            tally.reasons[requirement_id].update(reasons)
+        tally.notes.update({(s, c, t): n for s, c, t, n in data["notes"]})
+        tally.errors = data["errors"]
+        return tally
+
+
+def build_certificate(
+    evidence: Tally | Iterable[dict[str, Any]], facts: RunFacts, selected: set[str] | None = None
+) -> dict[str, Any]:
+    """The certificate of a run, from what its units judged (a Tally, or every unit's
+    record); see the schema for each field. ``selected``: the requirements some item of
+    the run judged (None: all); the others are not-exercised, not selected."""
+    tally = evidence if isinstance(evidence, Tally) else Tally.of(evidence)
+    known = catalogue()
+    reasons = tally.reasons
     baselined = {(e["requirement"], e["case"]) for e in (facts.baseline or {}).get("hidden", [])}
     requirements: dict[str, Any] = {}
     for requirement_id, requirement in known.items():
@@ -172,11 +250,22 @@ def build_certificate(records: list[dict[str, Any]], facts: RunFacts) -> dict[st
                 exercised=_listed([]),
                 failed=_listed([]),
             )
+        elif selected is not None and requirement_id not in selected:
+            entry.update(
+                verdict="not-exercised",
+                reason="not selected: no item of this requirement ran in this run (-k, -m or node ids)",
+                exercised=_listed([]),
+                failed=_listed([]),
+            )
         else:
-            ran, broke = exercised[requirement_id], failed[requirement_id]
-            entry.update(exercised=_listed(ran), failed=_listed(broke))
+            broke = tally.failed.get(requirement_id, [])
+            ran = tally.exercised.get(requirement_id, 0)
+            entry.update(
+                exercised={"cases": tally.exercised_ids.get(requirement_id, []), "count": ran},
+                failed=_listed(broke),
+            )
             if ran or broke:
-                entry["evidence"] = "expected-data" if requirement_id in on_expected_data else "consistency"
+                entry["evidence"] = "expected-data" if requirement_id in tally.expected_data else "consistency"
             if broke:
                 entry["verdict"] = "fail"
                 hidden = [c for c in broke if (requirement_id, c) in baselined]
@@ -185,7 +274,7 @@ def build_certificate(records: list[dict[str, Any]], facts: RunFacts) -> dict[st
             elif ran:
                 entry["verdict"] = "pass"
             else:
-                entry.update(verdict="not-exercised", reason=_not_exercised_reason(reasons[requirement_id]))
+                entry.update(verdict="not-exercised", reason=not_exercised_reason(reasons[requirement_id]))
         requirements[requirement_id] = entry
 
     outcomes = Counter(facts.outcomes.values())
@@ -216,14 +305,14 @@ def build_certificate(records: list[dict[str, Any]], facts: RunFacts) -> dict[st
             "deselected": facts.deselected,
             "not_collected": facts.not_collected,
             "outcomes": dict(sorted(outcomes.items())),
-            "items_by_kind": dict(sorted(kinds.items())),
-            "items_by_area": dict(sorted(areas.items())),
+            "items_by_kind": dict(sorted(tally.kinds.items())),
+            "items_by_area": dict(sorted(tally.areas.items())),
             "requirements": dict(sorted(Counter(e["verdict"] for e in requirements.values()).items())),
         },
         "requirements": requirements,
         "notes": [
             {"severity": severity, "check": check, "title": title, "items": count}
-            for (severity, check, title), count in sorted(notes.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1:]))
+            for (severity, check, title), count in sorted(tally.notes.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1:]))
         ],
         "baseline": facts.baseline,
         "dataset": dataset_statement(facts.dataset, verdict),
@@ -313,8 +402,12 @@ def scope_reasons(facts: RunFacts, outcomes: Counter[str]) -> list[str]:
             else "dropped by a plugin without pytest_deselected, or node ids on the command line"
         )
         reasons.append(f"{facts.not_collected:,} of {facts.generated:,} generated items were not collected ({by})")
-    if outcomes.get("skipped"):
-        reasons.append(f"{outcomes['skipped']:,} item(s) skipped")
+    if facts.cases_selected < facts.cases_generated:
+        by = next((s for s in facts.selection if s.startswith("--cases")), "--cases")
+        reasons.append(f"{facts.cases_selected:,} of {facts.cases_generated:,} cases selected ({by})")
+    # A skipped item is a requirement no case of its scope could judge (a customer with
+    # no BuyX campaign and the BuyX rules): the requirement's verdict over every scope
+    # says whether it was exercised at all.
     return reasons
 
 
@@ -359,6 +452,7 @@ __all__ = [
     "PROPERTY",
     "CertificateInvalid",
     "RunFacts",
+    "Tally",
     "build_certificate",
     "item_record",
     "public_url",

@@ -10,6 +10,17 @@ from pathlib import Path
 import yaml
 
 CATALOGUE_PATH = Path(__file__).with_name("requirements.yaml")
+# The parts of the call a requirement is about, in the order a reader meets them.
+AREAS = {
+    "request": "what the request must carry and how the customer is identified",
+    "access": "required fields, credentials and account scope",
+    "formats": "XML, JSON, JSONP and condensed output",
+    "filters": "include_balances, campaign_id, hide_custom_field and show_only_belong_to",
+    "answers": "the success answer's fields and values",
+    "buyx": "BuyX campaigns' numbers",
+    "coalition": "coalition accounts' balances and campaigns",
+    "envelopes": "the no_match and error envelopes",
+}
 
 
 @dataclass(frozen=True)
@@ -17,6 +28,7 @@ class Requirement:
     id: str
     section: str
     quote: str
+    area: str  # one of AREAS: the pytest marker and JUnit classname of the requirement's items
     untestable: str | None = None
     checks: str | None = None  # what is checked, where that is less than the sentence says
 
@@ -27,6 +39,8 @@ def catalogue() -> dict[str, Requirement]:
     result: dict[str, Requirement] = {}
     for entry in entries:
         requirement = Requirement(**entry)
+        if requirement.area not in AREAS:
+            raise ValueError(f"{CATALOGUE_PATH}: {requirement.id} has area {requirement.area!r}, not one of {sorted(AREAS)}")
         if requirement.id in result:
             raise ValueError(f"{CATALOGUE_PATH}: requirement id {requirement.id} is listed twice")
         result[requirement.id] = requirement

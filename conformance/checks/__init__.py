@@ -325,6 +325,11 @@ def judge(evidence: Evidence) -> Judged:
     return Judged.merge(registered.run(evidence) for registered in _in_order() if registered.applies_to(evidence))
 
 
+def registered_checks() -> list[Check]:
+    """Every check, in the run order (importing the families registers them)."""
+    return list(_in_order())
+
+
 def run_checks(observation: Observation) -> list[Finding]:
     """The findings of every single-answer check on a matrix case's answer."""
     return judge(Evidence.of("answer", observation)).findings

@@ -10,13 +10,16 @@ saying to add ``--pyargs conformance.suite``.)
 pytest registers this module, so the hooks and the fixture it finds here are the
 plugin's; each is written in the module of its concern. The run's state is one
 ``State`` on ``config.stash[STATE]`` (``state.py``). The classes registered at
-configuration (``RunObserver``, ``PassingRowsSummariser``) carry hooks of their own.
+configuration (``RunObserver``) carries hooks of its own.
 
 - ``options.py``: the options and their ini twins, ``Settings``, ``suite_requested``
 - ``session.py``: configuration, the embedded server, the harness's client, the smoke
   request, fetching the answers, closing
-- ``collection.py``: markers, the parametrisation, the count of the verdict's scope
-- ``runner.py``: ``CaseRunner`` and the ``conformance`` fixture the suite's tests take
+- ``collection.py``: markers, the units of evidence by scope, ``RequirementItem``, the
+  count of the verdict's scope
+- ``runner.py``: what a requirement item does: its scope judged (``evaluation.py``),
+  its verdict and failure message
+- ``scheduling.py``: under ``-n``, each scope's items on one worker
 - ``observer.py``: ``RunObserver``, what the reports carry, xdist workers' output merged
 - ``reporting.py``: the certificate and its run facts, the terminal summary, pytest-html
 """
@@ -24,14 +27,13 @@ configuration (``RunObserver``, ``PassingRowsSummariser``) carry hooks of their 
 from __future__ import annotations
 
 from conformance.plugin.collection import matrix_cases as matrix_cases
-from conformance.plugin.collection import pytest_generate_tests as pytest_generate_tests
+from conformance.plugin.collection import pytest_pycollect_makeitem as pytest_pycollect_makeitem
 from conformance.plugin.options import pytest_addoption as pytest_addoption
 from conformance.plugin.reporting import pytest_html_results_summary as pytest_html_results_summary
 from conformance.plugin.reporting import pytest_runtest_makereport as pytest_runtest_makereport
 from conformance.plugin.reporting import pytest_sessionfinish as pytest_sessionfinish
 from conformance.plugin.reporting import pytest_terminal_summary as pytest_terminal_summary
-from conformance.plugin.runner import CaseRunner as CaseRunner
-from conformance.plugin.runner import conformance as conformance
+from conformance.plugin.scheduling import pytest_xdist_make_scheduler as pytest_xdist_make_scheduler
 from conformance.plugin.session import pytest_collection_finish as pytest_collection_finish
 from conformance.plugin.session import pytest_configure as pytest_configure
 from conformance.plugin.session import pytest_sessionstart as pytest_sessionstart

@@ -1,5 +1,11 @@
-"""The suite's items: the markers, the cases each test function is parametrised with,
-and the count of the verdict's scope (generated, deselected, collected).
+"""The suite's items: one per requirement and scope (``RequirementItem``), made from
+the suite module's one function; the units of evidence behind them (matrix cases,
+negative cases, relations, access cases), selected by ``--cases``; the markers; the
+count of the verdict's scope (generated, deselected, collected).
+
+An item's node id names its area, requirement and scope, and nothing of where the
+suite or the profile sits: ``customer_info/filters::NOTE-CAMPAIGN-ID[greatwidgets/7070]``
+(JUnit: classname ``customer_info.filters``, name ``NOTE-CAMPAIGN-ID[greatwidgets/7070]``).
 """
 
 from __future__ import annotations
@@ -9,119 +15,165 @@ from typing import Any
 import pytest
 
 from conformance import cases as case_matrix
-from conformance.access import AccessCase, generate_access_cases
+from conformance.access import generate_access_cases
+from conformance.evaluation import Evaluator, Scope, Unit, plan_scopes
 from conformance.harness import Harness
 from conformance.negative import generate_negative
 from conformance.plugin.state import STATE, State
-from conformance.profile import Customer, Profile
-from conformance.relations import Relation, generate_relations
+from conformance.profile import Profile
+from conformance.relations import generate_relations
+from conformance.requirements import AREAS, catalogue
 
-MARKERS = {
-    "errors": "cases whose answer is an error or no_match envelope",
-    "formats": "cases that set output, callback or condensed",
-    "filters": "cases that set include_balances, campaign_id, hide_custom_field or show_only_belong_to",
-    "coalition": "cases in a coalition account",
-    "buyx": "cases whose customer has a BuyX campaign",
-    "relations": "comparisons between the answers to related requests",
-    "access": "required fields, credentials and account scope",
-    "security": "authentication, authorisation, injection, password echo, JSONP callbacks",
-    "negative": "values that must not match: other customers' identifiers, real ones altered, "
-    "other accounts' campaigns",
-}
+SUITE_FUNCTION = "test_customer_info"  # the suite module's function the items replace
+NODE_PREFIX = "customer_info"
+MARKERS = {area: f"requirements about {text}" for area, text in AREAS.items()}
 
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    wanted = {"conformance_case", "conformance_relation", "conformance_access"} & set(metafunc.fixturenames)
-    if not wanted:
-        return
-    name = wanted.pop()
-    state = metafunc.config.stash.get(STATE, None)
+class RequirementItem(pytest.Item):
+    """One requirement judged over one scope: passed when some case of the scope could
+    have shown it broken and none did; failed with the cases that break it; skipped,
+    with the checks' reason, when no case of the scope could judge it."""
+
+    def __init__(self, *, requirement: str, scope: Scope, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.requirement = requirement
+        self.scope = scope
+
+    def runtest(self) -> None:
+        from conformance.plugin.runner import judge_item
+
+        judge_item(self)
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, None, f"{self.requirement} [{self.scope.key}]"
+
+
+def node_name(requirement: str, scope: str) -> str:
+    return f"{requirement}[{scope}]"
+
+
+def node_id(requirement: str, scope: str) -> str:
+    return f"{NODE_PREFIX}/{catalogue()[requirement].area}::{node_name(requirement, scope)}"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: Any, name: str, obj: object) -> list[RequirementItem] | None:
+    if name != SUITE_FUNCTION or not isinstance(collector, pytest.Module):
+        return None
+    state = collector.config.stash.get(STATE, None)
     if state is None or state.harness is None or state.unusable:
-        metafunc.parametrize(name, [])
-        return
-    if state.stop_case is not None:
-        # The target answered no envelope: its smoke lookup is the one item (nothing
-        # else can be judged); RunObserver drops the other functions' empty sets.
-        metafunc.parametrize(
-            name, [pytest.param(state.stop_case, id=state.stop_case.id)] if name == "conformance_case" else []
-        )
-        return
+        return []
+    scopes = plan(state)
+    items = []
+    for scope in scopes.values():
+        for requirement in scope.requirements:
+            item = RequirementItem.from_parent(
+                collector,
+                name=node_name(requirement, scope.key),
+                nodeid=node_id(requirement, scope.key),
+                requirement=requirement,
+                scope=scope,
+            )
+            item.add_marker(catalogue()[requirement].area)
+            items.append(item)
+    state.generated = len(items)
+    return items
+
+
+def plan(state: State) -> dict[str, Scope]:
+    """The run's units by scope (those --cases selects), and the evaluator that judges them."""
     harness = state.harness
+    assert harness is not None
+    settings = state.settings
+    evaluator = Evaluator(
+        harness,
+        settings.concurrency,
+        lambda case: _has_buyx(harness, case),
+        compare=state.compare,
+        baseline_ids=frozenset(case for _, case in settings.baseline.entries) if settings.baseline else frozenset(),
+    )
+    state.evaluator = evaluator
+    if state.stop_case is not None:
+        # The target answered no envelope: its smoke lookup is the one case, and its
+        # items are the requirements that one answer judged (nothing else can be).
+        scope = plan_scopes([state.stop_case])
+        for found in scope.values():
+            result = evaluator.result(found)
+            found.requirements = [
+                r for r, judged in result.requirements.items() if judged.exercised or judged.failing_ids
+            ]
+        state.cases_generated = state.cases_selected = 1
+        return scope
+    units = generate_units(harness, settings.combinations)
+    state.matrix_sizes = matrix_sizes(harness, settings.combinations)
+    state.cases_generated = len(units)
+    if settings.cases is not None:
+        from conformance.selection import unit_parameters
+
+        units = [u for u in units if settings.cases.matches(unit_parameters(u))]
+        if not units:
+            raise pytest.UsageError(
+                f"--cases {settings.cases.text!r} selects none of the {state.cases_generated} cases: "
+                "see README 'Selecting cases' for the parameter names and values"
+            )
+    state.cases_selected = len(units)
+    return plan_scopes(units)
+
+
+def generate_units(harness: Harness, mode: case_matrix.Mode) -> list[Unit]:
+    """Every unit of evidence of a run in ``mode``: the matrix (and its probes), the
+    negative space, the relations, the access cases."""
 
     def campaigns_of(account: Any, customer: Any) -> list[str]:
         return list(harness.learn(account, customer).campaign_ids)
 
-    if name == "conformance_access":
-        found = generate_access_cases(harness.profile, harness.encoding)
-        metafunc.parametrize(
-            name, [pytest.param(a, id=a.id, marks=[pytest.mark.access, pytest.mark.security]) for a in found]
-        )
-        return
-    if name == "conformance_relation":
-        relations = generate_relations(harness.profile, campaigns_of)
-        marks = {True: [pytest.mark.coalition, pytest.mark.relations], False: [pytest.mark.relations]}
-        metafunc.parametrize(name, [pytest.param(r, id=r.id, marks=marks[r.coalition]) for r in relations])
-        return
-    generated = matrix_cases(harness.profile, campaigns_of, state.settings.combinations)
-    # Both sizes are reported, so a user can choose a mode knowing what it costs.
-    other: case_matrix.Mode = "pairwise" if state.settings.combinations == "all" else "all"
-    state.matrix_sizes = {
-        state.settings.combinations: len(generated),
-        other: len(matrix_cases(harness.profile, campaigns_of, other)),
-    }
-    params = []
-    # One list of marks per distinct set of areas, shared by the cases: a mark made per
-    # case costs about 0.5 KB, 17 MB over the full matrix.
-    shared_marks: dict[tuple[str, ...], list[pytest.MarkDecorator]] = {}
-    for case in generated:
-        areas = tuple(sorted(case.areas)) + (
-            ("buyx",)
-            if case.customer is not None and "buyx" in _learned_types(harness, case.account_id, case.customer)
-            else ()
-        )
-        if areas not in shared_marks:
-            shared_marks[areas] = [getattr(pytest.mark, area) for area in areas]
-        params.append(pytest.param(case, id=case.id, marks=shared_marks[areas]))
-    metafunc.parametrize("conformance_case", params)
+    units: list[Unit] = []
+    units += matrix_cases(harness.profile, campaigns_of, mode)
+    units += generate_relations(harness.profile, campaigns_of)
+    units += generate_access_cases(harness.profile, harness.encoding)
+    return units
+
+
+def matrix_sizes(harness: Harness, mode: case_matrix.Mode) -> dict[str, int]:
+    """The matrix's size in both modes, so a user can choose a mode knowing what it costs."""
+
+    def campaigns_of(account: Any, customer: Any) -> list[str]:
+        return list(harness.learn(account, customer).campaign_ids)
+
+    other: case_matrix.Mode = "pairwise" if mode == "all" else "all"
+    return {m: len(matrix_cases(harness.profile, campaigns_of, m)) for m in (mode, other)}
 
 
 def matrix_cases(
     profile: Profile, campaigns_of: case_matrix.CampaignLookup, mode: case_matrix.Mode
 ) -> list[case_matrix.Case]:
-    """The items of ``test_answer`` in ``mode`` (the matrix, its probes, and the negative
-    space, which is not crossed and so the same in every mode): what a run prints as
-    "matrix cases per mode", and what tests/test_readme_counts.py compares with the README."""
+    """The matrix cases in ``mode`` (the matrix, its probes, and the negative space,
+    which is not crossed and so the same in every mode): what a run prints as "matrix
+    cases per mode", and what tests/test_readme_counts.py compares with the README."""
     return case_matrix.generate(profile, campaigns_of, mode) + generate_negative(profile, campaigns_of)
 
 
-def _learned_types(harness: Harness, account_id: str, customer: Customer) -> tuple[str, ...]:
-    return harness.learn(harness.profile.account(account_id), customer).campaign_types
-
-
-SUITE_PARAMS = ("conformance_case", "conformance_relation", "conformance_access")
-
-
-def suite_param(item: Any) -> str | None:
-    """Which of the suite's parameters the item has (None: not a suite item)."""
-    params = getattr(getattr(item, "callspec", None), "params", {})
-    return next((name for name in SUITE_PARAMS if name in params), None)
+def _has_buyx(harness: Harness, case: case_matrix.Case) -> bool:
+    if case.customer is None:
+        return False
+    return "buyx" in harness.learn(harness.profile.account(case.account_id), case.customer).campaign_types
 
 
 def is_generated(item: Any) -> bool:
-    """A suite item the plugin generated (not pytest's placeholder for an empty set)."""
-    name = suite_param(item)
-    return name is not None and isinstance(item.callspec.params[name], (case_matrix.Case, Relation, AccessCase))
+    """An item the plugin generated (one requirement over one scope)."""
+    return isinstance(item, RequirementItem)
 
 
 def scope_counts(state: State) -> dict[str, Any]:
     """This process's count of the scope (the process that collected). ``generated``
-    is None unless each of the suite's test functions was generated."""
-    known = set(SUITE_PARAMS) <= state.generated_params
-    generated = sum(state.generated.values()) if known else None
+    is None unless the suite's items were generated."""
+    generated = state.generated
     not_collected = max(0, generated - state.deselected - state.suite_collected) if generated is not None else 0
     return {
         "generated": generated,
         "deselected": state.deselected,
         "not_collected": not_collected,
         "stopped": state.stopped,
+        "cases_generated": state.cases_generated,
+        "cases_selected": state.cases_selected,
     }

@@ -6,100 +6,60 @@ send back, so the summaries and the certificate are the same with or without -n.
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 import pytest
 
-from conformance import certificate as cert
-from conformance.plugin.collection import is_generated, scope_counts, suite_param
+from conformance.plugin.collection import is_generated, scope_counts
+from conformance.plugin.runner import ITEM_PROPERTY, SCOPE_PROPERTY
 from conformance.plugin.state import State, is_xdist_controller
 
-FAILURES_SHOWN = 100  # failures shown in full in the HTML summary; the results table has them all
-DIFFERENCES_SHOWN = 200  # compared cases shown side by side in the HTML report
-
-
-_INTERNAL_PROPERTIES = (cert.PROPERTY, "conformance_compare")
-_NO_KEYWORDS: dict[str, Any] = {}
+FAILURES_SHOWN = 500  # failing items shown in the HTML summary (one per requirement and scope)
+_INTERNAL_PROPERTIES = (SCOPE_PROPERTY, ITEM_PROPERTY)
 
 
 class RunObserver:
-    """Counts what the reports carry (warnings, advisories, unspecified behaviours) and
-    what xdist workers send back, so the summary is the same with or without -n."""
+    """Reads what the items' reports carry (each scope's carrier, each item's counts,
+    failures for the HTML summary) and what xdist workers send back, so the summaries and
+    the certificate are the same with or without -n."""
 
     def __init__(self, state: State) -> None:
         self.state = state
-        self._lists: dict[tuple[Any, ...], list[Any]] = {}
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self._outcome(report)
-        if report.passed:
-            # pytest keeps every report to the end of the run, each with a copy of its
-            # item's keywords (pytest reads them only to fold skips): 30 MB over a full run.
-            report.keywords = _NO_KEYWORDS
         if report.when == "teardown":
-            # The per-case certificate data has been read from the call report; JUnit
-            # writes the teardown report's properties, and a full run's junit.xml would
-            # carry 60 MB of it. The notes stay: they are for readers of the JUnit file.
+            # The carrier has been read from the call report; JUnit writes the teardown
+            # report's properties. The notes stay: they are for readers of the JUnit file.
             report.user_properties = [(n, v) for n, v in report.user_properties if n not in _INTERNAL_PROPERTIES]
         if report.when != "call":
             return
         for name, value in report.user_properties:
             if not isinstance(value, str):  # the harness's own properties are JSON text
                 continue
-            if name == cert.PROPERTY:
-                self.state.records[report.nodeid] = self._shared(json.loads(value))
-            if name == "conformance_compare":
-                self.state.compared += 1
-                found = json.loads(value)
-                if found:
-                    self.state.differing += 1
-                    if len(self.state.differences) < DIFFERENCES_SHOWN:
-                        self.state.differences.append(found)
+            if name == SCOPE_PROPERTY:
+                carried = json.loads(value)
+                # Under a scheduler that splits a scope over workers, each judged it: one counts.
+                self.state.scopes.setdefault(carried["scope"], carried)
+            if name == ITEM_PROPERTY:
+                self.state.records[report.nodeid] = json.loads(value)
         record = self.state.records.get(report.nodeid, {})
-        shown = {r for f in self.state.failures for r in f["requirements"]}  # each failing requirement's example
-        if (report.failed or hasattr(report, "wasxfail")) and (
-            len(self.state.failures) < FAILURES_SHOWN or set(record.get("failed", [])) - shown
-        ):
+        if (report.failed or hasattr(report, "wasxfail")) and len(self.state.failures) < FAILURES_SHOWN:
             # Kept as the report carries it (already redacted), so the HTML summary can
             # show each failure in plain HTML, readable with scripts off.
             self.state.failures.append(
                 {
                     "nodeid": report.nodeid,
                     "outcome": "baselined" if hasattr(report, "wasxfail") else "failed",
-                    "requirements": record.get("failed", []),
+                    "requirements": [record["requirement"]] if record.get("failed") else [],
+                    "scope": record.get("scope", ""),
                     "message": str(getattr(report, "wasxfail", "") or report.longreprtext),
                     "extras": [
                         e.get("content", "") for e in getattr(report, "extras", []) if e.get("format_type") == "html"
                     ],
                 }
             )
-        for name, value in report.user_properties:
-            if name == "notes":
-                for line in str(value).splitlines():
-                    severity, _, rest = line.partition(": ")
-                    title = rest.split(": ", 1)[-1].split(" at ")[0]
-                    key = (severity, title)
-                    self.state.note_counts[key] = self.state.note_counts.get(key, 0) + 1
-
-    def _shared(self, value: Any) -> Any:
-        """The record with its strings and its lists of strings shared with the records
-        before it. A record is kept per item until the certificate is written, and most
-        of it repeats (requirement ids, areas, the same unspecified note): parsed as is,
-        the records of a full run cost about 15 KB an item. The shared lists are read,
-        never changed."""
-        if isinstance(value, str):
-            return sys.intern(value)
-        if isinstance(value, dict):
-            return {sys.intern(k): self._shared(v) for k, v in value.items()}
-        if isinstance(value, list):
-            items = [self._shared(v) for v in value]
-            key = tuple(id(v) if isinstance(v, list) else v for v in items)
-            if all(isinstance(v, (str, list)) for v in items):
-                return self._lists.setdefault(key, items)
-            return items
-        return value
 
     def _outcome(self, report: pytest.TestReport) -> None:
         # One outcome per item, for the certificate: a setup or teardown failure is an
@@ -114,24 +74,6 @@ class RunObserver:
             outcomes[report.nodeid] = "error"
         elif report.when == "setup" and report.skipped:
             outcomes[report.nodeid] = "skipped"
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_pycollect_makeitem(self, collector: Any, name: str, obj: object) -> Any:
-        # The items of each suite function, as generated: before node ids on the command
-        # line pick some (with no hook to tell) and before any plugin deselects.
-        result = yield
-        if not isinstance(result, list):
-            return result
-        params = {suite_param(item) for item in result} - {None}
-        if not params:
-            return result
-        state = self.state
-        real = [item for item in result if is_generated(item)]
-        state.generated[(collector.nodeid, name)] = len(real)
-        state.generated_params |= params  # type: ignore[arg-type]
-        # A stopped run generates one case; pytest's placeholders for the other
-        # functions' empty sets would be skipped items, which nothing else is.
-        return real if state.stop_case is not None else result
 
     def pytest_deselected(self, items: list[Any]) -> None:
         # -k, -m, --deselect, --lf, --sw and sharding plugins (pytest-split) say so here.
@@ -156,7 +98,18 @@ def run_scope(state: State) -> dict[str, Any]:
     else this process's; the controller's own smoke may have stopped the run."""
     if is_xdist_controller(state.config):
         sent = [w["scope"] for w in state.workers if w.get("scope")]
-        scope = dict(sent[0]) if sent else {"generated": None, "deselected": 0, "not_collected": 0, "stopped": None}
+        scope = (
+            dict(sent[0])
+            if sent
+            else {
+                "generated": None,
+                "deselected": 0,
+                "not_collected": 0,
+                "stopped": None,
+                "cases_generated": 0,
+                "cases_selected": 0,
+            }
+        )
         scope["stopped"] = state.stopped or next((s["stopped"] for s in sent if s["stopped"]), None)
         return scope
     return scope_counts(state)

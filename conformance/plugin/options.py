@@ -44,6 +44,7 @@ class Settings:
     recorded: dict[str, Any] | None = None  # the replayed recording's manifest
     compare_url: str | None = None
     compare_profile: str | None = None
+    cases: Any = None  # conformance.selection.CaseSelection of --cases (None: every case)
 
 
 # The dest of every option of the harness (its flag is ``--`` + dest with ``-`` for ``_``),
@@ -94,6 +95,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "max_response_bytes",
         "largest answer read before it is cut and failed",
         str(DEFAULT_MAX_RESPONSE_BYTES),
+    )
+    option(
+        "--cases",
+        "cases",
+        'the cases (the evidence inside each requirement\'s item) to run, by parameter value, e.g. '
+        '"output=JSON and by=card_number": exact and case-sensitive, * a wildcard, and/or/not and '
+        "parentheses (README: Selecting cases); any selection makes the verdict incomplete",
+        None,
     )
     option("--concurrency", "concurrency", "requests in flight at once while answers are fetched", "8")
     option(
@@ -266,6 +275,14 @@ def read_settings(config: pytest.Config) -> Settings:
         settings.verify = str(path)
     elif insecure:
         settings.verify = False
+    cases = _setting(config, "cases", str, "give a selection such as 'output=JSON and by=card_number'", optional=True)
+    if cases:
+        from conformance.selection import CaseSelectionError, compile_selection
+
+        try:
+            settings.cases = compile_selection(cases)
+        except CaseSelectionError as exc:
+            raise pytest.UsageError(f"--cases {cases!r}: {exc}") from None
     settings.require_conformant = bool(config.getoption("require_conformant") or config.getini("require_conformant"))
     baseline = _setting(config, "baseline", str, "give the path of a YAML file of known failures", optional=True)
     if baseline:

@@ -15,52 +15,13 @@ from conformance import certificate as cert
 from conformance import recording
 from conformance.plugin.collection import scope_counts
 from conformance.plugin.observer import run_scope
-from conformance.plugin.state import OBSERVED, STATE, State
-from conformance.report import response_text
+
+DIFFERENCES_SHOWN = 200  # compared cases shown side by side in the HTML report
+from conformance.plugin.state import EXAMPLE, STATE, State
 from conformance.secret import redact
 
 if TYPE_CHECKING:
     import pluggy
-
-
-LISTED_PASSES = 2000  # a larger run lists its failures in full and only counts its passes
-
-
-class PassingRowsSummariser:
-    """Keeps the HTML report of a full run small enough to open: beyond LISTED_PASSES
-    items, passing cases are counted (pytest-html's totals stay right) but get no row.
-
-    pytest-html drops a row whose cells are cleared, and then does not count it; the
-    count is added back through its report data's ``outcomes`` property (the setter
-    adds one to an outcome's total), reached through the public hook
-    ``pytest_html_report_title``, which pytest-html calls with that object at session
-    start. If that ever changes, rows are simply kept (a bigger report, nothing lost)."""
-
-    def __init__(self, config: pytest.Config) -> None:
-        self.config = config
-        self.summarised = 0
-        self._html_data: Any = None  # pytest-html's report data, given to pytest_html_report_title
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_html_report_title(self, report: Any) -> None:
-        # Kept, not changed: the title stays pytest-html's (or another plugin's).
-        self._html_data = report
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
-        state = self.config.stash.get(STATE, None)
-        session = (state.collected_items or 0) if state is not None else 0
-        if report.when != "call" or not report.passed or session <= LISTED_PASSES:
-            return
-        data = self._html_data
-        if data is None or not hasattr(data, "outcomes"):
-            return
-        try:
-            data.outcomes = "passed"
-        except (KeyError, AttributeError, TypeError):
-            return
-        self.summarised += 1
-        cells.clear()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -69,24 +30,19 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
     outcome = yield
     report = outcome.get_result()
-    observed = item.stash.get(OBSERVED, None)
-    if call.when != "call" or observed is None or not (report.failed or hasattr(report, "wasxfail")):
+    example = item.stash.get(EXAMPLE, None)
+    if call.when != "call" or example is None or not (report.failed or hasattr(report, "wasxfail")):
         return
-    state = item.config.stash[STATE]
-    observation, _ = observed
-    secret = state.harness.profile.password if state.harness else None
     try:
         from pytest_html import extras
     except ImportError:  # pragma: no cover - pytest-html is a dependency
         return
     from html import escape
 
-    from conformance.client import curl_command
-
-    # Inline HTML, not text links: a reviewer reads the request and the answer in the
-    # row itself, without opening anything.
-    request = escape(redact(curl_command(observation.exchange), secret))
-    response = escape(response_text(observation, secret))
+    # Inline HTML, not text links: a reviewer reads the first failing case's request
+    # and answer in the row itself, without opening anything (both already redacted).
+    request = escape(example.curl)
+    response = escape(example.response)
     report.extras = getattr(report, "extras", []) + [  # type: ignore[attr-defined]  # pytest-html reads it
         extras.html(f"<h4>Request (curl; the password is $TARGET_USER_PASSWORD)</h4><pre>{request}</pre>"),
         extras.html(f"<h4>Response</h4><pre>{response}</pre>"),
@@ -138,6 +94,10 @@ def selection_of(config: pytest.Config) -> list[str]:
     run.selection). The verdict itself rests on counts (scope_counts), which also see
     what no option shows: a plugin that deselects or drops items."""
     option, found = config.option, []
+    if getattr(getattr(config, "stash", {}).get(STATE, None), "settings", None) is not None:
+        cases = config.stash[STATE].settings.cases
+        if cases is not None:
+            found.append(f"--cases {cases.text!r}")
     if getattr(option, "keyword", ""):
         found.append(f"-k {option.keyword!r}")
     if getattr(option, "markexpr", ""):
@@ -158,23 +118,36 @@ def selection_of(config: pytest.Config) -> list[str]:
     return found
 
 
+def scope_tally(state: State) -> cert.Tally:
+    """What every scope judged, merged (each scope counted once)."""
+    tally = cert.Tally()
+    for carried in state.scopes.values():
+        tally.merge(cert.Tally.from_json(carried["tally"]))
+    return tally
+
+
 def certificate_of(config: pytest.Config, state: State) -> dict[str, Any]:
     settings = state.settings
-    records = list(state.records.values())
     outcomes = dict(state.outcomes)
     for nodeid, outcome in outcomes.items():
-        # A failure no requirement explains (an exception in the harness) is no verdict.
+        # A failure no requirement explains (a harness error, an exception) is no verdict.
         if outcome == "failed" and not state.records.get(nodeid, {}).get("failed"):
             outcomes[nodeid] = "error"
+    seen = [
+        {"id": unit, "failed": failed}
+        for carried in state.scopes.values()
+        for unit, failed in carried["baseline_seen"].items()
+    ]
     facts = run_facts(
         state,
         selection=selection_of(config),
         collected=state.collected_items if state.collected_items is not None else len(outcomes),
         outcomes=outcomes,
-        baseline=settings.baseline.outcome(records) if settings.baseline else None,
+        baseline=settings.baseline.outcome(seen) if settings.baseline else None,
         **run_scope(state),
     )
-    return cert.build_certificate(records, facts)
+    selected = {record["requirement"] for record in state.records.values()}
+    return cert.build_certificate(scope_tally(state), facts, selected=selected)
 
 
 def run_facts(state: State, **about_the_items: Any) -> cert.RunFacts:
@@ -237,22 +210,40 @@ def run_summary(state: State) -> list[str]:
     if settings.verify is False:
         lines.append("WARNING: --insecure: the target's TLS certificate was NOT verified")
     lines += transport
-    summariser = state.summariser
-    if summariser is not None and summariser.summarised:
+    if state.scopes:
+        cases = sum(c["tally"]["units"] for c in state.scopes.values())
         lines.append(
-            f"{summariser.summarised} passing cases are counted, not "
-            "listed, in the HTML report (failures are listed in full)"
+            f"cases judged: {cases} in {len(state.scopes)} scope(s), as the evidence of "
+            f"{len(state.outcomes)} requirement item(s)"
         )
     for severity, heading in (
         ("advisory", "security advisories (the document is silent; never failed)"),
         ("warning", "warnings"),
         ("unspecified", "unspecified behaviours (the document is silent)"),
     ):
-        counts = {title: n for (kind, title), n in state.note_counts.items() if kind == severity}
+        counts = note_counts(state, severity)
         if counts:
             lines.append(f"{heading}:" if severity == "advisory" else f"{heading}, never failed:")
             lines += [f"  {count:6d} x {title}" for title, count in sorted(counts.items(), key=lambda kv: -kv[1])[:20]]
     return [redact(line, harness.profile.password) for line in lines]
+
+
+def note_counts(state: State, severity: str) -> dict[str, int]:
+    """How many cases showed each note of this severity, over every scope."""
+    counts: dict[str, int] = {}
+    for carried in state.scopes.values():
+        for note in carried["notes"]:
+            if note["severity"] == severity:
+                counts[note["title"]] = counts.get(note["title"], 0) + note["count"]
+    return counts
+
+
+def comparison_of(state: State) -> tuple[int, int, list[dict[str, Any]]]:
+    """(cases compared, cases whose documents differ, the differences kept), over every scope."""
+    compared = sum(c["compared"] for c in state.scopes.values())
+    differing = sum(c["differing"] for c in state.scopes.values())
+    differences = [d for c in state.scopes.values() for d in c["differences"]]
+    return compared, differing, differences[:DIFFERENCES_SHOWN]
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -284,9 +275,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.write_line("--require-conformant: the run fails because the verdict is not conformant")
         terminalreporter.write_line(f"certificate: {state.settings.report_dir / 'certificate.json'}")
     if state.compare is not None:
+        compared, differing, _ = comparison_of(state)
         terminalreporter.write_line(
-            f"comparison with {state.settings.compare_url}: {state.differing} of "
-            f"{state.compared} cases answer a different document (side by side in the HTML report)"
+            f"comparison with {state.settings.compare_url}: {differing} of "
+            f"{compared} cases answer a different document (side by side in the HTML report)"
         )
     if config.option.htmlpath:
         terminalreporter.write_line(f"HTML report: {config.option.htmlpath}")
@@ -318,7 +310,7 @@ def pytest_html_results_summary(
 
         prefix.append(
             redact(
-                comparison_html(state.settings.compare_url or "", state.compared, state.differing, state.differences),
+                comparison_html(state.settings.compare_url or "", *comparison_of(state)),
                 state.compare.profile.password,
             )
         )

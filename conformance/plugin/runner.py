@@ -1,106 +1,108 @@
-"""What a suite test calls (the ``conformance`` fixture): one item's checks, its record
-for the certificate, and its outcome.
+"""What a requirement item does when it runs: its scope judged (once per process, by the
+evaluator), then its verdict read off what the scope's cases said of its requirement.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
-from conformance import cases as case_matrix
-from conformance import certificate as cert
-from conformance import compare as comparing
-from conformance.access import AccessCase
-from conformance.checks import Judged
-from conformance.plugin.collection import MARKERS
-from conformance.plugin.state import OBSERVED, STATE, State
-from conformance.relations import Relation
-from conformance.report import failure_text, group_failure_text, notes_text
+from conformance.certificate import not_exercised_reason
+from conformance.evaluation import LISTED, RequirementResult, ScopeResult
+from conformance.plugin.state import EXAMPLE, STATE
+from conformance.requirements import catalogue
 from conformance.secret import redact
 
+if TYPE_CHECKING:
+    from conformance.plugin.collection import RequirementItem
 
-class CaseRunner:
-    """What a suite test calls: run one item's checks and turn their judgement into an outcome."""
+SCOPE_PROPERTY = "conformance_scope"  # the scope's carrier (its tally, notes, comparison), on its first item
+ITEM_PROPERTY = "conformance_item"  # the item's requirement, scope and counts
 
-    def __init__(self, state: State, node: pytest.Item) -> None:
-        self._state, self._node = state, node
 
-    def check(self, case: case_matrix.Case) -> None:
-        harness = self._state.harness
-        assert harness is not None
-        observation, judged = harness.verify(case)
-        self._node.stash[OBSERVED] = (observation, judged.findings)
-        secret = harness.profile.password
-        self._record(cert.item_record("case", case.id, judged, self._areas()), judged)
-        if self._state.compare is not None:
-            found = comparing.difference(case, observation, comparing.observe(self._state.compare, case))
-            text = json.dumps(found, separators=(",", ":")) if found else "null"
-            self._node.user_properties.append(
-                ("conformance_compare", redact(redact(text, secret), self._state.compare.profile.password))
-            )
-        self._outcome(case.id, judged, lambda: failure_text(observation, judged.findings, secret))
-
-    def check_access(self, case: AccessCase) -> None:
-        harness = self._state.harness
-        assert harness is not None
-        observation, judged = harness.verify_access(case)
-        self._node.stash[OBSERVED] = (observation, judged.findings)
-        self._record(cert.item_record("access", case.id, judged, self._areas()), judged)
-        self._outcome(
-            case.id,
-            judged,
-            lambda: group_failure_text(
-                f"access case {case.id}", {"": observation}, judged.findings, harness.profile.password
+def judge_item(item: RequirementItem) -> None:
+    state = item.config.stash[STATE]
+    assert state.evaluator is not None and state.harness is not None
+    secret = state.harness.profile.password
+    result: ScopeResult = state.evaluator.result(item.scope)
+    if item.scope.key not in state.carried:
+        # The scope's own facts go once per process, with the first of its items to run.
+        state.carried.add(item.scope.key)
+        item.user_properties.append((SCOPE_PROPERTY, redact(json.dumps(result.carrier()), secret)))
+        notes = notes_lines(result)
+        if notes:
+            item.user_properties.append(("notes", redact("\n".join(notes), secret)))
+    found = result.requirements.get(item.requirement, RequirementResult())
+    failing = len(found.failing_ids)
+    item.user_properties.append(
+        (
+            ITEM_PROPERTY,
+            json.dumps(
+                {
+                    "requirement": item.requirement,
+                    "scope": item.scope.key,
+                    "exercised": found.exercised,
+                    "failed": failing,
+                    "errors": found.error_count,
+                }
             ),
         )
-
-    def check_relation(self, relation: Relation) -> None:
-        harness = self._state.harness
-        assert harness is not None
-        observations, judged = harness.verify_relation(relation)
-        self._record(cert.item_record("relation", relation.id, judged, self._areas()), judged)
-        self._outcome(
-            relation.id,
-            judged,
-            lambda: group_failure_text(
-                f"relation {relation.id}", observations, judged.findings, harness.profile.password
-            ),
-        )
-
-    def _outcome(self, item_id: str, judged: Judged, message: Callable[[], str]) -> None:
-        """Fail on a violation of the document, or on a check of the harness that broke
-        (said as such: never the target's failure, never a pass)."""
-        if any(f.severity in ("fail", "error") for f in judged.findings):
-            self._fail(item_id, judged, message())
-
-    def _areas(self) -> list[str]:
-        return sorted({m.name for m in self._node.iter_markers() if m.name in MARKERS})
-
-    def _fail(self, item_id: str, judged: Judged, message: str) -> None:
-        baseline = self._state.settings.baseline
-        if baseline is not None and not judged.errors and baseline.hides(item_id, judged.failed):
+    )
+    if failing:
+        item.user_properties.append(("requirements_failed", item.requirement))
+    if found.error_count:
+        pytest.fail(redact(error_text(item.requirement, item.scope.key, found), secret), pytrace=False)
+    if failing:
+        item.stash[EXAMPLE] = found.examples[0]
+        message = redact(failure_message(item.requirement, item.scope.key, found, result.units), secret)
+        baseline = state.settings.baseline
+        if baseline is not None and all((item.requirement, unit) in baseline.entries for unit in found.failing_ids):
             # Still in the report, with its whole message: known, not forgotten.
             pytest.xfail(f"known failure listed in {baseline.path.name}:\n{message}")
         pytest.fail(message, pytrace=False)
-
-    def _record(self, record: dict[str, Any], judged: Judged) -> None:
-        secret = self._state.harness.profile.password if self._state.harness else None
-        requirement_ids = judged.failed
-        if requirement_ids:
-            self._node.user_properties.append(("requirements_failed", " ".join(requirement_ids)))
-        notes = notes_text(judged.findings)
-        if notes:
-            self._node.user_properties.append(("notes", redact(notes, secret)))
-        # JSON text: it crosses from an xdist worker to the controller with the report.
-        self._node.user_properties.append((cert.PROPERTY, redact(json.dumps(record, separators=(",", ":")), secret)))
+    if not found.exercised:
+        pytest.skip(
+            redact(f"not exercised in {item.scope.key}: {not_exercised_reason(found.reasons)}", secret)
+        )
 
 
-@pytest.fixture
-def conformance(request: pytest.FixtureRequest) -> CaseRunner:
-    state = request.config.stash.get(STATE, None)
-    if state is None:
-        pytest.skip("the conformance suite is not configured in this run")
-    return CaseRunner(state, request.node)
+def failure_message(requirement: str, scope: str, found: RequirementResult, units: int) -> str:
+    """First line: the requirement, how many cases of the scope break it, its sentence;
+    then the first cases in full (where, expected, got, curl), then the others named."""
+    failing = len(found.failing_ids)
+    quote = catalogue()[requirement].quote
+    head = (
+        f"{requirement}: {failing} of {found.exercised} case(s) in {scope} break it "
+        f'({units} case(s) in the scope): "{quote}"'
+    )
+    blocks = [head]
+    for number, example in enumerate(found.examples, 1):
+        blocks.append(f"--- case {number} of {failing}: {example.unit}\n{example.text}")
+    named = len(found.examples) + len(found.listed)
+    if found.listed:
+        blocks.append("--- the other cases that break it:\n" + "\n".join(f"  {line}" for line in found.listed))
+    if failing > named:
+        blocks.append(f"... and {failing - named} more case(s) (first {LISTED + len(found.examples)} named)")
+    return "\n\n".join(blocks)
+
+
+def error_text(requirement: str, scope: str, found: RequirementResult) -> str:
+    return "\n\n".join(
+        [
+            f"HARNESS ERROR: a check that judges {requirement} broke on {found.error_count} case(s) in {scope}; "
+            "this is no verdict on the target (please report it with the curl command below)",
+            *found.errors,
+        ]
+    )
+
+
+def notes_lines(result: ScopeResult) -> list[str]:
+    """The scope's warnings, advisories and unspecified behaviours, one line each, with
+    how many cases showed it and the first of them: ``severity: check [REQ]: title``."""
+    lines = []
+    for note in result.notes.values():
+        ids = f" [{note.requirement}]" if note.requirement else ""
+        lines.append(f"{note.severity}: {note.check}{ids}: {note.title}")
+    return lines

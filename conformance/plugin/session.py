@@ -19,10 +19,12 @@ from conformance.client import Client, RateLimiter
 from conformance.embedded import EmbeddedServer, EmbeddedServerError
 from conformance.harness import Harness, TargetBroken, TargetUnusable
 from conformance.html_finish import finish_report
-from conformance.plugin.collection import MARKERS
+from conformance.plugin.collection import MARKERS, is_generated
+
+JUNIT_SUITE_NAME = "customer_info-conformance"
 from conformance.plugin.observer import RunObserver
 from conformance.plugin.options import SUITE_DIR, Settings, no_suite_for_the_options, read_settings, suite_requested
-from conformance.plugin.reporting import PassingRowsSummariser, run_facts
+from conformance.plugin.reporting import run_facts
 from conformance.plugin.state import STATE, State, is_xdist_controller
 from conformance.profile import ProfileError, load_profile
 from conformance.stop_files import stop_html, stop_junit
@@ -81,8 +83,6 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.xmlpath = str(settings.report_dir / "junit.xml")
     state = State(settings, config=config)
     config.pluginmanager.register(RunObserver(state), "conformance-run-observer")
-    state.summariser = PassingRowsSummariser(config)
-    config.pluginmanager.register(state.summariser, "conformance-html-rows")
     state.harness = Harness(profile, Client("", profile.password), settings.encoding)  # URL set at session start
     if settings.compare_profile:
         try:
@@ -100,6 +100,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     state = session.config.stash.get(STATE, None)
     if state is not None:
         state.started = datetime.now(timezone.utc)
+        name_the_junit_suite(session.config)
     if state is None or state.harness is None:
         return
     if is_xdist_controller(session.config):
@@ -221,59 +222,29 @@ def _unusable(state: State, why: str) -> NoReturn:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Fetch every answer the selected items need, concurrently, before they run."""
+    """Say what will run: the answers are fetched scope by scope as the items run."""
     state = session.config.stash.get(STATE, None)
     if state is None or state.harness is None or not session.items or session.config.option.collectonly:
         return
-    harness = state.harness
-    needed = []
-    for item in session.items:
-        params = _params(item)
-        if "conformance_case" in params:
-            needed.append(params["conformance_case"].request(harness.profile.user_id, harness.encoding))
-        elif "conformance_relation" in params:
-            # "again" is sent when its relation runs: it must be a second request.
-            needed += [
-                c.request(harness.profile.user_id, harness.encoding)
-                for role, c in params["conformance_relation"].members
-                if role != "again"
-            ]
-        elif "conformance_access" in params:
-            needed.append(params["conformance_access"].request)
     state.collected_items = len(session.items)
     terminal: pytest.TerminalReporter | None = session.config.pluginmanager.get_plugin("terminalreporter")
-    reporter = terminal if session.config.option.verbose >= 0 else None  # None: say nothing
-    interactive = reporter is not None and reporter.isatty
-    started = time.monotonic()
-
-    def progress(done: int, total: int) -> None:
-        if interactive and reporter is not None and (done % 200 == 0 or done == total):
-            reporter.write(f"\rconformance: fetching answers {done}/{total}", flush=True)
-
-    if reporter is not None:
-        reporter.write_line(
-            f"conformance: fetching the answers of {len(session.items)} "
-            f"items (--concurrency {state.settings.concurrency})"
-        )
-    fetched = harness.prefetch(needed, state.settings.concurrency, progress)
-    if state.compare is not None:
-        other = state.compare
-        cases = [params["conformance_case"] for params in map(_params, session.items) if "conformance_case" in params]
-        fetched += other.prefetch(
-            [c.request(other.profile.user_id, other.encoding) for c in cases], state.settings.concurrency
-        )
-    if reporter is not None:
-        took = time.monotonic() - started
-        rate = f", {fetched / took:.0f}/s" if took > 0 and fetched else ""
-        reporter.write_line(
-            ("\n" if interactive else "") + f"conformance: fetched {fetched} answers in {took:.1f} s{rate}"
+    if terminal is not None and session.config.option.verbose >= 0 and state.evaluator is not None:
+        scopes = {item.scope.key for item in session.items if is_generated(item)}  # type: ignore[attr-defined]
+        terminal.write_line(
+            f"conformance: {len(session.items)} requirement items over {len(scopes)} scope(s), "
+            f"{state.cases_selected} case(s) as their evidence (--concurrency {state.settings.concurrency})"
         )
 
 
-def _params(item: pytest.Item) -> dict[str, Any]:
-    """A parametrized item's parameters (none for any other item)."""
-    params: dict[str, Any] = getattr(getattr(item, "callspec", None), "params", {})
-    return params
+def name_the_junit_suite(config: pytest.Config) -> None:
+    """JUnit's testsuite is named for the harness, unless the user named it (ini
+    junit_suite_name). pytest's junitxml plugin keeps the name on its LogXML object,
+    registered as a plugin; found by duck typing, so nothing private is imported."""
+    if config.getini("junit_suite_name") != "pytest":
+        return
+    for plugin in config.pluginmanager.get_plugins():
+        if type(plugin).__name__ == "LogXML" and getattr(plugin, "suite_name", None) == "pytest":
+            plugin.suite_name = JUNIT_SUITE_NAME
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -12,7 +12,6 @@ import pytest
 
 from conformance import cases as case_matrix
 from conformance import recording
-from conformance.checks import Finding, Observation
 from conformance.harness import Harness
 from conformance.plugin.options import Settings
 
@@ -22,31 +21,33 @@ class State:
     settings: Settings
     harness: Harness | None = None
     reference: Any = None  # conformance.reference.RunningServer when embedded
-    note_counts: dict[tuple[str, str], int] = field(default_factory=dict)  # (severity, title) -> cases
     config: Any = None
     workers: list[dict[str, Any]] = field(default_factory=list)
     unusable: str | None = None
     matrix_sizes: dict[str, int] = field(default_factory=dict)
     summariser: Any = None
     started: datetime | None = None
-    records: dict[str, dict[str, Any]] = field(default_factory=dict)  # nodeid -> cert.item_record
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)  # nodeid -> its requirement, scope, counts
     outcomes: dict[str, str] = field(default_factory=dict)  # nodeid -> passed/failed/baselined/skipped/error
     certificate: dict[str, Any] | None = None
     recorder: recording.Recorder | None = None
     compare: Harness | None = None  # the compared implementation (--compare-url)
-    differences: list[dict[str, Any]] = field(default_factory=list)  # the first DIFFERENCES_SHOWN
-    differing: int = 0
-    compared: int = 0
     failures: list[dict[str, Any]] = field(default_factory=list)  # the first FAILURES_SHOWN, for the HTML summary
     # The target answered the smoke request with no documented envelope: why, and the
     # smoke's lookup, the one case generated (harness.TargetBroken).
     stopped: str | None = None
     stop_case: case_matrix.Case | None = None
     # The scope, counted in the process that collects (RunObserver): the suite's items
-    # generated per test function, those reported deselected, those collected.
-    generated: dict[tuple[str, str], int] = field(default_factory=dict)
-    generated_params: set[str] = field(default_factory=set)
+    # generated (None: not generated), those reported deselected, those collected; the
+    # units of evidence generated and those --cases selected.
+    generated: int | None = None
     deselected: int = 0
+    cases_generated: int = 0
+    cases_selected: int = 0
+    evaluator: Any = None  # conformance.evaluation.Evaluator, made at collection
+    carried: set[str] = field(default_factory=set)  # scopes whose carrier an item of this process sent
+    # What each scope's carrier said (evaluation.ScopeResult.carrier()), first one per scope.
+    scopes: dict[str, dict[str, Any]] = field(default_factory=dict)
     suite_collected: int = 0
     # Items this run collected (under xdist: a worker's collection, as the controller
     # collects none); None until collection ends.
@@ -54,7 +55,7 @@ class State:
 
 
 STATE = pytest.StashKey[State]()
-OBSERVED = pytest.StashKey[tuple[Observation, list[Finding]]]()
+EXAMPLE = pytest.StashKey[Any]()  # an item's first failing case in full (evaluation.Example)
 
 
 def is_xdist_controller(config: pytest.Config) -> bool:

@@ -1,0 +1,367 @@
+"""Cases as evidence: the units of a run (matrix cases, relations, access cases) grouped
+into scopes, each scope's answers fetched concurrently and judged as they arrive, and
+what was judged folded per requirement. Free of pytest: the plugin makes one item per
+requirement and scope and reads its verdict here.
+
+A scope is one customer (``account/customer``: every case, negative case and relation
+about that customer), one account (its cases about no customer: probes of missing or
+unknown identifiers), or ``access`` (credentials, required fields, account scope). So
+``pytest -n`` can spread the scopes over workers, and a worker fetches only the answers
+of the scopes its items judge.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance import certificate as cert
+from conformance import compare as comparing
+from conformance.access import AccessCase
+from conformance.cases import Case
+from conformance.checks import REGISTRY, Finding, Judged, Observation, registered_checks
+from conformance.client import Request, curl_command
+from conformance.harness import Harness
+from conformance.relations import Relation
+from conformance.report import failure_text, group_failure_text, response_text
+from conformance.requirements import catalogue
+from conformance.secret import redact
+
+Unit = Case | Relation | AccessCase
+
+EXAMPLES = 3  # failing cases shown in full per requirement and scope
+LISTED = 20  # failing cases named (with their first violation) per requirement and scope; the rest counted
+ACCESS_SCOPE = "access"
+
+
+# -- what a unit is ------------------------------------------------------------------
+def unit_kind(unit: Unit) -> str:
+    if isinstance(unit, Relation):
+        return "relation"
+    return "access" if isinstance(unit, AccessCase) else "answer"
+
+
+def scope_of(unit: Unit) -> str:
+    """The scope a unit is evidence in (see the module's docstring)."""
+    if isinstance(unit, AccessCase):
+        return ACCESS_SCOPE
+    if isinstance(unit, Relation):
+        customers = {c.customer.label for _, c in unit.members if c.customer is not None}
+        return f"{unit.account_id}/{customers.pop()}" if len(customers) == 1 else unit.account_id
+    return f"{unit.account_id}/{unit.customer.label}" if unit.customer is not None else unit.account_id
+
+
+def unit_requests(unit: Unit, harness: Harness) -> list[Request]:
+    """The requests a unit's answers come from (a relation's "again" is sent when it is
+    judged: it must be a second request)."""
+    if isinstance(unit, AccessCase):
+        return [unit.request]
+    if isinstance(unit, Relation):
+        return [c.request(harness.profile.user_id, harness.encoding) for role, c in unit.members if role != "again"]
+    return [unit.request(harness.profile.user_id, harness.encoding)]
+
+
+def unit_areas(unit: Unit, customer_has_buyx: Callable[[Case], bool]) -> list[str]:
+    """The areas a unit touches (counted in the certificate's ``items_by_area``)."""
+    if isinstance(unit, AccessCase):
+        return ["access", "security"]
+    if isinstance(unit, Relation):
+        return ["coalition", "relations"] if unit.coalition else ["relations"]
+    areas = set(unit.areas)
+    if unit.customer is not None and customer_has_buyx(unit):
+        areas.add("buyx")
+    return sorted(areas)
+
+
+def declared_requirements(kind: str, relation_kinds: Iterable[str] = ()) -> set[str]:
+    """Every requirement a check of this kind of evidence may judge (for relations, of
+    these relation kinds): the items a scope holding such units gets."""
+    relation_kinds = set(relation_kinds)
+    found: set[str] = set()
+    for check in registered_checks():
+        if kind in check.kinds and (kind != "relation" or check.relation in relation_kinds):
+            found.update(check.requirements)
+    return found
+
+
+# -- the plan: scopes and their items --------------------------------------------------
+@dataclass
+class Scope:
+    key: str
+    units: list[Unit] = field(default_factory=list)
+    requirements: list[str] = field(default_factory=list)  # its items, in the catalogue's order
+
+
+def plan_scopes(units: Sequence[Unit]) -> dict[str, Scope]:
+    """The units by scope (in the order generated) and the requirements each scope's
+    items judge: every requirement a check of its units' kinds may judge, plus the one
+    each access case names."""
+    scopes: dict[str, Scope] = {}
+    for unit in units:
+        scopes.setdefault(scope_of(unit), Scope(scope_of(unit))).units.append(unit)
+    order = list(catalogue())
+    for scope in scopes.values():
+        kinds = {unit_kind(u) for u in scope.units}
+        wanted: set[str] = set()
+        for kind in kinds:
+            relation_kinds = {u.kind for u in scope.units if isinstance(u, Relation)}
+            wanted |= declared_requirements(kind, relation_kinds)
+        wanted |= {u.requirement for u in scope.units if isinstance(u, AccessCase) and u.requirement}
+        scope.requirements = [r for r in order if r in wanted]
+    return scopes
+
+
+# -- one scope judged ---------------------------------------------------------------
+@dataclass
+class Example:
+    """A failing unit shown in full: the failure text (violations of this requirement,
+    where/expected/got, curl), and the request and answer for the HTML report."""
+
+    unit: str
+    text: str
+    curl: str
+    response: str
+
+
+@dataclass
+class RequirementResult:
+    """What one scope's units said of one requirement."""
+
+    exercised: int = 0
+    failing_ids: list[str] = field(default_factory=list)
+    examples: list[Example] = field(default_factory=list)
+    listed: list[str] = field(default_factory=list)  # "unit id: first violation" beyond the examples
+    reasons: Counter[str] = field(default_factory=Counter)  # why units could not judge it
+    errors: list[str] = field(default_factory=list)  # harness errors of its checks (the first few)
+    error_count: int = 0
+
+
+@dataclass
+class NoteSeen:
+    severity: str
+    check: str
+    requirement: str | None
+    title: str
+    count: int
+    unit: str  # the first unit it was seen on
+    where: str
+    curl: str
+
+
+@dataclass
+class ScopeResult:
+    key: str
+    units: int
+    requirements: dict[str, RequirementResult]
+    tally: cert.Tally
+    notes: dict[tuple[str, str, str], NoteSeen]
+    seconds: float
+    requests: int
+    compared: int = 0
+    differences: list[dict[str, Any]] = field(default_factory=list)
+    differing: int = 0
+    baseline_seen: dict[str, list[str]] = field(default_factory=dict)  # listed unit id -> its failed requirements
+
+    def carrier(self) -> dict[str, Any]:
+        """What crosses to the controller (under xdist) with the scope's first item: the
+        tally for the certificate, the notes with a case and curl each, the comparison."""
+        return {
+            "scope": self.key,
+            "tally": self.tally.to_json(),
+            "notes": [vars(note) for note in self.notes.values()],
+            "compared": self.compared,
+            "differing": self.differing,
+            "differences": self.differences,
+            "baseline_seen": self.baseline_seen,
+            "seconds": round(self.seconds, 3),
+            "requests": self.requests,
+        }
+
+
+class Evaluator:
+    """Judges scopes for one process, each at most once (its items then read the result)."""
+
+    def __init__(
+        self,
+        harness: Harness,
+        concurrency: int,
+        customer_has_buyx: Callable[[Case], bool],
+        compare: Harness | None = None,
+        baseline_ids: frozenset[str] = frozenset(),
+        differences_kept: int = 200,
+    ) -> None:
+        self.harness = harness
+        self.concurrency = concurrency
+        self.compare = compare
+        self.customer_has_buyx = customer_has_buyx
+        self.baseline_ids = baseline_ids
+        self.differences_kept = differences_kept
+        self.results: dict[str, ScopeResult] = {}
+
+    def result(self, scope: Scope) -> ScopeResult:
+        if scope.key not in self.results:
+            self.results[scope.key] = self._evaluate(scope)
+        return self.results[scope.key]
+
+    def _evaluate(self, scope: Scope) -> ScopeResult:
+        started = time.monotonic()
+        harness = self.harness
+        sent_before = harness.requests_sent
+        requests = list(dict.fromkeys(r for unit in scope.units for r in unit_requests(unit, harness)))
+        requirements = {r: RequirementResult() for r in scope.requirements}
+        tally = cert.Tally()
+        notes: dict[tuple[str, str, str], NoteSeen] = {}
+        result = ScopeResult(scope.key, len(scope.units), requirements, tally, notes, 0.0, 0)
+        # The answers are fetched --concurrency at a time while this thread judges each
+        # unit as soon as its answers are in, in the order generated (so the examples a
+        # report shows are the same from run to run).
+        pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="conformance-fetch")
+        try:
+            pending: dict[Request, Future[Any]] = {r: pool.submit(harness.exchange, r) for r in requests}
+            other: dict[Case, Future[Observation]] = {}
+            if self.compare is not None:
+                compare = self.compare
+                other = {
+                    u: pool.submit(comparing.observe, compare, u)
+                    for u in scope.units
+                    if isinstance(u, Case) and u.probe is None
+                }
+            for unit in scope.units:
+                for request in unit_requests(unit, harness):
+                    pending[request].result()
+                self._judge(unit, result)
+                if isinstance(unit, Case) and unit in other:
+                    self._compare(unit, other[unit].result(), result)
+        finally:
+            # On Ctrl-C (or any error) nothing more is sent.
+            pool.shutdown(wait=True, cancel_futures=True)
+        result.seconds = time.monotonic() - started
+        result.requests = harness.requests_sent - sent_before
+        return result
+
+    def _judge(self, unit: Unit, result: ScopeResult) -> None:
+        harness = self.harness
+        secret = harness.profile.password
+        observations: dict[str, Observation]
+        if isinstance(unit, Relation):
+            observations, judged = harness.verify_relation(unit)
+        elif isinstance(unit, AccessCase):
+            observation, judged = harness.verify_access(unit)
+            observations = {"": observation}
+        else:
+            observation, judged = harness.verify(unit)
+            observations = {"": observation}
+        kind = unit_kind(unit)
+        # The certificate's word for a matrix case is "case" (its checks' evidence kind is "answer").
+        record = cert.item_record("case" if kind == "answer" else kind, unit.id, judged, unit_areas(unit, self.customer_has_buyx))
+        result.tally.add(record)
+        if unit.id in self.baseline_ids:
+            result.baseline_seen[unit.id] = list(judged.failed)
+        for requirement_id in record["exercised"]:
+            if requirement_id in result.requirements:
+                result.requirements[requirement_id].exercised += 1
+        for requirement_id, why in record["not_applicable"]:
+            if requirement_id in result.requirements:
+                result.requirements[requirement_id].reasons[why] += 1
+        for error in judged.errors:
+            for requirement_id in REGISTRY[error.check].requirements if error.check in REGISTRY else ():
+                found = result.requirements.get(requirement_id)
+                if found is not None:
+                    found.error_count += 1
+                    if len(found.errors) < EXAMPLES:
+                        found.errors.append(_text(unit, observations, [error], secret))
+        for requirement_id in judged.failed:
+            found = result.requirements.get(requirement_id)
+            if found is None:  # a requirement no item of this scope judges: a harness bug, said loudly
+                found = result.requirements[requirement_id] = RequirementResult()
+            found.failing_ids.append(unit.id)
+            violations = [f for f in judged.findings if f.severity == "fail" and f.requirement == requirement_id]
+            if len(found.examples) < EXAMPLES:
+                first = _first_named(observations, violations)
+                found.examples.append(
+                    Example(
+                        unit.id,
+                        _text(unit, observations, violations, secret),
+                        redact(curl_command(first.exchange), secret),
+                        response_text(first, secret),
+                    )
+                )
+            elif len(found.listed) < LISTED:
+                found.listed.append(redact(f"{unit.id}: {violations[0].title}", secret))
+        self._notes(unit, observations, judged, result.notes)
+
+    def _notes(
+        self,
+        unit: Unit,
+        observations: dict[str, Observation],
+        judged: Judged,
+        notes: dict[tuple[str, str, str], NoteSeen],
+    ) -> None:
+        secret = self.harness.profile.password
+        for finding in judged.findings:
+            if finding.severity not in ("warning", "advisory", "unspecified"):
+                continue
+            key = (finding.severity, finding.check, finding.title)
+            seen = notes.get(key)
+            if seen is not None:
+                seen.count += 1
+                continue
+            first = next(iter(observations.values()))
+            notes[key] = NoteSeen(
+                finding.severity,
+                finding.check,
+                finding.requirement,
+                redact(finding.title, secret),
+                1,
+                unit.id,
+                redact(finding.where, secret),
+                redact(curl_command(first.exchange), secret),
+            )
+
+    def _compare(self, case: Case, theirs: Observation, result: ScopeResult) -> None:
+        mine = self.harness.observe(case)
+        found = comparing.difference(case, mine, theirs)
+        result.compared += 1
+        if found:
+            result.differing += 1
+            if len(result.differences) < self.differences_kept:
+                secrets = (self.harness.profile.password, self.compare.profile.password if self.compare else None)
+                text = json.dumps(found)
+                for secret in secrets:
+                    text = redact(text, secret)
+                result.differences.append(json.loads(text))
+
+
+def _first_named(observations: dict[str, Observation], violations: list[Finding]) -> Observation:
+    """The observation the first violation names (by role), else the first one."""
+    for finding in violations:
+        for role, observation in observations.items():
+            if role and role in finding.where.replace(" vs ", "|").split("|"):
+                return observation
+    return next(iter(observations.values()))
+
+
+def _text(unit: Unit, observations: dict[str, Observation], findings: list[Finding], secret: Any) -> str:
+    if isinstance(unit, Case):
+        return failure_text(observations[""], findings, secret)
+    subject = f"relation {unit.id}" if isinstance(unit, Relation) else f"access case {unit.id}"
+    return group_failure_text(subject, observations, findings, secret)
+
+
+__all__ = [
+    "ACCESS_SCOPE",
+    "Evaluator",
+    "Example",
+    "RequirementResult",
+    "Scope",
+    "ScopeResult",
+    "declared_requirements",
+    "plan_scopes",
+    "scope_of",
+    "unit_kind",
+]
