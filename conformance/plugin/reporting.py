@@ -121,7 +121,9 @@ def selection_of(config: pytest.Config) -> list[str]:
 def scope_tally(state: State) -> cert.Tally:
     """What every scope judged, merged (each scope counted once)."""
     tally = cert.Tally()
-    for carried in state.scopes.values():
+    # In the scopes' key order, so the cases the certificate names are the same with or
+    # without -n (where the scopes' carriers arrive in whatever order workers finish).
+    for _, carried in sorted(state.scopes.items()):
         tally.merge(cert.Tally.from_json(carried["tally"]))
     return tally
 
