@@ -249,12 +249,20 @@ class _Parser:
             return
         if name.lower() in KEYWORDS:
             raise self.fail(f"{name!r} is not a parameter", f"operators are lower case: write {name.lower()}", token)
+        if name in _TEST_FUNCTIONS:
+            raise self.fail(
+                f"{name!r} is the -k name of a test function", f"select its cases with {_TEST_FUNCTIONS[name]}", token
+            )
         before, colon, after = name.partition(":")
         if colon and before in known_names():
             raise self.fail(
                 f"{name!r} is -k's spelling", f"--cases compares values with '=': write {before}={after}", token
             )
         raise self.fail(f"unknown parameter {name!r}", f"the parameters are: {', '.join(known_names())}", token)
+
+
+# What -k selected by test function, as --cases writes it.
+_TEST_FUNCTIONS = {"test_answer": "kind=answer", "test_relation": "kind=relation", "test_access": "kind=access"}
 
 
 def _shown(token: _Token) -> str:

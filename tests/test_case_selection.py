@@ -105,6 +105,7 @@ def test_the_text_is_kept() -> None:
         ("output=JSON and", "column 16: expected a parameter name, found the end of the expression; write name=value"),
         ("not", "column 4: expected a parameter name, found the end of the expression"),
         ("=JSON", "column 1: expected a parameter name, found '='"),
+        ("test_access", "column 1: 'test_access' is the -k name of a test function; select its cases with kind=access"),
         ("NOT output=JSON", "column 1: 'NOT' is not a parameter; operators are lower case: write not"),
     ],
 )  # fmt: skip
@@ -207,3 +208,18 @@ def test_an_access_case_by_its_id() -> None:
     assert unit_parameters(missing) == {"kind": "access", "id": "missing-user_id", "access": "missing-user_id"}
     picked = {a.id for a in access if compile_selection("access=missing-*").matches(unit_parameters(a))}
     assert picked == {"missing-user_id", "missing-user_password", "missing-type", "missing-account_id"}
+
+
+# -- the selections the self-test runs -------------------------------------------------------
+def test_every_fault_and_mutant_selection_is_a_cases_expression() -> None:
+    # Which cases each selects is proven against the old -k: tools/check_selection_translation.py.
+    from conformance.reference.sandbox.faults import FAULTS
+    from tests.mutations import MUTANTS
+
+    for name, selection in [(n, f.selection) for n, f in FAULTS.items()] + [
+        (n, m.selection) for n, m in MUTANTS.items()
+    ]:
+        try:
+            compile_selection(selection)
+        except CaseSelectionError as error:
+            pytest.fail(f"{name}: {error}")
