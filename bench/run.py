@@ -188,7 +188,7 @@ def parsing() -> None:
     print("   (the harness validates each distinct body once: schemas.ResponseSchemas caches by body digest)")
 
 
-def profile(selection: str = "greatwidgets-89898989898989") -> None:
+def profile(selection: str = "id=*greatwidgets-89898989898989*") -> None:
     """Where a run's time goes, by package: pytest in-process under cProfile."""
     import cProfile
     import pstats
@@ -205,7 +205,7 @@ def profile(selection: str = "greatwidgets-89898989898989") -> None:
                 "-q",
                 "-p",
                 "no:cacheprovider",
-                "-k",
+                "--cases",
                 selection,
                 "--target-url",
                 server.url,
@@ -249,7 +249,7 @@ def profile(selection: str = "greatwidgets-89898989898989") -> None:
         reverse=True,
     )[:5]
     whole = sum(totals.values())
-    print(f"5. where the time goes: -k {selection!r}, one process under cProfile ({whole:.1f} s of profiled time)")
+    print(f"5. where the time goes: --cases {selection!r}, one process under cProfile ({whole:.1f} s of profiled time)")
     for group, seconds in sorted(totals.items(), key=lambda kv: -kv[1]):
         print(f"   {group:56s} {seconds:6.1f} s  {seconds / whole:5.1%}")
     print(

@@ -79,16 +79,24 @@ class Case:
         )
         if self.negative is not None:
             parts.append(self.negative)
-        for name, value in self.options:
-            shown = (
-                self.campaign
+        parts += [f"{name}:{shown}" for name, shown in self.shown_options]
+        return "-".join(parts)
+
+    @property
+    def shown_options(self) -> tuple[tuple[str, str], ...]:
+        """The options as the id writes them (and ``--cases`` selects them): campaign_id
+        ``each`` is the concrete campaign id, ``foreign`` is ``foreign-<id>``."""
+        return tuple(
+            (
+                name,
+                str(self.campaign)
                 if (name == "campaign_id" and value == EACH)
                 else f"{FOREIGN}-{self.campaign}"
                 if value == FOREIGN
-                else value
+                else value,
             )
-            parts.append(f"{name}:{shown}")
-        return "-".join(parts)
+            for name, value in self.options
+        )
 
     def sent_options(self, space: Space) -> list[tuple[str, str]]:
         sent = []

@@ -62,15 +62,15 @@ ACME, GADGET, DOOHICKEY = "0123456123456789", "5678901234567890", "6789012345678
 OPTIONS = ("include_balances", "campaign_id", "hide_custom_field", "show_only_belong_to")
 
 
-def case_id(victim: Victim) -> str:
-    """The text every case id of the victim carries (matrix cases and relation groups)."""
-    return f"{victim[0]}-{victim[1]}"
+def of_victim(victim: Victim) -> str:
+    """The --cases expression of every case and relation group of the victim alone."""
+    return f"account={victim[0]} and customer={victim[1]}"
 
 
-# -- selections: which cases of the suite a mutant runs ------------------------------------
+# -- selections (--cases, conformance/selection.py): which cases of the suite a mutant runs -
 def answers(victim: Victim) -> str:
     """The victim's matrix cases: enough when a check on one answer reports the mutant."""
-    return f"test_answer and {case_id(victim)}"
+    return f"kind=answer and {of_victim(victim)}"
 
 
 def with_relations(victim: Victim) -> str:
@@ -79,12 +79,12 @@ def with_relations(victim: Victim) -> str:
     carrying the victim. The formats groups are left out (a third of the suite's time):
     they compare the formats of one answer, and a mutant changes the canonical document
     before each format is rendered (``test_every_format_carries_the_same_mutation``)."""
-    return f"({case_id(victim)} and not formats-{case_id(victim)}) or coalition-campaigns or test_access"
+    return f"({of_victim(victim)} and not relation=formats) or relation=coalition-campaigns or {ACCESS}"
 
 
-ACCESS = "test_access"
-UNKNOWN_CUSTOMERS = "test_answer and (by:unknown_code or by:unknown_card_number)"
-NEITHER = "test_answer and (by:neither or by:empty)"
+ACCESS = "kind=access"
+UNKNOWN_CUSTOMERS = "kind=answer and (by=unknown_code or by=unknown_card_number)"
+NEITHER = "kind=answer and (by=neither or by=empty)"
 UNKNOWN = (("account_id", "greatwidgets"), ("code", "99999999999999"))  # a no_match
 NO_IDENTIFIER = (("account_id", "greatwidgets"),)  # an error: neither code nor card_number
 
@@ -375,7 +375,7 @@ def _mutants() -> Iterator[Mutant]:
         "drop_element:coalition.campaigns.doohickey",
         "drop_element",
         "the coalition's Doohickey Rewards is left out of John's answers (no show_only_belong_to)",
-        "test_relation and coalition-campaigns",
+        "relation=coalition-campaigns",
         drop_element(campaign_list, keyed("id", DOOHICKEY)),
         COAL_JOHN,
     )
@@ -690,7 +690,7 @@ def _mutants() -> Iterator[Mutant]:
             f"swap_campaigns:widget.{name}=employee",
             "swap_campaigns",
             f"Widget Rewards and Employee Rewards exchange their {name}",
-            f"test_relation and filters-{case_id(JOHN)}",
+            f"relation=filters and {of_victim(JOHN)}",
             swap_campaigns(name, WIDGET, EMPLOYEE),
             JOHN,
         )
@@ -698,7 +698,7 @@ def _mutants() -> Iterator[Mutant]:
         "swap_campaigns:coalition.acme.cumulative=gadget",
         "swap_campaigns",
         "ACME and Gadget Rewards exchange their cumulative",
-        f"test_relation and filters-{case_id(COAL_JOHN)}",
+        f"relation=filters and {of_victim(COAL_JOHN)}",
         swap_campaigns("cumulative", ACME, GADGET),
         COAL_JOHN,
     )

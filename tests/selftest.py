@@ -153,7 +153,7 @@ def suite_arguments(url: str, profile: Path, report_dir: Path, selection: str | 
         "-q", "-s",
     ]  # fmt: skip
     if selection:
-        args += ["-k", selection]
+        args += ["--cases", selection]
     return args
 
 

@@ -14,14 +14,17 @@ from conformance.reference import PROFILE_PATH
 from tests.targets import drop_phone, run_suite, serve
 
 SELECTION = (
-    "(greatwidgets-89898989898989-by:code- and output:JSON) or greatwidgets-89898989898989-by:code] or wrong-password"
+    "(kind=answer and account=greatwidgets and customer=89898989898989 and by=code and (output=JSON or output=json)) "
+    "or id=greatwidgets-89898989898989-by:code or access=wrong-password"
 )
 
 
 def test_baseline_hides_listed_failures_and_reports_fixed_ones(tmp_path: Path) -> None:
     with serve(drop_phone) as url:
         target = ["--target-url", url, "--target-profile", str(PROFILE_PATH)]
-        first = run_suite(tmp_path, "--combinations", "pairwise", "-k", SELECTION, "--report-dir", "first", *target)
+        first = run_suite(
+            tmp_path, "--combinations", "pairwise", "--cases", SELECTION, "--report-dir", "first", *target
+        )
         assert first.returncode == 1, first.stdout[-3000:]
         certificate = json.loads((tmp_path / "first" / "certificate.json").read_text())
         known = [
@@ -37,7 +40,7 @@ def test_baseline_hides_listed_failures_and_reports_fixed_ones(tmp_path: Path) -
             tmp_path,
             "--combinations",
             "pairwise",
-            "-k",
+            "--cases",
             SELECTION,
             "--report-dir",
             "second",
@@ -77,7 +80,7 @@ def test_baseline_hides_listed_failures_and_reports_fixed_ones(tmp_path: Path) -
 def test_bad_baseline_is_a_usage_error(tmp_path: Path, content: str | None, message: str) -> None:
     if content is not None:
         (tmp_path / "b.yaml").write_text(content)
-    run = run_suite(tmp_path, "--baseline", "b.yaml", "--combinations", "pairwise", "-k", "wrong-password")
+    run = run_suite(tmp_path, "--baseline", "b.yaml", "--combinations", "pairwise", "--cases", "access=wrong-password")
     assert run.returncode == pytest.ExitCode.USAGE_ERROR, run.stdout[-2000:]
     assert (
         f"--baseline {tmp_path / 'b.yaml'}" in run.stderr and message in run.stderr and "Traceback" not in run.stderr

@@ -153,7 +153,7 @@ def test_reference_pairwise_run_writes_a_valid_certificate(tmp_path: Path) -> No
 
 def test_require_conformant_fails_an_incomplete_run_that_passed(tmp_path: Path) -> None:
     run = run_suite(
-        tmp_path, "--combinations", "pairwise", "-k", "test_access", "--report-dir", "out", "--require-conformant"
+        tmp_path, "--combinations", "pairwise", "--cases", "kind=access", "--report-dir", "out", "--require-conformant"
     )
     assert run.returncode == 1, run.stdout[-3000:]
     assert "passed" in run.stdout and "failed" not in run.stdout.splitlines()[-1]
@@ -168,8 +168,9 @@ def test_a_server_without_phone_is_not_conformant(tmp_path: Path) -> None:
             tmp_path,
             "--combinations",
             "pairwise",
-            "-k",
-            "(greatwidgets-89898989898989-by:code- and output:JSON) or test_access",
+            "--cases",
+            "(kind=answer and account=greatwidgets and customer=89898989898989 "
+            "and by=code and (output=JSON or output=json)) or kind=access",
             "--report-dir",
             "out",
             "--target-url",
@@ -193,8 +194,9 @@ def test_xdist_controller_writes_the_same_verdicts(tmp_path: Path) -> None:
     selection = [
         "--combinations",
         "pairwise",
-        "-k",
-        "test_access or (greatwidgets-89898989898989-by:code- and output:JSON)",
+        "--cases",
+        "kind=access or (kind=answer and account=greatwidgets and customer=89898989898989 "
+        "and by=code and (output=JSON or output=json))",
     ]
     single = run_suite(tmp_path, *selection, "--report-dir", "single")
     spread = run_suite(tmp_path, *selection, "--report-dir", "spread", "-n", "2")

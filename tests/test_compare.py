@@ -12,7 +12,7 @@ import pytest
 from conformance.reference import PROFILE_PATH
 from tests.targets import run_suite, serve
 
-SELECTION = "test_answer and greatwidgets-89898989898989-by:code"
+SELECTION = "kind=answer and account=greatwidgets and customer=89898989898989 and by=code"
 
 
 def renamed(body: bytes) -> bytes:
@@ -22,7 +22,7 @@ def renamed(body: bytes) -> bytes:
 def test_a_seeded_difference_is_found_side_by_side(tmp_path: Path) -> None:
     with serve(renamed) as url:
         # The target is the embedded reference; the variant is compared with it.
-        run = run_suite(tmp_path, "-k", SELECTION, "--combinations", "pairwise", "--report-dir", "out",
+        run = run_suite(tmp_path, "--cases", SELECTION, "--combinations", "pairwise", "--report-dir", "out",
                         "--compare-url", url, "--compare-profile", str(PROFILE_PATH))  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:]  # a difference is not a failure
     assert f"comparison with {url}: " in run.stdout
@@ -41,7 +41,7 @@ def test_a_seeded_difference_is_found_side_by_side(tmp_path: Path) -> None:
 
 def test_the_same_implementation_shows_no_difference(tmp_path: Path) -> None:
     with serve(None) as url:
-        run = run_suite(tmp_path, "-k", SELECTION, "--combinations", "pairwise", "--report-dir", "out",
+        run = run_suite(tmp_path, "--cases", SELECTION, "--combinations", "pairwise", "--report-dir", "out",
                         "--compare-url", url, "--compare-profile", str(PROFILE_PATH))  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:]
     assert f"comparison with {url}: 0 of " in run.stdout

@@ -195,7 +195,7 @@ CAUGHT = [
 
 @pytest.mark.parametrize(("mutant", "requirement"), CAUGHT, ids=[m.name for m, _ in CAUGHT])
 def test_a_consistently_wrong_value_fails_its_requirement(tmp_path: Path, mutant: Mutant, requirement: str) -> None:
-    result, certificate = _run(tmp_path, mutant.fault, "-k", mutant.selection)
+    result, certificate = _run(tmp_path, mutant.fault, "--cases", mutant.selection)
     assert result.returncode == 1, result.stdout[-3000:]
     assert _failed(certificate) == {requirement}, (_failed(certificate), result.stdout[-3000:])
     assert f"[{requirement}] {CHECK}:" in result.stdout, result.stdout[-3000:]
@@ -219,7 +219,7 @@ def test_without_the_data_the_same_mutants_pass_and_the_certificate_says_why(tmp
     # the missing store here, as Mary lists it: a profile with one coalition customer
     # would not; tests/test_verdict_evidence.py shows that reason.)
     selection = " or ".join(f"({answers(victim)})" for victim in sorted({m.victim for m, _ in CAUGHT if m.victim}))
-    result, certificate = _run(tmp_path, _all_at_once(), "-k", selection, profile=IDENTIFIERS_ONLY)
+    result, certificate = _run(tmp_path, _all_at_once(), "--cases", selection, profile=IDENTIFIERS_ONLY)
     assert result.returncode == 0, result.stdout[-3000:]
     assert certificate["dataset"] is None
     for _, requirement in CAUGHT:

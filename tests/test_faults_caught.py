@@ -4,7 +4,7 @@ silent about, makes that advisory check report it); the same middleware without 
 passes the same selections.
 
 Every run is the installed suite (``--pyargs conformance.suite``) against a faulty server
-on 127.0.0.1, with the fault's ``-k`` selection, as a user would run it against their own
+on 127.0.0.1, with the fault's ``--cases`` selection, as a user would run it against their own
 server; ``tests/selftest.py`` runs them in worker processes and reads each run's verdict
 from the JUnit XML it writes.
 """

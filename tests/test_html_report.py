@@ -38,9 +38,10 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
             tmp_path,
             "--combinations",
             "pairwise",
-            "-k",
-            "(greatwidgets-89898989898989-by:code- and output:JSON) "
-            "or greatwidgets-89898989898989-by:code] or test_access",
+            "--cases",
+            "(kind=answer and account=greatwidgets and customer=89898989898989 "
+            "and by=code and (output=JSON or output=json)) "
+            "or id=greatwidgets-89898989898989-by:code or kind=access",
             "--report-dir",
             "out",
             "--target-url",

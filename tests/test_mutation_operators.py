@@ -3,7 +3,7 @@
 Each operator mutant (the reference's real answers changed by one generic operator:
 drop, duplicate or reorder a list element, change a number, swap a value between two
 customers or two campaigns, drop a field, change a status) runs the installed suite
-(``--pyargs conformance.suite``, pairwise) with its ``-k`` selection, in worker
+(``--pyargs conformance.suite``, pairwise) with its ``--cases`` selection, in worker
 processes, through ``tests/selftest.py`` like the hand-written faults. A mutant is
 *killed* when at least one case fails. An *equivalent* mutant (``allowed_by``: legal
 under the document) must pass. A non-equivalent mutant the suite lets through is a gap

@@ -25,7 +25,10 @@ from conformance.reference import PROFILE_PATH, start
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-ONE_CASE = "greatwidgets-89898989898989-by:code- and output:JSON and not callback"
+ONE_CASE = (
+    "kind=answer and account=greatwidgets and customer=89898989898989 "
+    "and by=code and (output=JSON or output=json) and not callback"
+)
 
 
 def run(args: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -51,14 +54,17 @@ def test_console_script_is_declared_and_importable() -> None:
 
 
 def test_console_script_runs_the_suite_and_passes_its_exit_code(tmp_path: Path) -> None:
-    passed = run(console_script("-p", "no:cacheprovider", "-q", "--combinations", "pairwise", "-k", ONE_CASE), tmp_path)
+    passed = run(
+        console_script("-p", "no:cacheprovider", "-q", "--combinations", "pairwise", "--cases", ONE_CASE), tmp_path
+    )
     assert passed.returncode == 0, passed.stdout[-3000:] + passed.stderr[-3000:]
     assert " passed" in passed.stdout and (tmp_path / "reports" / "certificate.json").is_file()
     # pytest's own exit codes come through as they are: a usage error (4), nothing selected (5).
     usage = run(console_script("--target-timeout", "abc"), tmp_path)
     assert usage.returncode == 4 and "--target-timeout='abc' is not valid" in usage.stderr, usage.stderr
     nothing = run(
-        console_script("-p", "no:cacheprovider", "-q", "--combinations", "pairwise", "-k", "no_such_case"), tmp_path
+        console_script("-p", "no:cacheprovider", "-q", "--combinations", "pairwise", "--cases", "id=no_such_case"),
+        tmp_path,
     )
     assert nothing.returncode == 5, nothing.stdout[-2000:] + nothing.stderr[-2000:]
 

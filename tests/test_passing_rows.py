@@ -33,7 +33,7 @@ def _html_report(path: Path) -> tuple[dict[str, int], dict[str, list[object]]]:
 
 def test_a_large_run_counts_its_passes_and_lists_none(tmp_path: Path) -> None:
     (tmp_path / "lower_listed_passes.py").write_text(LOWER_THRESHOLD, encoding="utf-8")
-    run = run_suite(tmp_path, "-p", "lower_listed_passes", "--combinations", "pairwise", "-k", "test_access")
+    run = run_suite(tmp_path, "-p", "lower_listed_passes", "--combinations", "pairwise", "--cases", "kind=access")
     assert run.returncode == 0, run.stdout[-3000:]
     passed = int(re.search(r"(\d+) passed", run.stdout).group(1))  # type: ignore[union-attr]
     assert passed > 3, run.stdout[-2000:]
@@ -48,7 +48,7 @@ def test_a_small_run_counts_every_case_and_lists_none(tmp_path: Path) -> None:
     # Below the summariser's threshold the plugin keeps pytest-html's rows, and the
     # finished report (html_finish) drops the passing ones all the same: junit.xml lists
     # every item, the report counts them.
-    run = run_suite(tmp_path, "--combinations", "pairwise", "-k", "test_access")
+    run = run_suite(tmp_path, "--combinations", "pairwise", "--cases", "kind=access")
     assert run.returncode == 0, run.stdout[-3000:]
     passed = int(re.search(r"(\d+) passed", run.stdout).group(1))  # type: ignore[union-attr]
     assert "passing cases are counted" not in run.stdout

@@ -13,7 +13,7 @@ import pytest
 from conformance.reference import PROFILE_PATH
 from tests.targets import drop_phone, run_suite, serve
 
-SELECTION = "89898989898989 or test_access"
+SELECTION = "id=*89898989898989* or kind=access"
 
 
 def verdicts(junit: Path) -> dict[str, str]:
@@ -35,7 +35,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
             tmp_path,
             "--combinations",
             "pairwise",
-            "-k",
+            "--cases",
             SELECTION,
             "--report-dir",
             "live",
@@ -73,8 +73,8 @@ def test_replay_gives_the_same_verdicts_with_no_network(recorded: Path, workers:
         pytest.importorskip("xdist")  # the controller replays the smoke, each worker its cases
     # No --target-url: nothing to send to, and no embedded server is started.
     out = f"replayed{len(workers)}"
-    run = run_suite(recorded, "--combinations", "pairwise", "-k", SELECTION, "--report-dir", out, "--replay-dir", "rec",
-                    "--target-profile", str(PROFILE_PATH), *workers)  # fmt: skip
+    run = run_suite(recorded, "--combinations", "pairwise", "--cases", SELECTION, "--report-dir", out,
+                    "--replay-dir", "rec", "--target-profile", str(PROFILE_PATH), *workers)  # fmt: skip
     assert run.returncode == 1, run.stdout[-3000:]
     assert "target: replay of" in run.stdout and "nothing sent" in run.stdout, run.stdout[-3000:]
     live, replayed = verdicts(recorded / "live" / "junit.xml"), verdicts(recorded / out / "junit.xml")

@@ -110,9 +110,11 @@ def test_password_appears_in_no_output(leaky: LeakyTarget, tmp_path: Path) -> No
             "-l",
             "--combinations",
             "pairwise",
-            "-k",
-            "greatwidgets-89898989898989-by:code] or (greatwidgets-89898989898989-by:code- "
-            "and output:JSON) or filters-greatwidgets or test_access",
+            "--cases",
+            "id=greatwidgets-89898989898989-by:code "
+            "or (kind=answer and account=greatwidgets and customer=89898989898989 "
+            "and by=code and (output=JSON or output=json)) "
+            "or (relation=filters and account=greatwidgets) or kind=access",
             "--target-url",
             leaky.url,
             "--target-profile",
@@ -161,8 +163,8 @@ def test_the_leak_is_reported_as_an_advisory(leaky: LeakyTarget, tmp_path: Path)
             "-q",
             "--combinations",
             "pairwise",
-            "-k",
-            "test_access and wrong-password",
+            "--cases",
+            "access=wrong-password",
             "--target-url",
             leaky.url,
             "--target-profile",

@@ -209,7 +209,7 @@ def test_insecure_is_said_in_the_summary(tls_server: Scripted, tmp_path: Path) -
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q",
          "--insecure", "--target-url", tls_server.url, "--target-profile", str(PROFILE_PATH),
-         "--report-dir", str(tmp_path / "r"), "--combinations", "pairwise", "-k", "test_access and missing-user_id"],
+         "--report-dir", str(tmp_path / "r"), "--combinations", "pairwise", "--cases", "access=missing-user_id"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert "WARNING: --insecure" in run.stdout, run.stdout[-2000:] + run.stderr[-2000:]
@@ -239,8 +239,8 @@ def test_insecure_has_an_ini_twin(tls_server: Scripted, tmp_path: Path) -> None:
             str(tmp_path / "r"),
             "--combinations",
             "pairwise",
-            "-k",
-            "test_access and missing-user_id",
+            "--cases",
+            "access=missing-user_id",
         ],
         cwd=tmp_path,
         capture_output=True,
@@ -267,7 +267,7 @@ def test_cases_that_needed_retries_are_named(scripted: Callable[..., Scripted], 
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q",
          "--target-url", server.url, "--target-profile", str(PROFILE_PATH), "--report-dir", str(tmp_path / "r"),
-         "--combinations", "pairwise", "-k", "test_access and missing", "--concurrency", "1", "--target-retries", "2"],
+         "--combinations", "pairwise", "--cases", "access=missing-*", "--concurrency", "1", "--target-retries", "2"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert "needed retries" in run.stdout, run.stdout[-3000:]

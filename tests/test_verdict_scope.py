@@ -160,7 +160,7 @@ def test_a_run_short_of_what_was_generated_is_incomplete(change: dict, reason: s
 
 # -- real runs: selections the options do not show --------------------------------------
 def test_a_k_selection_is_counted(tmp_path: Path, pairwise_items: list[str]) -> None:
-    done = run(tmp_path, "--combinations", "pairwise", "-k", "test_access", "--report-dir", "out")
+    done = run(tmp_path, "--combinations", "pairwise", "--cases", "kind=access", "--report-dir", "out")
     assert done.returncode == 0, done.stdout[-3000:]
     ran = sum(name.startswith("test_access[") for name in pairwise_items)
     certificate = certificate_in(tmp_path / "out")

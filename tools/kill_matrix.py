@@ -5,7 +5,7 @@ conformant server (variant) against its outcome.
     python tools/kill_matrix.py                       # pairwise, about 3 minutes on 2 cores
     python tools/kill_matrix.py --combinations all    # also the full default mode, and compare
 
-Each mutant and operator mutant runs the suite with its own ``-k`` selection, each variant runs the whole
+Each mutant and operator mutant runs the suite with its own ``--cases`` selection, each variant runs the whole
 suite (matrix, relations, access), through ``tests/selftest.py``; the verdicts come from
 each run's ``junit.xml``. The matrix is printed and written to ``docs/kill-matrix.md``
 (the full-mode section is kept from the last ``--combinations all`` run when this run
@@ -356,7 +356,8 @@ def document(
         "",
         "A *mutant* is the reference server with one documented behaviour "
         "broken (`conformance/reference/sandbox/faults.py`); the suite runs "
-        "against it with the mutant's `-k` selection and `--combinations pairwise`. It is caught when the check named "
+        "against it with the mutant's `--cases` selection and `--combinations pairwise`. "
+        "It is caught when the check named "
         "for it fails a case citing the requirement the mutant "
         "breaks, or, for a weakness the document is silent about "
         "(requirement `advisory`), when that advisory check reports it (advisories never fail a case). The last two "
@@ -385,7 +386,8 @@ def document(
         "An *operator mutant* (`tests/mutations.py`) is the reference's real answers changed by one generic operator "
         "(drop, duplicate or reorder a list element; change a number; swap a value between two customers or two "
         "campaigns; drop a field; change a status), consistently: every answer that carries its victim customer, in "
-        "every format and under every filter. It runs the suite with its `-k` selection (a survivor: every case that "
+        "every format and under every filter. It runs the suite with its `--cases` selection "
+        "(a survivor: every case that "
         "can receive an answer carrying the victim) and is *killed* when at least one case fails. An *equivalent* "
         "mutant is legal under the document and must pass. Every other survivor is a gap of the harness, listed with "
         "the check that would catch it in `OPERATOR_GAPS` (`tests/test_mutation_operators.py`, a strict xfail). "

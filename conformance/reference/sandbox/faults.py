@@ -10,8 +10,8 @@ that does one of:
 (c) edit the answer's bytes or replace the answer outright.
 
 ``FAULTS`` maps a name to a :class:`Fault`: the requirement id it violates (from
-``conformance/requirements.yaml``), what it does, and the ``-k`` expression
-(``selection``) of the conformance suite that exercises it. A fault the document says
+``conformance/requirements.yaml``), what it does, and the ``--cases`` expression
+(``selection``, conformance/selection.py) that picks the cases exercising it. A fault the document says
 nothing about (a security weakness) has the requirement ``"advisory"``: it is caught
 when the harness's advisory check reports it, without failing a case. ``serve(name)``
 runs one (or the unmodified reference through the same plumbing, with ``name=None``)
@@ -673,12 +673,15 @@ def _balance_fractional(campaign: dict[str, Any]) -> None:
 
 
 # -- the faults ---------------------------------------------------------------------------
-JOHN = "greatwidgets-89898989898989"
-# The matrix cases (not the relations, whose ids name the customer too) of the first
-# profile customer: about 30 in pairwise mode, every option value among them, the plain
-# lookup (the smoke request's twin) too.
-JOHN_CASES = f"test_answer and {JOHN}"
-COAL_JOHN_CASES = "test_answer and coaldemo-89898989898989"
+# Selections are --cases expressions (conformance/selection.py): exact values, so the
+# JSON answers are output=JSON and the lower-case output=json real clients send.
+JOHN = "account=greatwidgets and customer=89898989898989"
+# The matrix cases (not the relations of the customer) of the first profile customer:
+# about 30 in pairwise mode, every option value among them, the plain lookup (the smoke
+# request's twin) too.
+JOHN_CASES = f"kind=answer and {JOHN}"
+COAL_JOHN_CASES = "kind=answer and account=coaldemo and customer=89898989898989"
+JSON_OUTPUT = "(output=JSON or output=json)"
 
 FAULTS: dict[str, Fault] = {
     # Envelopes
@@ -694,7 +697,7 @@ FAULTS: dict[str, Fault] = {
     "no_match_as_empty_success": Fault(
         "EXAMPLE-NO-MATCH",
         "an unknown customer is answered as a success with an empty customer",
-        "by:unknown_code or by:unknown_card_number",
+        "kind=answer and (by=unknown_code or by=unknown_card_number)",
         check="status_matches_case",
         evidence="not no_match",
         reply=on_document(_no_match_as({"status": "success", "customer": {}})),
@@ -702,7 +705,7 @@ FAULTS: dict[str, Fault] = {
     "no_match_as_error": Fault(
         "EXAMPLE-NO-MATCH",
         "an unknown customer is answered as an error",
-        "by:unknown_code or by:unknown_card_number",
+        "kind=answer and (by=unknown_code or by=unknown_card_number)",
         check="status_matches_case",
         evidence="the answer's status is error",
         reply=on_document(_no_match_as({"status": "error", "error": "No Customers Match Criteria"})),
@@ -710,7 +713,7 @@ FAULTS: dict[str, Fault] = {
     "neither_identifier_answers_customer": Fault(
         "NOTE-CODE-OR-CARD",
         "a request with neither code nor card_number is answered with the account's first customer",
-        "by:neither or by:empty",
+        "kind=answer and (by=neither or by=empty)",
         check="status_matches_case",
         evidence="the answer's status is success",
         request=_neither_answers_first_customer,
@@ -718,21 +721,21 @@ FAULTS: dict[str, Fault] = {
     "error_without_text": Fault(
         "EXAMPLE-ERROR",
         "an error answer carries an empty <error>",
-        "by:neither or by:empty",
+        "kind=answer and (by=neither or by=empty)",
         check="error_carries_text",
         reply=on_document(_error_without_text),
     ),
     "no_match_without_message": Fault(
         "EXAMPLE-NO-MATCH",
         "a no_match answer carries no <message>",
-        "by:unknown_code or by:unknown_card_number",
+        "kind=answer and (by=unknown_code or by=unknown_card_number)",
         check="no_match_carries_message",
         reply=on_document(_no_match_without_message),
     ),
     "html_500": Fault(
         "EXAMPLE-SUCCESS",
         "an HTML 500 page for every request but the smoke request",
-        "test_answer and greatwidgets-70707070707070",
+        "kind=answer and account=greatwidgets and customer=70707070707070",
         check="answer_is_an_envelope",
         evidence="not an API envelope",
         spare_smoke=True,
@@ -783,7 +786,7 @@ FAULTS: dict[str, Fault] = {
     "json_campaigns_object": Fault(
         "EXAMPLE-SUCCESS",
         'JSON campaigns is an object {"campaign": [...]}, not an array',
-        f"{JOHN_CASES} and output:JSON",
+        f"{JOHN_CASES} and {JSON_OUTPUT}",
         check="response_schema_conformance",
         evidence="is not of type 'array'",
         reply=on_document(_campaigns_as_object, formats=("json", "jsonp")),
@@ -791,7 +794,7 @@ FAULTS: dict[str, Fault] = {
     "json_without_status": Fault(
         "EXAMPLE-SUCCESS",
         "JSON answers carry no status",
-        f"{JOHN_CASES} and output:JSON",
+        f"{JOHN_CASES} and {JSON_OUTPUT}",
         check="answer_is_an_envelope",
         evidence="status is not a documented one",
         reply=on_document(_without_status, formats=("json", "jsonp")),
@@ -800,7 +803,7 @@ FAULTS: dict[str, Fault] = {
     "include_balances_ignored": Fault(
         "NOTE-INCLUDE-BALANCES-N",
         "include_balances is ignored",
-        f"{JOHN_CASES} and include_balances:N",
+        f"{JOHN_CASES} and include_balances=N",
         check="campaigns_follow_filters",
         evidence="include_balances=N, but campaigns are returned",
         request=_without("include_balances"),
@@ -824,7 +827,7 @@ FAULTS: dict[str, Fault] = {
     "hide_custom_field_y_ignored": Fault(
         "FIELD-HIDE-CUSTOM-FIELD",
         "hide_custom_field=Y is ignored",
-        f"{JOHN_CASES} and hide_custom_field:Y",
+        f"{JOHN_CASES} and hide_custom_field=Y",
         check="custom_field_follows_hide_custom_field",
         evidence="custom_field is returned with hide_custom_field=Y",
         request=_without("hide_custom_field", when=lambda f: _flag(f, "hide_custom_field") == "Y"),
@@ -840,7 +843,7 @@ FAULTS: dict[str, Fault] = {
     "hide_custom_field_n_as_y": Fault(
         "NOTE-HIDE-CUSTOM-FIELD-N",
         "hide_custom_field=N hides custom_field, like Y",
-        f"{JOHN_CASES} and hide_custom_field:N",
+        f"{JOHN_CASES} and hide_custom_field=N",
         check="custom_field_follows_hide_custom_field",
         evidence="custom_field is missing with hide_custom_field =N",
         request=_set("hide_custom_field", "Y", when=lambda f: _flag(f, "hide_custom_field") == "N"),
@@ -849,7 +852,7 @@ FAULTS: dict[str, Fault] = {
         "NOTE-SHOW-ONLY-BELONG-TO",
         "in the coalition, show_only_belong_to=Y is ignored: every campaign is answered, Doohickey Rewards too, "
         "where the customer 89898989898989 never had a transaction",
-        "(test_answer and coaldemo and show_only_belong_to:Y) or (test_relation and filters-coaldemo)",
+        "(kind=answer and account=coaldemo and show_only_belong_to=Y) or (relation=filters and account=coaldemo)",
         # The relation has the full answer to tell which campaigns Y must drop; a single
         # answer can show it only where the combination happens to be covered.
         check="show_only_belong_to_is_a_subset",
@@ -858,7 +861,7 @@ FAULTS: dict[str, Fault] = {
     "show_only_belong_to_drops_transacted_campaign": Fault(
         "NOTE-SHOW-ONLY-BELONG-TO",
         "in the coalition, show_only_belong_to=Y also drops a campaign the customer has transactions with",
-        "test_relation and filters-coaldemo",
+        "relation=filters and account=coaldemo",
         check="show_only_belong_to_is_a_subset",
         evidence="where the customer has transactions",
         reply=on_document(_drop_transacted_campaign),
@@ -866,7 +869,7 @@ FAULTS: dict[str, Fault] = {
     "coalition_lists_only_joined_campaigns": Fault(
         "NOTE-COALITION-ALL-CAMPAIGNS",
         "in the coalition, the campaigns the customer never joined are left out even without show_only_belong_to=Y",
-        "test_relation and coalition-campaigns",
+        "relation=coalition-campaigns",
         check="coalition_lists_all_campaigns",
         evidence="see different campaigns",
         request=_set("show_only_belong_to", "Y", when=lambda f: f.get("account_id") in COALITION_ACCOUNTS),
@@ -882,7 +885,7 @@ FAULTS: dict[str, Fault] = {
     "output_json_ignored": Fault(
         "OUTPUT-JSON",
         "output=JSON is ignored: XML",
-        f"{JOHN_CASES} and output:JSON",
+        f"{JOHN_CASES} and {JSON_OUTPUT}",
         check="format_follows_output",
         evidence="answered XML, not JSON",
         request=_without("output", when=lambda f: _flag(f, "output") == "JSON"),
@@ -890,7 +893,7 @@ FAULTS: dict[str, Fault] = {
     "callback_ignored": Fault(
         "OUTPUT-CALLBACK-JSONP",
         "callback is ignored: plain JSON",
-        f"{JOHN_CASES} and output:JSON and callback",
+        f"{JOHN_CASES} and {JSON_OUTPUT} and callback",
         check="format_follows_output",
         evidence="answered JSON, not JSONP",
         request=_without("callback"),
@@ -898,7 +901,7 @@ FAULTS: dict[str, Fault] = {
     "callback_renamed": Fault(
         "OUTPUT-CALLBACK-JSONP",
         "the JSONP wrapper calls another name than the callback sent",
-        f"{JOHN_CASES} and output:JSON and callback",
+        f"{JOHN_CASES} and {JSON_OUTPUT} and callback",
         check="jsonp_callback_is_the_name_sent",
         evidence="conformanceCallback",
         request=_set("callback", "jsonpCallback", when=lambda f: bool(f.get("callback"))),
@@ -906,7 +909,7 @@ FAULTS: dict[str, Fault] = {
     "condensed_ignored": Fault(
         "OUTPUT-CONDENSED",
         "condensed=yes is ignored: indented JSON",
-        f"{JOHN_CASES} and output:JSON and condensed:yes",
+        f"{JOHN_CASES} and {JSON_OUTPUT} and condensed=yes",
         check="condensed_json_has_no_whitespace",
         evidence="white space outside strings",
         request=_without("condensed"),
@@ -914,7 +917,7 @@ FAULTS: dict[str, Fault] = {
     "condensed_changes_xml": Fault(
         "OUTPUT-CONDENSED-JSON-ONLY",
         "condensed=yes drops custom_field_3 from XML answers",
-        f"test_relation and formats-{JOHN} and include_balances:N and hide_custom_field:Y",
+        f"relation=formats and {JOHN} and include_balances=N and hide_custom_field=Y",
         check="condensed_changes_nothing_in_xml",
         evidence="custom_field_3",
         reply=on_document(_condensed_xml_drops_custom_field_3, formats=("xml",)),
@@ -923,7 +926,7 @@ FAULTS: dict[str, Fault] = {
     "card_number_searched_as_code": Fault(
         "FIELD-CARD-NUMBER",
         "a card_number lookup searches the code column: Nina's card 56565656565656 answers Cody, whose code it is",
-        "greatwidgets-34343434343434 and by:card_number",
+        "kind=answer and account=greatwidgets and customer=34343434343434 and by=card_number",
         check="right_customer",
         evidence="the answer is another customer",
         request=_card_number_searched_as_code,
@@ -931,7 +934,7 @@ FAULTS: dict[str, Fault] = {
     "card_lookup_drops_custom_field_2": Fault(
         "FIELD-CARD-NUMBER",
         "a lookup by card_number alone leaves custom_field_2 out",
-        f"test_relation and identifiers-{JOHN}",
+        f"relation=identifiers and {JOHN}",
         check="code_and_card_number_same_answer",
         evidence="custom_field_2",
         reply=on_document(_card_lookup_drops_custom_field_2),
@@ -989,7 +992,7 @@ FAULTS: dict[str, Fault] = {
     "buyx_earned_rounded_to_nearest": Fault(
         "BUYX-EARNED",
         "earned is balance / earn_ratio rounded to the nearest whole item, not floored (7 Muffins at 8 -> 1)",
-        "test_answer and greatwidgets-70707070707070",
+        "kind=answer and account=greatwidgets and customer=70707070707070",
         check="buyx_earned_is_floor_of_balance",
         evidence="earned is not floor(balance / earn_ratio)",
         reply=on_document(_buyx_edit(_earned_rounded_to_nearest)),
@@ -1058,7 +1061,7 @@ FAULTS: dict[str, Fault] = {
     "answer_changes_between_requests": Fault(
         "CALL-RETRIEVES",
         "first_name carries a request counter: the same request twice gets two answers",
-        "test_relation and repeat",
+        "relation=repeat",
         check="same_request_same_answer",
         evidence="first_name",
         reply=on_document(_counter_in_first_name),
@@ -1067,7 +1070,7 @@ FAULTS: dict[str, Fault] = {
     "json_drops_email": Fault(
         "OUTPUT-JSON",
         "JSON(P) answers leave the customer's email out",
-        f"test_relation and formats-{JOHN} and include_balances:N and hide_custom_field:Y",
+        f"relation=formats and {JOHN} and include_balances=N and hide_custom_field=Y",
         check="formats_carry_same_document",
         evidence="email",
         reply=on_document(_customer_edit(lambda c: c.pop("email", None)), formats=("json", "jsonp")),
@@ -1076,7 +1079,7 @@ FAULTS: dict[str, Fault] = {
     "hide_custom_field_y_drops_more": Fault(
         "FIELD-HIDE-CUSTOM-FIELD",
         "hide_custom_field=Y also drops custom_field_2",
-        f"test_relation and filters-{JOHN}",
+        f"relation=filters and {JOHN}",
         check="hide_custom_field_removes_only_custom_field",
         evidence="custom_field_2",
         reply=on_document(_hide_y_drops_custom_field_2),
@@ -1084,7 +1087,7 @@ FAULTS: dict[str, Fault] = {
     "include_balances_n_changes_customer": Fault(
         "NOTE-INCLUDE-BALANCES-N",
         "include_balances=N also drops custom_field_2 from the customer",
-        f"test_relation and filters-{JOHN}",
+        f"relation=filters and {JOHN}",
         check="include_balances_n_is_the_customer_part",
         evidence="custom_field_2",
         reply=on_document(_balances_n_drops_custom_field_2),
@@ -1092,7 +1095,7 @@ FAULTS: dict[str, Fault] = {
     "campaign_id_changes_campaign": Fault(
         "NOTE-CAMPAIGN-ID",
         "with campaign_id, the campaign loses its last_transaction",
-        f"test_relation and filters-{JOHN}",
+        f"relation=filters and {JOHN}",
         check="campaign_id_is_that_campaign_of_the_full_answer",
         evidence="last_transaction",
         reply=on_document(_campaign_id_drops_last_transaction),
@@ -1100,7 +1103,7 @@ FAULTS: dict[str, Fault] = {
     "default_output_differs_from_xml": Fault(
         "OUTPUT-DEFAULT-XML",
         "without output, the XML answer leaves custom_field_3 out (output=XML keeps it)",
-        f"test_relation and formats-{JOHN} and include_balances:N and hide_custom_field:Y",
+        f"relation=formats and {JOHN} and include_balances=N and hide_custom_field=Y",
         check="absent_output_equals_xml",
         evidence="custom_field_3",
         reply=on_document(_default_output_drops_custom_field_3, formats=("xml",)),
@@ -1126,7 +1129,7 @@ FAULTS: dict[str, Fault] = {
     "include_balances_inverted": Fault(
         "NOTE-INCLUDE-BALANCES-N",
         "include_balances is read inverted: N keeps the campaigns, Y drops them",
-        f"{JOHN_CASES} and include_balances:N",
+        f"{JOHN_CASES} and include_balances=N",
         check="campaigns_follow_filters",
         evidence="include_balances=N, but campaigns are returned",
         request=_include_balances_inverted,
@@ -1135,7 +1138,7 @@ FAULTS: dict[str, Fault] = {
     "xml_text_not_escaped": Fault(
         "EXAMPLE-SUCCESS",
         "XML text is written unescaped: Zoë & <Åsa> makes the answer not well-formed",
-        "test_answer and greatwidgets-70707070707070",
+        "kind=answer and account=greatwidgets and customer=70707070707070",
         check="answer_is_an_envelope",
         evidence="not well-formed",
         reply=_xml_unescaped,
@@ -1143,7 +1146,8 @@ FAULTS: dict[str, Fault] = {
     "xml_declares_latin1": Fault(
         "OUTPUT-JSON",
         'XML declares encoding="ISO-8859-1" over UTF-8 bytes: "Zoë" reads "ZoÃ«" in XML, "Zoë" in JSON',
-        "test_relation and formats-greatwidgets-70707070707070 and include_balances:N and hide_custom_field:Y",
+        "relation=formats and account=greatwidgets and customer=70707070707070 "
+        "and include_balances=N and hide_custom_field=Y",
         check="formats_carry_same_document",
         evidence="Ã",
         reply=_declares_latin1,
@@ -1152,7 +1156,7 @@ FAULTS: dict[str, Fault] = {
     "wrong_password_accepted": Fault(
         "FIELD-USER-PASSWORD-REQUIRED",
         "any non-empty password of a known user is accepted: a wrong one reads the customer",
-        "test_access and wrong-password",
+        "access=wrong-password",
         check="access_is_refused",
         evidence="answered success",
         request=_wrong_password_accepted,
@@ -1160,7 +1164,7 @@ FAULTS: dict[str, Fault] = {
     "empty_password_accepted": Fault(
         "FIELD-USER-PASSWORD-REQUIRED",
         "an empty password is accepted: it reads the customer",
-        "test_access and empty-password",
+        "access=empty-password",
         check="access_is_refused",
         evidence="answered success",
         request=_empty_password_accepted,
@@ -1168,7 +1172,7 @@ FAULTS: dict[str, Fault] = {
     "forbidden_account_readable": Fault(
         "FIELD-ACCOUNT-ID-REQUIRED",
         "the access check is skipped: an account of another user (otherco) is searched",
-        "test_access and forbidden-account",
+        "access=forbidden-account-*",
         check="access_is_refused",
         evidence="answered no_match",
         request=_forbidden_account_readable,
@@ -1176,7 +1180,7 @@ FAULTS: dict[str, Fault] = {
     "forbidden_account_answers_customer": Fault(
         "FIELD-ACCOUNT-ID-REQUIRED",
         "an account the credentials may not read (otherco) is replaced by the first they may: the customer is answered",
-        "test_access and forbidden-account",
+        "access=forbidden-account-*",
         check="access_is_refused",
         evidence="the answer carries customer data",
         request=_forbidden_account_falls_back,
@@ -1184,7 +1188,7 @@ FAULTS: dict[str, Fault] = {
     "account_id_not_scoping": Fault(
         "FIELD-ACCOUNT-ID-REQUIRED",
         "account_id does not scope the lookup: a customer of greatwidgets is found through coaldemo",
-        "test_access and scope",
+        "access=scope-*",
         check="access_is_refused",
         evidence="answered success",
         request=_account_not_scoping,
@@ -1192,7 +1196,7 @@ FAULTS: dict[str, Fault] = {
     "password_echoed_in_errors": Fault(
         ADVISORY,
         "error texts repeat the request's user_id and password",
-        "test_access and (missing or wrong-type)",
+        "access=missing-* or access=wrong-type",
         check="target_never_echoes_password",
         evidence="echoes the password",
         reply=on_document(_password_in_errors),
@@ -1201,7 +1205,7 @@ FAULTS: dict[str, Fault] = {
     "injection_matches_first_customer": Fault(
         "FIELD-CODE",
         "a code or card_number with a quote or a % (' OR '1'='1) answers the account's first customer",
-        "test_access and injection",
+        "access=injection-*",
         check="access_is_refused",
         evidence="answered success",
         request=_injection_matches_first_customer,
@@ -1210,7 +1214,7 @@ FAULTS: dict[str, Fault] = {
     "lookup_matches_either_column": Fault(
         "FIELD-CODE",
         "a code is matched against the card number column too: code=1212121212 (John's card number) answers John",
-        "test_answer and negative",
+        "kind=answer and (negative or campaign_id=foreign-*)",
         check="status_matches_case",
         evidence="the answer's status is success, not no_match",
         request=_lookup_matches_either_column,
@@ -1218,7 +1222,7 @@ FAULTS: dict[str, Fault] = {
     "lookup_matches_prefix": Fault(
         "FIELD-CODE",
         "a code or card_number matches the customer whose identifier it begins: 8989898989898 answers John",
-        "test_answer and negative",
+        "kind=answer and (negative or campaign_id=foreign-*)",
         check="status_matches_case",
         evidence="the answer's status is success, not no_match",
         request=_lookup_matches_prefix,
@@ -1226,7 +1230,7 @@ FAULTS: dict[str, Fault] = {
     "campaign_id_from_any_account": Fault(
         "FIELD-ACCOUNT-ID-REQUIRED",
         "a campaign_id is looked up in every account: another account's campaign is answered",
-        "test_answer and negative",
+        "kind=answer and (negative or campaign_id=foreign-*)",
         check="foreign_campaign_is_not_answered",
         evidence="a campaign of another account",
         reply=on_document(_campaign_id_from_any_account),
@@ -1234,7 +1238,7 @@ FAULTS: dict[str, Fault] = {
     "nul_byte_html_500": Fault(
         "EXAMPLE-NO-MATCH",
         "a NUL byte in code or card_number gets an HTML 500 page",
-        "test_access and nul-byte",
+        "access=*-nul-byte",
         check="answer_is_an_envelope",
         evidence="not an API envelope",
         advisory="server_error_status",
@@ -1243,7 +1247,7 @@ FAULTS: dict[str, Fault] = {
     "jsonp_callback_reflected": Fault(
         ADVISORY,
         "a callback that is not a JavaScript name is written into the JSONP answer as sent",
-        "test_access and callback",
+        "access=callback-*",
         check="jsonp_callback_is_not_reflected_unsafely",
         evidence="reflected into the answer",
         request=_jsonp_any_callback,
@@ -1253,7 +1257,7 @@ FAULTS: dict[str, Fault] = {
     "multipart_not_read": Fault(
         "REQUEST-PHP-EXAMPLE",
         "a multipart/form-data body (the PHP example's, every PHP client's) is not read: error, missing fields",
-        "test_access and encoding",
+        "access=encoding-*",
         check="request_encoding_is_read",
         evidence="answered error",
         wire=_multipart_not_read,
@@ -1262,7 +1266,7 @@ FAULTS: dict[str, Fault] = {
     "user_id_not_checked": Fault(
         "FIELD-USER-ID-REQUIRED",
         "user_id is not checked: any user_id (or none) with a known password reads the customer",
-        "test_access and (wrong-user-id or empty-user-id)",
+        "access=wrong-user-id or access=empty-user-id",
         check="access_is_refused",
         evidence="answered success",
         request=_any_user_with_the_password,
@@ -1270,7 +1274,7 @@ FAULTS: dict[str, Fault] = {
     "type_not_checked": Fault(
         "FIELD-TYPE-REQUIRED",
         "type is not checked: type=customer_infos answers the customer",
-        "test_access and wrong-type",
+        "access=wrong-type",
         check="access_is_refused",
         evidence="answered success",
         request=_set("type", "customer_info", when=lambda f: "type" in f),
@@ -1279,7 +1283,7 @@ FAULTS: dict[str, Fault] = {
         "FIELD-CODE",
         "a code lookup searches the card_number column first: Cody's "
         "code 56565656565656 answers Nina, whose card number it is",
-        "greatwidgets-56565656565656 and by:code",
+        "kind=answer and account=greatwidgets and customer=56565656565656 and by=code",
         check="right_customer",
         evidence="the answer is another customer",
         request=_code_searched_as_card_number,
@@ -1287,7 +1291,7 @@ FAULTS: dict[str, Fault] = {
     "include_balances_y_drops_campaigns": Fault(
         "FIELD-INCLUDE-BALANCES",
         "include_balances=Y is read like N: the campaigns are left out",
-        f"test_relation and filters-{JOHN}",
+        f"relation=filters and {JOHN}",
         check="include_balances_y_is_the_default",
         evidence="include_balances=Y answers differently",
         request=_set("include_balances", "N", when=lambda f: _flag(f, "include_balances") == "Y"),
@@ -1295,7 +1299,7 @@ FAULTS: dict[str, Fault] = {
     "show_only_belong_to_n_filters": Fault(
         "FIELD-SHOW-ONLY-BELONG-TO",
         "in the coalition, show_only_belong_to=N is read like Y: Doohickey Rewards (never transacted in) is left out",
-        "test_relation and filters-coaldemo",
+        "relation=filters and account=coaldemo",
         check="show_only_belong_to_n_is_the_default",
         evidence="show_only_belong_to=N answers differently",
         request=_set("show_only_belong_to", "Y", when=lambda f: _flag(f, "show_only_belong_to") == "N"),

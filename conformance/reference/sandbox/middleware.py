@@ -86,9 +86,10 @@ class Fault:
     """One documented behaviour broken.
 
     ``requirement``: the id it violates (``ADVISORY``: none, the document is silent and
-    an advisory check must report it); ``selection``: the ``-k`` expression that
-    exercises it (with ``combinations``: ``pairwise`` or ``all``); ``check``: the
-    harness check expected to report it (for an ``ADVISORY`` fault, the advisory check);
+    an advisory check must report it); ``selection``: the ``--cases`` expression
+    (conformance/selection.py) that picks the cases exercising it (with
+    ``combinations``: ``pairwise`` or ``all``); ``check``: the harness check expected
+    to report it (for an ``ADVISORY`` fault, the advisory check);
     ``evidence``: text the failure (or the advisory) must show (a tuple: one of these
     texts); ``advisory``: an advisory check that must report it as well as the failure.
     ``spare_smoke``: answer the harness's smoke request unmodified, so the run goes on.
