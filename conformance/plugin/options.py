@@ -282,7 +282,7 @@ def read_settings(config: pytest.Config) -> Settings:
         try:
             settings.cases = compile_selection(cases)
         except CaseSelectionError as exc:
-            raise pytest.UsageError(f"--cases {cases!r}: {exc}") from None
+            raise pytest.UsageError(str(exc)) from None
     settings.require_conformant = bool(config.getoption("require_conformant") or config.getini("require_conformant"))
     baseline = _setting(config, "baseline", str, "give the path of a YAML file of known failures", optional=True)
     if baseline:
