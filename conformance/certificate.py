@@ -312,7 +312,9 @@ def build_certificate(
         "requirements": requirements,
         "notes": [
             {"severity": severity, "check": check, "title": title, "items": count}
-            for (severity, check, title), count in sorted(tally.notes.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1:]))
+            for (severity, check, title), count in sorted(
+                tally.notes.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1:])
+            )
         ],
         "baseline": facts.baseline,
         "dataset": dataset_statement(facts.dataset, verdict),

@@ -26,8 +26,12 @@ Example: customer-info-conformance --target-url=https://api.example.com/api.php 
 
 
 def pytest_args(argv: Sequence[str]) -> list[str]:
-    """The pytest command line for ``argv``: the suite selected, every argument kept."""
-    return ["--pyargs", SUITE, *argv]
+    """The pytest command line for ``argv``: the suite selected, every argument kept. The
+    rootdir is the directory the command runs in (unless given), not the installed
+    package's: pytest prints node ids relative to it, and they then read
+    ``customer_info/filters::NOTE-CAMPAIGN-ID[...]`` rather than a path into site-packages."""
+    given = any(a == "--rootdir" or a.startswith("--rootdir=") for a in argv)
+    return ["--pyargs", SUITE, *([] if given else [f"--rootdir={os.getcwd()}"]), *argv]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -37,6 +37,14 @@ Unit = Case | Relation | AccessCase
 EXAMPLES = 3  # failing cases shown in full per requirement and scope
 LISTED = 20  # failing cases named (with their first violation) per requirement and scope; the rest counted
 ACCESS_SCOPE = "access"
+# Which failures can cause others, by area: an answer whose envelope, format or fields
+# are wrong makes the checks that read its values fail too. A failure is secondary when
+# every case that shows it also fails a requirement of a lower rank.
+CAUSE_RANK = {"envelopes": 0, "formats": 0, "answers": 1}
+
+
+def cause_rank(requirement_id: str) -> int:
+    return CAUSE_RANK.get(catalogue()[requirement_id].area, 2)
 
 
 # -- what a unit is ------------------------------------------------------------------
@@ -139,6 +147,17 @@ class RequirementResult:
     reasons: Counter[str] = field(default_factory=Counter)  # why units could not judge it
     errors: list[str] = field(default_factory=list)  # harness errors of its checks (the first few)
     error_count: int = 0
+    # Failing cases that also break a requirement their answer's reading depends on
+    # (CAUSE_RANK), and which: when every failing case does, this failure is secondary.
+    caused_by: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def secondary_to(self) -> str | None:
+        """The likely cause, when every case that breaks this requirement also breaks a
+        more basic one (an answer that is no success envelope cannot filter campaigns)."""
+        if not self.failing_ids or sum(self.caused_by.values()) < len(self.failing_ids):
+            return None
+        return self.caused_by.most_common(1)[0][0]
 
 
 @dataclass
@@ -258,7 +277,9 @@ class Evaluator:
             observations = {"": observation}
         kind = unit_kind(unit)
         # The certificate's word for a matrix case is "case" (its checks' evidence kind is "answer").
-        record = cert.item_record("case" if kind == "answer" else kind, unit.id, judged, unit_areas(unit, self.customer_has_buyx))
+        record = cert.item_record(
+            "case" if kind == "answer" else kind, unit.id, judged, unit_areas(unit, self.customer_has_buyx)
+        )
         result.tally.add(record)
         if unit.id in self.baseline_ids:
             result.baseline_seen[unit.id] = list(judged.failed)
@@ -280,6 +301,9 @@ class Evaluator:
             if found is None:  # a requirement no item of this scope judges: a harness bug, said loudly
                 found = result.requirements[requirement_id] = RequirementResult()
             found.failing_ids.append(unit.id)
+            causes = [r for r in judged.failed if cause_rank(r) < cause_rank(requirement_id)]
+            if causes:
+                found.caused_by[min(causes, key=cause_rank)] += 1
             violations = [f for f in judged.findings if f.severity == "fail" and f.requirement == requirement_id]
             if len(found.examples) < EXAMPLES:
                 first = _first_named(observations, violations)

@@ -165,12 +165,12 @@ def matrix_html(certificate: dict[str, Any]) -> str:
         verdict = entry["verdict"]
         link = ""
         if verdict == "fail":
-            detail = f"{entry['failed']['count']} of {entry['exercised']['count']} items failed"
+            detail = f"{entry['failed']['count']} of {entry['exercised']['count']} cases break it"
             if entry.get("baselined"):
                 detail += f" ({entry['baselined']['count']} listed in the baseline)"
             link = f'<br><a class="cf-to-failures" href="#{anchor(requirement_id)}">the failures</a>'
         elif verdict == "pass":
-            detail = f"{entry['exercised']['count']} items"
+            detail = f"judged on {entry['exercised']['count']} cases"
         else:
             detail = entry.get("reason", "")
         rows.append(
@@ -188,7 +188,7 @@ def matrix_html(certificate: dict[str, Any]) -> str:
             f'class="cf-{verdict}"><b>{escape(verdict)}</b>{_evidence_label(entry)}<br>{escape(detail)}{link}</td></tr>'
         )
     # One row per topic the document is silent on (a title's part before ": the
-    # target answered ..."), with how many items and how many distinct answers.
+    # target answered ..."), with how many cases and how many distinct answers.
     topics: dict[tuple[str, str], list[int]] = {}
     for note in certificate["notes"]:
         if note["severity"] == "unspecified":
@@ -199,7 +199,7 @@ def matrix_html(certificate: dict[str, Any]) -> str:
         rows.append(
             f'<tr class="cf-row cf-unspecified-row"><th><code>{escape(check)}</code></th>'
             f'<td class="cf-quote">(the document is silent) {escape(topic)}</td>'
-            f'<td class="cf-unspecified"><b>unspecified</b><br>{n_items} items, {answers} distinct answer(s)</td></tr>'
+            f'<td class="cf-unspecified"><b>unspecified</b><br>{n_items} cases, {answers} distinct answer(s)</td></tr>'
         )
     counts = ", ".join(f"{n} {v}" for v, n in certificate["counts"]["requirements"].items())
     return (
@@ -215,14 +215,18 @@ def areas_html(certificate: dict[str, Any]) -> str:
     rows = "".join(f"<tr><th>{escape(area)}</th><td>{n}</td></tr>" for area, n in counts["items_by_area"].items())
     outcomes = ", ".join(f"{n} {o}" for o, n in counts["outcomes"].items())
     return (
-        '<section id="conformance-areas"><h2>Items by area '
-        f"(markers)</h2><p>{counts['collected']} collected; {escape(outcomes)}</p>"
+        '<section id="conformance-areas"><h2>Cases by area</h2>'
+        f"<p>{counts['collected']} requirement items collected; {escape(outcomes)}</p>"
         f'<div class="cf-scroll"><table class="cf-table"><tbody>{rows}</tbody></table></div></section>'
     )
 
 
-def notes_html(certificate: dict[str, Any]) -> str:
+def notes_html(certificate: dict[str, Any], seen: Sequence[dict[str, Any]] = ()) -> str:
+    """Warnings, advisories and unspecified behaviours, each with how many cases showed it
+    and the first of them: its id, where, and the curl command that shows it again
+    (``seen``: the scopes' notes, evaluation.NoteSeen; else the certificate's counts)."""
     parts = []
+    first = {(n["severity"], n["check"], n["title"]): n for n in reversed(list(seen))}
     for severity, heading in (
         ("warning", "Warnings (legal, risky for clients; never failed)"),
         ("advisory", "Security advisories (the document is silent; never failed)"),
@@ -230,10 +234,7 @@ def notes_html(certificate: dict[str, Any]) -> str:
     ):
         notes = [n for n in certificate["notes"] if n["severity"] == severity]
         if notes:
-            items = "".join(
-                f"<li>{n['items']} &times; <code>{escape(n['check'])}</code>: {escape(n['title'])}</li>"
-                for n in notes[:NOTES_LISTED]
-            )
+            items = "".join(_note_html(n, first.get((severity, n["check"], n["title"]))) for n in notes[:NOTES_LISTED])
             if len(notes) > NOTES_LISTED:
                 items += f"<li>... and {len(notes) - NOTES_LISTED} more (all in certificate.json)</li>"
             parts.append(f"<h3>{escape(heading)}</h3><ul>{items}</ul>")
@@ -251,6 +252,17 @@ def notes_html(certificate: dict[str, Any]) -> str:
                 )
                 parts.append(f"<h3>{escape(heading)} ({escape(baseline['file'])})</h3><ul>{items}</ul>")
     return f'<section id="conformance-notes"><h2>Notes</h2>{"".join(parts) or "<p>none</p>"}</section>'
+
+
+def _note_html(note: dict[str, Any], seen: dict[str, Any] | None) -> str:
+    head = f"{note['items']} &times; <code>{escape(note['check'])}</code>: {escape(note['title'])}"
+    if seen is None:
+        return f"<li>{head}</li>"
+    where = f" at {escape(seen['where'])}" if seen["where"] else ""
+    return (
+        f"<li>{head}<details><summary>first seen in <code>{escape(seen['unit'])}</code>{where}</summary>"
+        f"<pre>{escape(seen['curl'])}</pre></details></li>"
+    )
 
 
 _VERDICT_ORDER = {"fail": 0, "not-exercised": 1, "pass": 2}
@@ -285,73 +297,90 @@ def _example_html(failure: dict[str, Any]) -> str:
     )
 
 
-def _others_html(cases: list[str], total: int, where: str) -> str:
-    """The other failing items, collapsed: their ids, and how many more there are."""
-    if total <= 0:
-        return ""
-    listed = "".join(f"<li><code>{escape(c)}</code></li>" for c in cases)
-    more = f"<p>... and {total - len(cases)} more ({where}).</p>" if total > len(cases) else ""
+def _scope_html(failure: dict[str, Any]) -> str:
+    """Another scope's failing item, collapsed: its first line, then its whole message."""
+    first, _, rest = failure["message"].partition("\n")
     return (
-        f'<details class="cf-other-cases"><summary>{total} other failing item{"s" if total != 1 else ""}</summary>'
-        f"<ul>{listed}</ul>{more}</details>"
+        f'<details class="cf-other-scope"><summary>{escape(first)}</summary>'
+        f'<pre class="cf-message">{escape(rest.strip())}</pre></details>'
     )
 
 
+def _cases_html(cases: list[str], total: int) -> str:
+    """The failing cases the certificate names, collapsed, and how many more there are."""
+    if total <= 0:
+        return ""
+    listed = "".join(f"<li><code>{escape(c)}</code></li>" for c in cases)
+    more = f"<p>... and {total - len(cases)} more (junit.xml has every scope's list).</p>" if total > len(cases) else ""
+    summary = f"<summary>the failing cases ({total})</summary>"
+    return f'<details class="cf-other-cases">{summary}<ul>{listed}</ul>{more}</details>'
+
+
 def failures_html(certificate: dict[str, Any], failures: list[dict[str, Any]]) -> str:
-    """Failures grouped by requirement, failing requirements in the matrix's order: the
-    sentence, one failing item in full, the others listed collapsed with their count (a
-    root cause that fails 338 items reads as one example and a list, not 338 entries).
-    ``failures`` are the items the plugin kept (the first of each requirement among
-    them); the lists of the others come from the certificate."""
-    groups = []
+    """Failures grouped by requirement, in the matrix's order, those caused by another
+    failure (secondary) after the rest: the sentence, the first scope's item in full (its
+    first cases with where/expected/got and curl, the request and response collapsed),
+    the other scopes' items collapsed, then the failing cases named. ``failures`` are the
+    failing items the plugin kept; the lists of cases come from the certificate."""
+    primary: list[str] = []
+    secondary: list[str] = []
     cited: set[str] = set()
     for requirement_id, entry in ordered_requirements(certificate):
         if entry["verdict"] != "fail":
             continue
         count, cases = entry["failed"]["count"], entry["failed"]["cases"]
-        example = next((f for f in failures if requirement_id in f["requirements"]), None)
-        if example is not None:
-            cited.add(example["nodeid"])
-        shown = _example_html(example) if example else "<p>No example was kept in this report: see junit.xml.</p>"
-        others = [c for c in cases if example is None or not example["nodeid"].endswith(f"[{c}]")]
-        groups.append(
-            f'<section class="cf-failure-group" id="{anchor(requirement_id)}" '
+        items = [f for f in failures if requirement_id in f["requirements"]]
+        cited.update(f["nodeid"] for f in items)
+        causes = {f.get("secondary_to") for f in items}
+        cause = causes.pop() if len(causes) == 1 else None
+        shown = _example_html(items[0]) if items else "<p>No example was kept in this report: see junit.xml.</p>"
+        others = "".join(_scope_html(f) for f in items[1:])
+        scopes = len({f.get("scope") for f in items})
+        mark = (
+            f'<p class="cf-secondary"><b>Secondary</b>: every case that breaks it also breaks '
+            f'<a href="#{anchor(cause)}"><code>{escape(cause)}</code></a>, whose failure may cause this one.</p>'
+            if cause
+            else ""
+        )
+        group = (
+            f'<section class="cf-failure-group{" cf-secondary-group" if cause else ""}" id="{anchor(requirement_id)}" '
             f'data-requirement="{escape(requirement_id)}">'
-            f"<h3><code>{escape(requirement_id)}</code>: {count} failing item{'s' if count != 1 else ''}</h3>"
+            f"<h3><code>{escape(requirement_id)}</code>: {count} failing case{'s' if count != 1 else ''}"
+            f"{f' in {scopes} scope(s)' if scopes > 1 else ''}{' (secondary)' if cause else ''}</h3>"
             f'<p class="cf-requirement">&ldquo;{escape(entry["quote"])}&rdquo;</p>'
+            + mark
             + shown
-            + _others_html(others[: len(cases)], count - (example is not None), "every one in junit.xml")
+            + others
+            + _cases_html(cases, count)
             + "</section>"
         )
-    # Failures that cite no failing requirement: harness errors, an unreachable target,
-    # a body that is no envelope.
+        (secondary if cause else primary).append(group)
+    # Failures that cite no failing requirement: harness errors.
     uncited = [f for f in failures if not f["requirements"] and f["nodeid"] not in cited]
+    groups = primary + secondary
     if uncited:
         groups.append(
             '<section class="cf-failure-group" id="cf-failures-other"><h3>Failures citing no requirement '
-            "(harness errors, transport failures, answers that are no envelope)</h3>"
+            "(harness errors: no verdict on the target)</h3>"
             + _example_html(uncited[0])
-            + _others_html([f["nodeid"] for f in uncited[1:]], len(uncited) - 1, "see junit.xml")
+            + "".join(_scope_html(f) for f in uncited[1:])
             + "</section>"
         )
     if not groups:
         return ""
     outcomes = certificate["counts"]["outcomes"]
     total = outcomes.get("failed", 0) + outcomes.get("baselined", 0)
-    table = (
-        f"<p>The results table at the end of the page lists the first {TABLE_ROWS_KEPT} items that did not pass; "
-        "junit.xml lists every item.</p>"
-        if total > TABLE_ROWS_KEPT
-        else ""
-    )
     return (
         f'<section id="conformance-failures"><h2>Failures by requirement ({total} failing '
-        f"item{'s' if total != 1 else ''})</h2>{table}{''.join(groups)}</section>"
+        f"item{'s' if total != 1 else ''}: a requirement over a scope)</h2>{''.join(groups)}</section>"
     )
 
 
 def summary_html(
-    certificate: dict[str, Any], failures: Sequence[dict[str, Any]] = (), run_lines: Sequence[str] = ()
+    certificate: dict[str, Any],
+    failures: Sequence[dict[str, Any]] = (),
+    run_lines: Sequence[str] = (),
+    notes_seen: Sequence[dict[str, Any]] = (),
 ) -> str:
     return (
         STYLE
@@ -361,7 +390,7 @@ def summary_html(
         + matrix_html(certificate)
         + failures_html(certificate, list(failures))
         + areas_html(certificate)
-        + notes_html(certificate)
+        + notes_html(certificate, notes_seen)
         + "</div>"
     )
 

@@ -40,7 +40,9 @@ def catalogue() -> dict[str, Requirement]:
     for entry in entries:
         requirement = Requirement(**entry)
         if requirement.area not in AREAS:
-            raise ValueError(f"{CATALOGUE_PATH}: {requirement.id} has area {requirement.area!r}, not one of {sorted(AREAS)}")
+            raise ValueError(
+                f"{CATALOGUE_PATH}: {requirement.id} has area {requirement.area!r}, not one of {sorted(AREAS)}"
+            )
         if requirement.id in result:
             raise ValueError(f"{CATALOGUE_PATH}: requirement id {requirement.id} is listed twice")
         result[requirement.id] = requirement

@@ -12,7 +12,7 @@ from conformance.requirements import CATALOGUE_PATH, catalogue, fold_document_te
 from tests.spec import DOCUMENT
 
 ID_PATTERN = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*")
-KEYS = {"id", "section", "quote", "untestable", "checks"}
+KEYS = {"id", "section", "area", "quote", "untestable", "checks"}
 
 ENTRIES: list[dict[str, Any]] = yaml.safe_load(CATALOGUE_PATH.read_text(encoding="utf-8"))
 

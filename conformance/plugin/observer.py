@@ -54,6 +54,7 @@ class RunObserver:
                     "outcome": "baselined" if hasattr(report, "wasxfail") else "failed",
                     "requirements": [record["requirement"]] if record.get("failed") else [],
                     "scope": record.get("scope", ""),
+                    "secondary_to": record.get("secondary_to"),
                     "message": str(getattr(report, "wasxfail", "") or report.longreprtext),
                     "extras": [
                         e.get("content", "") for e in getattr(report, "extras", []) if e.get("format_type") == "html"

@@ -99,7 +99,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     option(
         "--cases",
         "cases",
-        'the cases (the evidence inside each requirement\'s item) to run, by parameter value, e.g. '
+        "the cases (the evidence inside each requirement's item) to run, by parameter value, e.g. "
         '"output=JSON and by=card_number": exact and case-sensitive, * a wildcard, and/or/not and '
         "parentheses (README: Selecting cases); any selection makes the verdict incomplete",
         None,

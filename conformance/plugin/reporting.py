@@ -15,13 +15,13 @@ from conformance import certificate as cert
 from conformance import recording
 from conformance.plugin.collection import scope_counts
 from conformance.plugin.observer import run_scope
-
-DIFFERENCES_SHOWN = 200  # compared cases shown side by side in the HTML report
 from conformance.plugin.state import EXAMPLE, STATE, State
 from conformance.secret import redact
 
 if TYPE_CHECKING:
     import pluggy
+
+DIFFERENCES_SHOWN = 200  # compared cases shown side by side in the HTML report
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -305,7 +305,15 @@ def pytest_html_results_summary(
         from conformance.html_summary import summary_html
 
         prefix.append(
-            redact(summary_html(state.certificate, state.failures, run_summary(state)), state.harness.profile.password)
+            redact(
+                summary_html(
+                    state.certificate,
+                    state.failures,
+                    run_summary(state),
+                    [note for _, carried in sorted(state.scopes.items()) for note in carried["notes"]],
+                ),
+                state.harness.profile.password,
+            )
         )
     if state.compare is not None:
         from conformance.html_summary import comparison_html

@@ -46,6 +46,7 @@ def judge_item(item: RequirementItem) -> None:
                     "exercised": found.exercised,
                     "failed": failing,
                     "errors": found.error_count,
+                    "secondary_to": found.secondary_to,
                 }
             ),
         )
@@ -63,9 +64,7 @@ def judge_item(item: RequirementItem) -> None:
             pytest.xfail(f"known failure listed in {baseline.path.name}:\n{message}")
         pytest.fail(message, pytrace=False)
     if not found.exercised:
-        pytest.skip(
-            redact(f"not exercised in {item.scope.key}: {not_exercised_reason(found.reasons)}", secret)
-        )
+        pytest.skip(redact(f"not exercised in {item.scope.key}: {not_exercised_reason(found.reasons)}", secret))
 
 
 def failure_message(requirement: str, scope: str, found: RequirementResult, units: int) -> str:
@@ -78,6 +77,12 @@ def failure_message(requirement: str, scope: str, found: RequirementResult, unit
         f'({units} case(s) in the scope): "{quote}"'
     )
     blocks = [head]
+    cause = found.secondary_to
+    if cause is not None:
+        blocks.append(
+            f"Secondary: every case that breaks {requirement} here also breaks {cause}, "
+            f"whose failure may cause this one: read {cause} first."
+        )
     for number, example in enumerate(found.examples, 1):
         blocks.append(f"--- case {number} of {failing}: {example.unit}\n{example.text}")
     named = len(found.examples) + len(found.listed)

@@ -5,10 +5,9 @@ before the items run, and closing it all.
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import pytest
 
@@ -20,14 +19,14 @@ from conformance.embedded import EmbeddedServer, EmbeddedServerError
 from conformance.harness import Harness, TargetBroken, TargetUnusable
 from conformance.html_finish import finish_report
 from conformance.plugin.collection import MARKERS, is_generated
-
-JUNIT_SUITE_NAME = "customer_info-conformance"
 from conformance.plugin.observer import RunObserver
 from conformance.plugin.options import SUITE_DIR, Settings, no_suite_for_the_options, read_settings, suite_requested
 from conformance.plugin.reporting import run_facts
 from conformance.plugin.state import STATE, State, is_xdist_controller
 from conformance.profile import ProfileError, load_profile
 from conformance.stop_files import stop_html, stop_junit
+
+JUNIT_SUITE_NAME = "customer_info-conformance"
 
 
 def _restore_testpaths(config: pytest.Config) -> None:
