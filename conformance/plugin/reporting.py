@@ -214,9 +214,11 @@ def run_summary(state: State) -> list[str]:
     lines += transport
     if state.scopes:
         cases = sum(c["tally"]["units"] for c in state.scopes.values())
+        seconds = sum(c["seconds"] for c in state.scopes.values())
         lines.append(
             f"cases judged: {cases} in {len(state.scopes)} scope(s), as the evidence of "
-            f"{len(state.outcomes)} requirement item(s)"
+            f"{len(state.outcomes)} requirement item(s); fetched and judged in {seconds:.1f} s "
+            "(the scopes' sum; answers are judged as they arrive)"
         )
     for severity, heading in (
         ("advisory", "security advisories (the document is silent; never failed)"),
