@@ -39,3 +39,39 @@ def test_xdist_gives_the_same_verdicts_and_one_summary(tmp_path: Path) -> None:
     # The workers' unspecified behaviours reach the controller's summary.
     assert "code and card_number naming two different customers" in spread.stdout
     assert (tmp_path / "xdist" / "report.html").is_file()
+
+
+def _requests_sent(output: str) -> int:
+    import re
+
+    found = re.search(r"requests sent: (\d+)", output)
+    assert found, output[-2000:]
+    return int(found.group(1))
+
+
+def test_each_worker_fetches_only_its_scopes(tmp_path: Path) -> None:
+    """Under -n each scope's items go to one worker (plugin/scheduling.py), which alone
+    sends that scope's requests: the workers together send what one process sends, plus
+    the learning lookups each worker makes of every customer at collection (one a
+    customer). A scope judged twice would add its hundreds of requests."""
+    import json
+
+    def certificate(directory: str) -> dict[str, object]:
+        data = json.loads((tmp_path / directory / "certificate.json").read_text())
+        return {"verdict": data["verdict"], "requirements": data["requirements"], "counts": data["counts"]}
+
+    common = ["--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q", "--combinations", "pairwise"]
+    single = subprocess.run(
+        [sys.executable, "-m", "pytest", *common, "--report-dir=one"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    spread = subprocess.run(
+        [sys.executable, "-m", "pytest", *common, "--report-dir=two", "-n", "2"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert single.returncode == spread.returncode == 0, spread.stdout[-3000:]
+    customers = 6  # the reference's profile
+    extra = _requests_sent(spread.stdout) - _requests_sent(single.stdout)
+    assert 0 <= extra <= customers, (extra, single.stdout[-1500:], spread.stdout[-1500:])
+    # The same verdicts, counts and cases named: one merged certificate.
+    assert certificate("one") == certificate("two")
