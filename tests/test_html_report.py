@@ -410,11 +410,6 @@ def test_screenshot_tool_renders_a_png(out: Path, tmp_path: Path) -> None:
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="conformance/plugin/observer.py keeps the first FAILURES_SHOWN failing items only: a requirement "
-    "whose first failing item comes later gets no example (the fix: keep an item whose requirement has none yet)",
-)
 def test_each_failing_requirement_keeps_an_example_beyond_the_first_five_hundred() -> None:
     """The summary shows one example per failing requirement from the failing items the
     plugin keeps (FAILURES_SHOWN); a requirement whose first failing item comes after more

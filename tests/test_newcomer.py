@@ -71,11 +71,6 @@ def test_console_script_runs_the_suite_and_passes_its_exit_code(tmp_path: Path) 
     assert re.search(r"^317 deselected in ", nothing.stdout, re.MULTILINE), nothing.stdout[-2000:]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="conformance/plugin/collection.py raises the UsageError while collecting the suite module, "
-    "so pytest reports a collection error (exit 2) instead of a usage error (exit 4)",
-)
 def test_console_script_says_cases_selecting_nothing_is_a_usage_error(tmp_path: Path) -> None:
     nothing = run(
         console_script("-p", "no:cacheprovider", "-q", "--combinations", "pairwise", "--cases", "id=no_such_case"),

@@ -27,6 +27,7 @@ configuration (``RunObserver``) carries hooks of its own.
 from __future__ import annotations
 
 from conformance.plugin.collection import matrix_cases as matrix_cases
+from conformance.plugin.collection import pytest_collection_modifyitems as pytest_collection_modifyitems
 from conformance.plugin.collection import pytest_pycollect_makeitem as pytest_pycollect_makeitem
 from conformance.plugin.options import pytest_addoption as pytest_addoption
 from conformance.plugin.reporting import pytest_html_results_summary as pytest_html_results_summary

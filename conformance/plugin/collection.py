@@ -80,6 +80,12 @@ def pytest_pycollect_makeitem(collector: Any, name: str, obj: object) -> list[Re
     return items
 
 
+def pytest_collection_modifyitems(config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is not None and state.usage_error:
+        raise pytest.UsageError(state.usage_error)
+
+
 def plan(state: State) -> dict[str, Scope]:
     """The run's units by scope (those --cases selects), and the evaluator that judges them."""
     harness = state.harness
@@ -112,9 +118,12 @@ def plan(state: State) -> dict[str, Scope]:
 
         units = [u for u in units if settings.cases.matches(unit_parameters(u))]
         if not units:
-            raise pytest.UsageError(
+            # Raised from pytest_collection_modifyitems, where pytest makes a usage error
+            # of it (exit 4); raised here, inside a module's collection, it would be a
+            # collection error (exit 2).
+            state.usage_error = (
                 f"--cases {settings.cases.text!r} selects none of the {state.cases_generated} cases: "
-                "see README 'Selecting cases' for the parameter names and values"
+                "see 'Selecting' in README.md for the parameter names and values"
             )
     state.cases_selected = len(units)
     return plan_scopes(units)

@@ -45,7 +45,10 @@ class RunObserver:
             if name == ITEM_PROPERTY:
                 self.state.records[report.nodeid] = json.loads(value)
         record = self.state.records.get(report.nodeid, {})
-        if (report.failed or hasattr(report, "wasxfail")) and len(self.state.failures) < FAILURES_SHOWN:
+        shown = {r for f in self.state.failures for r in f["requirements"]}  # each failing requirement's example
+        if (report.failed or hasattr(report, "wasxfail")) and (
+            len(self.state.failures) < FAILURES_SHOWN or (record.get("failed") and record["requirement"] not in shown)
+        ):
             # Kept as the report carries it (already redacted), so the HTML summary can
             # show each failure in plain HTML, readable with scripts off.
             self.state.failures.append(

@@ -45,6 +45,7 @@ class State:
     cases_generated: int = 0
     cases_selected: int = 0
     evaluator: Any = None  # conformance.evaluation.Evaluator, made at collection
+    usage_error: str | None = None  # found while collecting, raised once collection ends
     carried: set[str] = field(default_factory=set)  # scopes whose carrier an item of this process sent
     # What each scope's carrier said (evaluation.ScopeResult.carrier()), first one per scope.
     scopes: dict[str, dict[str, Any]] = field(default_factory=dict)
