@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,6 +21,7 @@ from conformance.requirements import catalogue
 from tests.targets import drop_phone, run_suite, serve
 
 TESTABLE = [r for r, entry in catalogue().items() if not entry.untestable]
+CASES_SELECTED = re.compile(r"(?P<chosen>[\d,]+) of (?P<generated>[\d,]+) cases selected \(--cases 'kind=access'\)")
 UNTESTABLE = [r for r, entry in catalogue().items() if entry.untestable]
 
 
@@ -96,10 +98,13 @@ def test_a_failure_makes_it_not_conformant_with_the_cases_behind_it() -> None:
     [
         (dict(combinations="pairwise"), "--combinations pairwise"),
         (
-            dict(generated=10, deselected=8, selection=["-k 'output:JSON'"]),
-            "8 of 10 items deselected (a selection of the suite: -k 'output:JSON')",
+            dict(generated=10, deselected=8, selection=["-k 'BUYX'"]),
+            "8 of 10 items deselected (a selection of the suite: -k 'BUYX')",
         ),
-        (dict(outcomes={"a": "passed", "b": "skipped"}), "1 item(s) skipped"),
+        (
+            dict(cases_generated=756, cases_selected=4, selection=["--cases 'kind=access'"]),
+            "4 of 756 cases selected (--cases 'kind=access')",
+        ),
         (dict(collected=5), "3 of 5 collected item(s) did not run"),
         (dict(outcomes={"a": "passed", "b": "error"}), "error of the harness"),
     ],
@@ -111,6 +116,16 @@ def test_incomplete_runs_say_why(change: dict, reason: str) -> None:
     assert any(reason in r for r in certificate["reasons"]), certificate["reasons"]
 
 
+def test_a_skipped_item_leaves_the_verdict_to_the_requirements() -> None:
+    # An item is skipped when no case of its scope could judge its requirement (BuyX
+    # rules for a customer with no BuyX campaign); whether the requirement was exercised
+    # at all is its verdict over every scope, not the skip.
+    certificate = build_certificate(ALL_PASS, facts(outcomes={"a": "passed", "b": "skipped"}))
+    validate(certificate)
+    assert certificate["verdict"] == "conformant" and certificate["reasons"] == [], certificate["reasons"]
+    assert certificate["counts"]["outcomes"] == {"passed": 1, "skipped": 1}
+
+
 def test_a_requirement_no_answer_applied_to_is_not_exercised_and_the_run_incomplete() -> None:
     why = "no BuyX campaign with items in the answer (give the profile a customer with a BuyX campaign)"
     buyx = [r for r in TESTABLE if r.startswith("BUYX-")]
@@ -120,8 +135,8 @@ def test_a_requirement_no_answer_applied_to_is_not_exercised_and_the_run_incompl
     validate(certificate)
     assert certificate["verdict"] == "incomplete"
     entry = certificate["requirements"]["BUYX-EARNED"]
-    # The checks' own reason, with how many items gave it.
-    assert entry["verdict"] == "not-exercised" and entry["reason"] == f"{why} (2 items)", entry
+    # The checks' own reason, with how many cases gave it.
+    assert entry["verdict"] == "not-exercised" and entry["reason"] == f"{why} (2 cases)", entry
     assert f"testable requirement(s) not exercised: {', '.join(buyx)}" in " ".join(certificate["reasons"])
 
 
@@ -159,7 +174,13 @@ def test_require_conformant_fails_an_incomplete_run_that_passed(tmp_path: Path) 
     assert "passed" in run.stdout and "failed" not in run.stdout.splitlines()[-1]
     assert "--require-conformant: the run fails because the verdict is not conformant" in run.stdout
     certificate = json.loads((tmp_path / "out" / "certificate.json").read_text())
-    assert certificate["verdict"] == "incomplete" and any("-k 'test_access'" in r for r in certificate["reasons"])
+    # The selection is of cases (the evidence), counted: all the access cases, and no other.
+    access = certificate["counts"]["items_by_kind"]
+    assert set(access) == {"access"}, access
+    selected = [m for r in certificate["reasons"] if (m := CASES_SELECTED.fullmatch(r))]
+    assert certificate["verdict"] == "incomplete" and selected, certificate["reasons"]
+    chosen, generated = (int(selected[0].group(g).replace(",", "")) for g in ("chosen", "generated"))
+    assert chosen == access["access"] < generated, (access, selected[0].group(0))
 
 
 def test_a_server_without_phone_is_not_conformant(tmp_path: Path) -> None:

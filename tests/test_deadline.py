@@ -5,6 +5,7 @@ redirect loop is said to be one."""
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import subprocess
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -248,8 +250,10 @@ class Run:
     output: str
     wall: float
     attempts: int  # requests the target saw, the smoke's included
-    failures: dict[str, str]  # case name -> its failure text, from the JUnit XML
-    cases: int
+    failures: dict[str, str]  # item name (REQ[scope]) -> its failure text, from the JUnit XML
+    skipped: dict[str, str]  # item name -> why it was not exercised
+    items: int
+    certificate: dict[str, Any]
 
 
 def _run(name: str, reference_url: str, directory: Path) -> Run:
@@ -265,13 +269,17 @@ def _run(name: str, reference_url: str, directory: Path) -> Run:
         )  # fmt: skip
         wall = time.monotonic() - started
         attempts = server.requests_seen
-    cases = list(ET.parse(directory / "reports" / "junit.xml").getroot().iter("testcase"))
+    items = list(ET.parse(directory / "reports" / "junit.xml").getroot().iter("testcase"))
     failures: dict[str, str] = {}
-    for case in cases:
-        failure = case.find("failure")
+    skipped: dict[str, str] = {}
+    for item in items:
+        failure, skip = item.find("failure"), item.find("skipped")
         if failure is not None:
-            failures[case.get("name", "")] = (failure.get("message") or "") + (failure.text or "")
-    return Run(done.returncode, done.stdout + done.stderr, wall, attempts, failures, len(cases))
+            failures[item.get("name", "")] = failure.text or ""
+        if skip is not None:
+            skipped[item.get("name", "")] = skip.get("message") or ""
+    certificate = json.loads((directory / "reports" / "certificate.json").read_text())
+    return Run(done.returncode, done.stdout + done.stderr, wall, attempts, failures, skipped, len(items), certificate)
 
 
 def _run_all(directory: Path) -> dict[str, Run]:
@@ -292,18 +300,45 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
     return once_per_run("deadline-runs", tmp_path_factory.getbasetemp(), _run_all)
 
 
+# A case of a failure shown in full ("--- case 1 of 4: ID" ... its Got: line), and one
+# only named after them ("  ID: title").
+CASE_IN_FULL = re.compile(r"^--- case \d+ of \d+: (?P<id>\S+)\n(?P<body>.*?)(?=^--- |\Z)", re.MULTILINE | re.DOTALL)
+CASE_NAMED = re.compile(r"^  (?P<id>\S+): (?P<title>.+)$", re.MULTILINE)
+SCOPE = "greatwidgets/89898989898989"
+
+
 @pytest.mark.parametrize("name", [name for name in RUNS if name != "at-once"])
 def test_a_run_against_the_target_fails_each_case_saying_why(name: str, runs: dict[str, Run]) -> None:
+    # Every case of the selection gets no answer: each breaks CALL-RETRIEVES, the one
+    # requirement a missing answer can show broken; the scope's other requirements are
+    # not exercised (skipped, saying there was no answer), never failed.
     run, expected = runs[name], RUNS[name][2]
+    assert expected is not None
     assert run.returncode == 1, run.output[-3000:]
     assert "INTERNALERROR" not in run.output and "Traceback" not in run.output, run.output[-3000:]
-    assert run.cases >= 3 and len(run.failures) == run.cases, (
-        f"{len(run.failures)} of {run.cases} cases failed:\n{run.output[-3000:]}"
-    )
-    for case, text in run.failures.items():
-        assert expected is not None and expected in text, (
-            f"{case}: the failure does not say {expected!r}:\n{text[:1500]}"
+    assert list(run.failures) == [f"CALL-RETRIEVES[{SCOPE}]"], list(run.failures)
+    assert run.items >= 3 and len(run.skipped) == run.items - 1, run.output[-3000:]
+    assert all(re.search(r": no (complete )?answer\b", why) for why in run.skipped.values()), run.skipped
+    # The certificate: every selected case failed, and only that requirement.
+    selected = run.certificate["requirements"]["CALL-RETRIEVES"]["exercised"]["cases"]
+    failed = run.certificate["requirements"]["CALL-RETRIEVES"]["failed"]
+    assert len(selected) >= 3 and failed["cases"] == selected and failed["count"] == len(selected), failed
+    assert run.certificate["reasons"][0] == "1 requirement(s) failed: CALL-RETRIEVES", run.certificate["reasons"]
+    # The failure: its first line counts them all; the first cases in full each say
+    # why their answer is missing, the others are named, each once.
+    (text,) = run.failures.values()
+    first = f"CALL-RETRIEVES: {len(selected)} of {len(selected)} case(s) in {SCOPE} break it ({len(selected)} case(s)"
+    assert text.startswith(first), text[:500]
+    in_full = {m.group("id"): m.group("body") for m in CASE_IN_FULL.finditer(text)}
+    assert len(in_full) == min(3, len(selected)), text[:3000]
+    for case, body in in_full.items():
+        assert re.search(rf"^  Got: +{re.escape(expected)}", body, re.MULTILINE), (
+            f"{case}: the failure does not say {expected!r}:\n{body[:1500]}"
         )
+    others = text.split("--- the other cases that break it:\n", 1)[1] if len(selected) > 3 else ""
+    named = {m.group("id"): m.group("title") for m in CASE_NAMED.finditer(others)}
+    assert set(named.values()) <= {"no complete answer from the target"}, named
+    assert sorted([*in_full, *named]) == sorted(selected), (sorted(in_full), sorted(named), sorted(selected))
 
 
 @pytest.mark.parametrize("name", ["headers-r0", "headers-r1", "body-r0", "body-r1"])

@@ -1,12 +1,15 @@
 """The scope of a verdict, and a target that answers wrongly.
 
-- A run is ``conformant`` only if every item the plugin generated ran: the verdict
-  rests on counts (generated, deselected through ``pytest_deselected``, collected,
-  skipped, run), not on a list of options, so ``--sw``, sharding plugins and a plugin
-  that silently drops items all make a run ``incomplete``, with or without xdist.
+- A run is ``conformant`` only if every item the plugin generated ran and every case
+  was selected: the verdict rests on counts (items generated, deselected through
+  ``pytest_deselected``, collected, run; cases generated and selected by ``--cases``),
+  not on a list of options, so ``--sw``, sharding plugins and a plugin that silently
+  drops items all make a run ``incomplete``, with or without xdist. A skipped item is
+  a requirement its scope could not judge: the requirements' verdicts decide, and a
+  skip the harness did not make (a plugin's) still shows in the outcomes.
 - A target that answers, but not with a documented envelope (a renamed root element,
-  no status), is not conformant: its smoke lookup runs as one failing case citing the
-  broken requirement (exit 1), nothing else is generated, and the run says why.
+  no status), is not conformant: its smoke lookup is the one case, the items are the
+  requirements it judged, those it breaks fail citing them (exit 1), and the run says why.
 - A target that cannot be reached, or refuses the credentials, stops the run with one
   message (exit 4); report.html, junit.xml and certificate.json are still written,
   without the password.
@@ -96,12 +99,12 @@ def certificate_in(directory: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def pairwise_items(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    """The names of the pairwise run's items, in the order they run (each is also an
-    item of the full matrix)."""
+    """The names (REQ-ID[scope]) of the pairwise run's items, in the order they run: one
+    per requirement and scope, the same items as the full matrix's (fewer cases each)."""
     directory = tmp_path_factory.mktemp("collect")
     done = run(directory, "--collect-only", "--combinations", "pairwise", "--report-dir", "out")
-    names = [line.rsplit("::", 1)[1] for line in done.stdout.splitlines() if "::" in line]
-    assert len(names) > 900, done.stdout[-2000:]
+    names = [line.split("::", 1)[1] for line in done.stdout.splitlines() if line.startswith("customer_info/")]
+    assert len(names) > 300 and all(re.fullmatch(r"[A-Z][A-Z0-9-]*\[[^\]]+\]", n) for n in names), done.stdout[-2000:]
     return names
 
 
@@ -139,7 +142,10 @@ def test_every_generated_item_run_is_conformant_whatever_the_options() -> None:
 @pytest.mark.parametrize(
     "change, reason",
     [
-        (dict(outcomes={"a": "passed", "b": "skipped"}), "1 item(s) skipped"),
+        (
+            dict(cases_generated=756, cases_selected=31, selection=["--cases 'kind=access'"]),
+            "31 of 756 cases selected (--cases 'kind=access')",
+        ),
         (
             dict(generated=1000, collected=2, deselected=998, selection=["-k 'x'"]),
             "998 of 1,000 items deselected (a selection of the suite: -k 'x')",
@@ -149,7 +155,7 @@ def test_every_generated_item_run_is_conformant_whatever_the_options() -> None:
         (dict(generated=None), "how many items the suite generates is not known"),
         (dict(stopped="the smoke request got no envelope."), "stopped early: the smoke request got no envelope."),
     ],
-    ids=["skipped", "deselected-by-option", "deselected-by-plugin", "dropped", "unknown", "stopped"],
+    ids=["cases-selected", "deselected-by-option", "deselected-by-plugin", "dropped", "unknown", "stopped"],
 )
 def test_a_run_short_of_what_was_generated_is_incomplete(change: dict, reason: str) -> None:
     certificate = build_certificate(ALL_PASS, facts(**change))
@@ -160,19 +166,24 @@ def test_a_run_short_of_what_was_generated_is_incomplete(change: dict, reason: s
 
 # -- real runs: selections the options do not show --------------------------------------
 def test_a_k_selection_is_counted(tmp_path: Path, pairwise_items: list[str]) -> None:
-    done = run(tmp_path, "--combinations", "pairwise", "--cases", "kind=access", "--report-dir", "out")
+    # -k selects requirement items by name (here those of the FIELD-... requirements and
+    # the others whose id has FIELD in it); the cases behind them are all still selected.
+    done = run(tmp_path, "--combinations", "pairwise", "-k", "FIELD", "--report-dir", "out")
     assert done.returncode == 0, done.stdout[-3000:]
-    ran = sum(name.startswith("test_access[") for name in pairwise_items)
+    ran = sum("FIELD" in name for name in pairwise_items)
+    assert 0 < ran < len(pairwise_items)
     certificate = certificate_in(tmp_path / "out")
     expected = (
-        f"{len(pairwise_items) - ran:,} of {len(pairwise_items):,} "
-        "items deselected (a selection of the suite: -k 'test_access')"
+        f"{len(pairwise_items) - ran:,} of {len(pairwise_items):,} items deselected "
+        "(a selection of the suite: -k 'FIELD')"
     )
     assert expected in certificate["reasons"], certificate["reasons"]
     assert (
         certificate["counts"]["generated"] == len(pairwise_items)
         and certificate["counts"]["deselected"] == len(pairwise_items) - ran
+        and certificate["counts"]["collected"] == ran
     )
+    assert not any("cases selected" in r for r in certificate["reasons"]), certificate["reasons"]
 
 
 def test_node_ids_are_counted(tmp_path: Path, pairwise_items: list[str]) -> None:
@@ -208,9 +219,16 @@ def test_node_ids_are_counted(tmp_path: Path, pairwise_items: list[str]) -> None
     assert expected in certificate["reasons"], certificate["reasons"]
 
 
-def test_all_but_one_item_skipped_is_incomplete(tmp_path: Path, pairwise_items: list[str]) -> None:
+def test_a_plugin_skipping_items_leaves_the_verdict_to_the_requirements(
+    tmp_path: Path, pairwise_items: list[str]
+) -> None:
+    # A skip is no reason of its own (the harness skips a requirement its scope cannot
+    # judge); a plugin's skips still show in the outcomes, and the requirements whose
+    # items it skipped are not exercised, so the run is incomplete for that. The one
+    # item kept is not its scope's first: the scope's evidence is not lost with it.
+    kept = pairwise_items[1]
     (tmp_path / "keeper.py").write_text(KEEPER)
-    (tmp_path / "keep.txt").write_text(pairwise_items[0])
+    (tmp_path / "keep.txt").write_text(kept)
     done = run(
         tmp_path,
         "-p",
@@ -221,14 +239,18 @@ def test_all_but_one_item_skipped_is_incomplete(tmp_path: Path, pairwise_items: 
         "out",
         env={"KEEP_FILE": str(tmp_path / "keep.txt"), "KEEP_MODE": "skip"},
     )
-    assert done.returncode == 0, done.stdout[-3000:]
+    assert done.returncode == 0 and "INTERNALERROR" not in done.stdout + done.stderr, (done.stdout + done.stderr)[
+        -3000:
+    ]
     certificate = certificate_in(tmp_path / "out")
     skipped = len(pairwise_items) - 1
-    assert certificate["verdict"] == "incomplete" and f"{skipped:,} item(s) skipped" in certificate["reasons"], (
-        certificate["reasons"]
-    )
     assert certificate["counts"]["outcomes"] == {"passed": 1, "skipped": skipped}
-    assert f"  - {skipped:,} item(s) skipped" in done.stdout
+    assert f"1 passed, {skipped} skipped" in done.stdout.splitlines()[-1], done.stdout[-2000:]
+    requirement = kept.split("[", 1)[0]
+    verdicts = {r: e["verdict"] for r, e in certificate["requirements"].items() if r in TESTABLE}
+    assert verdicts.pop(requirement) == "pass" and set(verdicts.values()) == {"not-exercised"}, verdicts
+    assert certificate["verdict"] == "incomplete" and not any("skipped" in r for r in certificate["reasons"])
+    assert f"{len(verdicts)} testable requirement(s) not exercised: " in " ".join(certificate["reasons"])
 
 
 def test_stepwise_is_a_selection(tmp_path: Path, pairwise_items: list[str]) -> None:
@@ -269,35 +291,38 @@ def test_stepwise_is_a_selection(tmp_path: Path, pairwise_items: list[str]) -> N
 
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one-process", "xdist"])
 @pytest.mark.parametrize("mode", ["deselect", "drop"])
-def test_a_plugin_keeping_a_part_of_the_full_matrix_is_incomplete(
+def test_a_plugin_keeping_a_part_of_the_items_is_incomplete(
     tmp_path: Path, pairwise_items: list[str], mode: str, workers: list[str]
 ) -> None:
-    # The full matrix, cut down by a plugin to the pairwise items: every testable
-    # requirement is still exercised and passes, no option shows a selection; only the
-    # counts do.
+    # A plugin keeps every item but those of the first scope: every testable requirement
+    # is still exercised (in the other scopes) and passes, no option shows a selection;
+    # only the counts do.
     if workers:
         pytest.importorskip("xdist")
+    dropped_scope = pairwise_items[0].split("[", 1)[1]
+    kept = [name for name in pairwise_items if not name.endswith(f"[{dropped_scope}")]
+    assert 0 < len(kept) < len(pairwise_items)
     (tmp_path / "keeper.py").write_text(KEEPER)
-    (tmp_path / "keep.txt").write_text("\n".join(pairwise_items))
+    (tmp_path / "keep.txt").write_text("\n".join(kept))
     done = run(
         tmp_path,
         "-p",
         "keeper",
         "--combinations",
-        "all",
+        "pairwise",
         "--report-dir",
         "out",
         *workers,
         env={"KEEP_FILE": str(tmp_path / "keep.txt"), "KEEP_MODE": mode},
     )
     assert done.returncode == 0, done.stdout[-3000:]
-    assert f"{len(pairwise_items)} passed" in done.stdout.splitlines()[-1], done.stdout[-2000:]
     certificate = certificate_in(tmp_path / "out")
+    assert sum(certificate["counts"]["outcomes"].values()) == len(kept), certificate["counts"]
     assert {certificate["requirements"][r]["verdict"] for r in TESTABLE} == {"pass"}
     assert certificate["verdict"] == "incomplete", certificate["reasons"]
     generated = certificate["counts"]["generated"]
-    assert generated > 38_000
-    left = generated - len(pairwise_items)
+    assert generated == len(pairwise_items)
+    left = generated - len(kept)
     if mode == "deselect":
         expected = (
             f"{left:,} of {generated:,} items deselected (by a plugin, e.g. sharding: pytest-split, pytest-shard)"
@@ -307,7 +332,8 @@ def test_a_plugin_keeping_a_part_of_the_full_matrix_is_incomplete(
             f"{left:,} of {generated:,} generated items were not collected (dropped "
             "by a plugin without pytest_deselected, or node ids on the command line)"
         )
-    assert certificate["reasons"] == [expected], certificate["reasons"]
+    pairwise = "--combinations pairwise: not the full matrix (use --combinations all)"
+    assert certificate["reasons"] == [pairwise, expected], certificate["reasons"]
     assert "verdict: incomplete" in done.stdout and expected in done.stdout
 
 

@@ -45,7 +45,13 @@ class RequirementItem(pytest.Item):
         judge_item(self)
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
-        return self.path, None, f"{self.requirement} [{self.scope.key}]"
+        # A line, never None: pytest reports a skip marker's skip (a plugin's, a
+        # conftest's) at the item's location and asserts it has a line. The suite
+        # function's own line, 0-based as pytest counts.
+        function = getattr(getattr(self.parent, "obj", None), SUITE_FUNCTION, None)
+        code = getattr(function, "__code__", None)
+        line = code.co_firstlineno - 1 if code is not None else 0
+        return self.path, line, f"{self.requirement} [{self.scope.key}]"
 
 
 def node_name(requirement: str, scope: str) -> str:

@@ -5,6 +5,7 @@ before the items run, and closing it all.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import NoReturn
@@ -27,6 +28,17 @@ from conformance.profile import ProfileError, load_profile
 from conformance.stop_files import stop_html, stop_junit
 
 JUNIT_SUITE_NAME = "customer_info-conformance"
+
+
+def _not_urllib3_header_parsing(record: logging.LogRecord) -> bool:
+    """urllib3 logs a WARNING with its traceback when a target's header block cannot be
+    parsed (a trickled one, cut at the deadline); the failure already says what happened
+    in the harness's words (target_answered). Answers are fetched while the items run, so
+    pytest would print that traceback under the failing item: keep it out."""
+    return not record.getMessage().startswith("Failed to parse headers")
+
+
+logging.getLogger("urllib3.connection").addFilter(_not_urllib3_header_parsing)
 
 
 def _restore_testpaths(config: pytest.Config) -> None:
