@@ -253,7 +253,8 @@ def build_certificate(
         elif selected is not None and requirement_id not in selected:
             entry.update(
                 verdict="not-exercised",
-                reason="not selected: no item of this requirement ran in this run (-k, -m or node ids)",
+                reason="not run: no item of this requirement ran "
+                "(deselected by -k or -m, left out of the node ids, or skipped before it ran)",
                 exercised=_listed([]),
                 failed=_listed([]),
             )

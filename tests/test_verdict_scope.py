@@ -388,23 +388,26 @@ def test_an_answer_that_is_no_envelope_is_not_conformant(tmp_path: Path, edit, w
     assert "cannot be tested" not in output and "Traceback" not in output and "INTERNALERROR" not in output, output[
         -3000:
     ]
-    assert done.stdout.splitlines()[-1].startswith("1 failed"), output[-3000:]  # the smoke's lookup, and nothing else
+    # The smoke's lookup is the one case; the items are the requirements it breaks.
+    assert re.fullmatch(r"\d+ failed in .*", done.stdout.splitlines()[-1]), output[-3000:]
     out = tmp_path / "out"
     assert (out / "report.html").is_file() and (out / "junit.xml").is_file()
     certificate = certificate_in(out)
     assert certificate["verdict"] == "not-conformant"
-    assert certificate["counts"]["collected"] == 1 and certificate["counts"]["outcomes"] == {"failed": 1}
     failed = {r for r, e in certificate["requirements"].items() if e["verdict"] == "fail"}
     assert failed, certificate["reasons"]
+    testcases = list(ET.parse(out / "junit.xml").iter("testcase"))
+    assert certificate["counts"]["collected"] == len(testcases)
+    assert certificate["counts"]["outcomes"] == {"failed": len(testcases)}
+    assert certificate["counts"]["items_by_kind"] == {"case": 1}  # one case judged, nothing else
+    assert {case.get("name") for case in testcases} == {f"{r}[greatwidgets/89898989898989]" for r in failed}
     stop = [r for r in certificate["reasons"] if r.startswith("stopped early: ")]
     assert len(stop) == 1 and "nothing else can be judged" in stop[0] and url in stop[0], certificate["reasons"]
     assert "stopped early" in done.stdout  # the terminal summary says so too
     # The failure is the check pipeline's: a line citing the requirement it breaks.
-    (case,) = list(ET.parse(out / "junit.xml").iter("testcase"))
-    assert case.get("name") == "test_answer[greatwidgets-89898989898989-by:code]"
-    text = case.find("failure").text or ""
-    lines = [m for m in FAILURE_LINE.finditer(text) if m.group("check") == "answer_is_an_envelope"]
-    assert lines and set(lines[0].group("ids").split(", ")) <= failed, text
+    texts = "".join(case.find("failure").text or "" for case in testcases)
+    lines = [m for m in FAILURE_LINE.finditer(texts) if m.group("check") == "answer_is_an_envelope"]
+    assert lines and set(lines[0].group("ids").split(", ")) <= failed, texts
     assert REFERENCE_PASSWORD not in output + "".join(p.read_text() for p in out.iterdir())
 
 

@@ -107,13 +107,13 @@ def plan(state: State) -> dict[str, Scope]:
     state.evaluator = evaluator
     if state.stop_case is not None:
         # The target answered no envelope: its smoke lookup is the one case, and its
-        # items are the requirements that one answer judged (nothing else can be).
+        # items are the requirements that answer breaks (nothing else can be judged:
+        # a pass on an answer that is no envelope would not be earned).
         scope = plan_scopes([state.stop_case])
         for found in scope.values():
             result = evaluator.result(found)
-            found.requirements = [
-                r for r, judged in result.requirements.items() if judged.exercised or judged.failing_ids
-            ]
+            broken = [r for r, judged in result.requirements.items() if judged.failing_ids]
+            found.requirements = broken or [r for r, judged in result.requirements.items() if judged.exercised]
         state.cases_generated = state.cases_selected = 1
         return scope
     units = generate_units(harness, settings.combinations)
