@@ -64,7 +64,7 @@ def _checks(tally: dict[tuple[str, tuple[str, ...]], int]) -> list[str]:
 
 def variant_outcome(name: str, verdict: Verdict) -> str:
     if not verdict.passed:
-        return f"FAILED ({verdict.failed} of {verdict.tests} cases{'; ' + verdict.problem if verdict.problem else ''})"
+        return f"FAILED ({verdict.failed} of {verdict.tests} items{'; ' + verdict.problem if verdict.problem else ''})"
     missing = [c for c in VARIANTS[name].warnings if c not in {f.check for f in verdict.warnings}]
     if missing:
         return f"passed, but without the expected warning from {', '.join(missing)}"
@@ -105,13 +105,13 @@ def operator_outcome(name: str, verdict: Verdict) -> str:
     if state == "broken":
         return (
             f"BROKEN RUN (exit {verdict.exit_code}, {verdict.tests} "
-            f"cases{'; ' + verdict.problem if verdict.problem else ''})"
+            f"items{'; ' + verdict.problem if verdict.problem else ''})"
         )
     if mutant.equivalent:
         return (
             "equivalent, passed"
             if state == "passed"
-            else f"EQUIVALENT BUT FAILED ({verdict.failed} cases): the harness is stricter than the document"
+            else f"EQUIVALENT BUT FAILED ({verdict.failed} items): the harness is stricter than the document"
         )
     if state == "killed":
         return "killed" + (" (listed as a gap: remove it from OPERATOR_GAPS)" if name in OPERATOR_GAPS else "")
@@ -177,7 +177,7 @@ def operator_rows(operators: dict[str, Verdict]) -> list[str]:
 def operator_mutant_rows(operators: dict[str, Verdict]) -> list[str]:
     rows = [
         "| operator mutant | what it changes | selection | verdict | why "
-        "it may pass, or what would catch it | failures: check x cases |",
+        "it may pass, or what would catch it | failures: check x items |",
         "|---|---|---|---|---|---|",
     ]
     for name, verdict in operators.items():
@@ -221,7 +221,7 @@ def _cell(text: str) -> str:
 def mutant_rows(kills: dict[str, Kill], verdicts: dict[str, Verdict]) -> list[str]:
     rows = [
         "| mutant | what it breaks | requirement | expected check | verdict "
-        "| failures: check [requirements] x cases | advisories: check x cases |",
+        "| failures: check [requirements] x items | advisories: check x items |",
         "|---|---|---|---|---|---|---|",
     ]
     for name, kill in kills.items():
@@ -263,7 +263,7 @@ def requirement_rows(kills: dict[str, Kill]) -> list[str]:
 def variant_rows(variants: dict[str, Verdict]) -> list[str]:
     rows = [
         "| variant | what differs from the reference | why the document allows it "
-        "| outcome | cases | warnings: check x cases | advisories | unspecified |",
+        "| outcome | items | warnings: check x items | advisories | unspecified |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for name, verdict in variants.items():
@@ -310,7 +310,7 @@ def comparison(pairwise: dict[Target, Verdict], full: dict[Target, Verdict]) -> 
     """(table rows, differences) between the two modes' verdicts."""
     by_name = {(t.kind, t.name): v for t, v in pairwise.items()}
     rows = [
-        "| target | pairwise verdict | full-mode verdict | cases "
+        "| target | pairwise verdict | full-mode verdict | items "
         "(pairwise / all) | checks that caught it (all) | seconds (all) |",
         "|---|---|---|---|---|---|",
     ]
@@ -361,7 +361,7 @@ def document(
         "for it fails a case citing the requirement the mutant "
         "breaks, or, for a weakness the document is silent about "
         "(requirement `advisory`), when that advisory check reports it (advisories never fail a case). The last two "
-        "columns list every check that reported something in the run, with the number of cases.",
+        "columns list every check that reported something in the run, with the number of items (an item: one requirement over one scope).",
         "",
         "A *variant* is the reference server changed only where the document allows "
         "(`conformance/reference/sandbox/variants.py`, served by "
@@ -477,7 +477,7 @@ def print_matrix(kills: dict[str, Kill], variants: dict[str, Verdict]) -> None:
     print("VARIANTS")
     for name, verdict in variants.items():
         print(f"  {name:{width}}  {variant_outcome(name, verdict)}  "
-              f"({verdict.tests} cases, {len(verdict.warnings)} warnings, "
+              f"({verdict.tests} items, {len(verdict.warnings)} warnings, "
               f"{len(verdict.advisories)} advisories, "
               f"{len(verdict.of('unspecified'))} unspecified, {verdict.seconds:.0f} s)")  # fmt: skip
         for line in _checks(verdict.tally("warning")):
