@@ -361,7 +361,8 @@ def document(
         "for it fails a case citing the requirement the mutant "
         "breaks, or, for a weakness the document is silent about "
         "(requirement `advisory`), when that advisory check reports it (advisories never fail a case). The last two "
-        "columns list every check that reported something in the run, with the number of items (an item: one requirement over one scope).",
+        "columns list every check that reported something in the run, with the number of items "
+        "(an item: one requirement over one scope).",
         "",
         "A *variant* is the reference server changed only where the document allows "
         "(`conformance/reference/sandbox/variants.py`, served by "
