@@ -84,10 +84,13 @@ def _duration(run: dict[str, Any]) -> str:
     return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
 
 
-def run_html(certificate: dict[str, Any], run_lines: Sequence[str] = ()) -> str:
+def run_html(certificate: dict[str, Any], run_lines: Sequence[str] = (), links: dict[str, str] | None = None) -> str:
     """What ran against what: the facts a reader checks before believing a verdict.
     ``run_lines`` is the run's summary as the terminal prints it (its "requests sent"
-    line is the count under xdist too)."""
+    line is the count under xdist too). ``links``: certificate.json's and junit.xml's
+    paths relative to the report (None for one: not written)."""
+    if links is None:
+        links = {"certificate.json": "certificate.json", "junit.xml": "junit.xml"}
     target, run = certificate["target"], certificate["run"]
     sent = next((line.split(": ", 1)[1] for line in run_lines if line.startswith("requests sent: ")), "not known")
     facts = [
@@ -107,12 +110,19 @@ def run_html(certificate: dict[str, Any], run_lines: Sequence[str] = ()) -> str:
         if run_lines
         else ""
     )
+    files = [
+        f'<a href="{escape(href)}">{escape(href)}</a> ({about})'
+        for href, about in (
+            (links.get("certificate.json"), "the verdicts, with hashes of the inputs"),
+            (links.get("junit.xml"), "every item"),
+        )
+        if href
+    ]
     return (
         '<section id="conformance-run"><h2>The run</h2>'
         f'<dl class="cf-facts">{rows}</dl>'
-        '<p class="cf-files">Files: <a href="certificate.json">certificate.json</a> (the verdicts, '
-        'with hashes of the inputs) and <a href="junit.xml">junit.xml</a> (every item), next to this report.</p>'
-        f"{more}</section>"
+        + (f'<p class="cf-files">Files: {" and ".join(files)}.</p>' if files else "")
+        + f"{more}</section>"
     )
 
 
@@ -381,11 +391,12 @@ def summary_html(
     failures: Sequence[dict[str, Any]] = (),
     run_lines: Sequence[str] = (),
     notes_seen: Sequence[dict[str, Any]] = (),
+    links: dict[str, str] | None = None,
 ) -> str:
     return (
         STYLE
         + '<div class="cf-report">'
-        + run_html(certificate, run_lines)
+        + run_html(certificate, run_lines, links)
         + verdict_html(certificate)
         + matrix_html(certificate)
         + failures_html(certificate, list(failures))

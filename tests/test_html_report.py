@@ -506,3 +506,23 @@ def test_each_note_carries_its_first_case_and_curl(report: lxml.html.HtmlElement
         # The curl command is the case's own request.
         assert f"account_id={account} " in curl and f"code={customer}" in curl, (case, curl)
         assert "1959caadac9b13dcb3" not in curl
+
+
+def test_links_to_the_certificate_and_junit_follow_where_they_were_written(tmp_path: Path) -> None:
+    # --html and --junitxml may put the report and the JUnit file elsewhere than
+    # --report-dir (where certificate.json goes): the report's links still reach both.
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q",
+         "--combinations", "pairwise", "--cases", "kind=access", "--report-dir", "out",
+         "--html", "html/deep/r.html", "--junitxml", "xml/j.xml"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:]
+    report = tmp_path / "html" / "deep" / "r.html"
+    hrefs = re.findall(r'<p class="cf-files">.*?</p>', report.read_text(encoding="utf-8"), re.S)
+    assert hrefs, "no links to the run's files"
+    targets = re.findall(r'href="([^"]+)"', hrefs[0])
+    assert {(report.parent / t).resolve() for t in targets} == {
+        (tmp_path / "out" / "certificate.json").resolve(),
+        (tmp_path / "xml" / "j.xml").resolve(),
+    }

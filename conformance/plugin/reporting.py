@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Generator
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -232,6 +233,20 @@ def run_summary(state: State) -> list[str]:
     return [redact(line, harness.profile.password) for line in lines]
 
 
+def report_links(config: pytest.Config, state: State) -> dict[str, str]:
+    """certificate.json's and junit.xml's paths as seen from report.html, which --html and
+    --junitxml may put in other directories than --report-dir."""
+    html = getattr(config.option, "htmlpath", None)
+    if not html:
+        return {}
+    here = Path(html).resolve().parent
+    found = {"certificate.json": os.path.relpath(state.settings.report_dir.resolve() / "certificate.json", here)}
+    xml = getattr(config.option, "xmlpath", None)
+    if xml:
+        found["junit.xml"] = os.path.relpath(Path(xml).resolve(), here)
+    return {name: Path(path).as_posix() for name, path in found.items()}
+
+
 def note_counts(state: State, severity: str) -> dict[str, int]:
     """How many cases showed each note of this severity, over every scope."""
     counts: dict[str, int] = {}
@@ -313,6 +328,7 @@ def pytest_html_results_summary(
                     state.failures,
                     run_summary(state),
                     [note for _, carried in sorted(state.scopes.items()) for note in carried["notes"]],
+                    report_links(session.config, state),
                 ),
                 state.harness.profile.password,
             )
