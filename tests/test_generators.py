@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
+from typing import Any
 
 import pytest
 
@@ -230,3 +231,25 @@ def test_access_ids_are_unique_and_cite_catalogued_requirements() -> None:
     assert {c.requirement for c in generated} - {None} <= known
     # Only the callback cases are recorded without a requirement, and they allow any status.
     assert sorted(c.id for c in generated if c.requirement is None) == ["callback-script-call", "callback-script-tag"]
+
+
+def test_matrix_sizes_printed_for_both_modes_are_the_matrices() -> None:
+    """A run prints the matrix's size in both modes; the other mode's is counted a
+    customer at a time (cases.count), not built: it must equal the matrix built."""
+    from conformance.client import Client
+    from conformance.harness import Harness
+    from conformance.plugin.collection import generate_units, matrix_cases, matrix_sizes
+    from conformance.profile import load_profile
+    from conformance.reference import PROFILE_PATH, make_app
+    from tests.servers import serve_wsgi
+
+    with serve_wsgi(make_app()) as served:
+        profile = load_profile(PROFILE_PATH)
+        harness = Harness(profile, Client(served.url, profile.password), "form")
+
+        def campaigns_of(account: Any, customer: Any) -> list[str]:
+            return list(harness.learn(account, customer).campaign_ids)
+
+        built = {mode: len(matrix_cases(profile, campaigns_of, mode)) for mode in ("all", "pairwise")}
+        for mode in ("all", "pairwise"):
+            assert matrix_sizes(harness, mode, generate_units(harness, mode)) == built

@@ -117,7 +117,7 @@ def plan(state: State) -> dict[str, Scope]:
         state.cases_generated = state.cases_selected = 1
         return scope
     units = generate_units(harness, settings.combinations)
-    state.matrix_sizes = matrix_sizes(harness, settings.combinations)
+    state.matrix_sizes = matrix_sizes(harness, settings.combinations, units)
     state.cases_generated = len(units)
     if settings.cases is not None:
         from conformance.selection import unit_parameters
@@ -149,14 +149,17 @@ def generate_units(harness: Harness, mode: case_matrix.Mode) -> list[Unit]:
     return units
 
 
-def matrix_sizes(harness: Harness, mode: case_matrix.Mode) -> dict[str, int]:
-    """The matrix's size in both modes, so a user can choose a mode knowing what it costs."""
+def matrix_sizes(harness: Harness, mode: case_matrix.Mode, units: list[Unit]) -> dict[str, int]:
+    """The matrix's size in both modes (``units``: this run's, in ``mode``), so a user can
+    choose a mode knowing what it costs; the other mode's is counted, not kept."""
 
     def campaigns_of(account: Any, customer: Any) -> list[str]:
         return list(harness.learn(account, customer).campaign_ids)
 
     other: case_matrix.Mode = "pairwise" if mode == "all" else "all"
-    return {m: len(matrix_cases(harness.profile, campaigns_of, m)) for m in (mode, other)}
+    matrix = sum(1 for unit in units if isinstance(unit, case_matrix.Case))
+    negative = len(generate_negative(harness.profile, campaigns_of))  # the same in every mode
+    return {mode: matrix, other: case_matrix.count(harness.profile, campaigns_of, other) + negative}
 
 
 def matrix_cases(
