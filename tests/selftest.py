@@ -81,6 +81,7 @@ class Verdict:
     output: str = ""  # the end of the run's terminal output, for diagnostics
     failure_text: str = ""  # every failed case's text, as JUnit has it
     problem: str | None = None  # the run itself broke (no JUnit XML, a crash in the worker)
+    cases: int = 0  # the cases judged as the items' evidence (certificate.json's counts.items_by_kind)
 
     def of(self, severity: str) -> list[Finding]:
         return [f for f in self.findings if f.severity == severity]
@@ -233,8 +234,27 @@ def run_target(target: Target, workdir: str) -> Verdict:
     tests, failed, errors, findings, failure_text = read_junit(junit)
     problem = "INTERNALERROR in the run" if "INTERNALERROR" in text else None
     return Verdict(
-        target, exit_code, tests, failed, errors, tuple(findings), seconds, text[-OUTPUT_TAIL:], failure_text, problem
+        target,
+        exit_code,
+        tests,
+        failed,
+        errors,
+        tuple(findings),
+        seconds,
+        text[-OUTPUT_TAIL:],
+        failure_text,
+        problem,
+        cases_judged(report_dir / "certificate.json"),
     )
+
+
+def cases_judged(path: Path) -> int:
+    """How many cases a run judged (0: no certificate)."""
+    import json
+
+    if not path.is_file():
+        return 0
+    return sum(json.loads(path.read_text(encoding="utf-8"))["counts"]["items_by_kind"].values())
 
 
 def run_targets(targets: Iterable[Target], workdir: Path, jobs: int = 2) -> dict[Target, Verdict]:
