@@ -30,11 +30,13 @@ class EmbeddedServer:
 
     @classmethod
     def start(cls, *, latency_ms: int = 0, threads: int = 8, timeout: float = 30.0) -> EmbeddedServer:
+        # --until-stdin-closes with a pipe this process holds: if the harness is killed
+        # outright (SIGKILL, a CI timeout), the pipe closes and the server stops too.
         command = [sys.executable, "-m", "conformance.reference", "--host", "127.0.0.1", "--port", "0",
-                   "--threads", str(threads), "--latency-ms", str(latency_ms)]  # fmt: skip
+                   "--threads", str(threads), "--latency-ms", str(latency_ms), "--until-stdin-closes"]  # fmt: skip
         # stderr goes to a file: a pipe nobody reads would fill and stall the server.
         errors = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - kept open until stop(), which closes it
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, stdin=subprocess.DEVNULL, text=True)
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, stdin=subprocess.PIPE, text=True)
         lines: list[str] = []
         reader = threading.Thread(target=_read_lines, args=(process, lines), daemon=True)
         reader.start()
@@ -63,8 +65,9 @@ class EmbeddedServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                stream.close()
         self._errors.close()
 
 

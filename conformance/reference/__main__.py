@@ -8,9 +8,12 @@ Prints the endpoint URL and the profile path, then serves until Ctrl-C
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -63,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--latency-ms", type=_count(0), default=0, metavar="N", help="delay every answer by N ms")
     parser.add_argument("--threads", type=_count(1), default=8, help="worker threads (default 8)")
+    parser.add_argument(
+        "--until-stdin-closes",
+        action="store_true",
+        help="also stop when standard input closes: how the harness ties the server's life to its own, "
+        "so a harness killed outright leaves no server behind",
+    )
     _add_dataset_options(parser)
     sandbox.add_arguments(parser)
     return parser
@@ -110,6 +119,15 @@ def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _stop_when_stdin_closes() -> None:
+    """Read standard input to its end (the parent's pipe closes when the parent exits,
+    however it exits), then stop as SIGTERM would."""
+    with contextlib.suppress(OSError, ValueError):
+        while sys.stdin.buffer.read(4096):
+            pass
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -133,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.exit(1, f"{parser.prog}: error: cannot start: {exc}\n")
     # SIGTERM (e.g. from a process manager) stops as cleanly as Ctrl-C.
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    if args.until_stdin_closes:
+        threading.Thread(target=_stop_when_stdin_closes, name="stdin-watch", daemon=True).start()
     try:
         print(f"url: {server.url}", flush=True)
         print(f"profile: {server.profile_path}", flush=True)
