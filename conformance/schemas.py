@@ -103,10 +103,20 @@ def without_xsi_attributes(root: Any) -> Any:
     return stripped
 
 
+INSTANCE_SHOWN = 80  # characters of the offending value kept in a reason
+
+
 def _json_reason(error: jsonschema.ValidationError) -> str:
+    """jsonschema's message with the offending value cut short: its messages start with
+    the value's repr ("{...} is not of type 'array'"), and a whole campaign list there
+    pushed the reason itself past where a failure's text is cut."""
     schema = error.schema if isinstance(error.schema, dict) else {}
     comment = schema.get("$comment")
-    return f"{error.message}" + (f" ({comment})" if comment else "")
+    message = error.message
+    shown = repr(error.instance)
+    if message.startswith(shown) and len(shown) > INSTANCE_SHOWN:
+        message = f"{shown[:INSTANCE_SHOWN]}... ({len(shown)} characters){message[len(shown) :]}"
+    return message + (f" ({comment})" if comment else "")
 
 
 def _digest(body: bytes) -> bytes:
