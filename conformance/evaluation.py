@@ -221,6 +221,8 @@ class Evaluator:
         self.baseline_ids = baseline_ids
         self.differences_kept = differences_kept
         self.results: dict[str, ScopeResult] = {}
+        self.scopes: dict[str, Scope] = {}  # every scope of the run (set by the plugin's plan)
+        self._shared: set[Request] | None = None  # requests more than one scope needs
 
     def result(self, scope: Scope) -> ScopeResult:
         if scope.key not in self.results:
@@ -259,9 +261,24 @@ class Evaluator:
         finally:
             # On Ctrl-C (or any error) nothing more is sent.
             pool.shutdown(wait=True, cancel_futures=True)
+        # Judged: the answers no other scope needs are dropped (memory grows with the
+        # largest scope, and each distinct request is still sent once).
+        harness.forget(r for r in requests if r not in self._shared_requests())
         result.seconds = time.monotonic() - started
         result.requests = harness.requests_sent - sent_before
         return result
+
+    def _shared_requests(self) -> set[Request]:
+        if self._shared is None:
+            seen: dict[Request, str] = {}
+            shared: set[Request] = set()
+            for key, scope in self.scopes.items():
+                for unit in scope.units:
+                    for request in unit_requests(unit, self.harness):
+                        if seen.setdefault(request, key) != key:
+                            shared.add(request)
+            self._shared = shared
+        return self._shared
 
     def _judge(self, unit: Unit, result: ScopeResult) -> None:
         harness = self.harness

@@ -73,6 +73,10 @@ class Harness:
         self._learned: dict[tuple[str, Customer], Learned] = {}
         self._bodies: dict[bytes, bytes] = {}
         self._parsed: dict[bytes, tuple[Answer | None, str | None]] = {}
+        self._sent = 0  # distinct requests sent (the store may have forgotten some: forget())
+        # What forgotten exchanges needed of the transport, for transport_notes().
+        self._forgotten_retries, self._forgotten_reasons = 0, set[str]()
+        self._forgotten_redirects, self._first_redirect = 0, ""
         # Called with every exchange as it is sent (and whether it was a fresh send):
         # --record-dir keeps them. A store hit is not a send, so it is not passed on.
         self.listeners: list[Callable[[Exchange, bool], None]] = []
@@ -81,16 +85,18 @@ class Harness:
     def exchange(self, request: Request, fresh: bool = False) -> Exchange:
         """The answer to ``request``, sent at most once per session (``fresh``: send anew)."""
         if fresh:
-            return self._sent(self.client.send(request), fresh=True)
+            return self._notify(self.client.send(request), fresh=True)
         with self._lock:
             found = self._store.get(request)
         if found is not None:
             return found
-        exchange = self._intern(self._sent(self.client.send(request), fresh=False))
+        exchange = self._intern(self._notify(self.client.send(request), fresh=False))
         with self._lock:
+            if request not in self._store:
+                self._sent += 1
             return self._store.setdefault(request, exchange)
 
-    def _sent(self, exchange: Exchange, fresh: bool) -> Exchange:
+    def _notify(self, exchange: Exchange, fresh: bool) -> Exchange:
         for listener in self.listeners:
             listener(exchange, fresh)
         return exchange
@@ -142,24 +148,50 @@ class Harness:
             pool.shutdown(wait=True, cancel_futures=True)
         return len(todo)
 
+    def forget(self, requests: Iterable[Request]) -> None:
+        """Drop these answers, and every parsed body, once judged: a run's memory then
+        grows with its largest scope, not with the whole run (at 10x the reference's
+        customers, 44,405 answers). What they needed of the transport is kept for
+        transport_notes(); a request asked again after this is sent again."""
+        with self._lock:
+            for request in requests:
+                exchange = self._store.pop(request, None)
+                if exchange is None:
+                    continue
+                if exchange.attempts > 1:
+                    self._forgotten_retries += 1
+                    self._forgotten_reasons.update(exchange.retry_reasons)
+                if exchange.redirects:
+                    self._forgotten_redirects += 1
+                    self._first_redirect = self._first_redirect or exchange.redirects[-1]
+            self._bodies.clear()
+            self._parsed.clear()
+
     @property
     def requests_sent(self) -> int:
-        return len(self._store)
+        return self._sent
 
     def transport_notes(self) -> list[str]:
         """What the transport had to do that a reader should know: retries, redirects."""
         with self._lock:
             exchanges = list(self._store.values())
+            reasons = set(self._forgotten_reasons)
+            retries, redirects, first_redirect = (
+                self._forgotten_retries,
+                self._forgotten_redirects,
+                self._first_redirect,
+            )
         notes = []
         retried = [e for e in exchanges if e.attempts > 1]
-        if retried:
-            reasons = sorted({reason for e in retried for reason in e.retry_reasons})
-            notes.append(f"{len(retried)} request(s) needed retries ({'; '.join(reasons[:3])})")
+        retries += len(retried)
+        if retries:
+            reasons |= {reason for e in retried for reason in e.retry_reasons}
+            notes.append(f"{retries} request(s) needed retries ({'; '.join(sorted(reasons)[:3])})")
         redirected = [e for e in exchanges if e.redirects]
-        if redirected:
-            notes.append(
-                f"{len(redirected)} request(s) followed same-origin redirects, e.g. to {redirected[0].redirects[-1]}"
-            )
+        redirects += len(redirected)
+        if redirects:
+            example = first_redirect or redirected[0].redirects[-1]
+            notes.append(f"{redirects} request(s) followed same-origin redirects, e.g. to {example}")
         return notes
 
     def observe(self, case: Case | AccessCase, exchange: Exchange | None = None) -> Observation:

@@ -223,3 +223,28 @@ def test_the_smoke_stops_a_target_that_cannot_be_tested(
     with pytest.raises(error) as raised:
         store.smoke()
     assert says in str(raised.value) and type(raised.value) is error
+
+
+def test_forgotten_answers_keep_their_count_and_transport_notes() -> None:
+    # A judged scope's answers are dropped (evaluation.Evaluator): the run still counts
+    # them as sent and still says what they needed of the transport; asked again, the
+    # request is sent again (the evaluator forgets only what no other scope needs).
+    def answer(request: Request) -> Exchange:
+        if request.get("code") == "retried":
+            return Exchange(
+                request, TableClient.url, status=200, body=NO_MATCH, attempts=2, retry_reasons=("HTTP 503",)
+            )
+        return Exchange(request, TableClient.url, status=200, body=NO_MATCH, redirects=("http://table.invalid/v2",))
+
+    client = TableClient(answer)
+    store = harness(client)
+    store.exchange(lookup("retried"))
+    store.exchange(lookup("moved"))
+    store.forget([lookup("retried"), lookup("moved")])
+    assert store.requests_sent == 2
+    assert store.transport_notes() == [
+        "1 request(s) needed retries (HTTP 503)",
+        "1 request(s) followed same-origin redirects, e.g. to http://table.invalid/v2",
+    ]
+    store.exchange(lookup("moved"))
+    assert client.sent[lookup("moved")] == 2 and store.requests_sent == 3

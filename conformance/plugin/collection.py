@@ -132,7 +132,8 @@ def plan(state: State) -> dict[str, Scope]:
                 "see 'Selecting' in README.md for the parameter names and values"
             )
     state.cases_selected = len(units)
-    return plan_scopes(units)
+    evaluator.scopes = plan_scopes(units)
+    return evaluator.scopes
 
 
 def generate_units(harness: Harness, mode: case_matrix.Mode) -> list[Unit]:
