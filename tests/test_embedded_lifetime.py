@@ -45,3 +45,27 @@ def test_the_server_stops_when_its_harness_is_killed() -> None:
     finally:
         if harness.poll() is None:
             harness.kill()
+
+
+def test_a_server_watching_its_stdin_stops_cleanly_either_way() -> None:
+    # Stopped by SIGTERM (EmbeddedServer.stop) or by its stdin closing: it exits 0 with
+    # nothing on stderr. (A watcher blocked inside sys.stdin's buffered reader made the
+    # interpreter's exit wait a second on its lock and then abort with a fatal error.)
+    for stop in ("sigterm", "stdin"):
+        server = subprocess.Popen(
+            [sys.executable, "-m", "conformance.reference", "--port", "0", "--until-stdin-closes"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert server.stdout is not None and server.stdin is not None
+        while "serving until" not in server.stdout.readline():
+            pass
+        if stop == "sigterm":
+            server.send_signal(signal.SIGTERM)
+        else:
+            server.stdin.close()
+        server.wait(15)
+        assert server.stderr is not None
+        errors = server.stderr.read()
+        for stream in (server.stdin, server.stdout, server.stderr):
+            stream.close()
+        assert server.returncode == 0 and errors == "", (stop, server.returncode, errors[-2000:])

@@ -116,14 +116,19 @@ def _write_dataset_files(parser: argparse.ArgumentParser, args: argparse.Namespa
 
 
 def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
+    # Once: the server is stopping, and a second SIGTERM (the stdin watcher's, when the
+    # parent closes the pipe after signalling) must not interrupt the stop itself.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
 def _stop_when_stdin_closes() -> None:
     """Read standard input to its end (the parent's pipe closes when the parent exits,
     however it exits), then stop as SIGTERM would."""
+    # os.read on the descriptor, not sys.stdin: a daemon thread blocked inside the
+    # buffered reader holds its lock, and the interpreter's exit then waits on it.
     with contextlib.suppress(OSError, ValueError):
-        while sys.stdin.buffer.read(4096):
+        while os.read(sys.stdin.fileno(), 4096):
             pass
     os.kill(os.getpid(), signal.SIGTERM)
 
