@@ -28,7 +28,7 @@ from conformance.checks import REGISTRY, Finding, Judged, Observation, registere
 from conformance.client import Request, curl_command
 from conformance.harness import Harness
 from conformance.relations import Relation
-from conformance.report import failure_text, group_failure_text, response_text
+from conformance.report import failure_text, group_failure_text, names_role, response_text
 from conformance.requirements import catalogue
 from conformance.secret import redact
 
@@ -382,7 +382,7 @@ def _first_named(observations: dict[str, Observation], violations: list[Finding]
     """The observation the first violation names (by role), else the first one."""
     for finding in violations:
         for role, observation in observations.items():
-            if role and role in finding.where.replace(" vs ", "|").split("|"):
+            if role and names_role(finding.where, role):
                 return observation
     return next(iter(observations.values()))
 

@@ -57,7 +57,7 @@ def _failure_text(
         blocks.append("\n".join(lines))
     # Only the requests a violation names, when it names some: a reader wants two
     # curl commands to compare, not every member of the group.
-    named = [(role, o) for role, o in observations if role and any(_names_role(f.where, role) for f in failures)]
+    named = [(role, o) for role, o in observations if role and any(names_role(f.where, role) for f in failures)]
     observations = named or observations
     reproduce = "\n".join(
         f"  {'# ' + role + chr(10) + '  ' if role else ''}{curl_command(o.exchange)}" for role, o in observations
@@ -106,5 +106,6 @@ def notes_text(findings: Iterable[Finding]) -> str:
     return "\n".join(lines)
 
 
-def _names_role(where: str, role: str) -> bool:
+def names_role(where: str, role: str) -> bool:
+    """Whether a finding's ``where`` names this role of a relation ("again vs first")."""
     return any(part.strip() == role for part in where.replace(" vs ", "|").split("|"))

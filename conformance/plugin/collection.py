@@ -139,10 +139,7 @@ def plan(state: State) -> dict[str, Scope]:
 def generate_units(harness: Harness, mode: case_matrix.Mode) -> list[Unit]:
     """Every unit of evidence of a run in ``mode``: the matrix (and its probes), the
     negative space, the relations, the access cases."""
-
-    def campaigns_of(account: Any, customer: Any) -> list[str]:
-        return list(harness.learn(account, customer).campaign_ids)
-
+    campaigns_of = _campaigns_learned(harness)
     units: list[Unit] = []
     units += matrix_cases(harness.profile, campaigns_of, mode)
     units += generate_relations(harness.profile, campaigns_of)
@@ -153,10 +150,7 @@ def generate_units(harness: Harness, mode: case_matrix.Mode) -> list[Unit]:
 def matrix_sizes(harness: Harness, mode: case_matrix.Mode, units: list[Unit]) -> dict[str, int]:
     """The matrix's size in both modes (``units``: this run's, in ``mode``), so a user can
     choose a mode knowing what it costs; the other mode's is counted, not kept."""
-
-    def campaigns_of(account: Any, customer: Any) -> list[str]:
-        return list(harness.learn(account, customer).campaign_ids)
-
+    campaigns_of = _campaigns_learned(harness)
     other: case_matrix.Mode = "pairwise" if mode == "all" else "all"
     matrix = sum(1 for unit in units if isinstance(unit, case_matrix.Case))
     negative = len(generate_negative(harness.profile, campaigns_of))  # the same in every mode
@@ -170,6 +164,15 @@ def matrix_cases(
     which is not crossed and so the same in every mode): what a run prints as "matrix
     cases per mode", and what tests/test_readme_counts.py compares with the README."""
     return case_matrix.generate(profile, campaigns_of, mode) + generate_negative(profile, campaigns_of)
+
+
+def _campaigns_learned(harness: Harness) -> case_matrix.CampaignLookup:
+    """The customer's campaign ids, from the target's own full answer (harness.learn)."""
+
+    def campaigns_of(account: Any, customer: Any) -> list[str]:
+        return list(harness.learn(account, customer).campaign_ids)
+
+    return campaigns_of
 
 
 def _has_buyx(harness: Harness, case: case_matrix.Case) -> bool:
