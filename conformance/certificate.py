@@ -37,7 +37,6 @@ from conformance.secret import Secret, redact
 CERTIFICATE_VERSION = 2
 CASES_LISTED = 20  # cases named per requirement; the rest are counted
 REASONS_LISTED = 3  # distinct reasons given per requirement not exercised
-PROPERTY = "conformance_record"  # the JUnit/user property carrying an item's record
 
 
 # -- one item ----------------------------------------------------------------------
@@ -452,7 +451,6 @@ def write_certificate(certificate: dict[str, Any], path: Path, secret: Secret | 
 
 
 __all__ = [
-    "PROPERTY",
     "CertificateInvalid",
     "RunFacts",
     "Tally",

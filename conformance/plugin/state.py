@@ -25,7 +25,6 @@ class State:
     workers: list[dict[str, Any]] = field(default_factory=list)
     unusable: str | None = None
     matrix_sizes: dict[str, int] = field(default_factory=dict)
-    summariser: Any = None
     started: datetime | None = None
     records: dict[str, dict[str, Any]] = field(default_factory=dict)  # nodeid -> its requirement, scope, counts
     outcomes: dict[str, str] = field(default_factory=dict)  # nodeid -> passed/failed/baselined/skipped/error
