@@ -25,7 +25,7 @@ from conformance import compare as comparing
 from conformance.access import AccessCase
 from conformance.cases import Case
 from conformance.checks import REGISTRY, Finding, Judged, Observation, registered_checks
-from conformance.client import Request, curl_command
+from conformance.client import Exchange, Request, curl_command
 from conformance.harness import Harness
 from conformance.relations import Relation
 from conformance.report import failure_text, group_failure_text, names_role, response_text
@@ -111,13 +111,17 @@ def plan_scopes(units: Sequence[Unit]) -> dict[str, Scope]:
     each access case names."""
     scopes: dict[str, Scope] = {}
     for unit in units:
-        scopes.setdefault(scope_of(unit), Scope(scope_of(unit))).units.append(unit)
+        key = scope_of(unit)
+        scope = scopes.get(key)
+        if scope is None:
+            scope = scopes[key] = Scope(key)
+        scope.units.append(unit)
     order = list(catalogue())
     for scope in scopes.values():
         kinds = {unit_kind(u) for u in scope.units}
+        relation_kinds = {u.kind for u in scope.units if isinstance(u, Relation)}
         wanted: set[str] = set()
         for kind in kinds:
-            relation_kinds = {u.kind for u in scope.units if isinstance(u, Relation)}
             wanted |= declared_requirements(kind, relation_kinds)
         wanted |= {u.requirement for u in scope.units if isinstance(u, AccessCase) and u.requirement}
         scope.requirements = [r for r in order if r in wanted]
@@ -233,7 +237,8 @@ class Evaluator:
         started = time.monotonic()
         harness = self.harness
         sent_before = harness.requests_sent
-        requests = list(dict.fromkeys(r for unit in scope.units for r in unit_requests(unit, harness)))
+        needs = [unit_requests(unit, harness) for unit in scope.units]  # built once: a case's request is not free
+        requests = list(dict.fromkeys(r for wanted in needs for r in wanted))
         requirements = {r: RequirementResult() for r in scope.requirements}
         tally = cert.Tally()
         notes: dict[tuple[str, str, str], NoteSeen] = {}
@@ -252,10 +257,9 @@ class Evaluator:
                     for u in scope.units
                     if isinstance(u, Case) and u.probe is None
                 }
-            for unit in scope.units:
-                for request in unit_requests(unit, harness):
-                    pending[request].result()
-                self._judge(unit, result)
+            for unit, wanted in zip(scope.units, needs, strict=True):
+                answered = [pending[request].result() for request in wanted]
+                self._judge(unit, answered, result)
                 if isinstance(unit, Case) and unit in other:
                     self._compare(unit, other[unit].result(), result)
         finally:
@@ -280,17 +284,18 @@ class Evaluator:
             self._shared = shared
         return self._shared
 
-    def _judge(self, unit: Unit, result: ScopeResult) -> None:
+    def _judge(self, unit: Unit, answered: list[Exchange], result: ScopeResult) -> None:
+        """Judge one unit (``answered``: the exchanges of its unit_requests) into ``result``."""
         harness = self.harness
         secret = harness.profile.password
         observations: dict[str, Observation]
         if isinstance(unit, Relation):
             observations, judged = harness.verify_relation(unit)
         elif isinstance(unit, AccessCase):
-            observation, judged = harness.verify_access(unit)
+            observation, judged = harness.verify_access(unit, answered[0])
             observations = {"": observation}
         else:
-            observation, judged = harness.verify(unit)
+            observation, judged = harness.verify(unit, answered[0])
             observations = {"": observation}
         kind = unit_kind(unit)
         # The certificate's word for a matrix case is "case" (its checks' evidence kind is "answer").

@@ -203,8 +203,9 @@ class Harness:
         answer, error = self.parse(exchange)
         return Observation(case, exchange, answer, error)
 
-    def verify(self, case: Case) -> tuple[Observation, Judged]:
-        observation = self.observe(case)
+    def verify(self, case: Case, exchange: Exchange | None = None) -> tuple[Observation, Judged]:
+        """The case's answer (``exchange``, else from the store) judged by every answer check."""
+        observation = self.observe(case, exchange)
         return observation, judge(Evidence.of("answer", observation))
 
     def verify_relation(self, relation: Relation) -> tuple[dict[str, Observation], Judged]:
@@ -215,8 +216,8 @@ class Harness:
             observations[role] = self.observe(case, exchange)
         return observations, judge(Evidence("relation", relation, observations))
 
-    def verify_access(self, case: AccessCase) -> tuple[Observation, Judged]:
-        observation = self.observe(case)
+    def verify_access(self, case: AccessCase, exchange: Exchange | None = None) -> tuple[Observation, Judged]:
+        observation = self.observe(case, exchange)
         return observation, judge(Evidence.of("access", observation))
 
     # -- before the cases ----------------------------------------------------------

@@ -19,10 +19,10 @@ names the check (never as the target's failure, never as a pass).
 
 from __future__ import annotations
 
-import dataclasses
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from conformance.client import Exchange
@@ -85,7 +85,9 @@ class Evidence:
     def of(cls, kind: Kind, observation: Observation) -> Evidence:
         return cls(kind, observation.case, {"": observation})
 
-    @property
+    # Cached: 37 checks read these on every answer (a frozen dataclass keeps them in its
+    # __dict__, which cached_property writes directly).
+    @cached_property
     def one(self) -> Observation:
         return self.observations[""]
 
@@ -93,19 +95,19 @@ class Evidence:
     def case(self) -> Any:
         return self.subject
 
-    @property
+    @cached_property
     def exchange(self) -> Exchange:
         return self.one.exchange
 
-    @property
+    @cached_property
     def answer(self) -> Answer | None:
         return self.one.answer
 
-    @property
+    @cached_property
     def parse_error(self) -> str | None:
         return self.one.parse_error
 
-    @property
+    @cached_property
     def document(self) -> dict[str, Any]:
         return self.one.document
 
@@ -128,6 +130,8 @@ class Check:
     advisory: bool = False  # a security practice the document does not state
     ground_truth: bool = False  # judges against the data the profile says the target holds
     doc: str = field(default="", repr=False)
+    cites: frozenset[str] = field(init=False, repr=False, compare=False)
+    silent_reason: str = field(init=False, repr=False, compare=False)
 
     def applies_to(self, evidence: Evidence) -> bool:
         if evidence.kind not in self.kinds:
@@ -137,13 +141,26 @@ class Check:
             return self.relation == kind
         return True
 
+    def __post_init__(self) -> None:
+        # Derived once (a check runs on every answer): the ids it may cite, as a set, and
+        # the reason for a declared requirement its body said nothing about.
+        object.__setattr__(self, "cites", frozenset(self.requirements))
+        object.__setattr__(self, "silent_reason", f"{self.name} found nothing to judge here")
+
     def run(self, evidence: Evidence) -> Judged:
         """The check's findings and its judgement per requirement; an exception inside
         the check becomes an ``error`` finding and judges nothing."""
+        fold = Fold()
+        self.run_into(evidence, fold)
+        return fold.judged()
+
+    def run_into(self, evidence: Evidence, fold: Fold) -> None:
+        """Run the check and fold what it found and judged into ``fold``."""
         r = Reporter(self)
         if self.needs_answer and evidence.kind != "relation" and evidence.answer is None:
             r.not_applicable("no answer to read (the envelope checks say why)")
-            return r.judged([])
+            fold.add(self, [], r.judgements())
+            return
         try:
             findings = list(self.function(evidence, r))
         except Exception as exc:  # noqa: BLE001 - a broken check must not pass or blame the target
@@ -157,15 +174,10 @@ class Check:
                 detail="This is a fault of the harness, not of the target: "
                 "please report it with the curl command below.",
             )
-            return Judged(
-                [error],
-                frozenset(),
-                {requirement: "the check broke (harness error)" for requirement in self.requirements},
-            )
-        judged = r.judged(findings)
-        if self.ground_truth:
-            return dataclasses.replace(judged, expected_data=judged.checked | frozenset(judged.failed))
-        return judged
+            # What it judged before it broke is not kept: a broken check credits nothing.
+            fold.add(self, [error], dict.fromkeys(self.requirements, "the check broke (harness error)"), broke=True)
+            return
+        fold.add(self, findings, r.judgements())
 
 
 @dataclass(frozen=True)
@@ -191,24 +203,63 @@ class Judged:
 
     @staticmethod
     def merge(parts: Iterable[Judged]) -> Judged:
-        findings: list[Finding] = []
-        checked: set[str] = set()
-        expected_data: set[str] = set()
-        reasons: dict[str, str] = {}
+        fold = Fold()
         for part in parts:
-            findings += part.findings
-            checked |= part.checked
-            expected_data |= part.expected_data
-            for requirement, reason in part.not_applicable.items():
-                # The reason that says what profile data would judge it reads best.
-                if requirement not in reasons or ("profile" in reason and "profile" not in reasons[requirement]):
-                    reasons[requirement] = reason
-        checked |= set(failed_requirements(findings))
+            fold.add_judged(part)
+        return fold.judged()
+
+
+def _better_reason(reason: str, kept: str | None) -> bool:
+    # The reason that says what profile data would judge it reads best.
+    return kept is None or ("profile" in reason and "profile" not in kept)
+
+
+class Fold:
+    """What several checks found and judged on one piece of evidence, folded as they run
+    (a run judges every answer with about 37 checks: no Judged per check).
+
+    A requirement is checked when some check could have seen it broken (or a failure
+    cites it); for the others, the best reason any check gave (one naming the profile
+    data that would judge it, else the first)."""
+
+    __slots__ = ("checked", "expected_data", "findings", "reasons")
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self.checked: set[str] = set()
+        self.expected_data: set[str] = set()
+        self.reasons: dict[str, str] = {}
+
+    def add(self, check: Check, findings: list[Finding], judgements: dict[str, str], broke: bool = False) -> None:
+        """One check's findings and judgements (requirement -> CHECKED or why not)."""
+        self.findings += findings
+        reasons = self.reasons
+        for requirement, why in judgements.items():
+            if why == CHECKED:
+                self.checked.add(requirement)
+            elif _better_reason(why, reasons.get(requirement)):
+                reasons[requirement] = why
+        if check.ground_truth and not broke:
+            self.expected_data.update(r for r, why in judgements.items() if why == CHECKED)
+            self.expected_data.update(failed_requirements(findings))
+
+    def add_judged(self, part: Judged) -> None:
+        self.findings += part.findings
+        self.checked |= part.checked
+        self.expected_data |= part.expected_data
+        reasons = self.reasons
+        for requirement, why in part.not_applicable.items():
+            if _better_reason(why, reasons.get(requirement)):
+                reasons[requirement] = why
+
+    def judged(self) -> Judged:
+        checked = self.checked
+        checked.update(failed_requirements(self.findings))
         return Judged(
-            findings,
+            self.findings,
             frozenset(checked),
-            {r: why for r, why in reasons.items() if r not in checked},
-            frozenset(expected_data),
+            {r: why for r, why in self.reasons.items() if r not in checked},
+            frozenset(self.expected_data),
         )
 
 
@@ -308,21 +359,41 @@ class Reporter:
         # Silence has no requirement to cite: the finding names none.
         return Finding(self.check.name, "unspecified", None, title, **kw)
 
-    def judged(self, findings: list[Finding]) -> Judged:
+    def judgements(self) -> dict[str, str]:
+        """Requirement -> CHECKED, or why this evidence could not show it broken; a
+        declared requirement the check said nothing about was found nothing to judge."""
+        judged = self._judged
         for requirement in self.check.requirements:
-            self._judged.setdefault(requirement, f"{self.check.name} found nothing to judge here")
-        checked = frozenset(r for r, why in self._judged.items() if why == CHECKED)
-        return Judged(findings, checked, {r: why for r, why in self._judged.items() if why != CHECKED})
+            if requirement not in judged:
+                judged[requirement] = self.check.silent_reason
+        return judged
 
     def _cite(self, requirement: str) -> None:
-        if requirement not in self.check.requirements:
+        if requirement not in self.check.cites:
             # A harness bug: the registry must say every id a check may cite.
             raise ValueError(f"check {self.check.name} cites {requirement}, which it does not declare")
 
 
 def judge(evidence: Evidence) -> Judged:
     """Every registered check that reads this kind of evidence, in the families' order."""
-    return Judged.merge(registered.run(evidence) for registered in _in_order() if registered.applies_to(evidence))
+    fold = Fold()
+    for registered in _checks_for(evidence):
+        registered.run_into(evidence, fold)
+    return fold.judged()
+
+
+_FOR_KIND: dict[tuple[str, str | None, int], list[Check]] = {}
+
+
+def _checks_for(evidence: Evidence) -> list[Check]:
+    """The checks that read this evidence: by kind (and relation kind), listed once per
+    registry size (a test may register a check after the first judgement)."""
+    relation = evidence.subject.kind if evidence.kind == "relation" else None
+    key = (evidence.kind, relation, len(REGISTRY))
+    found = _FOR_KIND.get(key)
+    if found is None:
+        found = _FOR_KIND[key] = [c for c in _in_order() if c.applies_to(evidence)]
+    return found
 
 
 def registered_checks() -> list[Check]:
