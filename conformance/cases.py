@@ -45,7 +45,7 @@ def load_space() -> Space:
     return Space(identifiers=data["identifiers"], parameters=data["parameters"], probes=tuple(data.get("probes", ())))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Case:
     """One request of the matrix: who is looked up, how, and with which options.
 
@@ -327,22 +327,25 @@ def _identifier(customer: Customer) -> tuple[str, str]:
 def _cross(
     space: Space, account: Account, customer: Customer | None, identifiers: list[str], campaigns: list[str], mode: Mode
 ) -> list[Case]:
-    dimensions: list[list[tuple[str, str, str | None]]] = []
+    # A value is (name, value, campaign, the option as a case holds it): the option's
+    # tuple is made once per value and shared by every case that has it (the full
+    # matrix holds tens of thousands of cases for the whole run).
+    dimensions: list[list[tuple[str, str, str | None, tuple[str, str]]]] = []
     for name, spec in space.parameters.items():
-        values: list[tuple[str, str, str | None]] = []
+        values: list[tuple[str, str, str | None, tuple[str, str]]] = []
         for value in spec["values"]:
             if value == EACH:
-                values += [(name, EACH, campaign) for campaign in campaigns]
+                values += [(name, EACH, campaign, (name, EACH)) for campaign in campaigns]
             else:
-                values.append((name, str(value), None))
+                values.append((name, str(value), None, (name, str(value))))
         dimensions.append(values)
-    identifier_dimension = [[("identifier", name, None) for name in identifiers]]
+    identifier_dimension = [[("identifier", name, None, ("identifier", name)) for name in identifiers]]
 
-    def case_of(row: Iterable[tuple[str, str, str | None]]) -> Case:
+    def case_of(row: Iterable[tuple[str, str, str | None, tuple[str, str]]]) -> Case:
         row = list(row)
         identifier = row[0][1]
-        options = tuple((name, value) for name, value, _ in row[1:] if value != ABSENT)
-        campaign = next((c for name, value, c in row[1:] if value == EACH), None)
+        options = tuple(option for _, value, _, option in row[1:] if value != ABSENT)
+        campaign = next((c for _, value, c, _ in row[1:] if value == EACH), None)
         return Case(account.account_id, account.coalition, customer, identifier, options, campaign)
 
     return [case_of(row) for row in _combinations(identifier_dimension + dimensions, mode, case_of)]

@@ -22,10 +22,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
-import xmlschema
+
+if TYPE_CHECKING:
+    import xmlschema
 
 from conformance.resources import schema_path
 
@@ -47,6 +49,11 @@ class ResponseSchemas:
 
     @cached_property
     def xsd(self) -> xmlschema.XMLSchema11:
+        # Imported here, when the first XML answer is validated: xmlschema and its
+        # XPath engine take about half a second to import, which a run then spends
+        # after its first request, and --collect-only or a JSON-only run not at all.
+        import xmlschema
+
         return xmlschema.XMLSchema11(str(schema_path(XSD_FILE)))
 
     @cached_property
