@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -153,8 +153,9 @@ class Tally:
         self.failed: defaultdict[str, list[str]] = defaultdict(list)  # every failing unit, for the baseline
         self.expected_data: set[str] = set()
         self.reasons: defaultdict[str, Counter[str]] = defaultdict(Counter)
-        self.notes: Counter[tuple[str, str, str]] = Counter()
+        self.notes: Counter[tuple[str, ...]] = Counter()
         self.errors = 0
+        self._full: set[str] = set()  # requirements whose exercised_ids are full
 
     @classmethod
     def of(cls, records: Iterable[dict[str, Any]]) -> Tally:
@@ -165,20 +166,71 @@ class Tally:
 
     def add(self, record: dict[str, Any]) -> None:
         """One unit's record (:func:`item_record`)."""
+        self._add(
+            record["kind"],
+            record["id"],
+            record["areas"],
+            record["exercised"],
+            record["failed"],
+            record.get("expected_data", ()),
+            record.get("not_applicable", ()),
+            [tuple(note) for note in record["notes"]],
+            bool(record.get("errors")),
+        )
+
+    def add_judged(self, kind: str, unit_id: str, judged: Judged, areas: Iterable[str]) -> None:
+        """What one unit judged, as :meth:`add` of its record, without making the record
+        (the evaluator folds every case of a run)."""
+        failed = judged.failed
+        exercised = judged.checked.union(failed)
+        self._add(
+            kind,
+            unit_id,
+            list(areas),
+            exercised,
+            failed,
+            judged.expected_data & exercised,
+            judged.not_applicable.items(),
+            [
+                (f.severity, f.check, f.title)
+                for f in judged.findings
+                if f.severity in ("warning", "advisory", "unspecified")
+            ],
+            bool(judged.errors),
+        )
+
+    def _add(
+        self,
+        kind: str,
+        unit_id: str,
+        areas: list[str],
+        exercised: Iterable[str],
+        failed: Iterable[str],
+        expected_data: Iterable[str],
+        not_applicable: Iterable[Sequence[str]],
+        notes: list[tuple[str, ...]],
+        error: bool,
+    ) -> None:
         self.units += 1
-        self.kinds[record["kind"]] += 1
-        self.areas.update(record["areas"] or ["(none)"])
-        for requirement_id in record["exercised"]:
-            self.exercised[requirement_id] += 1
-            if len(self.exercised_ids[requirement_id]) < CASES_LISTED:
-                self.exercised_ids[requirement_id].append(record["id"])
-        for requirement_id in record["failed"]:
-            self.failed[requirement_id].append(record["id"])
-        self.expected_data.update(record.get("expected_data", ()))
-        for requirement_id, why in record.get("not_applicable", ()):
+        self.kinds[kind] += 1
+        self.areas.update(areas or ["(none)"])
+        self.exercised.update(exercised)
+        # Ids are listed for the first CASES_LISTED units of each requirement only: a
+        # requirement whose list is full is not looked at again (lists never shrink).
+        full = self._full
+        for requirement_id in set(exercised).difference(full) if full else exercised:
+            listed = self.exercised_ids[requirement_id]
+            if len(listed) < CASES_LISTED:
+                listed.append(unit_id)
+            else:
+                full.add(requirement_id)
+        for requirement_id in failed:
+            self.failed[requirement_id].append(unit_id)
+        self.expected_data.update(expected_data)
+        for requirement_id, why in not_applicable:
             self.reasons[requirement_id][why] += 1
-        self.notes.update(tuple(note) for note in record["notes"])
-        self.errors += bool(record.get("errors"))
+        self.notes.update(notes)
+        self.errors += error
 
     def merge(self, other: Tally) -> None:
         self.units += other.units

@@ -265,6 +265,10 @@ class Evaluator:
         finally:
             # On Ctrl-C (or any error) nothing more is sent.
             pool.shutdown(wait=True, cancel_futures=True)
+        # The scope's tally holds its units' judgements: each item's counts are read there.
+        for requirement_id, found in requirements.items():
+            found.exercised = tally.exercised[requirement_id]
+            found.reasons.update(tally.reasons.get(requirement_id, {}))
         # Judged: the answers no other scope needs are dropped (memory grows with the
         # largest scope, and each distinct request is still sent once).
         harness.forget(r for r in requests if r not in self._shared_requests())
@@ -298,19 +302,13 @@ class Evaluator:
             observation, judged = harness.verify(unit, answered[0])
             observations = {"": observation}
         kind = unit_kind(unit)
+        unit_id = unit.id
         # The certificate's word for a matrix case is "case" (its checks' evidence kind is "answer").
-        record = cert.item_record(
-            "case" if kind == "answer" else kind, unit.id, judged, unit_areas(unit, self.customer_has_buyx)
+        result.tally.add_judged(
+            "case" if kind == "answer" else kind, unit_id, judged, unit_areas(unit, self.customer_has_buyx)
         )
-        result.tally.add(record)
-        if unit.id in self.baseline_ids:
-            result.baseline_seen[unit.id] = list(judged.failed)
-        for requirement_id in record["exercised"]:
-            if requirement_id in result.requirements:
-                result.requirements[requirement_id].exercised += 1
-        for requirement_id, why in record["not_applicable"]:
-            if requirement_id in result.requirements:
-                result.requirements[requirement_id].reasons[why] += 1
+        if unit_id in self.baseline_ids:
+            result.baseline_seen[unit_id] = list(judged.failed)
         for error in judged.errors:
             for requirement_id in REGISTRY[error.check].requirements if error.check in REGISTRY else ():
                 found = result.requirements.get(requirement_id)
@@ -322,7 +320,7 @@ class Evaluator:
             found = result.requirements.get(requirement_id)
             if found is None:  # a requirement no item of this scope judges: a harness bug, said loudly
                 found = result.requirements[requirement_id] = RequirementResult()
-            found.failing_ids.append(unit.id)
+            found.failing_ids.append(unit_id)
             causes = [r for r in judged.failed if cause_rank(r) < cause_rank(requirement_id)]
             if causes:
                 found.caused_by[min(causes, key=cause_rank)] += 1
@@ -331,14 +329,14 @@ class Evaluator:
                 first = _first_named(observations, violations)
                 found.examples.append(
                     Example(
-                        unit.id,
+                        unit_id,
                         _text(unit, observations, violations, secret),
                         redact(curl_command(first.exchange), secret),
                         response_text(first, secret),
                     )
                 )
             elif len(found.listed) < LISTED:
-                found.listed.append(redact(f"{unit.id}: {violations[0].title}", secret))
+                found.listed.append(redact(f"{unit_id}: {violations[0].title}", secret))
         self._notes(unit, observations, judged, result.notes)
 
     def _notes(
