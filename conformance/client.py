@@ -12,6 +12,7 @@ import contextlib
 import email.utils
 import heapq
 import itertools
+import os
 import shlex
 import socket
 import threading
@@ -304,7 +305,13 @@ class Client:
         self.retries = retries
         self.backoff = backoff
         self.rate_limiter = rate_limiter or RateLimiter(0)
-        self.verify = verify
+        # As requests would per request with trust_env: the CA bundle the environment
+        # names stands in for the default verification (not for --ca-bundle or --insecure).
+        self.verify = (
+            (os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True)
+            if verify is True
+            else verify
+        )
         if verify is False:
             # Said once in the run's summary and report, not once per request.
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
@@ -316,6 +323,13 @@ class Client:
         session = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
+            # The environment is read once, here, not on every request (requests reads
+            # the proxy variables and looks for ~/.netrc per request: about a quarter of
+            # the client's CPU): HTTP(S)_PROXY / ALL_PROXY / NO_PROXY for the target, and
+            # REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE (see _verify). ~/.netrc is not read: the
+            # harness sends the request's fields and nothing a file adds.
+            session.trust_env = False
+            session.proxies = requests.utils.get_environ_proxies(self.url)
             session.verify = self.verify
             for prefix in ("http://", "https://"):
                 session.mount(prefix, _WatchedAdapter())

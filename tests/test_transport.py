@@ -272,3 +272,60 @@ def test_cases_that_needed_retries_are_named(scripted: Callable[..., Scripted], 
     )  # fmt: skip
     assert "needed retries" in run.stdout, run.stdout[-3000:]
     assert "the answer needed 1 retry" in (tmp_path / "r" / "junit.xml").read_text()
+
+
+# -- the environment: read once per session, as requests would read it per request ------
+def _recording(scripted: Callable[..., Scripted], seen: list[Request]) -> Scripted:
+    def record(conn: socket.socket, request: Request, n: int) -> bool | None:
+        seen.append(request)
+        return reply(conn, 200, NO_MATCH)
+
+    return scripted(record)
+
+
+def test_a_proxy_named_by_the_environment_carries_the_requests(
+    scripted: Callable[..., Scripted], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[Request] = []
+    proxy = _recording(scripted, seen)
+    monkeypatch.setenv("HTTP_PROXY", proxy.url.rsplit("/", 1)[0])
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    exchange = Client("http://target.invalid/api.php", PROFILE.password, timeout=5).send(LOOKUP)
+    assert exchange.status == 200, exchange.transport_error
+    # A proxy is sent the absolute URL (a direct request would fail: .invalid never resolves).
+    assert [r.target for r in seen] == ["http://target.invalid/api.php"]
+
+
+def test_no_proxy_in_the_environment_goes_direct(reference: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as dead:
+        port = dead.getsockname()[1]
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")  # nothing listens there
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    exchange = Client(reference, PROFILE.password, timeout=5).send(LOOKUP)
+    assert exchange.transport_error is None and exchange.status == 200
+
+
+def test_requests_ca_bundle_stands_for_the_default_verification(
+    tls_server: Scripted, certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(certificate[0]))
+    exchange = Client(tls_server.url, PROFILE.password, timeout=5).send(LOOKUP)
+    assert exchange.transport_error is None and exchange.status == 200
+
+
+def test_no_credentials_from_a_netrc_file_are_sent(
+    scripted: Callable[..., Scripted], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # requests adds Basic auth from ~/.netrc for a matching host: the harness sends the
+    # request's fields and nothing else (a target must not receive a user's other secrets).
+    seen: list[Request] = []
+    target = _recording(scripted, seen)
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password elsewhere-secret\n", encoding="utf-8")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    exchange = Client(target.url, PROFILE.password, timeout=5).send(LOOKUP)
+    assert exchange.status == 200, exchange.transport_error
+    assert b"authorization:" not in seen[0].head.lower()
