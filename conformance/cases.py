@@ -67,7 +67,12 @@ class Case:
     negative: str | None = None
 
     def option(self, name: str) -> str:
-        return dict(self.options).get(name, ABSENT)
+        # A scan, not a dict: a case has a handful of options and checks ask for them
+        # about 20 times an answer.
+        for key, value in self.options:
+            if key == name:
+                return value
+        return ABSENT
 
     @property
     def id(self) -> str:
