@@ -218,3 +218,19 @@ def test_k_selects_items_ignoring_case_cases_exactly_and_the_readme_says_so(tmp_
     both = cases_judged(tmp_path, "-m", "formats", "--cases", "kind=answer and (output=JSON or output=json)")
     assert upper_cases > 0 and lower_cases > 0 and upper_cases + lower_cases == both, (upper_cases, lower_cases, both)
     assert README_SELECTING in " ".join(README.split()), f"README.md should say: {README_SELECTING}"
+
+
+def test_collect_only_leaves_the_last_runs_reports_in_place(tmp_path: Path) -> None:
+    # A user lists the items after a run: the run's report, JUnit and certificate must
+    # still be the run's (an empty report from --collect-only replaced them).
+    suite = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs", "conformance.suite",
+             "-q", "--combinations", "pairwise", "--cases", ONE_CASE]  # fmt: skip
+    done = run(suite, tmp_path)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    reports = tmp_path / "reports"
+    written = {p.name: p.read_bytes() for p in reports.iterdir() if p.is_file()}
+    assert {"report.html", "junit.xml", "certificate.json"} <= set(written)
+    listed = run([*suite, "--collect-only"], tmp_path)
+    assert listed.returncode == 0 and "::" in listed.stdout, listed.stdout[-2000:]
+    assert {p.name: p.read_bytes() for p in reports.iterdir() if p.is_file()} == written
+    assert "HTML report:" not in listed.stdout and "Generated html report" not in listed.stdout

@@ -87,11 +87,13 @@ def pytest_configure(config: pytest.Config) -> None:
             f"--report-dir {settings.report_dir} cannot be created "
             f"({exc.strerror}). Choose a directory you can write to."
         ) from None
-    # Reports on every run, unless the user chose other paths.
-    if getattr(config.option, "htmlpath", "unset") is None:
+    # Reports on every run, unless the user chose other paths; --collect-only runs
+    # nothing, so it writes none (an empty report would replace the last run's).
+    runs = not config.option.collectonly
+    if runs and getattr(config.option, "htmlpath", "unset") is None:
         config.option.htmlpath = str(settings.report_dir / "report.html")
         config.option.self_contained_html = True
-    if getattr(config.option, "xmlpath", "unset") is None:
+    if runs and getattr(config.option, "xmlpath", "unset") is None:
         config.option.xmlpath = str(settings.report_dir / "junit.xml")
     state = State(settings, config=config)
     config.pluginmanager.register(RunObserver(state), "conformance-run-observer")
