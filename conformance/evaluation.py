@@ -154,6 +154,9 @@ class RequirementResult:
     # Failing cases that also break a requirement their answer's reading depends on
     # (CAUSE_RANK), and which: when every failing case does, this failure is secondary.
     caused_by: Counter[str] = field(default_factory=Counter)
+    # Per check, the failing cases on which it found this requirement broken (all of
+    # them, not only the examples: the check to read may be one the examples lack).
+    found_by: Counter[str] = field(default_factory=Counter)
 
     @property
     def secondary_to(self) -> str | None:
@@ -325,6 +328,7 @@ class Evaluator:
             if causes:
                 found.caused_by[min(causes, key=cause_rank)] += 1
             violations = [f for f in judged.findings if f.severity == "fail" and f.requirement == requirement_id]
+            found.found_by.update({f.check for f in violations})
             if len(found.examples) < EXAMPLES:
                 first = _first_named(observations, violations)
                 found.examples.append(
