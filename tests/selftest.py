@@ -38,6 +38,8 @@ Kind = Literal["mutant", "operator", "variant", "control"]
 FAILURE_LINE = re.compile(
     r"^\[(?P<ids>[A-Z][A-Z0-9-]*(?:, [A-Z][A-Z0-9-]*)*)\] (?P<check>\w+): (?P<title>.+)$", re.MULTILINE
 )
+FOUND_BY_LINE = re.compile(r"^Found by: (?P<checks>.+)$", re.MULTILINE)
+FOUND_BY_CHECK = re.compile(r"(\w+) on \d+ case\(s\)")
 NOTE_LINE = re.compile(
     r"^(?P<severity>advisory|warning|unspecified): (?P<check>\w+)(?: \[(?P<ids>[A-Z0-9, -]+)\])?: (?P<title>.*)$"
 )
@@ -130,6 +132,11 @@ def read_junit(path: Path) -> tuple[int, int, int, list[Finding], str]:
                 match = FAILURE_LINE.match(line)
                 assert match is not None
                 findings.append(Finding(name, "fail", match["check"], tuple(match["ids"].split(", ")), match["title"]))
+            # The checks that found the item's requirement broken on any of its cases
+            # (the violations above are the first three cases').
+            found_by = FOUND_BY_LINE.search(text)
+            for check in FOUND_BY_CHECK.findall(found_by["checks"]) if found_by else ():
+                findings.append(Finding(name, "fail", check, (name.split("[", 1)[0],), "found by"))
         for prop in case.iter("property"):
             if prop.get("name") != "notes":
                 continue

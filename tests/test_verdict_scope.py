@@ -498,3 +498,31 @@ def test_refused_credentials_stop_with_three_files(tmp_path: Path, refusing: str
         assert_three_files(
             tmp_path / "out", output, [refusing, "refused with an error envelope", "credentials"], spelling
         )
+
+
+def test_a_failing_item_names_every_check_that_found_it_not_only_the_examples(tmp_path: Path) -> None:
+    # In the full matrix, the first three cases that break NOTE-SHOW-ONLY-BELONG-TO for
+    # this customer are matrix cases; the relation whose check is named for the fault
+    # comes later. The item must still say that check found it (the full-mode kill matrix
+    # called this mutant survived when only the examples named checks).
+    from conformance.reference.sandbox.faults import FAULTS
+    from conformance.reference.sandbox.faults import serve as serve_fault
+    from tests.targets import run_suite
+
+    fault = FAULTS["show_only_belong_to_ignored"]
+    with serve_fault("show_only_belong_to_ignored") as url:
+        done = run_suite(tmp_path, "--target-url", url, "--target-profile", str(PROFILE_PATH),
+                         "--report-dir", str(tmp_path / "r"), "--combinations", "all", "--cases", fault.selection)  # fmt: skip
+    assert done.returncode == 1, done.stdout[-3000:]
+    item = next(
+        case
+        for case in ET.parse(tmp_path / "r" / "junit.xml").getroot().iter("testcase")
+        if case.get("name") == "NOTE-SHOW-ONLY-BELONG-TO[coaldemo/89898989898989]"
+    )
+    failure = item.find("failure")
+    assert failure is not None
+    text = failure.text or ""
+    found_by = re.search(r"^Found by: (.+)$", text, re.MULTILINE)
+    assert found_by and f"{fault.check} on " in found_by.group(1), text[:3000]
+    examples = text.split("--- the other cases")[0].split("Found by:", 1)[1]
+    assert f"] {fault.check}:" not in examples, "the examples show the relation: this test no longer tests the point"

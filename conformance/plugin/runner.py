@@ -77,12 +77,9 @@ def failure_message(requirement: str, scope: str, found: RequirementResult, unit
         f'({units} case(s) in the scope): "{quote}"'
     )
     blocks = [head]
-    # Every check that found it, over all the failing cases (the examples below are the
-    # first three): the line format of a violation, so a reader can grep either.
-    blocks.append(
-        "Found by:\n"
-        + "\n".join(f"[{requirement}] {check}: on {n} case(s)" for check, n in found.found_by.most_common())
-    )
+    # Every check that found it, over all the failing cases (the examples below are only
+    # the first three), so a reader knows which checks to read.
+    blocks.append("Found by: " + ", ".join(f"{check} on {n} case(s)" for check, n in found.found_by.most_common()))
     cause = found.secondary_to
     if cause is not None:
         blocks.append(
