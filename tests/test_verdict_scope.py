@@ -511,8 +511,10 @@ def test_a_failing_item_names_every_check_that_found_it_not_only_the_examples(tm
 
     fault = FAULTS["show_only_belong_to_ignored"]
     with serve_fault("show_only_belong_to_ignored") as url:
-        done = run_suite(tmp_path, "--target-url", url, "--target-profile", str(PROFILE_PATH),
-                         "--report-dir", str(tmp_path / "r"), "--combinations", "all", "--cases", fault.selection)  # fmt: skip
+        done = run_suite(
+            tmp_path, "--target-url", url, "--target-profile", str(PROFILE_PATH),
+            "--report-dir", str(tmp_path / "r"), "--combinations", "all", "--cases", fault.selection,
+        )  # fmt: skip
     assert done.returncode == 1, done.stdout[-3000:]
     item = next(
         case
