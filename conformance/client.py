@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import heapq
+import importlib.util
 import itertools
 import os
 import shlex
@@ -20,13 +21,15 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urlencode, urljoin, urlsplit
+from urllib.request import getproxies
 
-import requests
-import requests.adapters
 import urllib3
 import urllib3.connection
+from urllib3._version import __version__ as urllib3_version
+from urllib3.util import make_headers
 
+from conformance import __version__
 from conformance.secret import PLACEHOLDER, Secret, redact, spellings
 
 Encoding = Literal["form", "multipart", "query"]
@@ -256,34 +259,39 @@ class _HTTPSPool(urllib3.HTTPSConnectionPool):
     ConnectionCls = _HTTPSConnection
 
 
-class _WatchedAdapter(requests.adapters.HTTPAdapter):
-    """requests' adapter, with connections the watchdog can interrupt."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
-
-    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(proxy, **kwargs)
-        if not proxy.lower().startswith("socks"):  # SOCKS has pools of its own: per-read timeouts only
-            manager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
-        return manager
-
-
 MAX_REDIRECTS = 5
 RETRY_STATUSES = (429, 503)
 
 
+# What every request carries besides its fields: what requests would send, but naming
+# the harness, so a target's logs can tell its traffic apart.
+HEADERS = {
+    "User-Agent": f"customer-info-conformance/{__version__} urllib3/{urllib3_version}",
+    "Accept": "*/*",
+    **make_headers(keep_alive=True, accept_encoding=True),  # gzip, deflate (br, zstd when installed)
+}
+FORM = "application/x-www-form-urlencoded"
+
+
 class Client:
-    """Sends requests to one target over kept-alive sessions (one per thread).
+    """Sends requests to one target over kept-alive connections (a pool per thread).
 
     ``timeout`` bounds each attempt as a whole (connect, request, headers, body, and the
     same-origin redirects it follows), not each socket read: see _Watchdog.
     Transport errors are retried up to ``retries`` times with exponential backoff;
     429 and 503 answers are retried after their Retry-After (when it is within the
-    timeout). Redirects are followed only within the target's origin: requests would
-    otherwise resend the password to whatever host a redirect names (a 307 keeps the
-    POST body).
+    timeout). Redirects are followed only within the target's origin: a client that
+    followed them anywhere would resend the password to whatever host a redirect names
+    (a 307 keeps the POST body).
+
+    urllib3 directly, not requests' Session on top of it: a full run sends about 38,000
+    requests, and requests' layers (hooks, cookies, auth, settings merged per request)
+    doubled the client's CPU per request, in the one process that also judges every
+    answer (bench/run.py overhead). What requests did that matters here is done once:
+    the environment's proxies (HTTP(S)_PROXY, ALL_PROXY, NO_PROXY, read with requests'
+    own rules) and CA bundle (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, else certifi's, as
+    requests), the form, multipart and query encodings; ~/.netrc is not read: the harness
+    sends the request's fields and nothing a file adds.
     """
 
     def __init__(
@@ -305,8 +313,8 @@ class Client:
         self.retries = retries
         self.backoff = backoff
         self.rate_limiter = rate_limiter or RateLimiter(0)
-        # As requests would per request with trust_env: the CA bundle the environment
-        # names stands in for the default verification (not for --ca-bundle or --insecure).
+        # As requests would: the CA bundle the environment names stands in for the
+        # default verification (not for --ca-bundle or --insecure).
         self.verify = (
             (os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True)
             if verify is True
@@ -316,33 +324,23 @@ class Client:
             # Said once in the run's summary and report, not once per request.
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         self._local = threading.local()
-        self._sessions: list[requests.Session] = []
-        self._sessions_lock = threading.Lock()
+        self._managers: list[urllib3.PoolManager] = []
+        self._managers_lock = threading.Lock()
 
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            # The environment is read once, here, not on every request (requests reads
-            # the proxy variables and looks for ~/.netrc per request: about a quarter of
-            # the client's CPU): HTTP(S)_PROXY / ALL_PROXY / NO_PROXY for the target, and
-            # REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE (see _verify). ~/.netrc is not read: the
-            # harness sends the request's fields and nothing a file adds.
-            session.trust_env = False
-            session.proxies = requests.utils.get_environ_proxies(self.url)
-            session.verify = self.verify
-            for prefix in ("http://", "https://"):
-                session.mount(prefix, _WatchedAdapter())
-            self._local.session = session
-            with self._sessions_lock:
-                self._sessions.append(session)
-        return session
+    def _manager(self) -> urllib3.PoolManager:
+        manager: urllib3.PoolManager | None = getattr(self._local, "manager", None)
+        if manager is None:
+            manager = _pool_manager(self.url, self.verify)
+            self._local.manager = manager
+            with self._managers_lock:
+                self._managers.append(manager)
+        return manager
 
     def close(self) -> None:
-        with self._sessions_lock:
-            for session in self._sessions:
-                session.close()
-            self._sessions.clear()
+        with self._managers_lock:
+            for manager in self._managers:
+                manager.clear()
+            self._managers.clear()
 
     def send(self, request: Request) -> Exchange:
         reasons: list[str] = []
@@ -395,50 +393,37 @@ class Client:
         started = time.monotonic()
         # Per connect and per read, no more than is left: the watchdog bounds the sum.
         remaining = max(deadline - started, 0.001)
-        # verify is passed per request: requests lets REQUESTS_CA_BUNDLE override a
-        # session's verify=False, so --insecure would silently not apply.
-        params: list[tuple[str, str]] | None = None
-        data: list[tuple[str, str]] | None = None
-        files: list[tuple[str, tuple[None, str]]] | None = None
-        if request.encoding == "query":
-            method, params = "GET", wire
-        elif request.encoding == "multipart":
-            method, files = "POST", [(k, (None, v)) for k, v in wire]
-        else:
-            method, data = "POST", wire
+        method, url, body, headers = _encoded(request.encoding, wire, url)
         watch = _Watch(deadline)
         _WATCHDOG.arm(watch)
         _exchange.watch = watch
+        response: urllib3.BaseHTTPResponse | None = None
         try:
-            with self._session().request(
+            response = self._manager().urlopen(
                 method,
                 url,
-                params=params,
-                data=data,
-                files=files,
-                timeout=(remaining, remaining),
-                stream=True,
-                allow_redirects=False,
-                verify=self.verify,
-            ) as response:
-                watch.phase = "body"
-                body, truncated = self._read_capped(response, watch)
-                echoed = bool(secret) and any(spelling.encode() in body for spelling in spellings(secret))
-                return Exchange(
-                    request=request,
-                    url=self.url,
-                    status=response.status_code,
-                    headers={k.lower(): redact(v, self.password) for k, v in response.headers.items()},
-                    body=redact(body.decode("utf-8", "surrogateescape"), self.password).encode(
-                        "utf-8", "surrogateescape"
-                    )
-                    if echoed
-                    else body,
-                    elapsed=time.monotonic() - started,
-                    truncated=truncated,
-                    echoed_password=echoed,
-                )
-        except (requests.RequestException, OSError, _DeadlineExceeded, urllib3.exceptions.HTTPError) as exc:
+                body=body,
+                headers=headers,
+                redirect=False,  # followed here, within the origin only (_follow)
+                retries=False,  # retried here, with backoff and Retry-After (send)
+                preload_content=False,
+                timeout=urllib3.Timeout(connect=remaining, read=remaining),
+            )
+            watch.phase = "body"
+            content, truncated = self._read_capped(response, watch)
+            echoed = bool(secret) and any(spelling.encode() in content for spelling in spellings(secret))
+            return Exchange(
+                request=request,
+                url=self.url,
+                status=response.status,
+                # One value per name, repeated headers joined with ", " (as requests did).
+                headers={k.lower(): redact(response.headers[k], self.password) for k in response.headers},
+                body=_redacted(content, self.password) if echoed else content,
+                elapsed=time.monotonic() - started,
+                truncated=truncated,
+                echoed_password=echoed,
+            )
+        except (OSError, _DeadlineExceeded, _NoPool, _BodyCutShort, urllib3.exceptions.HTTPError) as exc:
             if watch.fired:
                 # Cut off by the watchdog: the library saw EOF or a reset and said so, or
                 # (headers cut mid-field parse as complete) the body read found it out.
@@ -455,26 +440,31 @@ class Client:
         finally:
             _exchange.watch = None
             watch.disarm()
+            if response is not None:
+                # A body read to its end has already handed its connection back to the
+                # pool; one cut short (the cap, the deadline, an error) is closed, never
+                # reused with the rest of an answer still on it.
+                response.close()
+                response.release_conn()
 
-    def _read_capped(self, response: requests.Response, watch: _Watch) -> tuple[bytes, bool]:
+    def _read_capped(self, response: urllib3.BaseHTTPResponse, watch: _Watch) -> tuple[bytes, bool]:
         # The cap counts decoded bytes, so a small gzip body cannot inflate past it.
-        # read1 returns what has arrived (iter_content would wait for a whole chunk), so
-        # a body trickling in is stopped at the deadline after the recv that crosses it;
-        # a recv blocked at the deadline is ended by the watchdog.
+        # read1 returns what has arrived (read(n) would wait for n bytes), so a body
+        # trickling in is stopped at the deadline after the recv that crosses it; a recv
+        # blocked at the deadline is ended by the watchdog.
         chunks: list[bytes] = []
         size = 0
-        raw = response.raw
         while True:
             if time.monotonic() >= watch.deadline:
                 raise _DeadlineExceeded("body", size)
             try:
-                chunk = raw.read1(65536, decode_content=True)
+                chunk = response.read1(65536, decode_content=True)
             except (TimeoutError, urllib3.exceptions.ReadTimeoutError):
                 raise _DeadlineExceeded("body", size) from None
             except (urllib3.exceptions.HTTPError, OSError) as exc:
                 if watch.fired:
                     raise _DeadlineExceeded("body", size) from None
-                raise requests.ConnectionError(str(exc)) from None
+                raise _BodyCutShort(str(exc)) from None
             if not chunk:
                 break
             chunks.append(chunk)
@@ -488,6 +478,98 @@ class Client:
         return b"".join(chunks), False
 
 
+def _encoded(
+    encoding: Encoding, wire: list[tuple[str, str]], url: str
+) -> tuple[str, str, bytes | None, dict[str, str]]:
+    """Method, URL, body and headers of one request, encoded as requests would encode
+    ``params=`` (query), ``data=`` (form) and ``files=`` with no file names (multipart)."""
+    if encoding == "query":
+        query = urlencode(wire)
+        if query:
+            parts = urlsplit(url)
+            url = parts._replace(query=f"{parts.query}&{query}" if parts.query else query).geturl()
+        return "GET", url, None, HEADERS
+    if encoding == "multipart":
+        body, content_type = urllib3.encode_multipart_formdata(wire)
+        return "POST", url, body, {**HEADERS, "Content-Type": content_type}
+    return "POST", url, urlencode(wire).encode("ascii"), {**HEADERS, "Content-Type": FORM}
+
+
+def _redacted(body: bytes, password: Secret) -> bytes:
+    return redact(body.decode("utf-8", "surrogateescape"), password).encode("utf-8", "surrogateescape")
+
+
+class _NoPool(Exception):
+    """The environment names a transport this machine cannot use (a SOCKS proxy without
+    PySocks, a CA bundle that is not there): said as the exchange's transport error."""
+
+
+class _BodyCutShort(Exception):
+    """The connection failed while the body was arriving (a reset, bad chunk framing,
+    a body that does not decode)."""
+
+
+def _pool_manager(url: str, verify: bool | str) -> urllib3.PoolManager:
+    """Connections to ``url``'s origin: through the proxy the environment names for it,
+    verified as ``verify`` says, and watched by the deadline (_HTTPPool, _HTTPSPool)."""
+    tls: dict[str, Any] = {"cert_reqs": "CERT_NONE"} if verify is False else {"cert_reqs": "CERT_REQUIRED"}
+    if verify is not False and urlsplit(url).scheme == "https":
+        if verify is True:
+            import certifi  # requests' default bundle; needed for https targets only
+
+            verify = certifi.where()
+        if os.path.isdir(verify):
+            tls["ca_cert_dir"] = verify
+        elif os.path.isfile(verify):
+            tls["ca_certs"] = verify
+        else:
+            raise _NoPool(f"the CA bundle {verify} does not exist (REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE?)")
+    proxy = _environment_proxy(url)
+    manager: urllib3.PoolManager
+    if proxy is None:
+        manager = urllib3.PoolManager(**tls)
+    elif proxy.lower().startswith("socks"):
+        if importlib.util.find_spec("socks") is None:  # urllib3 would warn, then fail
+            raise _NoPool(
+                f"the environment names the SOCKS proxy {_without_userinfo(proxy)}, which needs PySocks: "
+                "pip install 'urllib3[socks]', or unset ALL_PROXY / HTTP(S)_PROXY"
+            )
+        from urllib3.contrib.socks import SOCKSProxyManager
+
+        user, password = _userinfo(proxy)
+        # SOCKS has connection classes of its own: the deadline bounds each read there, not the exchange.
+        return SOCKSProxyManager(proxy, username=user, password=password, **tls)
+    else:
+        user, password = _userinfo(proxy)
+        auth = make_headers(proxy_basic_auth=f"{user}:{password}") if user else None
+        manager = urllib3.ProxyManager(proxy, proxy_headers=auth, **tls)
+    manager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+    return manager
+
+
+def _environment_proxy(url: str) -> str | None:
+    """The proxy the environment names for ``url``, by requests' rules (NO_PROXY with
+    hosts, domains, ports and CIDR ranges; a scheme's proxy before ALL_PROXY)."""
+    if not url or not getproxies():
+        return None  # the common case, without importing requests
+    import requests.utils
+
+    return requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url))
+
+
+def _userinfo(proxy: str) -> tuple[str | None, str | None]:
+    parts = urlsplit(proxy)
+    return (
+        unquote(parts.username) if parts.username else None,
+        unquote(parts.password) if parts.password else None,
+    )
+
+
+def _without_userinfo(proxy: str) -> str:
+    parts = urlsplit(proxy)
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+
+
 class _DeadlineExceeded(Exception):
     def __init__(self, phase: str, received: int) -> None:
         super().__init__(phase, received)
@@ -496,7 +578,11 @@ class _DeadlineExceeded(Exception):
 
 
 def _is_timeout(exc: BaseException) -> bool:
-    return isinstance(exc, (requests.Timeout, TimeoutError, socket.timeout, urllib3.exceptions.TimeoutError))
+    # urllib3 2 still derives NewConnectionError (a refusal, an unknown host) from
+    # ConnectTimeoutError: not a timeout.
+    return isinstance(exc, (TimeoutError, socket.timeout, urllib3.exceptions.TimeoutError)) and not isinstance(
+        exc, urllib3.exceptions.NewConnectionError
+    )
 
 
 def _too_many_redirects(urls: list[str]) -> str:
@@ -545,11 +631,13 @@ def _describe_transport_error(exc: BaseException, timeout: float) -> str:
         else:
             said = f"no answer within {limit}: {PHASES[exc.phase]}"
         return f"{said}; raise --target-timeout if the target is just slow"
-    if isinstance(exc, requests.exceptions.SSLError):
+    if isinstance(exc, _NoPool):
+        return str(exc)
+    if isinstance(exc, urllib3.exceptions.SSLError):
         return (
             f"TLS failed: {exc}. Use --ca-bundle FILE for a private CA, or --insecure to skip verification (reported)"
         )
-    if isinstance(exc, requests.ConnectionError):
+    if isinstance(exc, (urllib3.exceptions.HTTPError, OSError, _BodyCutShort)):
         reason = str(exc)
         if "Connection refused" in reason:
             return "connection refused (is the target running, and is --target-url right?)"

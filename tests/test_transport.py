@@ -3,7 +3,9 @@ and TLS verification (with --ca-bundle and --insecure as the only ways out)."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import importlib.util
 import shutil
 import socket
 import ssl
@@ -12,12 +14,15 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 import requests
 
-from conformance.client import Client, RateLimiter, build_request
+import conformance
+from conformance.client import Client, Encoding, RateLimiter, build_request
 from conformance.profile import load_profile
 from conformance.reference import PROFILE_PATH, start
 from tests.servers import Request, Served, each_request, serve_socket
@@ -329,3 +334,67 @@ def test_no_credentials_from_a_netrc_file_are_sent(
     exchange = Client(target.url, PROFILE.password, timeout=5).send(LOOKUP)
     assert exchange.status == 200, exchange.transport_error
     assert b"authorization:" not in seen[0].head.lower()
+
+
+def test_a_proxy_named_with_credentials_is_sent_them(
+    scripted: Callable[..., Scripted], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The credentials in HTTP_PROXY's URL (percent-encoded, as a URL needs) go to the
+    # proxy as Basic auth, decoded: as requests sends them.
+    seen: list[Request] = []
+    proxy = _recording(scripted, seen)
+    origin = proxy.url.rsplit("/", 1)[0].replace("http://", "http://us%40er:pa%3Ass@")
+    monkeypatch.setenv("HTTP_PROXY", origin)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    exchange = Client("http://target.invalid/api.php", PROFILE.password, timeout=5).send(LOOKUP)
+    assert exchange.status == 200, exchange.transport_error
+    assert seen[0].headers.get("proxy-authorization") == "Basic " + base64.b64encode(b"us@er:pa:ss").decode()
+
+
+def test_a_socks_proxy_this_machine_cannot_use_is_said_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    if importlib.util.find_spec("socks") is not None:
+        pytest.skip("PySocks is installed here: a SOCKS proxy can be used")
+    monkeypatch.setenv("ALL_PROXY", "socks5://someone:secret@127.0.0.1:1080")
+    exchange = Client("http://target.invalid/api.php", PROFILE.password, timeout=5).send(LOOKUP)
+    assert exchange.status is None and exchange.transport_error is not None
+    assert "PySocks" in exchange.transport_error and "ALL_PROXY" in exchange.transport_error
+    assert "secret" not in exchange.transport_error  # the proxy's credentials are not repeated
+
+
+def test_a_ca_bundle_the_environment_names_but_is_not_there_is_said_so(
+    tls_server: Scripted, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "gone.pem"
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(missing))
+    exchange = Client(tls_server.url, PROFILE.password, timeout=5).send(LOOKUP)
+    assert exchange.status is None
+    assert exchange.transport_error == f"the CA bundle {missing} does not exist (REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE?)"
+
+
+@pytest.mark.parametrize("encoding", ["form", "multipart", "query"])
+def test_a_query_in_the_target_url_is_kept(scripted: Callable[..., Scripted], encoding: Encoding) -> None:
+    # A target URL may carry a query of its own (a site, a version): every request keeps
+    # it, and a query-encoded request adds its fields after it.
+    seen: list[Request] = []
+    target = _recording(scripted, seen)
+    request = replace(LOOKUP, encoding=encoding)
+    exchange = Client(target.url + "?site=a%20b", PROFILE.password, timeout=5).send(request)
+    assert exchange.status == 200, exchange.transport_error
+    path, _, query = seen[0].target.partition("?")
+    assert path == "/api.php"
+    sent = parse_qsl(query, keep_blank_values=True)
+    assert sent[0] == ("site", "a b")
+    if encoding == "query":
+        assert seen[0].method == "GET"
+        assert sent[1:] == [(k, PROFILE.password.reveal() if k == "user_password" else v) for k, v in LOOKUP.fields]
+    else:
+        assert seen[0].method == "POST" and sent == [("site", "a b")]
+
+
+def test_requests_name_the_harness(scripted: Callable[..., Scripted]) -> None:
+    # A target's logs can tell the harness's traffic from its clients'.
+    seen: list[Request] = []
+    target = _recording(scripted, seen)
+    Client(target.url, PROFILE.password, timeout=5).send(LOOKUP)
+    assert seen[0].headers["user-agent"].startswith(f"customer-info-conformance/{conformance.__version__} ")
