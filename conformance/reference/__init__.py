@@ -8,12 +8,38 @@ that client developers can run as a sandbox:
 
 Independent of the harness: nothing here imports pytest or any other
 ``conformance.*`` module.
+
+The server's modules are imported when first used (PEP 562): the harness reads
+``PROFILE_PATH`` and the data set in its own process, where the server (WSGI app,
+SQLite, waitress: a fifth of a second) never runs; it runs in a child process.
 """
 
-from .app import make_app
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .paths import PROFILE_PATH, SEED_PATH
-from .render import render_json, render_xml
-from .server import RunningServer, start
+
+if TYPE_CHECKING:
+    from .app import make_app
+    from .render import render_json, render_xml
+    from .server import RunningServer, start
+
+_WHERE = {
+    "make_app": ".app",
+    "render_json": ".render",
+    "render_xml": ".render",
+    "RunningServer": ".server",
+    "start": ".server",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "PROFILE_PATH",

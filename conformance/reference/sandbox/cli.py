@@ -27,49 +27,13 @@ from ..paths import PROFILE_PATH
 from ..server import _numeric_host
 from .faults import FAULTS
 from .middleware import Fault, FaultyApp, Reply
+from .options import add_arguments, requested
 from .server import Server
 from .variants import VARIANTS, Rotation, VariantError, combine, data_app, rotating
 
+__all__ = ["LABEL_HEADER", "Sandbox", "add_arguments", "build", "listing", "requested"]
+
 LABEL_HEADER = "X-Sandbox-Variant"
-
-
-def _names(text: str) -> list[str]:
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    if not names:
-        raise argparse.ArgumentTypeError("expected one or more names separated by commas")
-    return names
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group(
-        "sandbox for client developers",
-        "Serve the reference changed the ways another conformant server may differ (variants), or with one "
-        "documented behaviour broken (faults). See docs/client-testing.md.",
-    )
-    group.add_argument("--variant", type=_names, metavar="NAME[,NAME...]", help="apply these variants to every answer")
-    group.add_argument(
-        "--variants", type=_names, metavar="all|NAME[,NAME...]",
-        help="rotate through these variants (all: every per-answer variant), one per answer, in a seeded order; "
-        "each answer names its variant in the X-Sandbox-Variant header and on the console",
-    )  # fmt: skip
-    group.add_argument(
-        "--seed",
-        type=int,
-        default=None,
-        metavar="N",
-        help="the rotation's seed (default: a random one, printed): the same seed gives the same sequence",
-    )
-    group.add_argument("--faults", metavar="NAME", help="break one documented behaviour (see --list-faults)")
-    group.add_argument(
-        "--list-variants",
-        action="store_true",
-        help="list the variants: what each changes, why it is allowed, which clients it breaks",
-    )
-    group.add_argument(
-        "--list-faults",
-        action="store_true",
-        help="list the faults: what each breaks, and the sentence of the document it breaks",
-    )
 
 
 def _wrap(label: str, text: str) -> str:
@@ -136,10 +100,6 @@ class Sandbox:
 
     def stop(self) -> None:
         self.server.stop()
-
-
-def requested(args: argparse.Namespace) -> bool:
-    return bool(args.variant or args.variants or args.faults)
 
 
 def _usage(parser: argparse.ArgumentParser, message: str) -> None:
