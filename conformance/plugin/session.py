@@ -17,7 +17,7 @@ from conformance import certificate as cert
 from conformance import compare as comparing
 from conformance import recording
 from conformance.client import Client, RateLimiter
-from conformance.embedded import EmbeddedServer, EmbeddedServerError
+from conformance.embedded import EmbeddedServerError, StartingServer
 from conformance.harness import Harness, TargetBroken, TargetUnusable
 from conformance.html_finish import finish_report
 from conformance.plugin.collection import MARKERS, is_generated
@@ -66,6 +66,30 @@ def pytest_configure(config: pytest.Config) -> None:
         no_suite_for_the_options(config)
         return
     settings = read_settings(config)
+    starting = _launch_embedded(config, settings)
+    try:
+        _configure_run(config, settings, starting)
+    except BaseException:
+        if starting is not None:
+            starting.stop()
+        raise
+
+
+def _launch_embedded(config: pytest.Config, settings: Settings) -> StartingServer | None:
+    """The embedded reference server's process, launched before the profile is read: its
+    interpreter starts and loads its data while this one reads the profile and the other
+    plugins set up (waited for at session start, _connect). Not in an xdist controller,
+    which sends no request: each worker starts its own."""
+    if settings.target_url is not None or settings.replay is not None:
+        return None
+    distributing = getattr(config.option, "dist", "no") != "no" and not config.option.collectonly
+    if distributing and not hasattr(config, "workerinput"):
+        return None
+    # As many server threads as requests in flight, so latency is not queued.
+    return StartingServer(latency_ms=settings.reference_latency_ms, threads=max(8, settings.concurrency))
+
+
+def _configure_run(config: pytest.Config, settings: Settings, starting: StartingServer | None) -> None:
     profile_path = settings.target_profile
     if profile_path is None:
         from conformance.reference import PROFILE_PATH
@@ -95,7 +119,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.self_contained_html = True
     if runs and getattr(config.option, "xmlpath", "unset") is None:
         config.option.xmlpath = str(settings.report_dir / "junit.xml")
-    state = State(settings, config=config)
+    state = State(settings, config=config, starting=starting)
     config.pluginmanager.register(RunObserver(state), "conformance-run-observer")
     state.harness = Harness(profile, Client("", profile.password), settings.encoding)  # URL set at session start
     if settings.compare_profile:
@@ -155,11 +179,11 @@ def _connect(state: State, worker: str | None) -> None:
         return
     url = settings.target_url
     if url is None:
+        starting = state.starting or _launch_embedded(state.config, settings)
+        assert starting is not None  # no target URL, no recording: a reference is served
+        state.starting = None  # from here on, state.reference stops it
         try:
-            # As many server threads as requests in flight, so latency is not queued.
-            state.reference = EmbeddedServer.start(
-                latency_ms=settings.reference_latency_ms, threads=max(8, settings.concurrency)
-            )
+            state.reference = starting.ready()
         except EmbeddedServerError as exc:
             raise pytest.UsageError(f"conformance: {exc}") from None
         url = state.reference.url
@@ -282,3 +306,5 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         state.compare.client.close()
     if state.reference is not None:
         state.reference.stop()
+    if state.starting is not None:  # launched, never waited for (the run stopped first)
+        state.starting.stop()

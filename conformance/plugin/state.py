@@ -20,7 +20,8 @@ from conformance.plugin.options import Settings
 class State:
     settings: Settings
     harness: Harness | None = None
-    reference: Any = None  # conformance.reference.RunningServer when embedded
+    reference: Any = None  # conformance.embedded.EmbeddedServer when embedded
+    starting: Any = None  # conformance.embedded.StartingServer: launched, not yet waited for
     config: Any = None
     workers: list[dict[str, Any]] = field(default_factory=list)
     unusable: str | None = None
