@@ -312,6 +312,14 @@ def _run_cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+def _as_in_a_terminal() -> None:
+    # Ctrl-C reaches a command run in a terminal; a command started in the background
+    # by a shell without job control (`cmd &` in a script, as some CI runners do)
+    # inherits SIGINT ignored, and Python then leaves it ignored, as it should. This test
+    # is about the first: without this, it hangs when the test run itself was started so.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_cli_prints_url_and_profile_then_serves_until_interrupted():
     process = subprocess.Popen(
         [sys.executable, "-m", "conformance.reference", "--port", "0"],
@@ -319,6 +327,7 @@ def test_cli_prints_url_and_profile_then_serves_until_interrupted():
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_as_in_a_terminal,
     )
     try:
         url_line = process.stdout.readline()
