@@ -274,7 +274,7 @@ FORM = "application/x-www-form-urlencoded"
 
 
 class Client:
-    """Sends requests to one target over kept-alive connections (a pool per thread).
+    """Sends requests to one target over kept-alive connections.
 
     ``timeout`` bounds each attempt as a whole (connect, request, headers, body, and the
     same-origin redirects it follows), not each socket read: see _Watchdog.
@@ -323,24 +323,32 @@ class Client:
         if verify is False:
             # Said once in the run's summary and report, not once per request.
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-        self._local = threading.local()
+        # Connection pools lent to one exchange at a time, kept between them: as many as
+        # were ever in flight at once, whichever threads send (an evaluator's fetch
+        # threads end with each scope; their successors reuse the connections).
+        self._idle: list[urllib3.PoolManager] = []
         self._managers: list[urllib3.PoolManager] = []
         self._managers_lock = threading.Lock()
 
-    def _manager(self) -> urllib3.PoolManager:
-        manager: urllib3.PoolManager | None = getattr(self._local, "manager", None)
-        if manager is None:
-            manager = _pool_manager(self.url, self.verify)
-            self._local.manager = manager
-            with self._managers_lock:
-                self._managers.append(manager)
+    def _borrow(self) -> urllib3.PoolManager:
+        with self._managers_lock:
+            if self._idle:
+                return self._idle.pop()
+        manager = _pool_manager(self.url, self.verify)  # outside the lock: it may read files
+        with self._managers_lock:
+            self._managers.append(manager)
         return manager
+
+    def _give_back(self, manager: urllib3.PoolManager) -> None:
+        with self._managers_lock:
+            self._idle.append(manager)
 
     def close(self) -> None:
         with self._managers_lock:
             for manager in self._managers:
                 manager.clear()
             self._managers.clear()
+            self._idle.clear()
 
     def send(self, request: Request) -> Exchange:
         reasons: list[str] = []
@@ -397,9 +405,11 @@ class Client:
         watch = _Watch(deadline)
         _WATCHDOG.arm(watch)
         _exchange.watch = watch
+        manager: urllib3.PoolManager | None = None
         response: urllib3.BaseHTTPResponse | None = None
         try:
-            response = self._manager().urlopen(
+            manager = self._borrow()
+            response = manager.urlopen(
                 method,
                 url,
                 body=body,
@@ -446,6 +456,8 @@ class Client:
                 # reused with the rest of an answer still on it.
                 response.close()
                 response.release_conn()
+            if manager is not None:
+                self._give_back(manager)  # with its kept-alive connection, for the next exchange
 
     def _read_capped(self, response: urllib3.BaseHTTPResponse, watch: _Watch) -> tuple[bytes, bool]:
         # The cap counts decoded bytes, so a small gzip body cannot inflate past it.

@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -398,3 +399,16 @@ def test_requests_name_the_harness(scripted: Callable[..., Scripted]) -> None:
     target = _recording(scripted, seen)
     Client(target.url, PROFILE.password, timeout=5).send(LOOKUP)
     assert seen[0].headers["user-agent"].startswith(f"customer-info-conformance/{conformance.__version__} ")
+
+
+def test_connections_outlive_the_threads_that_opened_them() -> None:
+    # The evaluator's fetch threads end with each scope; the next scope's threads reuse
+    # the connections (no more open than were ever in flight at once).
+    with serve_socket(each_request(lambda conn, request, served: reply(conn, 200, NO_MATCH))) as served:
+        client = Client(served.url, PROFILE.password, timeout=5)
+        for _scope in range(3):
+            with ThreadPoolExecutor(max_workers=4) as threads:
+                exchanges = list(threads.map(client.send, [LOOKUP] * 8))
+            assert [e.status for e in exchanges] == [200] * 8, [e.transport_error for e in exchanges]
+        client.close()
+    assert 1 <= served.connections <= 4, f"{served.connections} connections for at most 4 requests in flight"
