@@ -13,6 +13,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,20 @@ class Customer:
     def label(self) -> str:
         """A short, stable name for test ids: the code, else the card number."""
         return self.code if self.code is not None else f"card-{self.card_number}"
+
+    def __hash__(self) -> int:
+        # A customer is hashed with every case that holds it (the caches keyed by case,
+        # about 20 times an answer), and hashing its expectations each time cost 3 us:
+        # once. (The dataclass keeps this one and its generated __eq__.)
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash((self.code, self.card_number, self.expect, self.account_campaigns))
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Not the cached hash: str hashes are salted per process, so it is this one's only.
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
 
 
 @dataclass(frozen=True)

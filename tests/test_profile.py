@@ -7,6 +7,7 @@ fix, must never be a traceback, and must never show the password.
 from __future__ import annotations
 
 import copy
+import pickle
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -689,3 +690,17 @@ def test_missing_profile_is_a_usage_error(run_suite: Any, tmp_path: Path) -> Non
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert str(path) in stderr and "no such file" in stderr
     assert "Traceback" not in stderr + result.stdout.str()
+
+
+def test_a_customer_hashes_by_value_once_and_pickles_without_its_hash() -> None:
+    # Cases are keyed by value in the harness's caches: two loads of one profile give equal
+    # customers with equal hashes; the hash is computed once (a customer is hashed with
+    # every case that holds it) and not pickled (str hashes are salted per process).
+    first, second = load_profile(PROFILE_PATH), load_profile(PROFILE_PATH)
+    customer = first.accounts[0].customers[0]
+    assert customer == second.accounts[0].customers[0]
+    assert hash(customer) == hash(second.accounts[0].customers[0])
+    assert hash(customer) == hash((customer.code, customer.card_number, customer.expect, customer.account_campaigns))
+    assert "_hash" in vars(customer)
+    assert b"_hash" not in pickle.dumps(customer)
+    assert pickle.loads(pickle.dumps(customer)) == customer
