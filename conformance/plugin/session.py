@@ -308,3 +308,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         state.reference.stop()
     if state.starting is not None:  # launched, never waited for (the run stopped first)
         state.starting.stop()
+    # What the run made and still holds (results, reports, the answers scopes shared)
+    # lives until the process ends, and pytest's cleanup after this hook runs five full
+    # collections looking for unraisable exceptions: about a second walking it for the
+    # full matrix. Out of their sight, as the plan is at collection (same caveat).
+    gc.freeze()
