@@ -105,7 +105,10 @@ def number(value: Any) -> Number | None:
     if not isinstance(value, str):
         return None
     found = _DECIMAL.fullmatch(value)
-    if found is None or sum(c.isdigit() for c in found.group("digits")) > MAX_DIGITS:
+    if found is None:
+        return None
+    digits = found.group("digits")  # digits and at most one "."
+    if len(digits) - digits.count(".") > MAX_DIGITS:
         return None
     return Number(value.strip(" \t\r\n"))
 
