@@ -16,7 +16,6 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +25,7 @@ from conformance.access import AccessCase
 from conformance.cases import Case
 from conformance.checks import REGISTRY, Finding, Judged, Observation, registered_checks
 from conformance.client import Exchange, Request, curl_command
+from conformance.fetch import Fetched
 from conformance.harness import Harness
 from conformance.relations import Relation
 from conformance.report import failure_text, group_failure_text, names_role, response_text
@@ -249,25 +249,25 @@ class Evaluator:
         # The answers are fetched --concurrency at a time while this thread judges each
         # unit as soon as its answers are in, in the order generated (so the examples a
         # report shows are the same from run to run).
-        pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="conformance-fetch")
+        # (--compare-url: the other implementation's answers the same way, at its own
+        # --concurrency.)
+        pending = Fetched(harness.exchange, requests, self.concurrency)
+        other: Fetched[Case, Observation] | None = None
         try:
-            pending: dict[Request, Future[Any]] = {r: pool.submit(harness.exchange, r) for r in requests}
-            other: dict[Case, Future[Observation]] = {}
             if self.compare is not None:
                 compare = self.compare
-                other = {
-                    u: pool.submit(comparing.observe, compare, u)
-                    for u in scope.units
-                    if isinstance(u, Case) and u.probe is None
-                }
+                compared = [u for u in scope.units if isinstance(u, Case) and u.probe is None]
+                other = Fetched(lambda case: comparing.observe(compare, case), compared, self.concurrency)
             for unit, wanted in zip(scope.units, needs, strict=True):
-                answered = [pending[request].result() for request in wanted]
+                answered = [pending.result(request) for request in wanted]
                 self._judge(unit, answered, result)
-                if isinstance(unit, Case) and unit in other:
-                    self._compare(unit, other[unit].result(), result)
+                if other is not None and isinstance(unit, Case) and unit.probe is None:
+                    self._compare(unit, other.result(unit), result)
         finally:
             # On Ctrl-C (or any error) nothing more is sent.
-            pool.shutdown(wait=True, cancel_futures=True)
+            pending.stop()
+            if other is not None:
+                other.stop()
         # The scope's tally holds its units' judgements: each item's counts are read there.
         for requirement_id, found in requirements.items():
             found.exercised = tally.exercised[requirement_id]
