@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -124,29 +123,6 @@ class Harness:
             with self._lock:
                 self._parsed[digest] = found
         return found
-
-    def prefetch(
-        self, requests: Iterable[Request], concurrency: int, progress: Callable[[int, int], None] | None = None
-    ) -> int:
-        """Send every request not yet answered, ``concurrency`` at a time; return how many.
-
-        Checks then read their answers from the store, so the network's latency is
-        paid once per request and hidden behind the others in flight.
-        """
-        todo = [r for r in dict.fromkeys(requests) if r not in self._store]
-        if not todo:
-            return 0
-        pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="conformance-fetch")
-        try:
-            futures = [pool.submit(self.exchange, request) for request in todo]
-            for done, future in enumerate(as_completed(futures), 1):
-                future.result()
-                if progress is not None:
-                    progress(done, len(todo))
-        finally:
-            # On Ctrl-C (or any error) nothing more is sent.
-            pool.shutdown(wait=True, cancel_futures=True)
-        return len(todo)
 
     def forget(self, requests: Iterable[Request]) -> None:
         """Drop these answers, and every parsed body, once judged: a run's memory then

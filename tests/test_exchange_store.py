@@ -125,30 +125,6 @@ def test_no_answer_and_a_cut_answer_are_not_parsed() -> None:
     assert answer is None and error
 
 
-def test_prefetch_sends_what_is_missing_with_bounded_concurrency() -> None:
-    client = TableClient(delay=0.05)
-    store = harness(client)
-    store.exchange(lookup("0"))
-    wanted = [lookup(str(i)) for i in range(12)] + [lookup("3"), lookup("0")]  # a repeat, and one already stored
-    progress: list[tuple[int, int]] = []
-    assert store.prefetch(wanted, concurrency=3, progress=lambda done, total: progress.append((done, total))) == 11
-    assert set(client.sent.values()) == {1} and len(client.sent) == 12
-    assert 1 < client.most_in_flight <= 3, client.most_in_flight
-    assert progress[-1] == (11, 11) and [done for done, _ in progress] == list(range(1, 12))
-    assert store.prefetch(wanted, concurrency=3) == 0, "everything is stored: nothing is sent"
-
-
-def test_prefetch_stops_sending_when_a_send_fails() -> None:
-    # As on Ctrl-C: the requests still queued are cancelled, not sent.
-    def failing(request: Request) -> Exchange:
-        raise RuntimeError("the network is gone")
-
-    client = TableClient(answer=failing)
-    with pytest.raises(RuntimeError, match="the network is gone"):
-        harness(client).prefetch([lookup(str(i)) for i in range(50)], concurrency=1)
-    assert sum(client.sent.values()) < 50, "requests queued after the failure were still sent"
-
-
 def test_transport_notes_say_what_needed_retries_and_redirects() -> None:
     def answer(request: Request) -> Exchange:
         code = request.get("code")
