@@ -26,7 +26,7 @@ import conformance
 from conformance.client import Client, Encoding, RateLimiter, build_request
 from conformance.profile import load_profile
 from conformance.reference import PROFILE_PATH, start
-from tests.servers import Request, Served, each_request, serve_socket
+from tests.servers import Request, Served, each_request, read_request, serve_socket
 
 PROFILE = load_profile(PROFILE_PATH)
 LOOKUP = build_request(PROFILE.user_id, "greatwidgets", [("code", "89898989898989")])
@@ -412,3 +412,41 @@ def test_connections_outlive_the_threads_that_opened_them() -> None:
             assert [e.status for e in exchanges] == [200] * 8, [e.transport_error for e in exchanges]
         client.close()
     assert 1 <= served.connections <= 4, f"{served.connections} connections for at most 4 requests in flight"
+
+
+def test_an_https_target_is_reached_through_the_proxys_tunnel(
+    tls_server: Scripted, certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # HTTPS_PROXY for an https target: a CONNECT tunnel, TLS end to end with the target
+    # (verified against --ca-bundle), the proxy seeing only where to connect.
+    asked: list[str] = []
+
+    def tunnel(conn: socket.socket, served: Served) -> None:
+        request = read_request(conn)
+        assert request is not None
+        asked.append(request.head.split(b"\r\n", 1)[0].decode())
+        host, port = request.target.rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=5) as upstream:
+            conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            relay = threading.Thread(target=_pipe, args=(upstream, conn), daemon=True)
+            relay.start()
+            _pipe(conn, upstream)
+            relay.join(5)
+
+    with serve_socket(tunnel) as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy.origin)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        exchange = Client(tls_server.url, PROFILE.password, timeout=5, verify=str(certificate[0])).send(LOOKUP)
+    assert exchange.status == 200, exchange.transport_error
+    assert b'status="success"' in exchange.body
+    port = tls_server.url.split(":")[2].split("/")[0]
+    assert [line.rsplit(" ", 1)[0] for line in asked] == [f"CONNECT 127.0.0.1:{port}"]  # HTTP/1.0 or 1.1, by Python
+
+
+def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while chunk := source.recv(65536):
+            sink.sendall(chunk)
+    with contextlib.suppress(OSError):
+        sink.shutdown(socket.SHUT_WR)
