@@ -85,6 +85,10 @@ def _launch_embedded(config: pytest.Config, settings: Settings) -> StartingServe
     distributing = getattr(config.option, "dist", "no") != "no" and not config.option.collectonly
     if distributing and not hasattr(config, "workerinput"):
         return None
+    return _embedded(settings)
+
+
+def _embedded(settings: Settings) -> StartingServer:
     # As many server threads as requests in flight, so latency is not queued.
     return StartingServer(latency_ms=settings.reference_latency_ms, threads=max(8, settings.concurrency))
 
@@ -179,8 +183,8 @@ def _connect(state: State, worker: str | None) -> None:
         return
     url = settings.target_url
     if url is None:
-        starting = state.starting or _launch_embedded(state.config, settings)
-        assert starting is not None  # no target URL, no recording: a reference is served
+        # Launched at configure, unless configure guessed this process would send nothing.
+        starting = state.starting or _embedded(settings)
         state.starting = None  # from here on, state.reference stops it
         try:
             state.reference = starting.ready()
