@@ -211,7 +211,9 @@ def _split(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
                 undefined[f"/customer/{name}"] = _normalise(value)
     if isinstance(kept.get("campaigns"), list):
         kept["campaigns"] = [
-            _campaign(campaign, f"/campaigns{_entry(campaign, index)}", undefined) if isinstance(campaign, dict) else campaign
+            _campaign(campaign, f"/campaigns{_entry(campaign, index)}", undefined)
+            if isinstance(campaign, dict)
+            else campaign
             for index, campaign in enumerate(kept["campaigns"])
         ]
     return kept, undefined
