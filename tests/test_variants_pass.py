@@ -33,7 +33,6 @@ from conformance.reference.sandbox.xml_writer import write_xml
 from tests.sandbox_process import sandbox
 from tests.selftest import SessionRuns, Target, Verdict, verdicts_once_per_run
 
-
 # A variant that changes only one format's writer (its `xml` or its `json` options, and
 # nothing else: no content edit, status, wire, connection or data set) leaves every answer
 # of the other format byte for byte the reference's, which the control and every other
