@@ -59,9 +59,15 @@ def sh_blocks(text: str) -> list[list[str]]:
 
 
 def two_commands() -> list[str]:
-    (block,) = sh_blocks(section("The two commands"))
+    """The section's first block (the next one is the own tests' fast lane)."""
+    block = sh_blocks(section("The two commands"))[0]
     assert len(block) == 2, block
     return block
+
+
+def test_the_fast_lane_is_the_own_tests_without_the_slow_ones() -> None:
+    (lane,) = sh_blocks(section("The two commands"))[1]
+    assert lane.startswith(two_commands()[1].split(" -n ")[0]) and '-m "not slow and not network"' in lane, lane
 
 
 def wheel_commands() -> tuple[str, str, str]:
