@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -299,6 +300,22 @@ def test_an_edited_expectation_cannot_claim_the_data_set(tmp_path: Path) -> None
     message = str(raised.value)
     assert "accounts[0].customers[1].expect.customer.first_name is 'Zoe'" in message
     assert "--write-profile" in message and "remove the `dataset` key" in message
+
+
+def test_a_stated_absence_is_part_of_the_claim(tmp_path: Path) -> None:
+    # null (the target holds none) and a key left out (not compared) are not the same
+    # expectation: dropping the one or adding the other departs from the certification profile.
+    def drop(data: dict[str, Any]) -> None:
+        del data["accounts"][0]["customers"][0]["expect"]["campaigns"][0]["available_rewards"][1]["reward_id"]
+
+    def add(data: dict[str, Any]) -> None:
+        data["accounts"][0]["customers"][0]["expect"]["campaigns"][1]["glyph"] = None
+
+    at = "accounts[0].customers[0].expect.campaigns"
+    with pytest.raises(ProfileError, match=re.escape(f"{at}[0].available_rewards[1].reward_id is missing")):
+        load_profile(_write(tmp_path, drop))
+    with pytest.raises(ProfileError, match=re.escape(f"{at}[1].glyph is not in the certification profile")):
+        load_profile(_write(tmp_path, add))
 
 
 def test_another_data_set_is_refused(tmp_path: Path) -> None:
