@@ -19,7 +19,9 @@ CUSTOMER_FIELDS = (
 )  # fmt: skip
 # The fields every campaign, reward and BuyX item carries, by the examples (a field the
 # examples show in one place and leave out in another, such as monetary_balance,
-# currency, glyph, reward_id or item_id, is optional). None: a points or earned campaign.
+# currency, glyph, reward_id or item_id, is optional: the examples carry it where the entry
+# has one, so its presence follows the data, which only expected data can judge; see
+# checks/expected.py and the profile's valueOrNone). None: a points or earned campaign.
 CAMPAIGN_FIELDS = ("id", "name", "type", "last_transaction")
 CAMPAIGN_FIELDS_BY_TYPE = {"buyx": ("balances",), None: ("balance", "cumulative")}
 COALITION_CAMPAIGN_FIELDS = ("balance_coalition", "cumulative_coalition")

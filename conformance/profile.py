@@ -30,7 +30,10 @@ class ProfileError(Exception):
     """A profile that cannot be used; the message says what and how to fix it."""
 
 
-Pairs = tuple[tuple[str, str], ...]  # a mapping of strings, hashable (sorted by key)
+# A mapping of strings, hashable (sorted by key). A value None is a stated absence: the
+# target holds no value for that field, so an answer must not carry it (YAML ``null``);
+# a key left out is nothing stated, and is not compared.
+Pairs = tuple[tuple[str, str | None], ...]
 
 
 @dataclass(frozen=True)
@@ -54,10 +57,11 @@ class ExpectedCampaign:
 class Expected:
     """What the target holds for one customer (the profile's ``expect``). ``customer``:
     documented fields given, by name; ``custom_fields``: custom_field_N -> its given
-    ``label``/``data``; ``campaigns``: the whole list of the default answer (None: not given)."""
+    ``label``/``data`` (None: the customer has no such field); ``campaigns``: the whole
+    list of the default answer (None: not given)."""
 
     customer: Pairs = ()
-    custom_fields: tuple[tuple[str, Pairs], ...] = ()
+    custom_fields: tuple[tuple[str, Pairs | None], ...] = ()
     campaigns: tuple[ExpectedCampaign, ...] | None = None
 
 
@@ -259,7 +263,9 @@ def _pairs(mapping: dict[str, Any]) -> Pairs:
 def _expected(data: dict[str, Any]) -> Expected:
     """The validated ``expect`` block as hashable values (Case objects hold customers and are cached)."""
     fields = data.get("customer", {})
-    custom = tuple(sorted((k, _pairs(v)) for k, v in fields.items() if CUSTOM_FIELD_KEY.match(k)))
+    custom = tuple(
+        sorted((k, None if v is None else _pairs(v)) for k, v in fields.items() if CUSTOM_FIELD_KEY.match(k))
+    )
     plain = _pairs({k: v for k, v in fields.items() if not CUSTOM_FIELD_KEY.match(k)})
     campaigns = None
     if "campaigns" in data:
@@ -372,9 +378,63 @@ _ProfileLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 _SECRET_PATHS = ("credentials.user_password",)
 
 
+def _schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(schema_path("profile.schema.json").read_text(encoding="utf-8"))
+    return loaded
+
+
 def _validator() -> jsonschema.protocols.Validator:
-    schema = json.loads(schema_path("profile.schema.json").read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
+    return jsonschema.Draft202012Validator(_schema())
+
+
+# The entries of an expect block, by the key of the list that holds them.
+_ENTRY_KINDS = {"campaigns": "campaign", "available_rewards": "reward", "balances": "item"}
+
+
+def nullable_fields(kind: str) -> tuple[str, ...]:
+    """The fields of an expect entry (``campaign``, ``reward``, ``item``) that may be given
+    as null, a stated absence: those the schema types ``valueOrNone`` (the fields the
+    document's examples show in one entry and leave out in another)."""
+    properties = _schema()["$defs"][kind]["properties"]
+    return tuple(sorted(k for k, v in properties.items() if v.get("$ref") == "#/$defs/valueOrNone"))
+
+
+def _null_where_required(path: list[Any], where: str) -> str | None:
+    """Why a null inside ``expect`` makes no sense at ``path``, and the fix (None: not in expect)."""
+    if "expect" not in path:
+        return None
+    inside = path[path.index("expect") + 1 :]
+    name = str(inside[-1]) if inside else ""
+    leave_out = "or leave the key out (it is then not compared)"
+    if name in ("campaigns", "available_rewards", "balances"):
+        return f"{where}: must be a list, got null. To say there are none, write [], {leave_out}."
+    if name == "transacted":
+        return (
+            f"{where}: must be true or false, got null. Give whether the customer has had a transaction, {leave_out}."
+        )
+    if len(inside) == 3 and inside[0] == "customer":  # custom_field_N's label or data
+        return (
+            f'{where}: null makes no sense for a custom field\'s {name}: it is text. Give "" for an empty one; '
+            f"to say the customer has no {inside[1]} at all, write {inside[1]}: null."
+        )
+    if len(inside) == 2 and inside[0] == "customer":
+        return (
+            f"{where}: null would say the customer has no {name}, but the document returns every customer field "
+            '("All fields are returned on this call"), so an answer without it is already a failure. Give the '
+            f'value the target holds ("" if it is empty), {leave_out}.'
+        )
+    kind = _ENTRY_KINDS.get(str(inside[-3])) if len(inside) >= 3 else None
+    if kind is None:
+        return None
+    if kind == "campaign" and name == "id":
+        return f"{where}: must be the campaign's id, got null: the id says which campaign the entry is. Give it."
+    lacking = ", ".join(nullable_fields(kind))
+    article = "an" if kind[0] in "aeiou" else "a"
+    return (
+        f"{where}: null would say the {kind} has no {name}, but the document's examples give {name} to every "
+        f"{kind} of its type, so an answer without it is already a failure. null (a stated absence) is only for "
+        f"the fields {article} {kind} may lack: {lacking}. Give the value the target holds, {leave_out}."
+    )
 
 
 def _schema_problems(data: Any) -> list[str]:
@@ -414,8 +474,14 @@ def _explain(error: jsonschema.ValidationError) -> str:
             parts.append(f"{where}: unknown key '{extra}'.{hint} Allowed keys here: {', '.join(allowed)}.")
         return " ".join(parts)
     if kind == "type":
-        expected = str(schema.get("type"))  # one type name: the profile schema lists no type arrays
+        types = schema.get("type")
+        # One type name, or a type and null (a stated absence): the first names the value.
+        expected = str(types[0] if isinstance(types, list) else types)
         secret = where in _SECRET_PATHS  # never echo what may be a password
+        if error.instance is None:
+            explained = _null_where_required(list(error.absolute_path), where)
+            if explained:
+                return explained
         if expected == "string" and isinstance(error.instance, (int, float)) and not isinstance(error.instance, bool):
             written = getattr(error.instance, "source", str(error.instance))
             example = "the value" if secret else f'"{written}"'
@@ -434,7 +500,8 @@ def _explain(error: jsonschema.ValidationError) -> str:
             "array": "a list (lines starting with '- ')",
             "string": "a string",
         }
-        return f"{where}: must be {names.get(expected, expected)}, got {got}."
+        may_be_null = isinstance(types, list) and "null" in types
+        return f"{where}: must be {names.get(expected, expected)}{' or null' if may_be_null else ''}, got {got}."
     if kind == "minItems":
         return f"{where}: must list at least {schema.get('minItems')} entry; it is empty."
     if kind == "minLength":

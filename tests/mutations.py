@@ -355,10 +355,6 @@ COFFEES = keyed("name", "Coffees")
 # judged on every case that sees the victim's answers, like every mutant that survives.
 JUDGED_ON_EVERY_CASE = frozenset({"customer.custom_field_2", "points.available_rewards"})
 NO_ORDER = "silence: the document says nothing about the order of campaigns, rewards or items"
-REWARD_ID_OPTIONAL = (
-    "the success example's second reward (lines 43-47) and Cakes' reward (lines 99-103) have no <reward_id>"
-)
-POINTS_WITHOUT_MONEY = "the coalition example's points campaigns (lines 26-48, 49-71) carry no {0}"
 
 
 def _mutants() -> Iterator[Mutant]:
@@ -737,18 +733,12 @@ def _mutants() -> Iterator[Mutant]:
         ("buyx.available_rewards", BUYX_REWARDS, ("item_id", "name", "earn_ratio", "reward_id")),
     ):
         for name in names:
-            allowed = None
-            if name == "reward_id":
-                allowed = REWARD_ID_OPTIONAL
-            elif kind == "points" and name in ("monetary_balance", "currency", "glyph"):
-                allowed = POINTS_WITHOUT_MONEY.format(f"<{name}>")
-            elif kind == "earned" and name == "currency":
-                allowed = (
-                    "the coalition example's campaigns carry no "
-                    "<currency>; the document never says which campaigns must"
-                )
+            # A field the examples show in one entry and leave out in another (reward_id,
+            # monetary_balance, currency, glyph) is not dropped legally: its presence follows
+            # the data, and the certification profile states it (tests/test_mutation_operators.py's
+            # KILLED_BY_GROUND_TRUTH); without the data such a mutant passes.
             victim = COAL_JOHN if kind == "coalition" else JOHN
-            wide = allowed or f"{kind}.{name}" in JUDGED_ON_EVERY_CASE
+            wide = f"{kind}.{name}" in JUDGED_ON_EVERY_CASE
             yield Mutant(
                 f"drop_field:{kind}.{name}",
                 "drop_field",
@@ -756,7 +746,6 @@ def _mutants() -> Iterator[Mutant]:
                 with_relations(victim) if wide else answers(victim),
                 drop_field(objects, name),
                 victim,
-                allowed,
             )
     # change_status --------------------------------------------------------------------------------
     yield Mutant(

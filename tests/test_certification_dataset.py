@@ -8,6 +8,9 @@
 - The profile's expected values were worked out by hand; here a small calculator that
   shares no code with the reference re-derives each of them from the data set's
   transactions, so a slip of the hand (or a change of the seed) cannot go unnoticed.
+  It derives the absences too (a field the data set leaves empty: reward_id, item_id,
+  a monetary_balance with no value per point, a currency and its glyph where the
+  campaign has no currency): the profile must state each as null, and no other.
 - A profile that names the data set must be the certification profile: an edited
   expectation or another data set is refused with the path of the first difference.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -114,9 +118,20 @@ def _money(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
+def _or_none(entry: dict[str, str], *keys: str) -> dict[str, str | None]:
+    """The entry with each of ``keys`` that the data set leaves empty as None (an absence)."""
+    return {k: (None if k in keys and v == "" else v) for k, v in entry.items()}
+
+
+# The fields whose absence the data set states (docs/certification-data-set.md: empty,
+# "the answer carries no ..."), per campaign.
+CAMPAIGN_ABSENCES = ("monetary_balance", "currency", "glyph")
+
+
 def _derive(account: dict[str, Any], customer: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Each campaign's figures from the customer's transactions: the rules the profile's
-    comments state (the document's examples), with no code of the reference."""
+    comments state (the document's examples), with no code of the reference. A value the
+    data set leaves empty, where that means "none", is None (a stated absence)."""
     rows = customer["transactions"]
     campaigns = {c["campaign_id"]: c for c in account["campaigns"]}
     earned_everywhere = sum(Decimal(t["amount"]) for t in rows if t["kind"] == "earn")
@@ -144,7 +159,7 @@ def _derive(account: dict[str, Any], customer: dict[str, Any]) -> dict[str, dict
                     "redeemed": str(free),
                     "earn_ratio": str(ratio),
                 }
-                items.append({**entry, **({"item_id": item["item_id"]} if item["item_id"] else {})})
+                items.append({**entry, **_or_none({"item_id": item["item_id"]}, "item_id")})
             figures["balances"] = items
             figures["earned_items"] = [i for i in items if int(i["earned"]) >= 1]
         elif account["coalition"]:
@@ -156,20 +171,26 @@ def _derive(account: dict[str, Any], customer: dict[str, Any]) -> dict[str, dict
                 cumulative_coalition=str(earned_everywhere),
             )
         elif campaign["type"] == "earned":
-            figures.update(balance=_money(earned - redeemed), cumulative=_money(earned), currency=campaign["currency"])
+            figures.update(balance=_money(earned - redeemed), cumulative=_money(earned))
         else:
             balance = earned - redeemed
-            figures.update(
-                balance=str(balance), cumulative=str(earned), currency=campaign["currency"], glyph=campaign["glyph"]
-            )
+            figures.update(balance=str(balance), cumulative=str(earned))
             per_point = Fraction(campaign["monetary_value_per_point"])
             exact = balance * Decimal(per_point.numerator) / per_point.denominator
             if exact == exact.quantize(Decimal("0.01")):  # the profile leaves rounding out
                 figures["monetary_balance"] = _money(exact)
+        # No value per point: no monetary balance. No currency: none, and no currency sign.
+        # A glyph is stated where the campaign has a monetary balance (the document's
+        # Widget Rewards: <glyph></glyph>); an earned campaign's empty glyph says nothing.
+        if not campaign["monetary_value_per_point"]:
+            figures["monetary_balance"] = None
+        figures["currency"] = campaign["currency"] or None
+        if not campaign["currency"]:
+            figures["glyph"] = None
+        elif campaign["monetary_value_per_point"]:
+            figures["glyph"] = campaign["glyph"]
         if campaign["type"] != "buyx":
-            figures["rewards"] = [
-                {k: v for k, v in r.items() if v != "" or k != "reward_id"} for r in campaign["rewards"]
-            ]
+            figures["rewards"] = [_or_none(r, "reward_id") for r in campaign["rewards"]]
         out[cid] = figures
     return out
 
@@ -227,18 +248,21 @@ def test_each_expected_value_follows_from_the_data_set(
                     for c in account["campaigns"]
                     if c["campaign_id"] == campaign["id"]
                     for i in c["items"]
-                    if i["reward_id"]
                 }
                 for entry in wanted:
-                    if entry["name"] in reward_ids:
-                        entry["reward_id"] = reward_ids[entry["name"]]
+                    entry.update(_or_none({"reward_id": reward_ids[str(entry["name"])]}, "reward_id"))
                 assert _sorted(value) == _sorted(wanted), (campaign["id"], key)
             elif key == "available_rewards":
                 assert _sorted(value) == _sorted(figures["rewards"]), (campaign["id"], key)
             elif key == "balances":
                 assert _sorted(value) == _sorted(figures["balances"]), (campaign["id"], key)
             else:
+                assert key in figures, f"{campaign['id']}: {key} is stated, but the data set does not say it"
                 assert value == figures[key], (campaign["id"], key)
+        # Every absence the data set states is stated (null), not left unsaid.
+        for key in CAMPAIGN_ABSENCES:
+            if key in figures and figures[key] is None:
+                assert campaign.get(key, "(not stated)") is None, f"{campaign['id']}: {key} must be stated as null"
         # What is left out is left out for a stated reason (the profile's header).
         if figures["transacted"]:
             assert "last_transaction" in campaign, campaign["id"]
@@ -246,7 +270,7 @@ def test_each_expected_value_follows_from_the_data_set(
             assert "last_transaction" not in campaign, campaign["id"]
 
 
-def _sorted(entries: list[dict[str, str]]) -> list[str]:
+def _sorted(entries: list[dict[str, Any]]) -> list[str]:
     return sorted(json.dumps(e, sort_keys=True) for e in entries)
 
 
@@ -276,6 +300,22 @@ def test_an_edited_expectation_cannot_claim_the_data_set(tmp_path: Path) -> None
     message = str(raised.value)
     assert "accounts[0].customers[1].expect.customer.first_name is 'Zoe'" in message
     assert "--write-profile" in message and "remove the `dataset` key" in message
+
+
+def test_a_stated_absence_is_part_of_the_claim(tmp_path: Path) -> None:
+    # null (the target holds none) and a key left out (not compared) are not the same
+    # expectation: dropping the one or adding the other departs from the certification profile.
+    def drop(data: dict[str, Any]) -> None:
+        del data["accounts"][0]["customers"][0]["expect"]["campaigns"][0]["available_rewards"][1]["reward_id"]
+
+    def add(data: dict[str, Any]) -> None:
+        data["accounts"][0]["customers"][0]["expect"]["campaigns"][1]["glyph"] = None
+
+    at = "accounts[0].customers[0].expect.campaigns"
+    with pytest.raises(ProfileError, match=re.escape(f"{at}[0].available_rewards[1].reward_id is missing")):
+        load_profile(_write(tmp_path, drop))
+    with pytest.raises(ProfileError, match=re.escape(f"{at}[1].glyph is not in the certification profile")):
+        load_profile(_write(tmp_path, add))
 
 
 def test_another_data_set_is_refused(tmp_path: Path) -> None:

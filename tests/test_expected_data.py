@@ -17,9 +17,9 @@ import pytest
 
 from conformance.checks import REGISTRY, Judged, judge
 from conformance.checks.expected import NEEDS, NO_DATA
-from conformance.profile import Customer
+from conformance.profile import Customer, nullable_fields
 from tests.evidence import case
-from tests.expected_data import changed, customer_from, expect_block, removed
+from tests.expected_data import at, changed, customer_from, expect_block, removed
 from tests.test_every_requirement_can_fail import (
     coalition_with_unjoined_acme,
     example,
@@ -473,30 +473,157 @@ def test_a_wrong_identifier_the_lookup_did_not_send_is_a_field_value() -> None:
     only(judged_for(customer_from(SUCCESS_BLOCK), document, identifier="code"), "NOTE-ALL-FIELDS")
 
 
-# Fields the document's examples show in one place and leave out in another: the data set
-# may give them, and an answer may still leave them out (tests/mutations.py's equivalent
-# drop_field mutants); present, they are compared.
-@pytest.mark.parametrize(
-    "path",
-    [
-        "campaigns/0/monetary_balance",
-        "campaigns/0/currency",
-        "campaigns/0/glyph",
-        "campaigns/1/currency",
-        "campaigns/0/available_rewards/0/reward_id",
-        "campaigns/2/available_rewards/0/reward_id",
-        "campaigns/2/available_rewards/0/item_id",
-        "campaigns/2/balances/0/item_id",
-    ],
-)
-def test_an_optional_field_left_out_is_recorded_not_failed(path: str) -> None:
-    document = removed(example("success"), path)
-    judged = judged_for(customer_from(SUCCESS_BLOCK), document)
-    assert (CHECK, None) not in failures(judged) and not [f for f in failures(judged) if f[0] == CHECK], failures(
-        judged
-    )
-    noted = [f.title for f in judged.findings if f.severity == "unspecified" and f.check == CHECK]
-    assert noted and path.rsplit("/", 1)[1] in noted[0], noted
+# -- three states per field: a value, a stated absence (null), nothing stated ----------------------
+# The fields an entry may lack (the document's examples show them in one entry and leave
+# them out in another: presence follows the data), taken from the profile schema's
+# valueOrNone, so a field made optional there is covered here with no new line. Each entry
+# kind is tried where the document shows one, with the requirement the catalogue uses for
+# its values: (kind, entry path in the example, example, coalition, requirement).
+ENTRIES = [
+    ("campaign", "campaigns/0", "success", False, "EXAMPLE-SUCCESS"),
+    ("campaign", "campaigns/1", "success", False, "EXAMPLE-SUCCESS"),
+    ("campaign", "campaigns/2", "success", False, "EXAMPLE-SUCCESS"),
+    ("campaign", "campaigns/0", "coalition-success", True, "EXAMPLE-COALITION"),
+    ("reward", "campaigns/0/available_rewards/0", "success", False, "EXAMPLE-POINTS-REWARDS"),
+    ("reward", "campaigns/0/available_rewards/1", "success", False, "EXAMPLE-POINTS-REWARDS"),
+    ("reward", "campaigns/2/available_rewards/0", "success", False, "BUYX-AVAILABLE-REWARDS"),
+    ("reward", "campaigns/2/available_rewards/1", "success", False, "BUYX-AVAILABLE-REWARDS"),
+    ("item", "campaigns/2/balances/0", "success", False, "EXAMPLE-BUYX-ITEMS"),
+    ("item", "campaigns/2/balances/2", "success", False, "EXAMPLE-BUYX-ITEMS"),
+]
+OPTIONAL = [
+    pytest.param(path, field, name, coalition, requirement, id=f"{name}:{path}/{field}")
+    for kind, path, name, coalition, requirement in ENTRIES
+    for field in nullable_fields(kind)
+]
+
+
+def _ground_truth(name: str, coalition: bool, block: dict[str, Any]) -> Customer:
+    if coalition:
+        return customer_from(block, coalition=True, account_campaigns=[WIDGET, ACME])
+    return customer_from(block)
+
+
+def _block_of(name: str) -> dict[str, Any]:
+    return COALITION_BLOCK if name == "coalition-success" else SUCCESS_BLOCK
+
+
+def _own_failures(judged: Judged) -> set[str | None]:
+    assert not judged.errors, judged.errors
+    return {f.requirement for f in judged.findings if f.severity == "fail" and f.check == CHECK}
+
+
+def test_every_entry_kind_has_fields_it_may_lack() -> None:
+    # The fields the document's examples show in one entry and leave out in another.
+    assert {kind: nullable_fields(kind) for kind in ("campaign", "reward", "item")} == {
+        "campaign": ("currency", "glyph", "monetary_balance"),
+        "reward": ("item_id", "reward_id"),
+        "item": ("item_id",),
+    }
+
+
+@pytest.mark.parametrize(("path", "field", "name", "coalition", "requirement"), OPTIONAL)
+def test_a_value_the_data_gives_that_the_answer_leaves_out_fails(
+    path: str, field: str, name: str, coalition: bool, requirement: str
+) -> None:
+    block = changed(_block_of(name), f"{path}/{field}", "A-1")
+    document = example(name)
+    entry, _ = at(document, f"{path}/{field}")
+    entry.pop(field, None)
+    judged = judged_for(_ground_truth(name, coalition, block), document, coalition=coalition)
+    assert _own_failures(judged) == {requirement}
+    [finding] = [f for f in judged.findings if f.severity == "fail" and f.check == CHECK]
+    assert "left out, though the target holds one" in finding.title and field in finding.title
+    assert (finding.expected, finding.got) == ("A-1", "(absent)")
+
+
+@pytest.mark.parametrize(("path", "field", "name", "coalition", "requirement"), OPTIONAL)
+def test_a_value_the_answer_gives_where_the_data_states_none_fails(
+    path: str, field: str, name: str, coalition: bool, requirement: str
+) -> None:
+    block = changed(_block_of(name), f"{path}/{field}", None)
+    document = example(name)
+    entry, _ = at(document, f"{path}/{field}")
+    entry.setdefault(field, "A-1")
+    judged = judged_for(_ground_truth(name, coalition, block), document, coalition=coalition)
+    assert _own_failures(judged) == {requirement}
+    [finding] = [f for f in judged.findings if f.severity == "fail" and f.check == CHECK]
+    assert "given, though the target holds none" in finding.title and field in finding.title
+    assert finding.expected == "(absent: the target holds none)"
+
+
+@pytest.mark.parametrize(("path", "field", "name", "coalition", "requirement"), OPTIONAL)
+def test_a_stated_absence_the_answer_keeps_passes_and_is_judged(
+    path: str, field: str, name: str, coalition: bool, requirement: str
+) -> None:
+    block = changed(_block_of(name), f"{path}/{field}", None)
+    document = example(name)
+    entry, _ = at(document, f"{path}/{field}")
+    entry.pop(field, None)
+    for output in ({}, {"output": "JSON"}):
+        judged = judged_for(_ground_truth(name, coalition, block), document, coalition=coalition, **output)
+        # (Other checks may see the edited example contradict itself, such as a BuyX reward
+        # without the item_id its item has: not this check's business.)
+        assert _own_failures(judged) == set()
+        assert requirement in judged.expected_data
+
+
+@pytest.mark.parametrize(("path", "field", "name", "coalition", "requirement"), OPTIONAL)
+def test_nothing_stated_is_not_judged_either_way(
+    path: str, field: str, name: str, coalition: bool, requirement: str
+) -> None:
+    block = removed(changed(_block_of(name), f"{path}/{field}", "A-1"), f"{path}/{field}")
+    for present in (True, False):
+        document = example(name)
+        entry, _ = at(document, f"{path}/{field}")
+        if present:
+            entry[field] = "anything"
+        else:
+            entry.pop(field, None)
+        assert _own_failures(judged_for(_ground_truth(name, coalition, block), document, coalition=coalition)) == set()
+
+
+def test_a_json_null_is_no_value() -> None:
+    # "reward_id": null answers no reward_id: a stated absence holds, a stated value fails.
+    document = example("success")
+    document["campaigns"][0]["available_rewards"][1]["reward_id"] = None
+    absent = changed(SUCCESS_BLOCK, "campaigns/0/available_rewards/1/reward_id", None)
+    assert _own_failures(judged_for(customer_from(absent), document, output="JSON")) == set()
+    given = changed(SUCCESS_BLOCK, "campaigns/0/available_rewards/1/reward_id", "A-753")
+    assert _own_failures(judged_for(customer_from(given), document, output="JSON")) == {"EXAMPLE-POINTS-REWARDS"}
+
+
+def test_a_custom_field_the_customer_has_none_of_must_not_be_answered() -> None:
+    block = changed(SUCCESS_BLOCK, "customer/custom_field_3", None)
+    passes(judged_for(customer_from(block), example("success")))
+    document = example("success")
+    document["customer"]["custom_field_3"] = {"label": "Favourite Store", "data": "Downtown"}
+    judged = judged_for(customer_from(block), document)
+    assert _own_failures(judged) == {"EXAMPLE-CUSTOM-FIELD-N"}
+    [finding] = [f for f in judged.findings if f.severity == "fail" and f.check == CHECK]
+    assert "custom_field_3 is returned, though the customer has none" in finding.title
+
+
+def test_a_stated_absence_identifies_no_entry() -> None:
+    # Two BuyX rewards with no item_id: the one stated item_id: null is found by its name,
+    # not by "has no item_id" (which the other one shares), so Cakes' wrong earn_ratio is
+    # reported as Cakes', and nothing else.
+    block = copy.deepcopy(SUCCESS_BLOCK)
+    coffees, cakes = block["campaigns"][2]["available_rewards"]
+    coffees["item_id"] = cakes["item_id"] = None
+    block["campaigns"][2]["available_rewards"] = [cakes, coffees]
+    document = example("success")
+    for reward in document["campaigns"][2]["available_rewards"]:
+        reward.pop("item_id")
+    document["campaigns"][2]["available_rewards"][1]["earn_ratio"] = "11"
+    judged = judged_for(customer_from(block), document)
+    found = [(f.where, f.title) for f in judged.findings if f.severity == "fail" and f.check == CHECK]
+    assert found == [
+        (
+            f"campaigns/{BUYX}/available_rewards/1/earn_ratio",
+            "reward name Cakes's earn_ratio is not the one the target holds",
+        )
+    ], found
 
 
 @pytest.mark.parametrize("path", ["campaigns/0/monetary_balance", "campaigns/2/available_rewards/0/reward_id"])

@@ -20,7 +20,7 @@ import pytest
 
 from conformance.profile import PASSWORD_ENV
 from conformance.reference import PROFILE_PATH
-from tests.faults import Document, Fault, Fields, on_document, serve
+from tests.faults import FAULTS, Document, Fault, Fields, on_document, serve
 from tests.mutations import (
     BUYX,
     COAL_JOHN,
@@ -227,3 +227,33 @@ def test_without_the_data_the_same_mutants_pass_and_the_certificate_says_why(tmp
         # Judged on consistency only, or not at all, and the reason names the profile data.
         assert entry["verdict"] != "fail", requirement
         assert entry.get("evidence") == "consistency" or "profile" in entry.get("reason", ""), (requirement, entry)
+
+
+# -- presence follows the data ------------------------------------------------------------------
+# The hand-written faults (conformance/reference/sandbox/faults.py) that move reward 678's
+# reward_id to reward 753, which has none, and that drop it from 678: each fails with the
+# certification profile, which states both the value and the absence (reward_id: null), and
+# passes with the identifiers-only profile: no check of the answers' own consistency sees
+# it (every answer, format and filter carries the same change).
+ABSENCE_FAULTS = ["reward_id_moved_to_reward_without_one", "reward_id_dropped"]
+
+
+@pytest.mark.parametrize("name", ABSENCE_FAULTS)
+def test_a_reward_id_where_the_data_has_none_or_none_where_it_has_one_fails_only_with_the_data(
+    tmp_path: Path, name: str
+) -> None:
+    fault = FAULTS[name]
+    assert isinstance(fault.evidence, str)
+    (tmp_path / "with").mkdir()
+    result, certificate = _run(tmp_path / "with", fault, "--cases", fault.selection)
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert _failed(certificate) == {fault.requirement}, (_failed(certificate), result.stdout[-3000:])
+    assert f"[{fault.requirement}] {CHECK}:" in result.stdout and fault.evidence in result.stdout, result.stdout[-3000:]
+    assert certificate["requirements"][fault.requirement]["evidence"] == "expected-data"
+
+    (tmp_path / "without").mkdir()
+    result, certificate = _run(tmp_path / "without", fault, "--cases", fault.selection, profile=IDENTIFIERS_ONLY)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert _failed(certificate) == set()
+    entry = certificate["requirements"][fault.requirement]
+    assert entry["verdict"] == "pass" and entry["evidence"] == "consistency", entry

@@ -43,6 +43,14 @@ _REWARDS_DROPPED = (
     "which may be none (the earned campaign of the example has no such list), so only knowing the customer has "
     "rewards 678 and 753 shows them missing"
 )
+_PRESENCE_FOLLOWS_THE_DATA = (
+    "killed only by the data the target holds: the document's examples show {0} in one entry and leave it out in "
+    "another, but by the entry's data (reward 678 carries A-345678 in every example, reward 753 never; Widget "
+    "Rewards carries monetary_balance, currency and glyph, the coalition's stores none of them), so leaving it out "
+    "of an entry the data set gives it fails against the certification profile; with the identifiers-only "
+    "profile it passes (until 7 December 2026 these were listed as equivalent: a value left out was recorded, "
+    "not failed)"
+)
 
 # The mutants that survived the identifiers-only profile (71 of 86 killed, 1 December
 # 2026), each killed now that the reference's profile is the certification profile.
@@ -62,6 +70,12 @@ KILLED_BY_GROUND_TRUTH: dict[str, str] = {
     "swap_customers:mary.campaigns=coal_john": _PROFILE_VALUES,
     "drop_field:customer.custom_field_2": _PROFILE_VALUES,
     "drop_field:points.available_rewards": _REWARDS_DROPPED,
+    "drop_field:points.monetary_balance": _PRESENCE_FOLLOWS_THE_DATA.format("<monetary_balance>"),
+    "drop_field:points.currency": _PRESENCE_FOLLOWS_THE_DATA.format("<currency>"),
+    "drop_field:points.glyph": _PRESENCE_FOLLOWS_THE_DATA.format("<glyph>"),
+    "drop_field:earned.currency": _PRESENCE_FOLLOWS_THE_DATA.format("<currency>"),
+    "drop_field:points.available_rewards.reward_id": _PRESENCE_FOLLOWS_THE_DATA.format("<reward_id>"),
+    "drop_field:buyx.available_rewards.reward_id": _PRESENCE_FOLLOWS_THE_DATA.format("<reward_id>"),
 }
 
 # Survivors: gaps of the harness, each with the check that would catch it (none today).

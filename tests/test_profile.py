@@ -631,7 +631,76 @@ BAD_EXPECTATIONS = [
         [f"{EXPECT_AT}: unknown key 'campaign'", "Did you mean 'campaigns'?"],
         id="typo-expect-key",
     ),
+    # null (a stated absence) where the document gives the field to every entry of its kind
+    pytest.param(
+        EXPECT_TEXT.replace("first_name: Carla", "first_name: null"),
+        [
+            f"{EXPECT_AT}.customer.first_name: null would say the customer has no first_name",
+            "All fields are returned on this call",
+            '("" if it is empty), or leave the key out',
+        ],
+        id="null-customer-field",
+    ),
+    pytest.param(
+        EXPECT_TEXT.replace('- id: "1234567890123456"', "- id: null"),
+        [f"{EXPECT_AT}.campaigns[0].id: must be the campaign's id, got null", "Give it"],
+        id="null-campaign-id",
+    ),
+    pytest.param(
+        EXPECT_TEXT.replace('balance: "1500"', "balance: null"),
+        [
+            f"{EXPECT_AT}.campaigns[0].balance: null would say the campaign has no balance",
+            "only for the fields a campaign may lack: currency, glyph, monetary_balance",
+        ],
+        id="null-campaign-balance",
+    ),
+    pytest.param(
+        EXPECT_TEXT.replace('needed_to_redeem: "1000"', "needed_to_redeem: null"),
+        [f"{EXPECT_AT}.campaigns[0].available_rewards[0].needed_to_redeem", "a reward may lack: item_id, reward_id"],
+        id="null-reward-field",
+    ),
+    pytest.param(
+        EXPECT_TEXT.replace('earned: "1"', "earned: null"),
+        [f"{EXPECT_AT}.campaigns[1].balances[0].earned", "an item may lack: item_id"],
+        id="null-item-field",
+    ),
+    pytest.param(
+        EXPECT_TEXT.replace("{label: Tier, data: Gold}", "{label: Tier, data: null}"),
+        [f"{EXPECT_AT}.customer.custom_field_2.data", 'Give "" for an empty one', "write custom_field_2: null"],
+        id="null-custom-field-data",
+    ),
+    pytest.param(
+        EXPECT_TEXT.replace('available_rewards: [{id: "678", needed_to_redeem: "1000"}]', "available_rewards: null"),
+        [f"{EXPECT_AT}.campaigns[0].available_rewards: must be a list, got null", "write []"],
+        id="null-list",
+    ),
+    pytest.param(
+        EXPECT_TEXT.replace('needed_to_redeem: "1000"}', 'needed_to_redeem: "1000", reward_id: 345678}'),
+        [f"{EXPECT_AT}.campaigns[0].available_rewards[0].reward_id: must be a string", "Quote it", '"345678"'],
+        id="unquoted-nullable-field",
+    ),
 ]
+
+
+def test_a_stated_absence_loads_as_none_distinct_from_nothing_stated(tmp_path: Path) -> None:
+    text = (
+        EXPECT_TEXT.replace('needed_to_redeem: "1000"}', 'needed_to_redeem: "1000", reward_id: null}')
+        .replace('item_id: "96"', "item_id: null")
+        .replace("              type: points\n", "              type: points\n              glyph: null\n")
+        .replace("custom_field_2: {label: Tier, data: Gold}", "custom_field_2: {label: Tier, data: Gold}\n"
+                 "            custom_field_3: null")
+    )  # fmt: skip
+    carla = load_profile(write(tmp_path, text, "absent.yaml"), environ={}).accounts[0].customers[0]
+    assert carla.expect is not None and carla.expect.campaigns is not None
+    points, buyx = carla.expect.campaigns
+    assert dict(points.fields)["glyph"] is None and "glyph" in dict(points.fields)
+    assert dict(points.available_rewards[0]) == {"id": "678", "needed_to_redeem": "1000", "reward_id": None}  # type: ignore[index]
+    assert dict(buyx.balances[0])["item_id"] is None  # type: ignore[index]
+    assert dict(carla.expect.custom_fields)["custom_field_3"] is None
+    hash(carla)
+    stated = load_profile(write(tmp_path, EXPECT_TEXT, "nothing.yaml"), environ={}).accounts[0].customers[0]
+    assert "glyph" not in dict(stated.expect.campaigns[0].fields)  # type: ignore[union-attr,index]
+    assert stated.expect != carla.expect
 
 
 @pytest.mark.parametrize(("text", "fragments"), BAD_EXPECTATIONS)

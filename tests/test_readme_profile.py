@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.faults import Fault, serve
+from tests.faults import FAULTS, Fault, serve
 from tests.mutations import MUTANTS
 from tests.targets import run_suite
 
@@ -52,3 +52,18 @@ def test_the_readme_example_catches_a_balance_one_point_off(tmp_path: Path) -> N
     assert certificate["requirements"]["EXAMPLE-SUCCESS"]["verdict"] == "fail", {
         r: e["verdict"] for r, e in certificate["requirements"].items() if e["verdict"] == "fail"
     }
+
+
+def test_the_readme_example_states_an_absence_and_catches_a_reward_id_where_there_is_none(tmp_path: Path) -> None:
+    # reward_id: null on reward 753: a server answering 678's reward_id on 753 fails, and
+    # the failure names 753 (not only 678 left without the reward_id the example gives it).
+    (tmp_path / "p.yaml").write_text(readme_expect_profile())
+    fault = FAULTS["reward_id_moved_to_reward_without_one"]
+    with serve(fault) as url:
+        run = run_suite(tmp_path, "--combinations", "pairwise", "--cases", fault.selection,
+                        "--report-dir", "out", "--target-url", url, "--target-profile", "p.yaml")  # fmt: skip
+    certificate = json.loads((tmp_path / "out" / "certificate.json").read_text())
+    assert run.returncode == 1, run.stdout[-3000:]
+    failed = {r for r, e in certificate["requirements"].items() if e["verdict"] == "fail"}
+    assert failed == {"EXAMPLE-POINTS-REWARDS"}, failed
+    assert "reward id 753's reward_id is given, though the target holds none" in run.stdout, run.stdout[-3000:]

@@ -33,9 +33,37 @@ from conformance.reference.sandbox.xml_writer import write_xml
 from tests.sandbox_process import sandbox
 from tests.selftest import SessionRuns, Target, Verdict, verdicts_once_per_run
 
+# A variant that changes only one format's writer (its `xml` or its `json` options, and
+# nothing else: no content edit, status, wire, connection or data set) leaves every answer
+# of the other format byte for byte the reference's, which the control and every other
+# run judge already: its run here selects the cases whose answers it changes, the
+# relations (which compare formats) and the access cases, not the whole suite.
+# test_a_format_only_variant_leaves_the_other_format_untouched proves the premise on the
+# answers; tools/kill_matrix.py still runs every variant over the whole suite.
+JSON_ANSWERS = "output=JSON or output=json or callback=conformanceCallback"
+FORMAT_SCOPES = {
+    "xml": f"not ({JSON_ANSWERS})",
+    "json": f"{JSON_ANSWERS} or kind=relation or kind=access",
+}
+
+
+def format_only(name: str) -> str | None:
+    """``"xml"`` or ``"json"`` when the variant changes only that format's answers."""
+    v = VARIANTS[name]
+    if v.edit or v.status or v.wire or v.close_connection or v.data_set or v.idle_timeout_s is not None:
+        return None
+    if bool(v.xml) != bool(v.json):
+        return "xml" if v.xml else "json"
+    return None
+
 
 def variant_targets() -> list[Target]:
-    return [Target("variant", name) for name in VARIANTS]
+    return [
+        Target("variant", name, FORMAT_SCOPES[scope] if (scope := format_only(name)) else None) for name in VARIANTS
+    ]
+
+
+TARGETS = {t.name: t for t in variant_targets()}
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +87,7 @@ def _summary(verdict: Verdict) -> str:
 
 @pytest.mark.parametrize("name", list(VARIANTS))
 def test_variant_passes_the_whole_suite(name: str, verdicts: dict[Target, Verdict]) -> None:
-    verdict = verdicts[Target("variant", name)]
+    verdict = verdicts[TARGETS[name]]
     assert verdict.passed, f"{name} ({VARIANTS[name].description}):\n{_summary(verdict)}"
     warned = {f.check for f in verdict.warnings}
     for check in VARIANTS[name].warnings:
@@ -68,14 +96,21 @@ def test_variant_passes_the_whole_suite(name: str, verdicts: dict[Target, Verdic
 
 def test_every_variant_ran_the_same_suite(verdicts: dict[Target, Verdict]) -> None:
     """The same profile shape and the same campaigns give the same cases: a variant that
-    ran fewer made the harness learn less from its answers, and proves less."""
-    counts = Counter(v.cases for v in verdicts.values())
-    usual, _ = counts.most_common(1)[0]
-    assert usual > 900, counts  # the pairwise matrix, its relations and access cases: 1,078
-    odd = {t.name: v.cases for t, v in verdicts.items() if v.cases != usual}
-    assert not odd, f"cases judged: usually {usual}, but {odd}"
-    items = Counter(v.tests for v in verdicts.values())
-    assert len(items) == 1, f"requirement items: {items}"  # the same scopes, the same requirements
+    ran fewer than the others of its selection made the harness learn less from its
+    answers, and proves less."""
+    by_selection: dict[str | None, Counter[int]] = {}
+    for target, verdict in verdicts.items():
+        by_selection.setdefault(target.selection, Counter())[verdict.cases] += 1
+    for selection, counts in by_selection.items():
+        usual, _ = counts.most_common(1)[0]
+        odd = {t.name: v.cases for t, v in verdicts.items() if t.selection == selection and v.cases != usual}
+        assert not odd, f"cases judged under {selection or 'the whole suite'}: usually {usual}, but {odd}"
+    whole = by_selection[None].most_common(1)[0][0]
+    assert whole > 900, by_selection  # the pairwise matrix, its relations and access cases: 1,078
+    for selection in FORMAT_SCOPES.values():  # a format's share: a good part of it, never all of it
+        assert whole / 5 < by_selection[selection].most_common(1)[0][0] < whole, (selection, by_selection)
+    whole_items = Counter(v.tests for t, v in verdicts.items() if t.selection is None)
+    assert len(whole_items) == 1, f"requirement items: {whole_items}"  # the same scopes, the same requirements
     # Relations and access cases are part of each run, not only the matrix.
     for target, verdict in verdicts.items():
         assert verdict.problem is None, f"{target.name}: {verdict.problem}"
@@ -234,3 +269,73 @@ def test_gzip_variant_answers_plain_to_a_client_that_does_not_accept_gzip(tmp_pa
         raw = packed.raw.read(decode_content=False)
     assert "Content-Encoding" not in plain.headers and plain.content.startswith(b"<?xml")
     assert gzip.decompress(raw) == plain.content
+
+
+# -- format-only variants: the other format's answers are the reference's, byte for byte ----
+def _sample_requests() -> list[dict[str, str]]:
+    """Every customer of the reference's profile (by each identifier it has) in each format,
+    with and without the options that shape a document; an unknown code, a wrong password
+    and a missing identifier in each format."""
+    import yaml
+
+    from conformance.reference import PROFILE_PATH
+
+    profile = yaml.safe_load(PROFILE_PATH.read_text(encoding="utf-8"))
+    credentials = {
+        "user_id": profile["credentials"]["user_id"],
+        "user_password": profile["credentials"]["user_password"],
+        "type": "customer_info",
+    }
+    formats: list[dict[str, str]] = [
+        {},
+        {"output": "XML"},
+        {"output": "JSON"},
+        {"output": "json", "condensed": "yes"},
+        {"callback": "conformanceCallback"},
+        {"output": "JSON", "callback": "conformanceCallback"},
+    ]
+    shapes: list[dict[str, str]] = [
+        {},
+        {"include_balances": "N", "hide_custom_field": "Y"},
+        {"show_only_belong_to": "Y"},
+    ]
+    lookups: list[dict[str, str]] = []
+    for account in profile["accounts"]:
+        for customer in account["customers"]:
+            for field in ("code", "card_number"):
+                if customer.get(field) is not None:
+                    lookups.append({"account_id": account["account_id"], field: str(customer[field])})
+    first = profile["accounts"][0]["account_id"]
+    requests_ = [{**credentials, **lookup, **fmt, **shape} for lookup in lookups for fmt in formats for shape in shapes]
+    for fmt in formats:
+        requests_ += [
+            {**credentials, "account_id": first, "code": "99999999999999", **fmt},
+            {**credentials, "account_id": first, "code": "1", "user_password": "wrong", **fmt},
+            {**credentials, "account_id": first, **fmt},
+        ]
+    return requests_
+
+
+def _is_json_answer(fields: dict[str, str]) -> bool:
+    return fields.get("output", "").lower() == "json" or "callback" in fields
+
+
+@pytest.mark.parametrize("name", [n for n in VARIANTS if format_only(n)])
+def test_a_format_only_variant_leaves_the_other_format_untouched(name: str) -> None:
+    """The premise of FORMAT_SCOPES: every answer of the other format is the reference's
+    (status, headers, body), and some answer of its own format is not."""
+    from conformance.reference.sandbox.middleware import FaultyApp
+    from conformance.reference.sandbox.variants import combine
+
+    changes_json = format_only(name) == "json"
+    reference, variant = Client(FaultyApp(None)), Client(FaultyApp(combine([name])))
+    changed_own = 0
+    for fields in _sample_requests():
+        mine, theirs = variant.post("/api.php", data=fields), reference.post("/api.php", data=fields)
+        seen = (mine.status_code, sorted(mine.headers.items()), mine.get_data())
+        expected = (theirs.status_code, sorted(theirs.headers.items()), theirs.get_data())
+        if _is_json_answer(fields) == changes_json:
+            changed_own += seen != expected
+        else:
+            assert seen == expected, f"{name} changed a {'XML' if changes_json else 'JSON'} answer: {fields}"
+    assert changed_own, f"{name} changed no answer of its own format: it proves nothing"

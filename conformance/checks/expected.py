@@ -9,6 +9,14 @@ under the documented effect of its parameters (``include_balances=N``: no campai
 ones; ``hide_custom_field=Y``: no ``custom_field``; every format and identifier: the
 same values). A key the profile leaves out is not compared.
 
+Three states per field: a value given must be answered, that value; a field given as
+null (a stated absence: the target holds none) must not be answered; a key left out is
+not compared. A field the document's examples show in one entry and leave out in another
+(monetary_balance, currency, glyph, reward_id, item_id, custom_field_N) is no exception:
+the examples carry it where the entry has it (reward 678's A-345678 in every example,
+reward 753's none in any), so its presence follows the data, and with the data both a
+value left out and a value added fail, each citing the requirement of the field's value.
+
 Values are compared exactly as the answer writes them (the canonical document keeps
 XML text and a JSON number's literal text), so "1500.0" is not "1500": the profile
 says what the target writes.
@@ -26,19 +34,11 @@ from typing import Any
 from conformance.cases import ABSENT as NOT_GIVEN
 from conformance.cases import expect, identifiers_sent
 from conformance.checks import Evidence, Finding, Reporter, check
-from conformance.document import (
-    CAMPAIGN_FIELDS,
-    CAMPAIGN_FIELDS_BY_TYPE,
-    COALITION_CAMPAIGN_FIELDS,
-    ITEM_FIELDS,
-    REWARD_FIELDS,
-    campaigns,
-    customer,
-    items,
-)
+from conformance.document import campaigns, customer, items
 from conformance.profile import Customer, Expected, ExpectedCampaign, Pairs
 
 ABSENT = "(absent)"
+NONE_HELD = "(absent: the target holds none)"
 BUYX_ITEM_FIELDS = {
     "balance": "BUYX-BALANCE",
     "earned": "BUYX-EARNED",
@@ -95,6 +95,11 @@ NO_DATA = (
     "the target profile gives this customer no expect block and its account no "
     "campaigns list: give them to judge the values against the data the target holds"
 )
+
+
+def _given(found: dict[str, Any], name: str) -> bool:
+    """The answer carries a value for ``name`` (a JSON null is no value)."""
+    return found.get(name) is not None
 
 
 def _shown(value: Any) -> str:
@@ -160,23 +165,30 @@ def _customer_fields(e: Evidence, r: Reporter, expected: Expected, hidden: bool)
                     "NOTE-CUSTOM-FIELD-DEFAULT",
                     "custom_field is not returned, though hide_custom_field is not given and the customer has one",
                     where="customer/custom_field",
-                    expected=value,
+                    expected=_stated(value),
                     got=ABSENT,
                 )
                 continue
         requirement = "NOTE-REGISTERED" if name == "registered" else "NOTE-ALL-FIELDS"
         r.checked(requirement)
-        if found.get(name) != value:
+        mismatch = _mismatch(f"the customer's {name}", value, found, name)
+        if mismatch:
             yield r.fail(
-                requirement,
-                f"the customer's {name} is not the one the target holds",
-                where=f"customer/{name}",
-                expected=value,
-                got=_shown(found.get(name)),
+                requirement, mismatch, where=f"customer/{name}", expected=_stated(value), got=_shown(found.get(name))
             )
     for name, pairs in expected.custom_fields:
         r.checked("EXAMPLE-CUSTOM-FIELD-N")
         got = found.get(name)
+        if pairs is None:
+            if _given(found, name):
+                yield r.fail(
+                    "EXAMPLE-CUSTOM-FIELD-N",
+                    f"{name} is returned, though the customer has none",
+                    where=f"customer/{name}",
+                    expected=NONE_HELD,
+                    got=_shown(got),
+                )
+            continue
         if not isinstance(got, dict):
             yield r.fail(
                 "EXAMPLE-CUSTOM-FIELD-N",
@@ -187,12 +199,13 @@ def _customer_fields(e: Evidence, r: Reporter, expected: Expected, hidden: bool)
             )
             continue
         for key, value in pairs:
-            if got.get(key) != value:
+            mismatch = _mismatch(f"{name}'s {key}", value, got, key)
+            if mismatch:
                 yield r.fail(
                     "EXAMPLE-CUSTOM-FIELD-N",
-                    f"{name}'s {key} is not the one the target holds",
+                    mismatch,
                     where=f"customer/{name}/{key}",
-                    expected=value,
+                    expected=_stated(value),
                     got=_shown(got.get(key)),
                 )
 
@@ -289,21 +302,13 @@ def _campaign_fields(
 ) -> Iterator[Finding]:
     where = f"campaigns/{campaign.id}"
     kind = campaign.get("type") or found.get("type")
-    required = CAMPAIGN_FIELDS + CAMPAIGN_FIELDS_BY_TYPE["buyx" if kind == "buyx" else None]
-    required += COALITION_CAMPAIGN_FIELDS if coalition else ()
     for name, value in campaign.fields:
-        if name not in found and name not in required:
-            yield _left_out(r, name, "a campaign", f"{where}/{name}")
-            continue
         requirement = _field_requirement(name, kind, coalition)
         r.checked(requirement)
-        if found.get(name) != value:
+        mismatch = _mismatch(f"campaign {campaign.id}'s {name}", value, found, name)
+        if mismatch:
             yield r.fail(
-                requirement,
-                f"campaign {campaign.id}'s {name} is not the one the target holds",
-                where=f"{where}/{name}",
-                expected=value,
-                got=_shown(found.get(name)),
+                requirement, mismatch, where=f"{where}/{name}", expected=_stated(value), got=_shown(found.get(name))
             )
     if campaign.available_rewards is not None:
         rewards = "BUYX-AVAILABLE-REWARDS" if kind == "buyx" else "EXAMPLE-POINTS-REWARDS"
@@ -317,7 +322,6 @@ def _campaign_fields(
             f"{where}/available_rewards",
             "reward",
             lambda entry: False,
-            REWARD_FIELDS["buyx" if kind == "buyx" else None],
         )
     if campaign.balances is not None:
         yield from _whole_list(
@@ -330,21 +334,23 @@ def _campaign_fields(
             f"{where}/balances",
             "item",
             never_bought,
-            ITEM_FIELDS,
         )
 
 
-def _left_out(r: Reporter, name: str, of: str, where: str) -> Finding:
-    """A field the data set gives but the document lets an answer leave out (its examples
-    show monetary_balance, currency, glyph, reward_id and item_id in one place and not in
-    another): absent, it is recorded, not compared; present, it is compared."""
-    return r.unspecified(
-        f"{name} is left out of {of}, though the data set gives it; the document's examples leave it out elsewhere",
-        where=where,
-    )
+def _mismatch(what: str, value: str | None, found: dict[str, Any], name: str) -> str | None:
+    """How the answer departs from the stated value or absence (None: it does not)."""
+    if value is None:
+        return f"{what} is given, though the target holds none" if _given(found, name) else None
+    if not _given(found, name):
+        return f"{what} is left out, though the target holds one"
+    return None if found.get(name) == value else f"{what} is not the one the target holds"
 
 
-def never_bought(entry: dict[str, str]) -> bool:
+def _stated(value: str | None) -> str:
+    return NONE_HELD if value is None else value
+
+
+def never_bought(entry: dict[str, str | None]) -> bool:
     """A BuyX item the customer never bought (its counts given, all 0): whether an answer
     lists such an item the document does not say (its example lists only items bought),
     so it is compared when listed and not missed when not."""
@@ -355,13 +361,13 @@ def never_bought(entry: dict[str, str]) -> bool:
 def _whole_list(
     r: Reporter, expected: tuple[Pairs, ...], got: list[dict[str, Any]], identity: tuple[str, ...],
     field_requirement: Callable[[str], str], list_requirement: str, where: str, noun: str,
-    optional: Callable[[dict[str, str]], bool], required: tuple[str, ...],
+    optional: Callable[[dict[str, str | None]], bool],
 ) -> Iterator[Finding]:  # fmt: skip
     """The list is the whole list, in any order: each expected entry is found (by the
     first identifying key it gives that some entry shares: id, item_id or name) and
-    its given keys compared; an entry no expected one claims is one too many. An entry
-    ``optional`` says the document leaves out may be missing: that is recorded; so is a
-    key outside ``required`` (the examples leave it out elsewhere) that is left out."""
+    its given keys compared (a key given as null: the entry must not carry it); an entry
+    no expected one claims is one too many. An entry ``optional`` says the document
+    leaves out may be missing: that is recorded."""
     r.checked(list_requirement)
     free = list(range(len(got)))
     for pairs in expected:
@@ -385,17 +391,15 @@ def _whole_list(
             continue
         free.remove(match)
         for key, value in pairs:
-            if key not in got[match] and key not in required:
-                yield _left_out(r, key, f"a {noun}", f"{where}/{match}/{key}")
-                continue
             requirement = field_requirement(key)
             r.checked(requirement)
-            if got[match].get(key) != value:
+            mismatch = _mismatch(f"{noun} {_label(wanted, identity)}'s {key}", value, got[match], key)
+            if mismatch:
                 yield r.fail(
                     requirement,
-                    f"{noun} {_label(wanted, identity)}'s {key} is not the one the target holds",
+                    mismatch,
                     where=f"{where}/{match}/{key}",
-                    expected=value,
+                    expected=_stated(value),
                     got=_shown(got[match].get(key)),
                 )
     for index in free:
@@ -408,20 +412,24 @@ def _whole_list(
         )
 
 
-def _find(wanted: dict[str, str], got: list[dict[str, Any]], free: list[int], identity: tuple[str, ...]) -> int | None:
-    # The entry that agrees on everything given, else on the first identifying key that
-    # some free entry shares (so a wrong number is reported as that field, not as a
-    # missing entry plus an extra one).
+def _find(
+    wanted: dict[str, str | None], got: list[dict[str, Any]], free: list[int], identity: tuple[str, ...]
+) -> int | None:
+    # The entry that agrees on everything given (a stated absence: not carried), else on
+    # the first identifying key with a value that some free entry shares (so a wrong
+    # number is reported as that field, not as a missing entry plus an extra one).
     whole = next((i for i in free if all(got[i].get(k) == v for k, v in wanted.items())), None)
     if whole is not None:
         return whole
     for key in identity:
-        if key in wanted:
+        if wanted.get(key) is not None:
             found = next((i for i in free if got[i].get(key) == wanted[key]), None)
             if found is not None:
                 return found
     return None
 
 
-def _label(wanted: dict[str, str], identity: tuple[str, ...]) -> str:
-    return next((f"{key} {wanted[key]}" for key in identity if key in wanted), _entry(tuple(wanted.items())))
+def _label(wanted: dict[str, str | None], identity: tuple[str, ...]) -> str:
+    return next(
+        (f"{key} {wanted[key]}" for key in identity if wanted.get(key) is not None), _entry(tuple(wanted.items()))
+    )

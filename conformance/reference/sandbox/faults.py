@@ -672,6 +672,31 @@ def _balance_fractional(campaign: dict[str, Any]) -> None:
             item["balance"] = f"{balance}.5"
 
 
+# Presence follows the data ------------------------------------------------------------
+# The document's examples carry reward_id where the reward has one (678: A-345678 in every
+# example) and none where it has none (753): the same change in every answer, format and
+# filter contradicts nothing the answers say of themselves; only the data can tell.
+def _reward_id_moved(doc: Document, fields: Fields, number: int) -> Document:
+    """In each points campaign, the first reward with a reward_id gives it to the first without one."""
+    for campaign in _campaigns(doc):
+        if campaign.get("type") == "buyx":
+            continue
+        rewards = _items(campaign, "available_rewards")
+        giver = next((r for r in rewards if r.get("reward_id")), None)
+        taker = next((r for r in rewards if "reward_id" not in r), None)
+        if giver is not None and taker is not None:
+            taker["reward_id"] = giver.pop("reward_id")
+    return doc
+
+
+def _reward_678_without_reward_id(doc: Document, fields: Fields, number: int) -> Document:
+    for campaign in _campaigns(doc):
+        for reward in _items(campaign, "available_rewards"):
+            if campaign.get("type") != "buyx" and reward.get("id") == "678":
+                reward.pop("reward_id", None)
+    return doc
+
+
 # -- the faults ---------------------------------------------------------------------------
 # Selections are --cases expressions (conformance/selection.py): exact values, so the
 # JSON answers are output=JSON and the lower-case output=json real clients send.
@@ -1343,6 +1368,25 @@ FAULTS: dict[str, Fault] = {
         check="buyx_counts_are_whole_numbers",
         evidence="balance is not a count",
         reply=on_document(_buyx_edit(_balance_fractional)),
+    ),
+    # Ground truth: caught only with the certification profile's expect, which states
+    # reward 678's reward_id and reward 753's absence of one (reward_id: null); with a
+    # profile of identifiers only both pass (tests/test_expected_data_end_to_end.py).
+    "reward_id_moved_to_reward_without_one": Fault(
+        "EXAMPLE-POINTS-REWARDS",
+        "reward 678's reward_id (A-345678) is answered on reward 753, which has none in the data set",
+        JOHN_CASES,
+        check="answer_matches_expected_data",
+        evidence="reward id 753's reward_id is given, though the target holds none",
+        reply=on_document(_reward_id_moved),
+    ),
+    "reward_id_dropped": Fault(
+        "EXAMPLE-POINTS-REWARDS",
+        "reward 678 is answered without the reward_id it has in the data set (A-345678)",
+        JOHN_CASES,
+        check="answer_matches_expected_data",
+        evidence="reward id 678's reward_id is left out, though the target holds one",
+        reply=on_document(_reward_678_without_reward_id),
     ),
 }
 
