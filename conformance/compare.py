@@ -1,8 +1,9 @@
 """Comparing two implementations (``--compare-url URL --compare-profile FILE``).
 
 Every matrix case is sent to the target and to the compared implementation; where
-their canonical documents differ (``document.comparable``: order, empty lists and
-number spelling carry no meaning), the difference is reported, side by side in the
+their canonical documents differ (``document.normalised``: order, empty lists and
+number spelling carry no meaning; every field is compared, those the document does not
+define too, as a migration changes them as well), the difference is reported, side by side in the
 HTML report. A difference is not a failure: the checks judge each answer against the
 document, this tells a team replacing one implementation which answers will change.
 
@@ -17,7 +18,7 @@ from typing import Any
 
 from conformance.cases import Case
 from conformance.checks import Observation
-from conformance.document import comparable, diff
+from conformance.document import diff, normalised
 from conformance.harness import Harness
 from conformance.profile import Profile
 
@@ -55,12 +56,12 @@ def difference(case: Case, mine: Observation, theirs: Observation) -> dict[str, 
             "target": _shown(mine),
             "compared": _shown(theirs),
         }
-    if comparable(mine.document) == comparable(theirs.document):
+    if normalised(mine.document) == normalised(theirs.document):
         return None
     return {
         "id": case.id,
         "summary": f"status {mine.document.get('status')} vs {theirs.document.get('status')}",
-        "diff": diff(mine.document, theirs.document, "target", "compared"),
+        "diff": diff(mine.document, theirs.document, "target", "compared", form=normalised),
         "target": _shown(mine),
         "compared": _shown(theirs),
     }
@@ -75,7 +76,7 @@ def _shown(observation: Observation) -> str:
             or f"HTTP {exchange.status}: {exchange.body[:500].decode('utf-8', 'replace')}"
         )
     else:
-        text = json.dumps(comparable(observation.document), indent=1, ensure_ascii=False, sort_keys=True)
+        text = json.dumps(normalised(observation.document), indent=1, ensure_ascii=False, sort_keys=True)
     return (
         text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + f"\n... ({len(text) - SHOWN_CHARS} more characters)"
     )

@@ -29,6 +29,28 @@ REWARD_FIELDS = {"buyx": ("name", "earn_ratio"), None: ("id", "description", "ne
 ITEM_FIELDS = ("name", "balance", "earned", "cumulative", "redeemed", "earn_ratio")
 CUSTOM_FIELD_N = re.compile(r"^custom_field_[0-9]+$")
 DOCUMENTED_CAMPAIGN_TYPES = ("points", "earned", "buyx")
+# Every field the document defines where it is (required or optional), which is what two
+# answers the document ties together must agree on (``comparable``). The top level: the
+# success envelope's two parts and the no_match / error texts. A campaign: any field the
+# examples give some campaign (``balances`` is the BuyX one's, ``available_rewards`` the
+# points and BuyX ones'); the coalition note's "<cumulative_balance>" is not one, it
+# names the <cumulative> the example beside it shows as 0. A reward's fields depend on
+# its campaign's type (a points reward's "name", which the live service sends, is not
+# defined: real-clients.md); a campaign of an undocumented type gets every reward field.
+# ``custom_field_N`` (CUSTOM_FIELD_N) is a documented pattern: {label, data}.
+TOP_LEVEL_FIELDS = ("status", "customer", "campaigns", "message", "error")
+OPTIONAL_CAMPAIGN_FIELDS = ("monetary_balance", "currency", "glyph", "available_rewards")
+OPTIONAL_REWARD_FIELDS = {"buyx": ("item_id", "reward_id"), None: ("reward_id",)}
+OPTIONAL_ITEM_FIELDS = ("item_id",)
+CUSTOM_FIELD_N_FIELDS = ("label", "data")
+DEFINED_CAMPAIGN_FIELDS = frozenset(
+    CAMPAIGN_FIELDS
+    + tuple(name for names in CAMPAIGN_FIELDS_BY_TYPE.values() for name in names)
+    + COALITION_CAMPAIGN_FIELDS
+    + OPTIONAL_CAMPAIGN_FIELDS
+)
+DEFINED_REWARD_FIELDS = {kind: frozenset(REWARD_FIELDS[kind] + OPTIONAL_REWARD_FIELDS[kind]) for kind in REWARD_FIELDS}
+DEFINED_ITEM_FIELDS = frozenset(ITEM_FIELDS + OPTIONAL_ITEM_FIELDS)
 # The lexical space of xs:decimal, the schemas' amount type ("1,500" is not in it),
 # with the XML white space a schema collapses around it.
 _DECIMAL = re.compile(r"[ \t\r\n]*[+-]?(?P<digits>[0-9]+(\.[0-9]*)?|\.[0-9]+)[ \t\r\n]*")
@@ -137,13 +159,107 @@ def never_transacted(campaign: dict[str, Any]) -> bool:
 
 
 def comparable(document: dict[str, Any]) -> dict[str, Any]:
-    """The document as two answers to equivalent requests must agree on it.
+    """The document as two answers to requests the document ties together must agree on
+    it: the fields it defines (``defined``), normalised (``normalised``). A field it
+    does not define is the target's own: two answers may differ there
+    (``undefined_differences`` says where)."""
+    return normalised(defined(document))
 
-    Order carries no meaning (element order, campaign order may differ), an empty
-    list is the same as no list, and numbers compare by value ("10.00" == "10.0").
-    """
-    normalised: dict[str, Any] = _normalise(document)
-    return normalised
+
+def normalised(document: dict[str, Any]) -> dict[str, Any]:
+    """The whole document, every field kept, in a form where what carries no meaning is
+    gone: order (of elements, of campaigns), an empty list against no list, the spelling
+    of a number ("10.00" == "10.0")."""
+    result: dict[str, Any] = _normalise(document)
+    return result
+
+
+def defined(document: dict[str, Any]) -> dict[str, Any]:
+    """The document with only the fields the document defines where they are (a copy);
+    a part of an undocumented shape (a customer that is not an object) is kept whole,
+    for the shape checks to judge."""
+    return _split(document)[0]
+
+
+def undefined_fields(document: dict[str, Any]) -> dict[str, Any]:
+    """Each field the document does not define, by where it is (``/customer/level``,
+    ``/campaigns[id=1]/created_stamp``: a list's entry named by its id, item_id or name),
+    its value normalised."""
+    return _split(document)[1]
+
+
+def undefined_differences(left: dict[str, Any], right: dict[str, Any]) -> list[str]:
+    """Where two documents differ in fields the document does not define: present in one
+    only, or with other values."""
+    a, b = undefined_fields(left), undefined_fields(right)
+    return sorted(where for where in a.keys() | b.keys() if a.get(where, _ABSENT) != b.get(where, _ABSENT))
+
+
+_ABSENT = object()
+
+
+def _split(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    undefined: dict[str, Any] = {}
+    kept = _kept(document, frozenset(TOP_LEVEL_FIELDS), "", undefined)
+    customer = kept.get("customer")
+    if isinstance(customer, dict):
+        kept["customer"] = {}
+        for name, value in customer.items():
+            if CUSTOM_FIELD_N.match(name) and isinstance(value, dict):
+                kept["customer"][name] = _kept(value, frozenset(CUSTOM_FIELD_N_FIELDS), f"/customer/{name}", undefined)
+            elif name in CUSTOMER_FIELDS or CUSTOM_FIELD_N.match(name):
+                kept["customer"][name] = value
+            else:
+                undefined[f"/customer/{name}"] = _normalise(value)
+    if isinstance(kept.get("campaigns"), list):
+        kept["campaigns"] = [
+            _campaign(campaign, f"/campaigns{_entry(campaign, index)}", undefined)
+            if isinstance(campaign, dict)
+            else campaign
+            for index, campaign in enumerate(kept["campaigns"])
+        ]
+    return kept, undefined
+
+
+def _campaign(campaign: dict[str, Any], where: str, undefined: dict[str, Any]) -> dict[str, Any]:
+    kept = _kept(campaign, DEFINED_CAMPAIGN_FIELDS, where, undefined)
+    kind = campaign.get("type")
+    rewards = (
+        DEFINED_REWARD_FIELDS["buyx"]
+        if kind == "buyx"
+        else DEFINED_REWARD_FIELDS[None]
+        if kind in DOCUMENTED_CAMPAIGN_TYPES
+        else DEFINED_REWARD_FIELDS["buyx"] | DEFINED_REWARD_FIELDS[None]
+    )
+    for key, names in (("available_rewards", rewards), ("balances", DEFINED_ITEM_FIELDS)):
+        if isinstance(kept.get(key), list):
+            kept[key] = [
+                _kept(entry, names, f"{where}/{key}{_entry(entry, index)}", undefined)
+                if isinstance(entry, dict)
+                else entry
+                for index, entry in enumerate(kept[key])
+            ]
+    return kept
+
+
+def _kept(value: dict[str, Any], names: frozenset[str], where: str, undefined: dict[str, Any]) -> dict[str, Any]:
+    """``value``'s fields among ``names``; the others go to ``undefined`` by where they are."""
+    kept: dict[str, Any] = {}
+    for name, child in value.items():
+        if name in names:
+            kept[name] = child
+        else:
+            undefined[f"{where}/{name}"] = _normalise(child)
+    return kept
+
+
+def _entry(entry: Any, index: int) -> str:
+    # A list's entry is named by what identifies it, not by its place (order carries no meaning).
+    if isinstance(entry, dict):
+        for name in ("id", "item_id", "name"):
+            if isinstance(entry.get(name), str) and entry[name]:
+                return f"[{name}={entry[name]}]"
+    return f"[{index}]"
 
 
 def _normalise(value: Any) -> Any:
@@ -158,10 +274,18 @@ def _normalise(value: Any) -> Any:
     return value
 
 
-def diff(left: dict[str, Any], right: dict[str, Any], left_name: str, right_name: str, limit: int = 60) -> str:
-    """A unified diff of two documents' comparable forms, cut to ``limit`` lines."""
-    a = json.dumps(comparable(left), indent=1, ensure_ascii=False, sort_keys=True).splitlines()
-    b = json.dumps(comparable(right), indent=1, ensure_ascii=False, sort_keys=True).splitlines()
+def diff(
+    left: dict[str, Any],
+    right: dict[str, Any],
+    left_name: str,
+    right_name: str,
+    limit: int = 60,
+    form: Callable[[dict[str, Any]], dict[str, Any]] = comparable,
+) -> str:
+    """A unified diff of two documents' ``form`` (by default what the document defines,
+    ``comparable``; ``normalised``: every field), cut to ``limit`` lines."""
+    a = json.dumps(form(left), indent=1, ensure_ascii=False, sort_keys=True).splitlines()
+    b = json.dumps(form(right), indent=1, ensure_ascii=False, sort_keys=True).splitlines()
     lines = list(difflib.unified_diff(a, b, left_name, right_name, lineterm="", n=2))
     if len(lines) > limit:
         lines = lines[:limit] + [f"... ({len(lines) - limit} more diff lines)"]

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-Kind = Literal["mutant", "operator", "variant", "control"]
+Kind = Literal["mutant", "operator", "variant", "rotation", "control"]
 
 FAILURE_LINE = re.compile(
     r"^\[(?P<ids>[A-Z][A-Z0-9-]*(?:, [A-Z][A-Z0-9-]*)*)\] (?P<check>\w+): (?P<title>.+)$", re.MULTILINE
@@ -49,8 +49,9 @@ OUTPUT_TAIL = 6000
 @dataclass(frozen=True)
 class Target:
     """One run of the suite: a mutant (by its selection), an operator mutant (by its
-    selection), a variant (the whole suite), or the control (the reference through the
-    faults' middleware)."""
+    selection), a variant (the whole suite), the rotation of every variant (``name``:
+    its seed; the whole suite), or the control (the reference through the faults'
+    middleware)."""
 
     kind: Kind
     name: str
@@ -176,6 +177,11 @@ def _served(target: Target, workdir: Path):  # type: ignore[no-untyped-def]
 
         with sandbox(["--variant", target.name], workdir / "sandbox") as running:
             yield running.url, running.profile
+    elif target.kind == "rotation":
+        from tests.sandbox_process import sandbox
+
+        with sandbox(["--variants", "all", "--seed", target.name], workdir / "sandbox") as running:
+            yield running.url, running.profile
     elif target.kind == "operator":
         from tests import faults
         from tests.mutations import MUTANTS
@@ -269,7 +275,7 @@ def run_targets(targets: Iterable[Target], workdir: Path, jobs: int = 2) -> dict
     targets = list(targets)
     workdir.mkdir(parents=True, exist_ok=True)
     # Whole-suite runs (variants) first: the short mutant runs then fill the gaps.
-    ordered = sorted(targets, key=lambda t: (t.kind != "variant", t.combinations != "all"))
+    ordered = sorted(targets, key=lambda t: (t.kind not in ("variant", "rotation"), t.combinations != "all"))
     if jobs <= 1:
         return {t: run_target(t, str(workdir)) for t in ordered}
     context = multiprocessing.get_context("spawn")  # never fork a process that runs threads

@@ -33,10 +33,16 @@ def _labels(running: Sandbox, count: int) -> list[str]:
         return [session.post(running.url, data=SMOKE_FIELDS, timeout=10).headers[LABEL_HEADER] for _ in range(count)]
 
 
+WIRE = [n for n in rotating() if VARIANTS[n].layer == "wire"]
+CONTENT = [n for n in rotating() if VARIANTS[n].layer == "content"]
+
+
 def test_same_seed_same_sequence(tmp_path: Path) -> None:
-    """--variants all --seed N: the n-th answer gets the same variant on every run with N,
-    each round of len(rotating) answers shows every variant once, another seed another order."""
-    count = 2 * len(rotating())
+    """--variants all --seed N: the n-th answer gets the same variants on every run with N;
+    the wire variants rotate, each round of len(WIRE) answers showing every one once; the
+    content variants are held by the customer (one customer asked: the same ones on every
+    answer); another seed another order."""
+    count = 2 * len(WIRE)
     with sandbox(["--variants", "all", "--seed", str(SEED)], tmp_path / "one") as running:
         first = _labels(running, count)
         assert running.seed == SEED
@@ -44,8 +50,10 @@ def test_same_seed_same_sequence(tmp_path: Path) -> None:
         second = _labels(running, count)
         console = [line.split()[1] for line in running.lines() if line.startswith("#")]
     assert first == second
-    assert console == second, "the console names each answer's variant, in order, to replay a failure"
-    assert sorted(first[: len(rotating())]) == sorted(rotating()) == sorted(first[len(rotating()) :])
+    assert console == second, "the console names each answer's variants, in order, to replay a failure"
+    wire = [label.split("+")[-1] for label in first]
+    assert sorted(wire[: len(WIRE)]) == sorted(WIRE) == sorted(wire[len(WIRE) :])
+    assert len({tuple(label.split("+")[:-1]) for label in first}) == 1, first  # one customer, one content
     with sandbox(["--variants", "all", "--seed", str(SEED + 1)], tmp_path / "other") as running:
         assert _labels(running, count) != first
 
@@ -157,7 +165,7 @@ def test_example_client_tests_pass_against_the_rotating_sandbox(tmp_path: Path) 
     against --variants all --seed N, every rotated variant served at least once."""
     with sandbox(["--variants", "all", "--seed", str(SEED)], tmp_path / "sandbox") as running:
         run = _example_tests(running, tmp_path)
-        served = {line.split()[1] for line in running.lines() if line.startswith("#")}
+        served = {name for line in running.lines() if line.startswith("#") for name in line.split()[1].split("+")}
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert served == set(rotating()), f"not served: {sorted(set(rotating()) - served)}"
 

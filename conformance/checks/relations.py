@@ -4,6 +4,11 @@ Each reads a :class:`~conformance.relations.Relation`'s members' observations by
 (``e.observations``). Only answers that parsed and are a ``success`` are compared:
 anything else is the single-answer checks' business, and a relation with a member that
 is not a success judges nothing.
+
+Every comparison of two answers goes through ``_differs``: they must agree on what the
+document defines (``document.comparable``, ``custom_field_N`` included); where they
+differ in a field it does not define (the live service sends many), that is recorded
+as ``unspecified`` with where, never failed.
 """
 
 from __future__ import annotations
@@ -13,7 +18,15 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from conformance.checks import CheckFunction, Evidence, Finding, Reporter, check
-from conformance.document import campaigns, comparable, customer, diff, has_transactions, never_transacted
+from conformance.document import (
+    campaigns,
+    comparable,
+    customer,
+    diff,
+    has_transactions,
+    never_transacted,
+    undefined_differences,
+)
 
 NOT_SUCCESSES = "a member of the relation is not a success (the single-answer checks say why)"
 
@@ -43,6 +56,9 @@ def _both(
     return a, b
 
 
+UNDEFINED_SHOWN = 8  # fields named in an unspecified note's where
+
+
 def _differs(
     r: Reporter,
     requirement: str,
@@ -51,13 +67,26 @@ def _differs(
     right: tuple[str, dict[str, Any]],
     **kw: Any,
 ) -> Iterator[Finding]:
-    if comparable(left[1]) != comparable(right[1]):
+    """The one comparison of two answers the document ties together: a failure of
+    ``requirement`` where they differ in what the document defines (the diff shows only
+    that), an ``unspecified`` note where they differ in fields it does not define."""
+    (left_name, a), (right_name, b) = left, right
+    if comparable(a) != comparable(b):
         yield r.fail(
             requirement,
             title,
-            where=f"{left[0]} vs {right[0]}",
-            detail="Diff of the two documents:\n" + diff(left[1], right[1], left[0], right[0]),
+            where=f"{left_name} vs {right_name}",
+            detail="Diff of what the document defines in the two answers:\n" + diff(a, b, left_name, right_name),
             **kw,
+        )
+    undefined = undefined_differences(a, b)
+    if undefined:
+        more = len(undefined) - UNDEFINED_SHOWN
+        yield r.unspecified(
+            f"answers that {requirement} ties together differ in fields the document does not define (not judged)",
+            where=f"{left_name} vs {right_name}: "
+            + ", ".join(undefined[:UNDEFINED_SHOWN])
+            + (f" and {more} more" if more > 0 else ""),
         )
 
 
@@ -133,12 +162,14 @@ def code_and_card_number_same_answer(e: Evidence, r: Reporter) -> Iterator[Findi
     r.checked(*(_LOOKUP_REQUIREMENT[role] for role in found))
     keys = {role: comparable(doc) for role, doc in found.items()}
     odd = [role for role in found if sum(keys[other] == keys[role] for other in found) == 1]
-    if not odd:
-        return
     if len(odd) == len(found):  # no majority: blame the card number lookup
         odd = [role for role in found if role != "code"][:1]
     reference = next(role for role in found if role not in odd)
-    for role in odd:
+    for role in found:
+        # The odd ones fail; the others agree with the reference on what the document
+        # defines, and are compared for the fields it does not (recorded).
+        if role == reference or (role not in odd and keys[role] != keys[reference]):
+            continue
         yield from _differs(
             r,
             _LOOKUP_REQUIREMENT[role],
@@ -286,15 +317,18 @@ def show_only_belong_to_is_a_subset(e: Evidence, r: Reporter) -> Iterator[Findin
                 expected="a subset of: " + ", ".join(map(str, by_id)),
                 got=str(campaign.get("id")),
             )
-        elif comparable(original) != comparable(campaign):
-            yield from _differs(
+            continue
+        changed = list(
+            _differs(
                 r,
                 "NOTE-SHOW-ONLY-BELONG-TO",
                 f"show_only_belong_to=Y changed campaign {campaign.get('id')}",
-                ("full", original),
-                ("belong-Y", campaign),
+                ("full", {"campaigns": [original]}),
+                ("belong-Y", {"campaigns": [campaign]}),
             )
-        elif never_transacted(original):
+        )
+        yield from changed
+        if never_transacted(original) and not any(f.severity == "fail" for f in changed):
             yield r.fail(
                 "NOTE-SHOW-ONLY-BELONG-TO",
                 f"show_only_belong_to=Y keeps campaign {campaign.get('id')}, where the customer has no transaction",

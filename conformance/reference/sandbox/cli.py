@@ -1,7 +1,8 @@
 """The sandbox's command-line options, kept apart from ``__main__.py``'s own:
 
     python -m conformance.reference --variant cdata,json_numbers   # these variations on every answer
-    python -m conformance.reference --variants all --seed 7        # one variation per answer, rotating
+    python -m conformance.reference --variants all --seed 7        # wire variations rotating per answer,
+                                                                   # content ones held per customer
     python -m conformance.reference --faults no_match_as_error     # one documented behaviour broken
     python -m conformance.reference --list-variants | --list-faults
 
@@ -29,7 +30,7 @@ from .faults import FAULTS
 from .middleware import Fault, FaultyApp, Reply
 from .options import add_arguments, requested
 from .server import Server
-from .variants import VARIANTS, Rotation, VariantError, combine, data_app, rotating
+from .variants import VARIANTS, Rotation, VariantError, combine, customer_in, data_app, rotating
 
 __all__ = ["LABEL_HEADER", "Sandbox", "add_arguments", "build", "listing", "requested"]
 
@@ -50,7 +51,9 @@ def _wrap(label: str, text: str) -> str:
 def list_variants(out: TextIO) -> None:
     rotated = set(rotating())
     out.write(
-        f"{len(VARIANTS)} variants ({len(rotated)} rotated by --variants all). "
+        f"{len(VARIANTS)} variants ({len(rotated)} rotated by --variants all: "
+        f"{sum(VARIANTS[n].layer == 'wire' for n in rotated)} one per answer, "
+        f"{sum(VARIANTS[n].layer == 'content' for n in rotated)} held per customer). "
         "Each is conformant: the harness's whole suite passes against it.\n"
     )
     for name, variant in VARIANTS.items():
@@ -146,6 +149,7 @@ def build(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO
         fault = FAULTS[args.faults]
         banner.append(f"fault: {args.faults}: {fault.description} (breaks {fault.requirement})")
     base = list(args.variant or [])
+    names: list[str] = []
     try:
         if base:
             fault = combine(base)
@@ -160,11 +164,6 @@ def build(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO
             missing = [n for n in names if n not in VARIANTS]
             if missing:
                 raise VariantError(f"no variant named {', '.join(missing)} (--list-variants lists them)")
-            seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 10**6)
-            pick = Rotation(names, seed, base=[n for n in base if not VARIANTS[n].server_wide])
-            listener = _console(out or sys.stdout)
-            banner.append(f"seed: {seed} (the same sequence again: --variants {','.join(args.variants)} --seed {seed})")
-            banner.append(f"rotating, one per answer: {', '.join(names)}")
     except VariantError as exc:
         _usage(parser, str(exc))
     chosen = [VARIANTS[n] for n in base]
@@ -177,6 +176,20 @@ def build(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO
         inner.latency_s = args.latency_ms / 1000.0
     else:
         inner = ReferenceApp(inner_db, latency_ms=args.latency_ms)
+    if names:
+        seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 10**6)
+        # Content variants are held per customer of the data served (inner's), wire ones rotate.
+        pick = Rotation(
+            names, seed, base=[n for n in base if not VARIANTS[n].server_wide], customer_of=customer_in(inner.db)
+        )
+        listener = _console(out or sys.stdout)
+        banner.append(f"seed: {seed} (the same sequence again: --variants {','.join(args.variants)} --seed {seed})")
+        if pick.wire:
+            banner.append(f"rotating, one per answer: {', '.join(pick.wire)}")
+        if pick.content:
+            banner.append(
+                f"held per customer (every answer about a customer, for about half of them): {', '.join(pick.content)}"
+            )
     idle = min((v.idle_timeout_s for v in chosen if v.idle_timeout_s is not None), default=None)
     # No answer cache (data_key None): the sandbox answers every request afresh, latency included.
     app = FaultyApp(

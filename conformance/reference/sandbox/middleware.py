@@ -143,7 +143,8 @@ _ANSWERS_LIMIT = 50_000
 _ANSWERS_LOCK = threading.Lock()
 
 
-Pick = Callable[[int], "tuple[str, Fault]"]  # request number -> (its label, the fault for that answer)
+# (request number, the fields it sent) -> (its label, the fault for that answer)
+Pick = Callable[[int, Fields], "tuple[str, Fault]"]
 Listener = Callable[[int, str, dict[str, Any], "Reply"], None]  # (number, label, environ, reply) once answered
 
 
@@ -152,7 +153,7 @@ class FaultyApp:
     answers are remembered under ``data_key`` when one is given) with one fault
     switched on (or none).
 
-    ``pick`` chooses the fault per request instead (the sandbox's rotation); each answer
+    ``pick`` chooses the fault per request (its number and fields) instead (the sandbox's rotation); each answer
     then names its label in the header ``label_header`` (when given), and ``listener``
     hears of every answer (the sandbox prints one line per request)."""
 
@@ -179,11 +180,11 @@ class FaultyApp:
         self.inner.close()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        sent = _fields(environ)
         with self._lock:
             number = next(self._count)
             # Under the lock: the n-th request to arrive gets the n-th pick, whatever thread serves it.
-            label, chosen = self.pick(number) if self.pick else ("", self.fault)
-        sent = _fields(environ)
+            label, chosen = self.pick(number, sent) if self.pick else ("", self.fault)
         fault = NO_FAULT if (chosen.spare_smoke and is_smoke(sent)) else chosen
         fields = fault.request(dict(sent)) if fault.request else sent
         reply = self._call_inner(environ, fields)

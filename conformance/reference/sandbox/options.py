@@ -23,8 +23,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--variant", type=_names, metavar="NAME[,NAME...]", help="apply these variants to every answer")
     group.add_argument(
         "--variants", type=_names, metavar="all|NAME[,NAME...]",
-        help="rotate through these variants (all: every per-answer variant), one per answer, in a seeded order; "
-        "each answer names its variant in the X-Sandbox-Variant header and on the console",
+        help="rotate through these variants (all: every one that is not server-wide) in a seeded order: those that "
+        "change how an answer is written or sent one per answer, those that change a customer's data held per "
+        "customer (every answer about a customer has it, or none does); each answer names its variants in the "
+        "X-Sandbox-Variant header and on the console",
     )  # fmt: skip
     group.add_argument(
         "--seed",

@@ -7,9 +7,21 @@ One catalogue, two users:
   against each variant, served through the sandbox's command line; warnings are allowed,
   and a variant that must raise one names it (``warnings``);
 - client developers: ``python -m conformance.reference --variant NAME[,NAME...]`` serves
-  the reference with those variations, ``--variants all`` rotates through them, one per
-  answer, and ``--list-variants`` says what each changes, why the document allows it and
-  which kinds of client it is known to break (``breaks``).
+  the reference with those variations, ``--variants all`` rotates through them, and
+  ``--list-variants`` says what each changes, why the document allows it and which kinds
+  of client it is known to break (``breaks``).
+
+Each variant says which ``layer`` it changes. A ``wire`` variant sends the same document
+in another spelling or envelope (order, white space, CDATA, quoting, character
+references, encoding, HTTP status and headers), or changes a text no two answers are
+tied by (the no_match and error messages): ``--variants`` rotates them one per answer.
+A ``content`` variant changes what a success answer says about a customer (fields the
+document does not define, another data set): a server's data belongs to the customer,
+not to the answer, so ``--variants`` holds each per customer, every answer about one
+customer with it or every one without it, decided by the seed and the customer
+(``Rotation``). A customer who has ``custom_field_10`` in one answer and not in the
+next is no legal server: the document defines ``custom_field_N``, and answers it ties
+together (the same lookup in XML and JSON, twice, ...) must agree on it.
 
 A variant is made of independent parts, so that several combine: an ``edit`` of the
 document's content (same information: list order, extra fields, language), options of
@@ -29,14 +41,15 @@ from __future__ import annotations
 import contextlib
 import copy
 import gzip
+import hashlib
 import itertools
 import random
 import re
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -53,6 +66,8 @@ from .xml_writer import BOM, WriterOptionsError, check_options, write_xml
 Witness = Callable[[Any], bool]  # (a requests.Response-like answer: .content, .headers, .status_code) -> in effect?
 DocumentEdit = Callable[[Document, Fields, int], "Document | None"]
 Options = tuple[tuple[str, Any], ...]
+Layer = Literal["content", "wire"]
+LAYERS: tuple[Layer, ...] = ("content", "wire")
 
 
 @dataclass(frozen=True)
@@ -60,6 +75,9 @@ class Variant:
     description: str
     allowed: str  # why the document (its sentence, or its silence and real clients) allows it
     breaks: str  # which kinds of client it is known to break
+    # content: what a success answer says about a customer (held per customer when rotated);
+    # wire: how it is spelled or sent, or a text no relation compares (rotated per answer).
+    layer: Layer = field(kw_only=True)
     witness: Witness | None = field(
         default=None, repr=False, compare=False
     )  # None: tests/test_variants_pass.py has its own
@@ -85,6 +103,11 @@ class Variant:
             return "whole server (another data set and profile): --variant only, not rotated"
         if self.idle_timeout_s is not None:
             return "whole server (its connections): --variant only, not rotated"
+        if self.layer == "content":
+            return (
+                "per customer (it changes a customer's data): --variant, or under --variants held for some "
+                "customers in every answer about them, the seed and the customer deciding which"
+            )
         return "per answer: --variant, or rotated by --variants"
 
 
@@ -382,6 +405,7 @@ VARIANTS: dict[str, Variant] = {
         witness=_reversed_customer,
         xml=(("order", _reverse_order),),
         json=(("order", _reversed_keys),),
+        layer="wire",
     ),
     "campaigns_reversed": Variant(
         "campaigns, available_rewards and BuyX items listed in reverse order",
@@ -389,6 +413,7 @@ VARIANTS: dict[str, Variant] = {
         "clients that take campaigns[0] as 'the' campaign, or match rewards to items by position",
         witness=lambda r: r.content.find(b"Frequent Buyer") < r.content.find(b"Widget Rewards"),
         edit=_lists_reversed,
+        layer="wire",
     ),
     "compact_xml": Variant(
         "XML with its declaration and no white space between elements",
@@ -396,6 +421,7 @@ VARIANTS: dict[str, Variant] = {
         "clients that read the XML line by line or with regular expressions",
         witness=lambda r: r.content.startswith(DECLARATION + b"<response") and b">\n" not in r.content,
         xml=(("indent", None),),
+        layer="wire",
     ),
     "single_quoted_attributes": Variant(
         "single quotes around the declaration's and the status attribute's values",
@@ -403,6 +429,7 @@ VARIANTS: dict[str, Variant] = {
         'clients that search the raw text for status="success" instead of parsing the XML',
         witness=_has(b"<response status='success'>", b"version='1.0'"),
         xml=(("quote", "'"),),
+        layer="wire",
     ),
     "self_closing_empty_elements": Variant(
         "empty elements written <street2/>, <glyph/>, <available_rewards/>",
@@ -410,6 +437,7 @@ VARIANTS: dict[str, Variant] = {
         "clients that search the raw text for <glyph></glyph>; parsers are not affected",
         witness=_has(b"<glyph/>"),
         xml=(("self_closing", True),),
+        layer="wire",
     ),
     "cdata": Variant(
         "every XML text in a CDATA section (<first_name><![CDATA[John]]></first_name>), the declaration kept",
@@ -422,6 +450,7 @@ VARIANTS: dict[str, Variant] = {
         ),
         xml=(("cdata", True),),
         warnings=("xml_text_outside_cdata",),
+        layer="wire",
     ),
     "cdata_without_declaration": Variant(
         "XML without the <?xml ...?> declaration, every text in a CDATA section (the ]]> in a text split across two)",
@@ -434,6 +463,7 @@ VARIANTS: dict[str, Variant] = {
         probe=ZOE,
         xml=(("declaration", False), ("cdata", True)),
         warnings=("xml_text_outside_cdata",),
+        layer="wire",
     ),
     "xml_character_references": Variant(
         "every non-ASCII character of an XML text as a hexadecimal "
@@ -445,6 +475,7 @@ VARIANTS: dict[str, Variant] = {
         witness=_has(b"Zo&#xEB; &#38; &#60;&#xC5;sa&#62;"),
         probe=ZOE,
         xml=(("charrefs", True),),
+        layer="wire",
     ),
     "xml_comments": Variant(
         "XML comments before the root, first in every element with children, "
@@ -454,6 +485,7 @@ VARIANTS: dict[str, Variant] = {
         "'J'), clients that count child nodes rather than child elements",
         witness=_has(b"<!-- customer -->", b"<first_name>J<!--"),
         xml=(("comments", True),),
+        layer="wire",
     ),
     "xml_extra_root_attribute": Variant(
         "more attributes on the root beside status: <response "
@@ -463,6 +495,7 @@ VARIANTS: dict[str, Variant] = {
         'clients that search the raw text for <response status="success">',
         witness=_has(b'<response status="success" api_version="1.4"'),
         xml=(("root_attributes", (("api_version", "1.4"), ("generated", "2026-12-01T10:00:00Z"))),),
+        layer="wire",
     ),
     "xml_byte_order_mark": Variant(
         "XML preceded by a UTF-8 byte order mark (EF BB BF)",
@@ -472,6 +505,7 @@ VARIANTS: dict[str, Variant] = {
         "body to text and hand that text (\\ufeff first) to a parser",
         witness=lambda r: r.content.startswith(BOM + DECLARATION),
         xml=(("bom", True),),
+        layer="wire",
     ),
     "xml_latin1": Variant(
         'XML encoded in ISO-8859-1 and declared so (encoding="ISO-8859-1", '
@@ -485,6 +519,7 @@ VARIANTS: dict[str, Variant] = {
         ),
         probe=ZOE,
         xml=(("encoding", "ISO-8859-1"),),
+        layer="wire",
     ),
     "extra_fields": Variant(
         "fields the document does not list, in XML and JSON: "
@@ -499,6 +534,7 @@ VARIANTS: dict[str, Variant] = {
         "clients that loop over every custom_field_N expecting 1 to 3",
         witness=_has(b"<first_transaction>", b"<record_timestamp>", b"<custom_field_10>"),
         edit=_extra_fields,
+        layer="content",
     ),
     "json_numbers": Variant(
         "amounts (balance, cumulative, earned, redeemed, earn_ratio, "
@@ -510,6 +546,7 @@ VARIANTS: dict[str, Variant] = {
         probe=JSON,
         json=(("numbers", True),),
         warnings=("json_scalars_are_strings",),
+        layer="wire",
     ),
     "php_json_encode": Variant(
         "JSON as PHP's json_encode writes it: no white space even "
@@ -519,6 +556,7 @@ VARIANTS: dict[str, Variant] = {
         witness=_has(b'"Zo\\u00eb', b'{"status":"success"'),
         probe=ZOE + JSON,
         json=(("php", True),),
+        layer="wire",
     ),
     "jsonp_comment_prefix": Variant(
         "JSONP written /**/name({...}); (the guard some servers put before a callback)",
@@ -528,6 +566,7 @@ VARIANTS: dict[str, Variant] = {
         witness=lambda r: r.content.startswith(b"/**/conformanceCallback(") and r.content.endswith(b");"),
         probe=JSON + (("callback", "conformanceCallback"),),
         json=(("prefix", "/**/"), ("suffix", ";")),
+        layer="wire",
     ),
     "error_http_4xx": Variant(
         "error envelopes with HTTP 4xx: 401 for credentials, 403 for an account, 400 for missing or bad fields",
@@ -540,6 +579,7 @@ VARIANTS: dict[str, Variant] = {
         probe=(("user_password", "not-the-password"),),
         status=_error_http_status,
         warnings=("envelope_comes_with_http_200",),
+        layer="wire",
     ),
     "language_specific_messages": Variant(
         "the no_match message and the error texts in French",
@@ -549,6 +589,7 @@ VARIANTS: dict[str, Variant] = {
         witness=_has(b"Aucun client"),
         probe=(("code", "99999999999999"),),
         edit=_in_french,
+        layer="wire",
     ),
     "text_xml_content_type": Variant(
         "XML served as text/xml (no charset parameter), JSON(P) as "
@@ -558,6 +599,7 @@ VARIANTS: dict[str, Variant] = {
         "application/json), or decode text/* without a charset as ISO-8859-1",
         witness=lambda r: r.headers.get("Content-Type") == "text/xml",
         wire=_content_type(xml="text/xml", other="text/html; charset=UTF-8"),
+        layer="wire",
     ),
     "gzip": Variant(
         "every answer gzip-compressed (Content-Encoding: gzip) when the request accepts it, and sent chunked "
@@ -573,6 +615,7 @@ VARIANTS: dict[str, Variant] = {
             and r.content.startswith(b"<?xml")
         ),
         wire=lambda reply, environ: _chunked(_gzip(reply, environ), environ),
+        layer="wire",
     ),
     "connection_close": Variant(
         "every answer says Connection: close and the connection is closed after it",
@@ -580,6 +623,7 @@ VARIANTS: dict[str, Variant] = {
         "clients that keep a connection open for the next request and do not reconnect when the server closed it",
         witness=lambda r: r.headers.get("Connection", "").lower() == "close" and "Content-Length" in r.headers,
         close_connection=True,
+        layer="wire",
     ),
     "idle_keepalive_closed": Variant(
         "keep-alive connections idle for more than a second are closed "
@@ -589,6 +633,7 @@ VARIANTS: dict[str, Variant] = {
         "clients that keep a pooled connection through a pause and "
         "send on it without checking it (a reset, 'connection aborted')",
         idle_timeout_s=1,
+        layer="wire",
     ),
     "other_data_set": Variant(
         "another data set: other accounts, credentials (with & + % and a space in the password), codes, card numbers, "
@@ -598,6 +643,7 @@ VARIANTS: dict[str, Variant] = {
         "reference's codes, campaign ids, account ids or credentials",
         witness=_has(b"<first_name>Aroha</first_name>", b"Bake Club"),
         data_set=True,
+        layer="content",
     ),
 }
 
@@ -697,17 +743,57 @@ def combine(names: Sequence[str]) -> Fault:
 
 
 def rotating() -> list[str]:
-    """The variants ``--variants all`` rotates through: every one that changes an answer."""
+    """The variants ``--variants all`` rotates through: every one that changes an answer
+    (the wire ones one per answer, the content ones held per customer)."""
     return [n for n, v in VARIANTS.items() if not v.server_wide]
 
 
-class Rotation:
-    """The variant of each answer: request n (in arrival order) gets the n-th name of a
-    sequence made of shuffles of ``names``, each shuffle a permutation (every variant
-    once per round), all drawn from ``random.Random(seed)``. The same seed gives the same
-    sequence. ``base`` variants apply to every answer as well."""
+CustomerOf = Callable[[Fields], Hashable]  # a request's fields -> the customer it names
 
-    def __init__(self, names: Sequence[str], seed: int, base: Sequence[str] = ()) -> None:
+
+def request_customer(fields: Fields) -> Hashable:
+    """The customer a request names, as its fields name it (account and identifiers): a
+    customer looked up by code and by card number is two customers to it. The sandbox's
+    command line uses ``customer_in`` instead, which asks the data."""
+    return ("request", fields.get("account_id", ""), fields.get("code") or None, fields.get("card_number") or None)
+
+
+def customer_in(database: Database) -> CustomerOf:
+    """The customer a request names, looked up in the served data as the reference looks
+    it up (an empty identifier is not given): one key for every lookup of one customer,
+    by code, by card number or by both; a request naming no customer is keyed by its fields."""
+
+    def customer(fields: Fields) -> Hashable:
+        code, card_number = fields.get("code") or None, fields.get("card_number") or None
+        account = fields.get("account_id", "")
+        found = database.find_customer(account, code, card_number) if (code or card_number) else None
+        return ("customer", found.customer_pk) if found is not None else request_customer(fields)
+
+    return customer
+
+
+def _draw(*parts: Any) -> int:
+    # Not hash(): str hashes are salted per process, and a seed must give the same run again.
+    return int.from_bytes(hashlib.sha256(repr(parts).encode("utf-8")).digest()[:8], "big")
+
+
+class Rotation:
+    """The variants of each answer under ``--variants``.
+
+    The wire variants among ``names`` rotate one per answer: request n (in arrival order)
+    gets the n-th name of a sequence made of shuffles of them, each shuffle a
+    permutation (every variant once per round), all drawn from ``random.Random(seed)``.
+    The content variants are held per customer (``customer_of`` says which customer a
+    request names): each customer has a content variant in every answer about it or in
+    none. Which customers have it follows from the seed and the customer: the data
+    set's customers (their keys are numbers) alternate, so about half have it and half
+    not, whichever the seed; a request naming no customer draws from the seed and its
+    fields. The same seed gives the same sequence and the same customers. ``base``
+    variants apply to every answer as well."""
+
+    def __init__(
+        self, names: Sequence[str], seed: int, base: Sequence[str] = (), customer_of: CustomerOf = request_customer
+    ) -> None:
         if not names:
             raise VariantError("nothing to rotate: name at least one variant")
         wide = [n for n in names if n in VARIANTS and VARIANTS[n].server_wide]
@@ -716,22 +802,40 @@ class Rotation:
                 f"{', '.join(wide)} change the whole server, not one "
                 "answer: name them with --variant, not in --variants"
             )
+        missing = unknown(names)
+        if missing:
+            raise VariantError(f"no variant named {', '.join(missing)} (--list-variants lists them)")
         self.names, self.seed, self.base = list(names), seed, list(base)
-        self.faults = {n: combine(list(dict.fromkeys([*self.base, n]))) for n in self.names}
+        self.wire = [n for n in self.names if VARIANTS[n].layer == "wire"]
+        self.content = [n for n in self.names if VARIANTS[n].layer == "content" and n not in self.base]
+        self.customer_of = customer_of
+        self._faults: dict[tuple[str, ...], Fault] = {}
         self._sequence = self.sequence()
 
     def sequence(self) -> Iterator[str]:
-        """The names in the order answers get them (a fresh iterator from the start)."""
+        """The wire variants in the order answers get them (a fresh iterator from the
+        start; empty when no wire variant is rotated)."""
+        if not self.wire:
+            return
         chooser = random.Random(self.seed)
         for _ in itertools.count():
-            round_ = list(self.names)
+            round_ = list(self.wire)
             chooser.shuffle(round_)
             yield from round_
 
-    def __call__(self, number: int) -> tuple[str, Fault]:
+    def held(self, customer: Hashable) -> list[str]:
+        """The content variants ``customer`` has, in every answer about it."""
+        if isinstance(customer, tuple) and len(customer) == 2 and isinstance(customer[1], int):
+            return [n for n in self.content if (customer[1] + _draw(self.seed, n)) % 2 == 0]
+        return [n for n in self.content if _draw(self.seed, n, customer) % 2 == 0]
+
+    def __call__(self, number: int, fields: Fields) -> tuple[str, Fault]:
         # Called once per request, in arrival order (FaultyApp holds its lock).
-        name = next(self._sequence)
-        return name, self.faults[name]
+        names = tuple(self.held(self.customer_of(fields)) + [n for n in [next(self._sequence, None)] if n])
+        fault = self._faults.get(names)
+        if fault is None:
+            fault = self._faults[names] = combine(list(dict.fromkeys([*self.base, *names])))
+        return "+".join(names) or "reference", fault
 
 
 # -- serving --------------------------------------------------------------------------------
