@@ -471,7 +471,8 @@ VARIANTS: dict[str, Variant] = {
         "a character reference is the character (XML 1.0, section "
         "4.1); the document does not say how texts are escaped",
         "clients that read the raw text (regular expressions, string search) instead of parsing; a client that "
-        "re-escapes & before parsing (real-clients.md) shows &#38; as the literal text",
+        "re-escapes every & before parsing (the CakePHP component, real-clients.md) shows every reference as its "
+        "literal text: &#xEB; for ë in every non-ASCII name, &#38; for &",
         witness=_has(b"Zo&#xEB; &#38; &#60;&#xC5;sa&#62;"),
         probe=ZOE,
         xml=(("charrefs", True),),
@@ -540,8 +541,9 @@ VARIANTS: dict[str, Variant] = {
         "amounts (balance, cumulative, earned, redeemed, earn_ratio, "
         "needed_to_redeem, ...) as JSON numbers, their digits kept (16.50)",
         "real-clients.md: clients also accept numbers; tolerated, with a warning, since the live service sends strings",
-        "clients that type every value as a string (a Map<String, "
-        "String>, a (String) cast, a str comparison such as balance == '0')",
+        "clients that compare the raw value as a string (a (String) cast, a str comparison such as "
+        "balance == '0' in Python or PHP's ===); not Gson, which fills Map<String,String> and String fields "
+        "from numbers (the Android POS app survived it, real-clients.md)",
         witness=lambda r: re.search(rb'"balance": 1500\b', r.content) is not None,
         probe=JSON,
         json=(("numbers", True),),
@@ -608,7 +610,8 @@ VARIANTS: dict[str, Variant] = {
         "HTTP content coding and framing, below the document; every client library decodes them",
         "clients that send Accept-Encoding: gzip by hand and read the "
         "raw bytes (PHP cURL with the header set but no CURLOPT_ENCODING), "
-        "clients that need a Content-Length",
+        "clients that need a Content-Length; a client that sends no Accept-Encoding (neither PHP client of "
+        "real-clients.md does) is answered plain and never meets it",
         witness=lambda r: (
             r.headers.get("Content-Encoding") == "gzip"
             and r.headers.get("Transfer-Encoding") == "chunked"
@@ -640,7 +643,9 @@ VARIANTS: dict[str, Variant] = {
         "campaign ids, names, items and dates, the same shapes and arithmetic; with the profile that describes it",
         "a target's data is its own: the harness knows only the profile",
         "clients, and client test suites, that hard-code the "
-        "reference's codes, campaign ids, account ids or credentials",
+        "reference's codes, campaign ids, account ids or credentials; a GET client that builds its query "
+        "string without URL-encoding (the CakePHP component's file_get_contents path, real-clients.md) sends "
+        "the password's & + % and space mangled: the request is refused (400) or its credentials read wrong",
         witness=_has(b"<first_name>Aroha</first_name>", b"Bake Club"),
         data_set=True,
         layer="content",
