@@ -20,9 +20,9 @@ import pytest
 
 T = TypeVar("T")
 
-# The medians these guards sit above are at most a few seconds (a 1 s deadline, with a
-# retry); see the commit messages of tests/waiting.py's users for the figures.
-HANG_GUARD_S = 30.0
+# The slowest median under these guards: 3.1 s (a trickle cut at a 1 s deadline, then
+# retried, on a machine at load 20); the commit messages of their users give the others.
+HANG_GUARD_S = 60.0
 
 
 def returns_within(seconds: float, call: Callable[[], T], what: str) -> T:
