@@ -77,6 +77,12 @@ class Fetched(Generic[Key, Value]):
             raise value.error
         return value
 
+    @property
+    def stopped(self) -> bool:
+        """Whether :meth:`stop` has taken effect: no fetch starts from then on. (The own
+        tests hold fetches until it has, to see that nothing more starts without timing it.)"""
+        return self._stopped
+
     def stop(self) -> None:
         """Nothing more is fetched; the fetches under way end (each within its own
         deadline) before this returns."""

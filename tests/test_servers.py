@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -50,12 +49,13 @@ def test_a_raw_server_stops_a_handler_that_would_wait_forever() -> None:
             finished.set()
 
     client = None
-    started = time.monotonic()
     with pytest.raises(RuntimeError), serve_socket(stuck) as served:
         client = socket.create_connection(("127.0.0.1", served.port), timeout=5)
         assert entered.wait(5)
         raise RuntimeError("the test failed midway")
-    assert finished.is_set() and time.monotonic() - started < 3
+    # Woken, not timed: the block's end joins each handler for at most 5 s, so a handler
+    # still blocked in recv would not have finished.
+    assert finished.is_set(), "the handler blocked in recv was not woken when the block ended"
     assert refuses(served.port)
     assert client is not None
     client.close()
