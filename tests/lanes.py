@@ -46,7 +46,7 @@ SLOW: dict[str, str] = {
     "tests/test_verdict_scope.py::test_refused_credentials_stop_with_three_files": "a suite run",
     "tests/test_verdict_scope.py::test_a_failing_item_names_every_check_that_found_it_not_only_the_examples": "a full run",
     "tests/test_deadline.py::test_a_run_against_the_target_fails_each_case_saying_why": "suite runs against slow servers",
-    "tests/test_deadline.py::test_a_run_against_a_trickling_target_ends_within_its_bound": "suite runs against slow servers",
+    "tests/test_deadline.py::test_a_run_against_a_trickling_target_sends_each_request_retries_plus_one_times": "suite runs against slow servers",
     "tests/test_deadline.py::test_the_redirect_loop_is_not_called_a_redirect_elsewhere": "reads those runs",
     "tests/test_deadline.py::test_a_trickling_answer_ends_at_the_deadline": "waits out a deadline",
     "tests/test_deadline.py::test_a_connect_that_hangs_ends_at_the_deadline": "waits out a deadline",
