@@ -92,15 +92,25 @@ def _taken(account: Account, name: str) -> set[str]:
     return {v for c in account.customers if (v := getattr(c, name, None))}
 
 
+def _kind(char: str) -> str:
+    """A character's kind: a digit, an ASCII letter, or itself (a wildcard, a NUL, a space)."""
+    if char.isascii() and char.isdigit():
+        return "digit"
+    if char.isascii() and char.isalpha():
+        return "letter"
+    return char
+
+
 def _alphabet(profile_values: set[str]) -> set[str]:
-    """The characters the field's real values are written with."""
-    return {char for value in profile_values for char in value}
+    """The kinds of character the field's real values are written with."""
+    return {_kind(char) for value in profile_values for char in value}
 
 
 def _statuses(role: Role, value: str, alphabet: set[str]) -> tuple[str, ...]:
-    """The role's statuses; for a value with a character no real value has, the
-    malformed ones (a server may refuse it as malformed)."""
-    if role.malformed_statuses is not None and any(char not in alphabet for char in value):
+    """The role's statuses; for a value with a kind of character no real value has (a
+    letter in digits-only codes, a wildcard, a NUL), the malformed ones: a server may
+    refuse it as malformed."""
+    if role.malformed_statuses is not None and any(_kind(char) not in alphabet for char in value):
         return role.malformed_statuses
     return role.statuses
 
