@@ -397,6 +397,13 @@ class Client:
             followed.append(target)
             url = target
 
+    def _other_secrets(self, wire: list[tuple[str, str]], secret: str) -> list[Secret]:
+        sent = next((v for k, v in wire if k == PASSWORD_FIELD), "")
+        found = [self.other_password] if self.other_password is not None else []
+        if sent != secret and len(sent.strip()) >= 4:
+            found.append(Secret(sent))
+        return found
+
     def _password_on_wire(self, value: str) -> str:
         return wire_password(value, self.password, self.other_password)
 
@@ -427,6 +434,11 @@ class Client:
             watch.phase = "body"
             content, truncated = self._read_capped(response, watch)
             echoed = bool(secret) and any(spelling.encode() in content for spelling in spellings(secret))
+            # The password actually sent (the negative space alters it on the wire) and
+            # the other user's are scrubbed like the password: an altered one is nearly it.
+            for other in self._other_secrets(wire, secret):
+                if any(spelling.encode() in content for spelling in spellings(other.reveal())):
+                    content, echoed = _redacted(content, other), True
             return Exchange(
                 request=request,
                 url=self.url,

@@ -239,3 +239,25 @@ def test_every_access_case_of_the_reference_profile_is_generated_once() -> None:
     # The reference profile names a second user: its credentials are tried in every account.
     ids = {c.id for c in cases}
     assert {"other-user-account", "other-user-account-in-coaldemo", "other-user-password", "other-user-user-id"} <= ids
+
+
+def test_an_altered_or_other_users_password_echoed_by_the_target_is_scrubbed() -> None:
+    from urllib.parse import parse_qs
+
+    from conformance.client import Client
+    from conformance.secret import OTHER_PLACEHOLDER
+    from tests.servers import serve_wsgi
+
+    def echo(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        sent = parse_qs(environ["wsgi.input"].read(size).decode())["user_password"][0]
+        start_response("200 OK", [("Content-Type", "application/xml")])
+        return [f'<response status="error"><error>bad password {sent}</error></response>'.encode()]
+
+    real, other = Secret("1959caadac9b13dcb3"), Secret("0ther-Pa55word")
+    with serve_wsgi(echo) as served:
+        client = Client(served.url, real, other_password=other)
+        for value, leaked in ((f"{PLACEHOLDER}|shortened", "1959caadac9b13dcb"), (OTHER_PLACEHOLDER, "0ther-Pa55word")):
+            exchange = client.send(Request((("user_password", value),), "form"))
+            assert exchange.status == 200 and b"bad password" in exchange.body
+            assert leaked.encode() not in exchange.body and exchange.echoed_password, exchange.body
