@@ -223,7 +223,8 @@ def _dataset_claim(where: str, data: dict[str, Any]) -> DatasetClaim | None:
 
     fix = (
         "Write the current certification profile with `python -m conformance.reference --write-profile FILE` "
-        "(then change only its credentials and other_user), or remove the `dataset` key: the run is then not a certification run."
+        "(then change only its credentials and other_user), or remove the `dataset` key: "
+        "the run is then not a certification run."
     )
     shipped = dict(name=dataset.NAME, version=dataset.VERSION, sha256=dataset.sha256())
     for key, value in shipped.items():
