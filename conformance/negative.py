@@ -230,7 +230,8 @@ def _campaigns_altered(
                         f"{field.name}-{customer.label}-{campaign}",
                         ((field.name, altered),),
                         negative=_spec_name(spec),
-                        probe=f"a {field.name} that is campaign {campaign}, {operator}: {role.probes_why}",
+                        # The campaign is in the case's id; the note is one line per alteration.
+                        probe=f"a {field.name} that is one of the customer's campaigns, {operator}: {role.probes_why}",
                         sends=_lookup(customer),
                     )
                 )
