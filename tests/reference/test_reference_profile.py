@@ -30,7 +30,7 @@ def _identifiers(customer):
 def test_profile_has_exactly_the_agreed_form(profile):
     # The certification profile: the identifiers of the agreed form, plus the data set it
     # is for and the ground truth (each customer's expect, each account's campaigns).
-    assert list(profile) == ["dataset", "credentials", "accounts", "forbidden_account_id"]
+    assert list(profile) == ["dataset", "credentials", "accounts", "forbidden_account_id", "other_user"]
     assert set(profile["credentials"]) == {"user_id", "user_password"}
     assert profile["credentials"] == {"user_id": "john1970", "user_password": "1959caadac9b13dcb3"}
     for account in profile["accounts"]:
@@ -61,6 +61,10 @@ def test_profile_credentials_are_a_seed_user(profile, seed):
     forbidden = profile["forbidden_account_id"]
     assert forbidden in {a["account_id"] for a in seed["accounts"]}
     assert forbidden not in readable
+    # The other user is a real user of the data set who may read none of these accounts.
+    other = profile["other_user"]
+    assert users[other["user_id"]]["user_password"] == other["user_password"]
+    assert not set(users[other["user_id"]]["accounts"]) & {a["account_id"] for a in profile["accounts"]}
 
 
 def test_profile_lists_every_seed_customer_of_its_accounts(profile, seed):

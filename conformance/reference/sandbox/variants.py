@@ -377,6 +377,13 @@ def other_data_set(directory: Path) -> tuple[Path, Path]:
             if a["account_id"] in readable
         ],
         "forbidden_account_id": next(a["account_id"] for a in accounts if a["account_id"] not in readable),
+        # The second user, who may read none of the first's accounts: the same refusals
+        # are generated for this data set as for the reference's.
+        "other_user": next(
+            {"user_id": u["user_id"], "user_password": u["user_password"]}
+            for u in users[1:]
+            if not readable & set(u["accounts"])
+        ),
     }
     profile_path = directory / "profile.yaml"
     profile_path.write_text(yaml.safe_dump(profile, allow_unicode=True, sort_keys=False), encoding="utf-8")
