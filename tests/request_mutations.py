@@ -556,11 +556,11 @@ REQUEST_GAPS: dict[str, str] = {
     ),
     "only_kind:show_only_belong_to": (
         "show_only_belong_to=Y in a coalition by card number: pairwise covers pairs of options, and no case or "
-        "filters relation it picks sends that triple (coalition account, card number, Y)"
+        "filters relation it picks sends that triple (coalition account, card number, Y); --combinations all kills it"
     ),
     "only_format:show_only_belong_to": (
         "show_only_belong_to=Y in a coalition in JSON: pairwise covers pairs of options, and no case or filters "
-        "relation it picks sends that triple (coalition account, JSON, Y)"
+        "relation it picks sends that triple (coalition account, JSON, Y); --combinations all kills it"
     ),
 }  # fmt: skip
 
