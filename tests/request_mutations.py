@@ -486,6 +486,16 @@ _PADDED = (
     "match a padded value, so conformance/negative.py sends padded identifiers as probes, recorded, not judged"
 )
 
+_ACCOUNT_COLLATION = (
+    "silence: the document does not say account ids are matched to the byte (common SQL collations fold case and "
+    "ignore trailing spaces); the account reached is one these credentials may read, no other tenant's"
+)
+_CAMPAIGN_UNKNOWN = (
+    "silence: the document does not say what a campaign_id that names no campaign answers (an error, no campaign, "
+    "every campaign: the matrix's unknown campaign_id is unspecified); the campaigns a prefix reaches are the "
+    "account's own, never another account's"
+)
+
 # Equivalent mutants: legal under the document (each must pass).
 EQUIVALENT: dict[str, str] = {
     **{name: f"silence (the document does not say lookups are exact to the byte), and inert here: {why}"
@@ -499,6 +509,10 @@ EQUIVALENT: dict[str, str] = {
     "prefix:condensed": _CONDENSED_UNASKED,
     "like_prefix:condensed": _CONDENSED_UNASKED,
     "or_column:condensed": _CONDENSED_UNASKED,
+    "casefold:account": _ACCOUNT_COLLATION,
+    "trim:account": _ACCOUNT_COLLATION,
+    "prefix:campaign_id": _CAMPAIGN_UNKNOWN,
+    "like_prefix:campaign_id": _CAMPAIGN_UNKNOWN,
     "trim:callback": (
         "silence: the document says a callback is someFunctionName; whether ' cb ' is refused or read as cb "
         "is not said (the reference refuses it)"
@@ -528,8 +542,6 @@ REQUEST_GAPS: dict[str, str] = {
     "trim:user": _NEAR_MISS_CREDENTIAL.format("user_id", "the real one padded with spaces"),
     "prefix:account": "a near-miss account_id (its first four characters and more): only real ones are sent",
     "like_prefix:account": "a near-miss account_id (a prefix of a real one): only real ones are sent",
-    "casefold:account": "a near-miss account_id (a real one case-swapped): only real ones are sent",
-    "trim:account": "a near-miss account_id (a real one padded with spaces): only real ones are sent",
     "only_kind:user": _REFUSALS_ONLY.format("looked up by card number", "with a code"),
     "only_kind:password": _REFUSALS_ONLY.format("looked up by card number", "with a code"),
     "only_kind:account": _REFUSALS_ONLY.format("looked up by card number", "with a code"),
@@ -546,14 +558,6 @@ REQUEST_GAPS: dict[str, str] = {
                       "output")},
     "only_encoding:callback": _OTHER_ENCODINGS.format("the hostile callbacks (alert(1);//, a script tag)"),
     "only_kind:callback": "the hostile callbacks (alert(1);//, a script tag) by card number: they are sent with a code",
-    "prefix:campaign_id": (
-        "a near-miss campaign_id (a real one cut after four characters and changed): the negative space sends other "
-        "accounts' campaigns and one unknown id"
-    ),
-    "like_prefix:campaign_id": (
-        "a near-miss campaign_id (a prefix of a real one): the negative space sends other accounts' campaigns and "
-        "one unknown id"
-    ),
     "only_kind:show_only_belong_to": (
         "show_only_belong_to=Y in a coalition by card number: pairwise covers pairs of options, and no case or "
         "filters relation it picks sends that triple (coalition account, card number, Y); --combinations all kills it"
