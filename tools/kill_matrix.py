@@ -1,6 +1,6 @@
 """The kill matrix: every faulty server (mutant) against the checks that caught it, every
-operator mutant (``tests/mutations.py``) killed or not, per operator, and every
-conformant server (variant) against its outcome.
+operator mutant (answer-side, ``tests/mutations.py``; request-side, ``tests/request_mutations.py``)
+killed or not, per operator, and every conformant server (variant) against its outcome.
 
     python tools/kill_matrix.py                       # pairwise, about 3 minutes on 2 cores
     python tools/kill_matrix.py --combinations all    # also the full default mode, and compare
@@ -10,7 +10,7 @@ suite (matrix, relations, access), through ``tests/selftest.py``; the verdicts c
 each run's ``junit.xml``. The matrix is printed and written to ``docs/kill-matrix.md``
 (the full-mode section is kept from the last ``--combinations all`` run when this run
 is pairwise only). Exit status 0 when every mutant is caught, every operator mutant is
-killed, passes as an equivalent or survives as a listed gap (``OPERATOR_GAPS``), every
+killed, passes as an equivalent or survives as a listed gap (``OPERATOR_GAPS``, ``REQUEST_GAPS``), every
 variant passes (and, with ``--combinations all``, when both modes agree).
 """
 
