@@ -63,8 +63,12 @@ class Case:
     # a well-formed envelope is required. ``sends`` then fixes the identifiers sent.
     probe: str | None = None
     sends: tuple[tuple[str, str], ...] | None = None
-    # A negative-space case (conformance/negative.py): how its value was derived.
+    # A negative-space case (conformance/negative.py): how its value was derived, the
+    # statuses the input model (cases/inputs.yaml) allows its answer, and the
+    # requirement a wrong status breaks.
     negative: str | None = None
+    expects: tuple[str, ...] | None = None
+    cites: str | None = None
 
     def option(self, name: str) -> str:
         # A scan, not a dict: a case has a handful of options and checks ask for them
@@ -214,7 +218,7 @@ def expect(case: Case) -> Expectation:
         # (an unknown campaign_id may well be refused, in any format).
         return Expectation(statuses=("success", "no_match", "error"), silent=tuple(silent))
     return Expectation(
-        statuses=tuple(space.identifiers[case.identifier]["status"]),
+        statuses=case.expects if case.expects is not None else tuple(space.identifiers[case.identifier]["status"]),
         format=fmt,
         format_strict=output_effect.get("format_strict", True),
         callback=None if callback == ABSENT else callback,

@@ -29,8 +29,8 @@ import urllib3.connection
 from urllib3._version import __version__ as urllib3_version
 from urllib3.util import make_headers
 
-from conformance import __version__
-from conformance.secret import PLACEHOLDER, Secret, redact, spellings
+from conformance import __version__, alterations
+from conformance.secret import OTHER_PLACEHOLDER, PLACEHOLDER, Secret, redact, spellings
 
 Encoding = Literal["form", "multipart", "query"]
 ENCODINGS: tuple[Encoding, ...] = ("form", "multipart", "query")
@@ -305,9 +305,11 @@ class Client:
         backoff: float = 0.25,
         rate_limiter: RateLimiter | None = None,
         verify: bool | str = True,
+        other_password: Secret | None = None,
     ) -> None:
         self.url = url
         self.password = password
+        self.other_password = other_password  # the profile's other_user's, when it gives one
         self.timeout = timeout
         self.max_response_bytes = max_response_bytes
         self.retries = retries
@@ -395,9 +397,19 @@ class Client:
             followed.append(target)
             url = target
 
+    def _other_secrets(self, wire: list[tuple[str, str]], secret: str) -> list[Secret]:
+        sent = next((v for k, v in wire if k == PASSWORD_FIELD), "")
+        found = [self.other_password] if self.other_password is not None else []
+        if sent != secret and len(sent.strip()) >= 4:
+            found.append(Secret(sent))
+        return found
+
+    def _password_on_wire(self, value: str) -> str:
+        return wire_password(value, self.password, self.other_password)
+
     def _attempt(self, request: Request, url: str, deadline: float) -> Exchange:
         secret = self.password.reveal()
-        wire = [(k, secret if v == PLACEHOLDER and k == PASSWORD_FIELD else v) for k, v in request.fields]
+        wire = [(k, self._password_on_wire(v) if k == PASSWORD_FIELD else v) for k, v in request.fields]
         started = time.monotonic()
         # Per connect and per read, no more than is left: the watchdog bounds the sum.
         remaining = max(deadline - started, 0.001)
@@ -422,6 +434,11 @@ class Client:
             watch.phase = "body"
             content, truncated = self._read_capped(response, watch)
             echoed = bool(secret) and any(spelling.encode() in content for spelling in spellings(secret))
+            # The password actually sent (the negative space alters it on the wire) and
+            # the other user's are scrubbed like the password: an altered one is nearly it.
+            for other in self._other_secrets(wire, secret):
+                if any(spelling.encode() in content for spelling in spellings(other.reveal())):
+                    content, echoed = _redacted(content, other), True
             return Exchange(
                 request=request,
                 url=self.url,
@@ -505,6 +522,20 @@ def _encoded(
         body, content_type = urllib3.encode_multipart_formdata(wire)
         return "POST", url, body, {**HEADERS, "Content-Type": content_type}
     return "POST", url, urlencode(wire).encode("ascii"), {**HEADERS, "Content-Type": FORM}
+
+
+def wire_password(value: str, secret: Secret, other: Secret | None = None) -> str:
+    """The password a request's ``user_password`` stands for: ``$TARGET_USER_PASSWORD``
+    (or ``$TARGET_OTHER_USER_PASSWORD``) is the secret, ``...|SPEC`` the secret altered by
+    SPEC (conformance/alterations.py); any other value is sent as written."""
+    placeholder, bar, spec = value.partition("|")
+    if placeholder == PLACEHOLDER:
+        real = secret.reveal()
+    elif placeholder == OTHER_PLACEHOLDER and other is not None:
+        real = other.reveal()
+    else:
+        return value
+    return alterations.apply(spec, real) if bar else real
 
 
 def _redacted(body: bytes, password: Secret) -> bytes:
@@ -676,10 +707,14 @@ def curl_command(exchange_or_request: Exchange | Request, url: str | None = None
         parts.append("-G")
     parts.append(shlex.quote(url))
     for key, value in request.fields:
-        if key == PASSWORD_FIELD and value == PLACEHOLDER:
+        placeholder, bar, spec = value.partition("|")
+        if key == PASSWORD_FIELD and placeholder in (PLACEHOLDER, OTHER_PLACEHOLDER):
             # Double quotes: the shell expands it from the environment, as Client.send
-            # swaps in the secret for this one field.
-            parts += [flag, f'"{key}=${PLACEHOLDER[1:]}"']
+            # swaps in the secret for this one field (altered, for the negative space,
+            # by the same operator the harness applied).
+            variable = placeholder[1:]
+            shown = f"$(python3 -m conformance.alterations {shlex.quote(spec)} {variable})" if bar else f"${variable}"
+            parts += [flag, f'"{key}={shown}"']
         else:
             parts += [flag, shlex.quote(f"{key}={value}")]
     return " ".join(parts)

@@ -24,6 +24,7 @@ from conformance.resources import schema_path
 from conformance.secret import Secret
 
 PASSWORD_ENV = "TARGET_USER_PASSWORD"
+OTHER_PASSWORD_ENV = "TARGET_OTHER_USER_PASSWORD"
 
 
 class ProfileError(Exception):
@@ -113,6 +114,16 @@ class DatasetClaim:
 
 
 @dataclass(frozen=True)
+class OtherUser:
+    """A second user of the target, with no access to the profile's accounts: its
+    credentials must not read them (the negative space sends them, and mixes them with
+    the first user's)."""
+
+    user_id: str
+    password: Secret
+
+
+@dataclass(frozen=True)
 class Profile:
     path: Path
     user_id: str
@@ -121,6 +132,7 @@ class Profile:
     forbidden_account_id: str | None
     sha256: str
     dataset: DatasetClaim | None = None
+    other_user: OtherUser | None = None
 
     def account(self, account_id: str) -> Account:
         for account in self.accounts:
@@ -172,9 +184,10 @@ def load_profile(path: str | os.PathLike[str], environ: dict[str, str] | None = 
             f"Set the environment variable {PASSWORD_ENV}, or add credentials.user_password to the profile."
         )
     accounts = tuple(_account(account) for account in data["accounts"])
-    # The hash identifies the test data in a certificate; the password is left out
+    other_user = _other_user(where, data.get("other_user"), environ)
+    # The hash identifies the test data in a certificate; the passwords are left out
     # of it so that a hash never helps anyone guess a password.
-    hashed = json.dumps({k: v for k, v in data.items() if k != "credentials"}, sort_keys=True)
+    hashed = json.dumps({k: v for k, v in data.items() if k not in ("credentials", "other_user")}, sort_keys=True)
     return Profile(
         path=path,
         user_id=credentials["user_id"],
@@ -183,7 +196,20 @@ def load_profile(path: str | os.PathLike[str], environ: dict[str, str] | None = 
         forbidden_account_id=data.get("forbidden_account_id"),
         sha256=hashlib.sha256((credentials["user_id"] + "\n" + hashed).encode()).hexdigest(),
         dataset=claim,
+        other_user=other_user,
     )
+
+
+def _other_user(where: str, given: dict[str, Any] | None, environ: dict[str, str]) -> OtherUser | None:
+    if given is None:
+        return None
+    password = environ.get(OTHER_PASSWORD_ENV) or given.get("user_password")
+    if not password:
+        raise ProfileError(
+            f"{where}: no password for other_user {given['user_id']!r}. Set the environment variable "
+            f"{OTHER_PASSWORD_ENV}, or add other_user.user_password to the profile."
+        )
+    return OtherUser(given["user_id"], Secret(password))
 
 
 def _dataset_claim(where: str, data: dict[str, Any]) -> DatasetClaim | None:
@@ -197,7 +223,8 @@ def _dataset_claim(where: str, data: dict[str, Any]) -> DatasetClaim | None:
 
     fix = (
         "Write the current certification profile with `python -m conformance.reference --write-profile FILE` "
-        "(then change only its credentials), or remove the `dataset` key: the run is then not a certification run."
+        "(then change only its credentials and other_user), or remove the `dataset` key: "
+        "the run is then not a certification run."
     )
     shipped = dict(name=dataset.NAME, version=dataset.VERSION, sha256=dataset.sha256())
     for key, value in shipped.items():
@@ -369,7 +396,7 @@ def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
 
 _ProfileLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _ProfileLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
-_SECRET_PATHS = ("credentials.user_password",)
+_SECRET_PATHS = ("credentials.user_password", "other_user.user_password")
 
 
 def _validator() -> jsonschema.protocols.Validator:
@@ -479,6 +506,12 @@ def _consistency_problems(data: dict[str, Any]) -> list[str]:
                     named = " and ".join(f"accounts[{index}].customers[{p}]" for p in positions)
                     problems.append(f"{named} share the {key} '{value}'. Each customer's identifiers must be its own.")
         problems += _expectation_problems(f"accounts[{index}]", account)
+    other = data.get("other_user")
+    if other is not None and other["user_id"] == data["credentials"]["user_id"]:
+        problems.append(
+            f"other_user.user_id: '{other['user_id']}' is credentials.user_id. It must name ANOTHER user, "
+            "one with no access to the profile's accounts."
+        )
     forbidden = data.get("forbidden_account_id")
     if forbidden is not None and forbidden in seen:
         problems.append(

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import html
 import json
+from functools import lru_cache
 from urllib.parse import quote, quote_plus
 
 PLACEHOLDER = "$TARGET_USER_PASSWORD"
+OTHER_PLACEHOLDER = "$TARGET_OTHER_USER_PASSWORD"  # the profile's other_user's password
 
 
 class Secret:
@@ -50,10 +52,22 @@ def spellings(value: str) -> list[str]:
     return sorted(found, key=len, reverse=True)
 
 
+@lru_cache(maxsize=8)
+def _near_copies(value: str) -> tuple[str, ...]:
+    """The password's altered forms the negative space sends (conformance/alterations.py)
+    that keep most of it: a target echoing one would show nearly the password."""
+    from conformance.alterations import altered
+
+    kept = {text.strip() for text in altered(value) if len(text.strip()) >= max(4, len(value) // 2)}
+    return tuple(sorted({s for text in kept for s in spellings(text)}, key=len, reverse=True))
+
+
 def redact(text: str, secret: Secret | None) -> str:
     """Replace every spelling of the secret in ``text``."""
     if secret is None or not secret.reveal():
         return text
     for spelling in spellings(secret.reveal()):
+        text = text.replace(spelling, PLACEHOLDER)
+    for spelling in _near_copies(secret.reveal()):
         text = text.replace(spelling, PLACEHOLDER)
     return text

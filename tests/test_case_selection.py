@@ -207,7 +207,15 @@ def test_an_access_case_by_its_id() -> None:
     missing = next(a for a in access if a.id == "missing-user_id")
     assert unit_parameters(missing) == {"kind": "access", "id": "missing-user_id", "access": "missing-user_id"}
     picked = {a.id for a in access if compile_selection("access=missing-*").matches(unit_parameters(a))}
-    assert picked == {"missing-user_id", "missing-user_password", "missing-type", "missing-account_id"}
+    # Every required field left out, in every account and both POST encodings (the first
+    # account's, in the run's encoding, keep the short id).
+    fields = ("user_id", "user_password", "type", "account_id")
+    assert picked == {
+        f"missing-{field}{account}{encoding}"
+        for field in fields
+        for account in ("", "-in-coal")
+        for encoding in ("", "-as-multipart")
+    }
 
 
 # -- the selections the self-test runs -------------------------------------------------------

@@ -1,7 +1,7 @@
-"""The relation generator (conformance/relations.py) and the access generator
-(conformance/access.py), on small hand-made profiles: which groups and requests they
-make, and that a relation's members are the matrix's own requests (so the exchange
-store answers them without sending them again). No server."""
+"""The relation generator (conformance/relations.py) and the access cases
+(conformance/access.py, with the refusals conformance/negative.py generates), on small
+hand-made profiles: which groups and requests they make, and that a relation's members
+are the matrix's own requests (so the exchange store answers them without sending them again). No server."""
 
 from __future__ import annotations
 
@@ -11,13 +11,16 @@ from typing import Any
 
 import pytest
 
-from conformance.access import HOSTILE_VALUES, REQUIRED_FIELDS, WRONG_PASSWORD, AccessCase, generate_access_cases
+from conformance import alterations
+from conformance.access import AccessCase, generate_access_cases
 from conformance.cases import EACH, UNKNOWN, Case, expect, generate, load_space
-from conformance.client import PASSWORD_FIELD, Encoding
-from conformance.profile import Account, Customer, Profile, load_profile
+from conformance.client import PASSWORD_FIELD, Encoding, wire_password
+from conformance.inputs import load_inputs
+from conformance.profile import Account, Customer, OtherUser, Profile, load_profile
 from conformance.reference import PROFILE_PATH
 from conformance.relations import Relation, generate_relations
 from conformance.requirements import catalogue
+from conformance.secret import OTHER_PLACEHOLDER, PLACEHOLDER, Secret
 
 BOTH = Customer(code="11111111111111", card_number="2222222222")
 CODE_ONLY = Customer(code="33333333333333", card_number=None)
@@ -34,6 +37,7 @@ def profile(forbidden: str | None = "otherco") -> Profile:
         user_id="tester",
         accounts=(Account("shop", False, (BOTH, CODE_ONLY, CARD_ONLY)), Account("coal", True, (MEMBER,))),
         forbidden_account_id=forbidden,
+        other_user=None,
     )
 
 
@@ -154,46 +158,92 @@ def test_coalition_campaigns_only_in_a_coalition_even_with_one_customer() -> Non
 
 
 # -- access ----------------------------------------------------------------------------------
+# The refusals are generated from the input model (cases/inputs.yaml, conformance/negative.py):
+# every account of the profile, in the run's encoding and the other POST encoding.
 def access(encoding: Encoding = "form", forbidden: str | None = "otherco") -> dict[str, AccessCase]:
     return {c.id: c for c in generate_access_cases(profile(forbidden), encoding)}
 
 
-def test_each_required_field_is_left_out_alone() -> None:
+ACCOUNT_SUFFIXES = {"shop": "", "coal": "-in-coal"}
+
+
+def test_each_required_field_is_left_out_alone_in_every_account_and_encoding() -> None:
     cases = access()
-    # The lookup of the first customer, field by field in the order it is sent.
-    sent = ["user_id", PASSWORD_FIELD, "type", "account_id", "code"]
-    for field, requirement in REQUIRED_FIELDS.items():
-        case = cases[f"missing-{field}"]
-        names = [name for name, _ in case.request.fields]
-        assert names == [n for n in sent if n != field], (field, names)
-        assert (case.statuses, case.requirement) == (("error",), requirement)
+    required = [f for f in load_inputs().fields if f.required]
+    assert [f.name for f in required] == ["user_id", PASSWORD_FIELD, "type", "account_id"]
+    for account, (first, suffix) in {"shop": ("code", ""), "coal": ("code", "-in-coal")}.items():
+        sent = ["user_id", PASSWORD_FIELD, "type", "account_id", first]
+        for field in required:
+            for encoding, tail in (("form", ""), ("multipart", "-as-multipart")):
+                case = cases[f"missing-{field.name}{suffix}{tail}"]
+                names = [name for name, _ in case.request.fields]
+                assert names == [n for n in sent if n != field.name], (field, names)
+                assert case.request.encoding == encoding
+                assert (case.statuses, case.requirement) == (("error",), field.requirement)
+                if field.name != "account_id":
+                    assert case.request.get("account_id") == account
 
 
 def test_wrong_credentials_and_type_are_refused() -> None:
     cases = access()
-    assert cases["wrong-password"].request.get(PASSWORD_FIELD) == WRONG_PASSWORD
+    assert cases["wrong-password"].request.get(PASSWORD_FIELD) == "conformance-wrong-password"
     assert cases["wrong-user-id"].request.get("user_id") == "tester-not"
     assert cases["empty-user-id"].request.get("user_id") == ""
     assert cases["wrong-type"].request.get("type") == "customer_infos"
     for name in ("wrong-password", "wrong-user-id", "empty-user-id", "empty-password", "wrong-type"):
-        assert cases[name].statuses == ("error",), name
+        assert cases[name].statuses == ("error",) and not cases[name].allow_customer, name
+
+
+def test_every_credential_alteration_is_refused_and_the_password_stays_a_placeholder() -> None:
+    cases = access()
+    secret = profile().password.reveal()
+    for operator in ("shortened", "lengthened", "changed-first", "changed-middle", "changed-last", "padded", "nul"):
+        for short, requirement in (("user-id", "FIELD-USER-ID-REQUIRED"), ("password", "FIELD-USER-PASSWORD-REQUIRED")):
+            for suffix in ACCOUNT_SUFFIXES.values():
+                case = cases[f"{operator}-{short}{suffix}"]
+                assert (case.statuses, case.requirement) == (("error",), requirement)
+        password = cases[f"{operator}-password"].request.get(PASSWORD_FIELD)
+        assert password == f"{PLACEHOLDER}|{operator}", password
+        assert wire_password(password, profile().password) == alterations.apply(operator, secret)
+    assert [i for i in cases if i.startswith("prefix-") and i.endswith("-password")] != []
+    # No request of the negative space holds the password, or a near copy of it.
+    for case in cases.values():
+        assert not any(secret[:-1] in value for _, value in case.request.fields if value), case.id
 
 
 def test_the_forbidden_account_is_tried_only_when_the_profile_names_one() -> None:
     case = access()["forbidden-account-otherco"]
     assert case.request.get("account_id") == "otherco" and case.statuses == ("error",)
+    assert "forbidden-account-otherco-in-coal" in access()
     assert not any(i.startswith("forbidden-account") for i in access(forbidden=None))
 
 
-def test_every_customer_is_looked_up_through_every_other_account() -> None:
-    scope = {i: c for i, c in access().items() if i.startswith("scope-")}
-    assert sorted(scope) == sorted(
-        [f"scope-shop-{c.label}-via-coal" for c in (BOTH, CODE_ONLY, CARD_ONLY)]
-        + [f"scope-coal-{MEMBER.label}-via-shop"]
-    )
-    via_coal = scope[f"scope-shop-{CARD_ONLY.label}-via-coal"]
-    assert via_coal.request.get("account_id") == "coal" and via_coal.request.get("card_number") == CARD_ONLY.card_number
+def test_another_users_credentials_are_tried_only_when_the_profile_gives_them() -> None:
+    other = OtherUser("intruder", Secret("s3cret-of-the-other"))
+    cases = {c.id: c for c in generate_access_cases(dataclasses.replace(profile(), other_user=other), "form")}
+    both = cases["other-user-account-in-coal"]
+    assert both.request.get("user_id") == "intruder" and both.request.get(PASSWORD_FIELD) == OTHER_PLACEHOLDER
+    assert both.request.get("account_id") == "coal" and both.requirement == "FIELD-ACCOUNT-ID-REQUIRED"
+    assert cases["other-user-user-id"].request.get(PASSWORD_FIELD) == PLACEHOLDER
+    assert cases["other-user-password"].request.get("user_id") == "tester"
+    assert wire_password(OTHER_PLACEHOLDER, profile().password, other.password) == "s3cret-of-the-other"
+    assert not any(i.startswith("other-user") for i in access())
+
+
+def test_every_customer_is_looked_up_through_every_other_account_by_every_identifier() -> None:
+    scope = {i: c for i, c in access().items() if i.startswith("scope-") and not i.endswith("-as-multipart")}
+    expected = [
+        f"scope-shop-{c.label}-by-{name}-via-coal"
+        for c in (BOTH, CODE_ONLY, CARD_ONLY)
+        for name in ("code", "card_number")
+        if getattr(c, name)
+    ] + [f"scope-coal-{MEMBER.label}-by-{name}-via-shop" for name in ("code", "card_number")]
+    assert sorted(scope) == sorted(expected)
+    via_coal = scope[f"scope-shop-{BOTH.label}-by-card_number-via-coal"]
+    assert via_coal.request.get("account_id") == "coal" and via_coal.request.get("card_number") == BOTH.card_number
+    assert via_coal.request.get("code") is None
     assert via_coal.statuses == ("no_match",) and via_coal.coalition is True
+    assert via_coal.requirement == "FIELD-ACCOUNT-ID-REQUIRED"
 
 
 def test_a_customer_the_other_account_lists_too_is_not_a_scope_case() -> None:
@@ -202,23 +252,39 @@ def test_a_customer_the_other_account_lists_too_is_not_a_scope_case() -> None:
         profile(), accounts=(Account("shop", False, (BOTH, CODE_ONLY)), Account("coal", True, (BOTH, MEMBER)))
     )
     ids = {c.id for c in generate_access_cases(shared, "form")}
-    assert f"scope-shop-{BOTH.label}-via-coal" not in ids and f"scope-coal-{BOTH.label}-via-shop" not in ids
-    assert f"scope-shop-{CODE_ONLY.label}-via-coal" in ids and f"scope-coal-{MEMBER.label}-via-shop" in ids
+    assert (
+        f"scope-shop-{BOTH.label}-by-code-via-coal" not in ids
+        and f"scope-coal-{BOTH.label}-by-code-via-shop" not in ids
+    )
+    assert (
+        f"scope-shop-{CODE_ONLY.label}-by-code-via-coal" in ids and f"scope-coal-{MEMBER.label}-by-code-via-shop" in ids
+    )
 
 
 @pytest.mark.parametrize(
     ("encoding", "others"), [("form", ["multipart"]), ("multipart", ["form"]), ("query", ["form", "multipart"])]
 )
-def test_the_lookup_is_also_sent_in_the_other_post_encodings(encoding: Encoding, others: list[str]) -> None:
+def test_the_lookup_and_the_refusals_are_sent_in_every_encoding_the_run_uses(
+    encoding: Encoding, others: list[str]
+) -> None:
     cases = access(encoding)
     assert sorted(i for i in cases if i.startswith("encoding-")) == [f"encoding-{o}" for o in others]
-    assert {c.request.encoding for i, c in cases.items() if not i.startswith("encoding-")} == {encoding}
+    refusals = [c for i, c in cases.items() if not i.startswith(("encoding-", "callback-"))]
+    assert {c.request.encoding for c in refusals} == {encoding, *others}
+    for other in others:
+        case = cases[f"wrong-password-as-{other}"]
+        assert case.request.encoding == other and case.statuses == ("error",)
+    assert {c.request.encoding for i, c in cases.items() if "-as-" not in i and not i.startswith("encoding-")} == {
+        encoding
+    }
 
 
 def test_hostile_values_are_sent_as_code_and_as_card_number() -> None:
     cases = access()
+    hostile = load_inputs().roles["identifier"].hostile
+    assert dict(hostile)["very-long"] == "9" * 10_000
     for field, requirement in (("code", "FIELD-CODE"), ("card_number", "FIELD-CARD-NUMBER")):
-        for name, value in HOSTILE_VALUES.items():
+        for name, value in hostile:
             case = cases[f"injection-{field}-{name}"]
             assert case.request.get(field) == value and case.requirement == requirement
             assert case.statuses == ("no_match", "error")

@@ -15,7 +15,15 @@ from typing import Any
 import pytest
 import yaml
 
-from conformance.profile import PASSWORD_ENV, Customer, Expected, ExpectedCampaign, ProfileError, load_profile
+from conformance.profile import (
+    OTHER_PASSWORD_ENV,
+    PASSWORD_ENV,
+    Customer,
+    Expected,
+    ExpectedCampaign,
+    ProfileError,
+    load_profile,
+)
 from conformance.reference import PROFILE_PATH
 from conformance.secret import Secret
 
@@ -154,6 +162,43 @@ def test_hash_identifies_the_data_not_the_password(tmp_path: Path) -> None:
     three = load_profile(write(tmp_path, dump(other_data), "three.yaml"), environ={})
     assert one.sha256 == two.sha256
     assert one.sha256 != three.sha256
+
+
+OTHER_PASSWORD = "Other-QQ-5521-sekret"
+
+
+def with_other_user(**credentials: str) -> dict[str, Any]:
+    data = valid()
+    data["other_user"] = {"user_id": "otheruser", **credentials}
+    return data
+
+
+def test_other_user_is_optional_and_its_password_comes_from_the_file_or_the_environment(tmp_path: Path) -> None:
+    assert load_profile(write(tmp_path, dump(valid()), "none.yaml"), environ={}).other_user is None
+    path = write(tmp_path, dump(with_other_user(user_password=OTHER_PASSWORD)), "given.yaml")
+    other = load_profile(path, environ={}).other_user
+    assert other is not None and other.user_id == "otheruser" and other.password.reveal() == OTHER_PASSWORD
+    assert OTHER_PASSWORD not in repr(other)
+    overridden = load_profile(path, environ={OTHER_PASSWORD_ENV: "from-env"}).other_user
+    assert overridden is not None and overridden.password.reveal() == "from-env"
+    # Its password is no part of the data's identity, like the first user's.
+    assert load_profile(path, environ={}).sha256 == load_profile(write(tmp_path, dump(valid()))).sha256
+    assert load_profile(PROFILE_PATH, environ={}).other_user is not None  # the reference's: exercised
+
+
+def test_other_user_without_a_password_or_the_same_user_is_explained(tmp_path: Path) -> None:
+    path = write(tmp_path, dump(with_other_user()), "no-password.yaml")
+    assert_clear(error_of(path), path, ["no password for other_user 'otheruser'", OTHER_PASSWORD_ENV])
+    same = with_other_user(user_password=OTHER_PASSWORD)
+    same["other_user"]["user_id"] = "john1970"
+    path = write(tmp_path, dump(same), "same.yaml")
+    message = error_of(path)
+    assert_clear(message, path, ["other_user.user_id: 'john1970' is credentials.user_id", "ANOTHER user"])
+    assert OTHER_PASSWORD not in message
+    typo = with_other_user(user_pasword=OTHER_PASSWORD)
+    path = write(tmp_path, dump(typo), "typo.yaml")
+    message = error_of(path)
+    assert_clear(message, path, ["other_user: unknown key 'user_pasword'", "Did you mean 'user_password'?"])
 
 
 def test_password_is_not_in_repr_or_str(tmp_path: Path) -> None:

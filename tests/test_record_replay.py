@@ -57,14 +57,20 @@ def test_recording_is_documented_format_without_password(recorded: Path) -> None
     lines = [json.loads(line) for line in (rec / "exchanges-main.jsonl").read_text().splitlines()]
     assert lines and all((rec / "bodies" / line["body"]).is_file() for line in lines)
     assert any(line["fresh"] for line in lines)  # the repeat relation's second send
+    # A password is recorded as its placeholder (altered on the wire: "...|shortened"),
+    # the other user's too; only the wrong password and empty ones are sent as written.
+    sent = {dict(line["request"]["fields"]).get("user_password") for line in lines}
     assert all(
-        dict(line["request"]["fields"]).get("user_password")
-        in (None, "", "$TARGET_USER_PASSWORD", "conformance-wrong-password")
-        for line in lines
-    )
+        value in (None, "", "conformance-wrong-password")
+        or value.partition("|")[0] in ("$TARGET_USER_PASSWORD", "$TARGET_OTHER_USER_PASSWORD")
+        for value in sent
+    ), sent
+    assert "$TARGET_USER_PASSWORD|shortened" in sent and "$TARGET_OTHER_USER_PASSWORD" in sent
     for path in rec.rglob("*"):
         if path.is_file():
-            assert b"1959caadac9b13dcb3" not in path.read_bytes(), path
+            content = path.read_bytes()
+            assert b"1959caadac9b13dcb3" not in content and b"1959caadac9b13dcb" not in content, path
+            assert b"0ther-Pa55word" not in content, path
 
 
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one-process", "xdist"])

@@ -125,7 +125,10 @@ def _configure_run(config: pytest.Config, settings: Settings, starting: Starting
         config.option.xmlpath = str(settings.report_dir / "junit.xml")
     state = State(settings, config=config, starting=starting)
     config.pluginmanager.register(RunObserver(state), "conformance-run-observer")
-    state.harness = Harness(profile, Client("", profile.password), settings.encoding)  # URL set at session start
+    other_password = profile.other_user.password if profile.other_user else None
+    state.harness = Harness(
+        profile, Client("", profile.password, other_password=other_password), settings.encoding
+    )  # URL set at session start
     if settings.compare_profile:
         try:
             other = load_profile(Path(config.invocation_params.dir) / settings.compare_profile)
@@ -216,6 +219,7 @@ def _client(url: str, harness: Harness, settings: Settings) -> Client:
         retries=settings.retries,
         rate_limiter=RateLimiter(settings.rate_limit),
         verify=settings.verify,
+        other_password=harness.profile.other_user.password if harness.profile.other_user else None,
     )
 
 

@@ -37,7 +37,17 @@ from typing import Any
 from ..app import make_app
 from ..params import is_valid_callback
 from ..render import render_xml
-from .data import COALITION_ACCOUNTS, FIRST_CODE, PASSWORDS, READABLE, SEEDED, Document, Fields, _first_codes
+from .data import (
+    COALITION_ACCOUNTS,
+    FIRST_CODE,
+    PASSWORDS,
+    READABLE,
+    SEEDED,
+    SMOKE_FIELDS,
+    Document,
+    Fields,
+    _first_codes,
+)
 from .middleware import ADVISORY, NO_FAULT, DocumentEdit, Fault, FaultyApp, Reply, RequestEdit, on_document
 from .parser import parse
 from .server import Server
@@ -499,6 +509,63 @@ def _account_not_scoping(fields: Fields) -> Fields:
         other = next((a for a in READABLE[fields["user_id"]] if finds(a)), None)
         if other:
             fields["account_id"] = other
+    return fields
+
+
+def _password_compared_by_prefix(fields: Fields) -> Fields:
+    # strncmp(sent, stored, strlen(sent)): any non-empty prefix of the password is taken for it.
+    user, sent = fields.get("user_id", ""), fields.get("user_password", "")
+    if user in PASSWORDS and sent and PASSWORDS[user].startswith(sent):
+        fields["user_password"] = PASSWORDS[user]
+    return fields
+
+
+def _password_compared_ignoring_case(fields: Fields) -> Fields:
+    # The password column has a case-insensitive collation.
+    user, sent = fields.get("user_id", ""), fields.get("user_password", "")
+    if user in PASSWORDS and sent and sent.lower() == PASSWORDS[user].lower():
+        fields["user_password"] = PASSWORDS[user]
+    return fields
+
+
+def _password_trimmed(fields: Fields) -> Fields:
+    # The password is trimmed before it is compared: " secret " is the secret.
+    user, sent = fields.get("user_id", ""), fields.get("user_password", "")
+    if user in PASSWORDS and sent.strip() == PASSWORDS[user] and sent != PASSWORDS[user]:
+        fields["user_password"] = PASSWORDS[user]
+    return fields
+
+
+def _password_not_checked_in_coalitions(fields: Fields) -> Fields:
+    # The password is checked on the way into a plain account only: in a coalition
+    # account any non-empty password of a known user reads it.
+    user = fields.get("user_id", "")
+    if user in PASSWORDS and fields.get("user_password") and fields.get("account_id") in COALITION_ACCOUNTS:
+        fields["user_password"] = PASSWORDS[user]
+    return fields
+
+
+def _card_number_lookup_not_scoped(fields: Fields) -> Fields:
+    # Code lookups are scoped to the account; card number lookups search every account
+    # the user may read, the one named first.
+    if not _authenticated(fields) or fields.get("account_id") not in READABLE[fields["user_id"]]:
+        return fields
+    card, account = fields.get("card_number"), fields["account_id"]
+    if card and not fields.get("code") and (account, "card_number", card) not in SEEDED:
+        other = next((a for a in READABLE[fields["user_id"]] if (a, "card_number", card) in SEEDED), None)
+        if other:
+            fields["account_id"] = other
+    return fields
+
+
+def _any_user_reads_any_account(fields: Fields) -> Fields:
+    # Account access is checked for the first API user only: any other user reads any
+    # account (with the rights of the user who may).
+    account, user = fields.get("account_id", ""), fields.get("user_id", "")
+    if _authenticated(fields) and user != SMOKE_FIELDS["user_id"] and account not in READABLE[user]:
+        owner = _owner(account)
+        if owner:
+            fields["user_id"], fields["user_password"] = owner, PASSWORDS[owner]
     return fields
 
 
@@ -1192,6 +1259,58 @@ FAULTS: dict[str, Fault] = {
         check="access_is_refused",
         evidence="answered success",
         request=_account_not_scoping,
+    ),
+    # Found only by the negative space of the input model (cases/inputs.yaml): a credential
+    # that is almost the password, an identifier kind or an account the hand-listed
+    # cases never tried, a second user.
+    "password_compared_by_prefix": Fault(
+        "FIELD-USER-PASSWORD-REQUIRED",
+        "the password is compared by prefix (strncmp): a shortened password reads the customer",
+        "access=shortened-password or access=prefix-*-password",
+        check="access_is_refused",
+        evidence="answered success",
+        request=_password_compared_by_prefix,
+    ),
+    "password_compared_ignoring_case": Fault(
+        "FIELD-USER-PASSWORD-REQUIRED",
+        "the password is compared ignoring case: 1959CAADAC9B13DCB3 reads the customer",
+        "access=case-swapped-password*",
+        check="access_is_refused",
+        evidence="answered success",
+        request=_password_compared_ignoring_case,
+    ),
+    "password_trimmed": Fault(
+        "FIELD-USER-PASSWORD-REQUIRED",
+        "the password is trimmed before it is compared: the password with spaces around reads the customer",
+        "access=padded-password*",
+        check="access_is_refused",
+        evidence="answered success",
+        request=_password_trimmed,
+    ),
+    "password_not_checked_in_coalitions": Fault(
+        "FIELD-USER-PASSWORD-REQUIRED",
+        "in a coalition account (coaldemo) any non-empty password reads the customer",
+        "access=wrong-password*",
+        check="access_is_refused",
+        evidence="answered success",
+        request=_password_not_checked_in_coalitions,
+    ),
+    "card_number_lookup_not_scoped": Fault(
+        "FIELD-ACCOUNT-ID-REQUIRED",
+        "card number lookups are not scoped to the account (code lookups are): "
+        "a greatwidgets customer's card number answers through coaldemo",
+        "access=scope-*-by-card_number-*",
+        check="access_is_refused",
+        evidence="answered success",
+        request=_card_number_lookup_not_scoped,
+    ),
+    "other_user_reads_any_account": Fault(
+        "FIELD-ACCOUNT-ID-REQUIRED",
+        "account access is checked for john1970 only: another user (otheruser) reads greatwidgets and coaldemo",
+        "access=other-user-account*",
+        check="access_is_refused",
+        evidence="the answer carries customer data",
+        request=_any_user_reads_any_account,
     ),
     "password_echoed_in_errors": Fault(
         ADVISORY,
