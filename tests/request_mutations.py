@@ -519,44 +519,32 @@ EQUIVALENT: dict[str, str] = {
     ),
 }  # fmt: skip
 
-_NEAR_MISS_CREDENTIAL = (
-    "a near-miss {0} ({1}): the access cases send one wholly wrong {0} and an empty one, never one that is almost "
-    "the real one"
-)
 _REFUSALS_ONLY = (
-    "the refusals (wrong and empty credentials, the forbidden account, the account scope) {0}: they are sent {1} only"
+    "the refusals (every altered credential and account id, the account scope) {0}: cases/inputs.yaml's refusals "
+    "look each account's first customer up {1} only"
 )
-_OTHER_ENCODINGS = (
-    "{0} in the other request encodings (multipart, GET): only the plain lookup of the first customer is sent in "
-    "an encoding other than the run's"
+_OPTIONS_ENCODINGS = (
+    "{0} in another request encoding (multipart, GET): the refusals are sent in both POST encodings, the options "
+    "in the run's encoding only"
 )
 
 # Survivors: non-equivalent mutants the harness lets through, each with the class of input
 # that would kill it (tests/test_request_operators.py: a strict xfail).
 REQUEST_GAPS: dict[str, str] = {
-    "prefix:password": _NEAR_MISS_CREDENTIAL.format("password", "its first four characters and more"),
-    "casefold:password": _NEAR_MISS_CREDENTIAL.format("password", "the real one case-swapped"),
-    "trim:password": _NEAR_MISS_CREDENTIAL.format("password", "the real one padded with spaces"),
-    "or_column:password": "the user_id sent as the password: no access case sends another column's value as it",
-    "casefold:user": _NEAR_MISS_CREDENTIAL.format("user_id", "the real one case-swapped"),
-    "trim:user": _NEAR_MISS_CREDENTIAL.format("user_id", "the real one padded with spaces"),
-    "prefix:account": "a near-miss account_id (its first four characters and more): only real ones are sent",
-    "like_prefix:account": "a near-miss account_id (a prefix of a real one): only real ones are sent",
-    "only_kind:user": _REFUSALS_ONLY.format("looked up by card number", "with a code"),
-    "only_kind:password": _REFUSALS_ONLY.format("looked up by card number", "with a code"),
-    "only_kind:account": _REFUSALS_ONLY.format("looked up by card number", "with a code"),
+    "or_column:password": (
+        "another request field's value sent as the password (the user_id): cases/inputs.yaml's credential "
+        "alterations change the real value or send another user's, never another field's"
+    ),
+    "only_kind:user": _REFUSALS_ONLY.format("looked up by card number", "by code"),
+    "only_kind:password": _REFUSALS_ONLY.format("looked up by card number", "by code"),
+    "only_kind:account": _REFUSALS_ONLY.format("looked up by card number", "by code"),
     "only_format:user": _REFUSALS_ONLY.format("asked in JSON and JSONP", "in XML"),
     "only_format:password": _REFUSALS_ONLY.format("asked in JSON and JSONP", "in XML"),
     "only_format:account": _REFUSALS_ONLY.format("asked in JSON and JSONP", "in XML"),
-    "only_encoding:user": _REFUSALS_ONLY.format("in every request encoding", "in the run's encoding"),
-    "only_encoding:password": _REFUSALS_ONLY.format("in every request encoding", "in the run's encoding"),
-    "only_encoding:account": _REFUSALS_ONLY.format("in every request encoding", "in the run's encoding"),
-    "only_encoding:code": _OTHER_ENCODINGS.format("the negative space (near misses, unknown codes)"),
-    "only_encoding:card_number": _OTHER_ENCODINGS.format("the negative space (near misses, unknown card numbers)"),
-    **{f"only_encoding:{option}": _OTHER_ENCODINGS.format(f"{option} sent")
+    **{f"only_encoding:{option}": _OPTIONS_ENCODINGS.format(f"{option} sent")
        for option in ("campaign_id", "include_balances", "hide_custom_field", "show_only_belong_to", "condensed",
                       "output")},
-    "only_encoding:callback": _OTHER_ENCODINGS.format("the hostile callbacks (alert(1);//, a script tag)"),
+    "only_encoding:callback": _OPTIONS_ENCODINGS.format("the hostile callbacks (alert(1);//, a script tag)"),
     "only_kind:callback": "the hostile callbacks (alert(1);//, a script tag) by card number: they are sent with a code",
     "only_kind:show_only_belong_to": (
         "show_only_belong_to=Y in a coalition by card number: pairwise covers pairs of options, and no case or "
@@ -567,6 +555,28 @@ REQUEST_GAPS: dict[str, str] = {
         "relation it picks sends that triple (coalition account, JSON, Y); --combinations all kills it"
     ),
 }  # fmt: skip
+
+_NEAR_MISS = "survived main's hand-listed access cases; killed by the input model's near-miss {0} ({1})"
+_BOTH_POST = (
+    "survived main's harness ({0} sent in the run's encoding only); killed by the input model's {0} in both POST "
+    "encodings"
+)
+# The survivors of main's harness that the generated negative space (cases/inputs.yaml,
+# conformance/negative.py) kills: what killed each, for the kill matrix's "why" column.
+KILLED_BY_INPUT_MODEL: dict[str, str] = {
+    "prefix:password": _NEAR_MISS.format("passwords", "a prefix, shortened"),
+    "casefold:password": _NEAR_MISS.format("passwords", "case-swapped"),
+    "trim:password": _NEAR_MISS.format("passwords", "padded"),
+    "casefold:user": _NEAR_MISS.format("user ids", "case-swapped"),
+    "trim:user": _NEAR_MISS.format("user ids", "padded"),
+    "prefix:account": _NEAR_MISS.format("account ids", "a prefix, shortened"),
+    "like_prefix:account": _NEAR_MISS.format("account ids", "a prefix, a LIKE wildcard"),
+    "only_encoding:user": _BOTH_POST.format("the refusals"),
+    "only_encoding:password": _BOTH_POST.format("the refusals"),
+    "only_encoding:account": _BOTH_POST.format("the refusals"),
+    "only_encoding:code": _BOTH_POST.format("the identifier refusals"),
+    "only_encoding:card_number": _BOTH_POST.format("the identifier refusals"),
+}
 
 
 def _mutants() -> Iterator[RequestMutant]:

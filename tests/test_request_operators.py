@@ -22,6 +22,7 @@ from werkzeug.test import Client
 
 from conformance.reference import make_app
 from tests.request_mutations import (
+    KILLED_BY_INPUT_MODEL,
     MUTANTS,
     OPERATORS,
     PREDICATES,
@@ -85,6 +86,8 @@ def test_request_mutant(name: str, verdicts: dict[Target, Verdict]) -> None:
 def test_gaps_and_equivalents_name_generated_mutants() -> None:
     for name in REQUEST_GAPS:
         assert name in MUTANTS and not MUTANTS[name].equivalent, name
+    for name in KILLED_BY_INPUT_MODEL:  # killed now: neither a gap nor equivalent
+        assert name in MUTANTS and not MUTANTS[name].equivalent and name not in REQUEST_GAPS, name
 
 
 def test_every_operator_covers_every_predicate_it_makes_sense_for() -> None:

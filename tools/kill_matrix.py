@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
 from conformance.reference.sandbox.faults import FAULTS  # noqa: E402
 from conformance.reference.sandbox.variants import VARIANTS  # noqa: E402
 from tests.mutations import MUTANTS, OPERATORS  # noqa: E402
-from tests.request_mutations import INERT, REQUEST_GAPS, SKIPPED  # noqa: E402
+from tests.request_mutations import INERT, KILLED_BY_INPUT_MODEL, REQUEST_GAPS, SKIPPED  # noqa: E402
 from tests.request_mutations import MUTANTS as REQUEST_MUTANTS  # noqa: E402
 from tests.request_mutations import OPERATORS as REQUEST_OPERATORS  # noqa: E402
 from tests.selftest import Kill, Target, Verdict, judge_mutant, operator_state, run_targets  # noqa: E402
@@ -202,7 +202,8 @@ def operator_mutant_rows(operators: dict[str, Verdict], kind: str = "operator") 
         why = (
             f"equivalent, allowed by {mutant.allowed_by}"
             if mutant.equivalent
-            else _gaps(kind).get(name) or KILLED_BY_GROUND_TRUTH.get(name, "-")
+            else _gaps(kind).get(name)
+            or (KILLED_BY_INPUT_MODEL if kind == "request" else KILLED_BY_GROUND_TRUTH).get(name, "-")
         )
         checks = "<br>".join(f"{check} x {count}" for check, count in _by_check(verdict.tally("fail")).items()) or "-"
         rows.append(
