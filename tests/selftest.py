@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-Kind = Literal["mutant", "operator", "variant", "rotation", "control"]
+Kind = Literal["mutant", "operator", "request", "variant", "rotation", "control"]
 
 FAILURE_LINE = re.compile(
     r"^\[(?P<ids>[A-Z][A-Z0-9-]*(?:, [A-Z][A-Z0-9-]*)*)\] (?P<check>\w+): (?P<title>.+)$", re.MULTILINE
@@ -187,6 +187,11 @@ def _served(target: Target, workdir: Path):  # type: ignore[no-untyped-def]
         from tests.mutations import MUTANTS
 
         with faults.serve(MUTANTS[target.name].fault) as url:
+            yield url, PROFILE_PATH
+    elif target.kind == "request":
+        from tests.request_mutations import MUTANTS as REQUEST_MUTANTS
+
+        with REQUEST_MUTANTS[target.name].serve() as url:
             yield url, PROFILE_PATH
     else:
         from tests import faults

@@ -1,6 +1,6 @@
 """The kill matrix: every faulty server (mutant) against the checks that caught it, every
-operator mutant (``tests/mutations.py``) killed or not, per operator, and every
-conformant server (variant) against its outcome.
+operator mutant (answer-side, ``tests/mutations.py``; request-side, ``tests/request_mutations.py``)
+killed or not, per operator, and every conformant server (variant) against its outcome.
 
     python tools/kill_matrix.py                       # pairwise, about 3 minutes on 2 cores
     python tools/kill_matrix.py --combinations all    # also the full default mode, and compare
@@ -10,7 +10,7 @@ suite (matrix, relations, access), through ``tests/selftest.py``; the verdicts c
 each run's ``junit.xml``. The matrix is printed and written to ``docs/kill-matrix.md``
 (the full-mode section is kept from the last ``--combinations all`` run when this run
 is pairwise only). Exit status 0 when every mutant is caught, every operator mutant is
-killed, passes as an equivalent or survives as a listed gap (``OPERATOR_GAPS``), every
+killed, passes as an equivalent or survives as a listed gap (``OPERATOR_GAPS``, ``REQUEST_GAPS``), every
 variant passes (and, with ``--combinations all``, when both modes agree).
 """
 
@@ -31,6 +31,9 @@ if str(ROOT) not in sys.path:
 from conformance.reference.sandbox.faults import FAULTS  # noqa: E402
 from conformance.reference.sandbox.variants import VARIANTS  # noqa: E402
 from tests.mutations import MUTANTS, OPERATORS  # noqa: E402
+from tests.request_mutations import INERT, KILLED_BY_INPUT_MODEL, REQUEST_GAPS, SKIPPED  # noqa: E402
+from tests.request_mutations import MUTANTS as REQUEST_MUTANTS  # noqa: E402
+from tests.request_mutations import OPERATORS as REQUEST_OPERATORS  # noqa: E402
 from tests.selftest import Kill, Target, Verdict, judge_mutant, operator_state, run_targets  # noqa: E402
 from tests.test_mutation_operators import KILLED_BY_GROUND_TRUTH, OPERATOR_GAPS  # noqa: E402
 
@@ -51,7 +54,20 @@ def targets(mode: str, only: set[str] | None) -> list[Target]:
 def operator_targets(mode: str, only: set[str] | None) -> list[Target]:
     return [
         Target("operator", name, mutant.selection, mode) for name, mutant in MUTANTS.items() if not only or name in only
+    ] + [
+        Target("request", name, mutant.selection, mode)
+        for name, mutant in REQUEST_MUTANTS.items()
+        if not only or name in only
     ]
+
+
+def _mutant(target_kind: str, name: str):  # type: ignore[no-untyped-def]
+    """The operator mutant of either kind: answer-side (``operator``) or request-side (``request``)."""
+    return REQUEST_MUTANTS[name] if target_kind == "request" else MUTANTS[name]
+
+
+def _gaps(target_kind: str) -> dict[str, str]:
+    return REQUEST_GAPS if target_kind == "request" else OPERATOR_GAPS
 
 
 # -- what each run says ---------------------------------------------------------------------
@@ -99,9 +115,11 @@ def score_line(s: dict[str, int]) -> str:
 
 
 # -- operator mutants ------------------------------------------------------------------------
-def operator_outcome(name: str, verdict: Verdict) -> str:
-    """What the run of an operator mutant means, against what it should do."""
-    mutant, state = MUTANTS[name], operator_state(verdict)
+def operator_outcome(name: str, verdict: Verdict, kind: str = "operator") -> str:
+    """What the run of an operator mutant (``kind`` operator: answer-side; request:
+    request-side) means, against what it should do."""
+    mutant, state, gaps = _mutant(kind, name), operator_state(verdict), _gaps(kind)
+    listed = "REQUEST_GAPS" if kind == "request" else "OPERATOR_GAPS"
     if state == "broken":
         return (
             f"BROKEN RUN (exit {verdict.exit_code}, {verdict.tests} "
@@ -114,50 +132,49 @@ def operator_outcome(name: str, verdict: Verdict) -> str:
             else f"EQUIVALENT BUT FAILED ({verdict.failed} items): the harness is stricter than the document"
         )
     if state == "killed":
-        return "killed" + (" (listed as a gap: remove it from OPERATOR_GAPS)" if name in OPERATOR_GAPS else "")
-    return "survived: a gap of the harness" if name in OPERATOR_GAPS else "SURVIVED, and not listed in OPERATOR_GAPS"
+        return "killed" + (f" (listed as a gap: remove it from {listed})" if name in gaps else "")
+    return "survived: a gap of the harness" if name in gaps else f"SURVIVED, and not listed in {listed}"
 
 
-def operator_ok(name: str, verdict: Verdict) -> bool:
-    return operator_outcome(name, verdict) in ("equivalent, passed", "killed", "survived: a gap of the harness")
+def operator_ok(name: str, verdict: Verdict, kind: str = "operator") -> bool:
+    return operator_outcome(name, verdict, kind) in ("equivalent, passed", "killed", "survived: a gap of the harness")
 
 
-def operator_summary(operators: dict[str, Verdict]) -> dict[str, dict[str, list[str]]]:
+def operator_summary(operators: dict[str, Verdict], kind: str = "operator") -> dict[str, dict[str, list[str]]]:
     """operator -> its mutants' names by outcome: "equivalent" (declared legal: they
     must pass), "killed", "survivors" (non-equivalent, passed), "broken" (no verdict)."""
     found: dict[str, dict[str, list[str]]] = {
-        op: {"equivalent": [], "killed": [], "survivors": [], "broken": []} for op in OPERATORS
+        op: {"equivalent": [], "killed": [], "survivors": [], "broken": []}
+        for op in (REQUEST_OPERATORS if kind == "request" else OPERATORS)
     }
     for name, verdict in operators.items():
         state = operator_state(verdict)
-        bucket = (
-            "equivalent"
-            if MUTANTS[name].equivalent
-            else {"killed": "killed", "passed": "survivors"}.get(state, "broken")
-        )
-        found[MUTANTS[name].operator][bucket].append(name)
+        mutant = _mutant(kind, name)
+        bucket = "equivalent" if mutant.equivalent else {"killed": "killed", "passed": "survivors"}.get(state, "broken")
+        found[mutant.operator][bucket].append(name)
     return found
 
 
-def operator_score(operators: dict[str, Verdict]) -> str:
-    by_operator = operator_summary(operators).values()
+def operator_score(operators: dict[str, Verdict], kind: str = "operator") -> str:
+    by_operator = operator_summary(operators, kind).values()
     killed = sum(len(b["killed"]) for b in by_operator)
-    non_equivalent = sum(1 for name in operators if not MUTANTS[name].equivalent)
-    equivalent = [name for name in operators if MUTANTS[name].equivalent]
+    non_equivalent = sum(1 for name in operators if not _mutant(kind, name).equivalent)
+    equivalent = [name for name in operators if _mutant(kind, name).equivalent]
     passed = sum(operator_state(operators[name]) == "passed" for name in equivalent)
+    what = "request-side operator mutants" if kind == "request" else "operator mutants"
     return (
-        f"operator mutants killed {killed} / {non_equivalent} non-equivalent; "
-        f"equivalent mutants passed {passed} / {len(equivalent)}"
+        f"{what} killed {killed} / {non_equivalent} non-equivalent; "
+        f"equivalent {'ones' if kind == 'request' else 'mutants'} passed {passed} / {len(equivalent)}"
     )
 
 
-def operator_rows(operators: dict[str, Verdict]) -> list[str]:
+def operator_rows(operators: dict[str, Verdict], kind: str = "operator") -> list[str]:
     rows = [
         "| operator | mutants | killed / non-equivalent | kill rate "
         "| equivalent (must pass) | survivors: gaps of the harness |",
         "|---|---|---|---|---|---|",
     ]
-    for operator, bucket in operator_summary(operators).items():
+    for operator, bucket in operator_summary(operators, kind).items():
         total = sum(len(v) for v in bucket.values())
         if not total:
             continue
@@ -174,18 +191,19 @@ def operator_rows(operators: dict[str, Verdict]) -> list[str]:
     return rows
 
 
-def operator_mutant_rows(operators: dict[str, Verdict]) -> list[str]:
+def operator_mutant_rows(operators: dict[str, Verdict], kind: str = "operator") -> list[str]:
     rows = [
         "| operator mutant | what it changes | selection | verdict | why "
         "it may pass, or what would catch it | failures: check x items |",
         "|---|---|---|---|---|---|",
     ]
     for name, verdict in operators.items():
-        mutant = MUTANTS[name]
+        mutant = _mutant(kind, name)
         why = (
             f"equivalent, allowed by {mutant.allowed_by}"
             if mutant.equivalent
-            else OPERATOR_GAPS.get(name) or KILLED_BY_GROUND_TRUTH.get(name, "-")
+            else _gaps(kind).get(name)
+            or (KILLED_BY_INPUT_MODEL if kind == "request" else KILLED_BY_GROUND_TRUTH).get(name, "-")
         )
         checks = "<br>".join(f"{check} x {count}" for check, count in _by_check(verdict.tally("fail")).items()) or "-"
         rows.append(
@@ -196,7 +214,7 @@ def operator_mutant_rows(operators: dict[str, Verdict]) -> list[str]:
                     f"`{name}`",
                     mutant.description,
                     f"`{mutant.selection}`",
-                    operator_outcome(name, verdict),
+                    operator_outcome(name, verdict, kind),
                     why,
                     checks,
                 )
@@ -291,8 +309,8 @@ def variant_rows(variants: dict[str, Verdict]) -> list[str]:
 def verdict_word(target: Target, verdict: Verdict) -> str:
     if target.kind == "variant":
         return variant_outcome(target.name, verdict)
-    if target.kind == "operator":
-        return operator_outcome(target.name, verdict)
+    if target.kind in ("operator", "request"):
+        return operator_outcome(target.name, verdict, target.kind)
     kill = judge_mutant(target.name, verdict)
     return f"caught by {kill.how}" if kill.caught else "SURVIVED"
 
@@ -301,7 +319,7 @@ def verdict_key(target: Target, verdict: Verdict) -> bool:
     """What must agree between the modes: caught, or passed (an operator mutant: killed)."""
     if target.kind == "variant":
         return variant_ok(target.name, verdict)
-    if target.kind == "operator":
+    if target.kind in ("operator", "request"):
         return operator_state(verdict) == "killed"
     return judge_mutant(target.name, verdict).caught
 
@@ -343,7 +361,9 @@ def document(
     seconds_operators: float,
     jobs: int,
     full_section: str,
+    requests: dict[str, Verdict] | None = None,
 ) -> str:
+    requests = requests or {}
     s = summary(kills, variants)
     today = datetime.date.today().isoformat()
     lines = [
@@ -352,7 +372,7 @@ def document(
         f"Generated by `python tools/kill_matrix.py` on {today} "
         f"({seconds:.0f} s with {jobs} worker processes); do not edit by hand.",
         "",
-        f"**Score: {score_line(s)}; {operator_score(operators)}.**",
+        f"**Score: {score_line(s)}; {operator_score(operators)}; {operator_score(requests, 'request')}.**",
         "",
         "A *mutant* is the reference server with one documented behaviour "
         "broken (`conformance/reference/sandbox/faults.py`); the suite runs "
@@ -398,6 +418,23 @@ def document(
         "",
         *operator_mutant_rows(operators),
         "",
+        f"## Request-side mutation operators ({operator_score(requests, 'request')})",
+        "",
+        "A *request-side operator mutant* (`tests/request_mutations.py`) is the reference reading one predicate of a "
+        "request (user, password, account scope, code, card_number, campaign_id, each option) with one operator: the "
+        "comparison dropped, a prefix only (4 characters, or 1 of an option's value), `LIKE 'value%'`, "
+        "case-insensitive, trimmed, OR-ed with another column, applied only to lookups by code, only in one output "
+        "format, or only to urlencoded POST bodies. A layer in front of the unmodified reference rewrites each request "
+        "to what the mutated comparison would match. Each runs the suite with its predicate's `--cases` selection; "
+        "killed, equivalent (must pass), or a survivor listed with the input that would kill it in `REQUEST_GAPS` "
+        "(`tests/test_request_operators.py`, a strict xfail). "
+        f"{len(REQUEST_MUTANTS)} mutants of {len(REQUEST_OPERATORS)} operators; {len(SKIPPED)} combinations not "
+        f"generated, each with why in `SKIPPED`; {len(INERT)} inert on this data set (`INERT`).",
+        "",
+        *operator_rows(requests, "request"),
+        "",
+        *operator_mutant_rows(requests, "request"),
+        "",
         full_section.strip(),
         "",
     ]
@@ -412,6 +449,7 @@ def full_section(
     kills = {t.name: judge_mutant(t.name, v) for t, v in full.items() if t.kind == "mutant"}
     variants = {t.name: v for t, v in full.items() if t.kind == "variant"}
     operators = {t.name: v for t, v in full.items() if t.kind == "operator"}
+    requests = {t.name: v for t, v in full.items() if t.kind == "request"}
     verdict = (
         "the same verdicts as pairwise for every mutant, operator mutant and variant"
         if not differences
@@ -428,7 +466,8 @@ def full_section(
             "each variant the whole suite, in the full default mode.",
             "",
             f"**Result: {verdict}. Full-mode score: "
-            f"{score_line(summary(kills, variants))}; {operator_score(operators)}.**",
+            f"{score_line(summary(kills, variants))}; {operator_score(operators)}; "
+            f"{operator_score(requests, 'request')}.**",
             "",
             *rows,
             FULL_END,
@@ -450,16 +489,16 @@ def recorded_full_section() -> str:
     )
 
 
-def print_operators(operators: dict[str, Verdict]) -> None:
+def print_operators(operators: dict[str, Verdict], kind: str = "operator") -> None:
     width = max([len(n) for n in operators] + [1])
-    print("OPERATOR MUTANTS")
+    print("REQUEST-SIDE OPERATOR MUTANTS" if kind == "request" else "OPERATOR MUTANTS")
     for name, verdict in operators.items():
         checks = ", ".join(_by_check(verdict.tally("fail")))
         print(
-            f"  {name:{width}}  {operator_outcome(name, verdict)}{'  (' + checks + ')' if checks else ''} "
+            f"  {name:{width}}  {operator_outcome(name, verdict, kind)}{'  (' + checks + ')' if checks else ''} "
             f" {verdict.seconds:.0f} s"
         )
-    for row in operator_rows(operators):
+    for row in operator_rows(operators, kind):
         print("  " + row)
 
 
@@ -508,7 +547,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="where the runs' reports go (default: a temporary directory)")
     args = parser.parse_args(argv)
     only = set(args.only) if args.only else None
-    unknown = (only or set()) - set(FAULTS) - set(VARIANTS) - set(MUTANTS)
+    unknown = (only or set()) - set(FAULTS) - set(VARIANTS) - set(MUTANTS) - set(REQUEST_MUTANTS)
     if unknown:
         parser.error(f"no mutant, operator mutant or variant named {', '.join(sorted(unknown))}")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="kill-matrix-"))
@@ -526,11 +565,15 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     operators_run = run_targets(operator_targets("pairwise", only), workdir / "pairwise-operators", jobs=args.jobs)
     seconds_operators = time.monotonic() - started
-    operators = {t.name: v for t, v in operators_run.items()}
+    operators = {t.name: v for t, v in operators_run.items() if t.kind == "operator"}
+    requests = {t.name: v for t, v in operators_run.items() if t.kind == "request"}
     print()
     print_operators(operators)
+    print_operators(requests, "request")
     print(f"\nOperator mutants (pairwise, {seconds_operators:.0f} s): {operator_score(operators)}")
+    print(f"Request-side operator mutants (pairwise): {operator_score(requests, 'request')}")
     ok = ok and all(operator_ok(n, v) for n, v in operators.items())
+    ok = ok and all(operator_ok(n, v, "request") for n, v in requests.items())
     pairwise.update(operators_run)
 
     section = recorded_full_section()
@@ -542,12 +585,15 @@ def main(argv: list[str] | None = None) -> int:
         full_kills = {t.name: judge_mutant(t.name, v) for t, v in full.items() if t.kind == "mutant"}
         full_variants = {t.name: v for t, v in full.items() if t.kind == "variant"}
         full_operators = {t.name: v for t, v in full.items() if t.kind == "operator"}
+        full_requests = {t.name: v for t, v in full.items() if t.kind == "request"}
         print("\nFULL DEFAULT MODE (--combinations all)")
         print_matrix(full_kills, full_variants)
         print_operators(full_operators)
+        print_operators(full_requests, "request")
         print(
             f"\nScore (all, {seconds_all:.0f} s): "
-            f"{score_line(summary(full_kills, full_variants))}; {operator_score(full_operators)}"
+            f"{score_line(summary(full_kills, full_variants))}; {operator_score(full_operators)}; "
+            f"{operator_score(full_requests, 'request')}"
         )
         print("Same verdicts as pairwise." if not differences else "DIFFERENT verdicts:\n  " + "\n  ".join(differences))
         ok = ok and not differences
@@ -557,7 +603,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         DOC.parent.mkdir(exist_ok=True)
         DOC.write_text(
-            document(kills, mutants, variants, operators, seconds_pairwise, seconds_operators, args.jobs, section),
+            document(
+                kills, mutants, variants, operators, seconds_pairwise, seconds_operators, args.jobs, section, requests
+            ),
             encoding="utf-8",
         )
         print(f"\nWritten: {DOC.relative_to(ROOT)} (reports in {workdir})")
