@@ -283,10 +283,49 @@ def generate_refusals(
             base = _base_request(model, profile, account, encoding)
             for field in model.fields:
                 role = model.role(field)
-                for case in _request_field_cases(model, profile, account, base, field, role):
+                cases = list(_request_field_cases(model, profile, account, base, field, role))
+                if encoding == encodings[0]:
+                    cases += _in_other_shapes(cases, base, account)
+                for case in cases:
                     named = case.id.startswith("scope-")
                     found.append(replace(case, id=case.id + ("" if named else in_account) + as_encoding))
     return found
+
+
+# The request's other shapes: a refusal that holds only for lookups by code, or only in
+# XML, is a server that checks the credential on one path of its code. So each field's
+# first refusal that keeps the base request's lookup (a wrong value where the table has
+# one: credentials, type, account) is also sent by card number and in JSON and JSONP, in
+# the run's encoding; the alterations themselves are sent in the base shape. A refusal
+# that alters the lookup (an identifier's) has no other shape: by card number it would
+# name a real customer.
+_FORMAT_SHAPES: tuple[tuple[str, dict[str, str]], ...] = (
+    ("json", {"output": "JSON"}),
+    ("jsonp", {"output": "JSON", "callback": "conformanceCallback"}),
+)
+
+
+def _in_other_shapes(cases: list[AccessCase], base: Request, account: Account) -> list[AccessCase]:
+    keeps_lookup = [
+        c
+        for c in cases
+        if not c.id.startswith(("missing-", "scope-"))
+        and all(c.request.get(name) == base.get(name) for name in ("code", "card_number"))
+    ]
+    # A wrong value (or, for the account, the forbidden one) is the plainest refusal to re-ask.
+    plain = [c for c in keeps_lookup if c.id.startswith(("wrong-", "forbidden-account-"))]
+    first = next(iter(plain + keeps_lookup), None)
+    if first is None:
+        return []
+    shaped = [replace(first, id=f"{first.id}-{name}", request=first.request.with_fields(**fields))
+              for name, fields in _FORMAT_SHAPES]  # fmt: skip
+    by_code = first.request.get("code")
+    card = next((c.card_number for c in account.customers if c.card_number and c.code == by_code), None)
+    card = card or next((c.card_number for c in account.customers if c.card_number), None)
+    if by_code is not None and card is not None:
+        request = first.request.without("code").with_fields(card_number=card)
+        shaped.append(replace(first, id=f"{first.id}-by-card_number", request=request))
+    return shaped
 
 
 def _base_request(model: InputModel, profile: Profile, account: Account, encoding: Encoding) -> Request:

@@ -261,3 +261,19 @@ def test_an_altered_or_other_users_password_echoed_by_the_target_is_scrubbed() -
             exchange = client.send(Request((("user_password", value),), "form"))
             assert exchange.status == 200 and b"bad password" in exchange.body
             assert leaked.encode() not in exchange.body and exchange.echoed_password, exchange.body
+
+
+def test_each_refusal_is_also_asked_by_card_number_and_in_json_and_jsonp() -> None:
+    """A server that checks a credential, the operation or the account on one path of its
+    code only (lookups by code, or XML answers) passes every refusal asked in the base
+    shape: each field's plainest refusal is asked again in the other shapes, for the same
+    customer; an identifier's refusal (which alters the lookup) is not."""
+    refusals = {c.id: c for c in generate_refusals(profile(), ("form",))}
+    for plain in ("wrong-user-id", "wrong-password", "wrong-type", "forbidden-account-otherco"):
+        base = refusals[plain].request
+        json_, jsonp, by_card = (refusals[f"{plain}-{shape}"] for shape in ("json", "jsonp", "by-card_number"))
+        assert json_.request == base.with_fields(output="JSON"), plain
+        assert jsonp.request == base.with_fields(output="JSON", callback="conformanceCallback"), plain
+        assert by_card.request == base.without("code").with_fields(card_number=JOHN.card_number), plain
+        assert {json_.statuses, jsonp.statuses, by_card.statuses} == {refusals[plain].statuses}
+    assert not [i for i in refusals if i.startswith("injection-") and i.endswith(("-json", "-by-card_number"))]
