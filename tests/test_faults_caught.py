@@ -222,24 +222,11 @@ def test_published_kill_matrix_names_every_mutant_and_variant() -> None:
     from tests.request_mutations import MUTANTS as REQUEST_MUTANTS
     from tests.request_mutations import REQUEST_GAPS
 
-    expected = {
-        n: "equivalent, passed"
-        if m.equivalent
-        else "survived: a gap of the harness"
-        if n in OPERATOR_GAPS
-        else "killed"
-        for n, m in MUTANTS.items()
-    }
-    expected.update(
-        {
-            n: "equivalent, passed"
-            if m.equivalent
-            else "survived: a gap of the harness"
-            if n in REQUEST_GAPS
-            else "killed"
-            for n, m in REQUEST_MUTANTS.items()
-        }
-    )
+    def outcome(equivalent: bool, gap: bool) -> str:
+        return "equivalent, passed" if equivalent else "survived: a gap of the harness" if gap else "killed"
+
+    expected = {n: outcome(m.equivalent, n in OPERATOR_GAPS) for n, m in MUTANTS.items()}
+    expected.update({n: outcome(m.equivalent, n in REQUEST_GAPS) for n, m in REQUEST_MUTANTS.items()})
     assert set(rows) == set(expected), (
         "run python tools/kill_matrix.py: missing "
         f"{sorted(set(expected) - set(rows))}, gone {sorted(set(rows) - set(expected))}"
