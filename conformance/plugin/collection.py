@@ -16,6 +16,7 @@ import pytest
 
 from conformance import cases as case_matrix
 from conformance.access import generate_access_cases
+from conformance.client import Encoding
 from conformance.evaluation import Evaluator, Scope, Unit, plan_scopes
 from conformance.harness import Harness
 from conformance.negative import generate_negative
@@ -141,7 +142,7 @@ def generate_units(harness: Harness, mode: case_matrix.Mode) -> list[Unit]:
     negative space, the relations, the access cases."""
     campaigns_of = _campaigns_learned(harness)
     units: list[Unit] = []
-    units += matrix_cases(harness.profile, campaigns_of, mode)
+    units += matrix_cases(harness.profile, campaigns_of, mode, harness.encoding)
     units += generate_relations(harness.profile, campaigns_of)
     units += generate_access_cases(harness.profile, harness.encoding)
     return units
@@ -154,16 +155,21 @@ def matrix_sizes(harness: Harness, mode: case_matrix.Mode, units: list[Unit]) ->
     other: case_matrix.Mode = "pairwise" if mode == "all" else "all"
     matrix = sum(1 for unit in units if isinstance(unit, case_matrix.Case))
     negative = len(generate_negative(harness.profile, campaigns_of))  # the same in every mode
-    return {mode: matrix, other: case_matrix.count(harness.profile, campaigns_of, other) + negative}
+    return {
+        mode: matrix,
+        other: case_matrix.count(harness.profile, campaigns_of, other, encoding=harness.encoding) + negative,
+    }
 
 
 def matrix_cases(
-    profile: Profile, campaigns_of: case_matrix.CampaignLookup, mode: case_matrix.Mode
+    profile: Profile, campaigns_of: case_matrix.CampaignLookup, mode: case_matrix.Mode, encoding: Encoding = "form"
 ) -> list[case_matrix.Case]:
     """The matrix cases in ``mode`` (the matrix, its probes, and the negative space,
     which is not crossed and so the same in every mode): what a run prints as "matrix
     cases per mode", and what tests/test_readme_counts.py compares with the README."""
-    return case_matrix.generate(profile, campaigns_of, mode) + generate_negative(profile, campaigns_of)
+    return case_matrix.generate(profile, campaigns_of, mode, encoding=encoding) + generate_negative(
+        profile, campaigns_of
+    )
 
 
 def _campaigns_learned(harness: Harness) -> case_matrix.CampaignLookup:
