@@ -519,6 +519,22 @@ EQUIVALENT: dict[str, str] = {
     ),
 }  # fmt: skip
 
+# Equivalent mutants the harness must still flag, each with the advisory check that reports
+# it (tests/test_request_operators.py asserts the advisory): a callback that is no
+# JavaScript name written into the answer as sent.
+FLAGGED: dict[str, str] = {
+    f"{operator}:callback": "jsonp_callback_is_not_reflected_unsafely"
+    for operator in ("drop", "prefix", "like_prefix", "only_kind", "only_encoding")
+}
+EQUIVALENT.update({
+    name: (
+        "silence, flagged as an advisory: the document names a callback someFunctionName and says nothing of one "
+        "that is no JavaScript name (alert(1);//); an answer that calls it as sent is the JSONP asked for, and "
+        f"{check} flags the reflection (asked by code and by card number, in both POST encodings)"
+    )
+    for name, check in FLAGGED.items()
+})  # fmt: skip
+
 # Survivors: non-equivalent mutants the harness lets through, each with the class of input
 # that would kill it (tests/test_request_operators.py: a strict xfail). None today.
 REQUEST_GAPS: dict[str, str] = {}
@@ -526,11 +542,6 @@ REQUEST_GAPS: dict[str, str] = {}
 _SHAPES = (
     "survived the input model's second version ({0}); killed by each documented effect sent alone in every "
     "shape: each identifier kind, output format and POST encoding (conformance/cases.py: _shapes)"
-)
-_CALLBACK_SHAPES = (
-    "survived the input model's second version (the hostile callbacks were sent by code, in the run's encoding); "
-    "killed by each hostile callback re-asked by card number and in the other POST encoding "
-    "(conformance/access.py: _callback_cases)"
 )
 _NEAR_MISS = "survived main's hand-listed access cases; killed by the input model's near-miss {0} ({1})"
 _BOTH_POST = (
@@ -583,8 +594,6 @@ KILLED_BY_INPUT_MODEL: dict[str, str] = {
     "only_format:show_only_belong_to": _SHAPES.format(
         "pairwise sent show_only_belong_to=Y in JSON in a coalition only beside an option that hides it"
     ),
-    "only_encoding:callback": _CALLBACK_SHAPES,
-    "only_kind:callback": _CALLBACK_SHAPES,
 }
 
 
