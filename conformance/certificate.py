@@ -423,7 +423,7 @@ def overall_verdict(requirements: dict[str, Any], facts: RunFacts, outcomes: Cou
     not_run = facts.collected - len(facts.outcomes)
     if not_run > 0:
         reasons.append(
-            f"{not_run} of {facts.collected} collected item(s) did not run (stopped early, e.g. -x or Ctrl-C)"
+            f"{not_run} of {facts.collected} collected item(s) did not run (stopped early: -x, Ctrl-C or SIGTERM)"
         )
     if broken:
         return "not-conformant", reasons

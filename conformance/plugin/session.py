@@ -20,6 +20,7 @@ from conformance.client import Client, RateLimiter
 from conformance.embedded import EmbeddedServerError, StartingServer
 from conformance.harness import Harness, TargetBroken, TargetUnusable
 from conformance.html_finish import finish_report
+from conformance.plugin import termination
 from conformance.plugin.collection import MARKERS, is_generated
 from conformance.plugin.observer import RunObserver
 from conformance.plugin.options import SUITE_DIR, Settings, no_suite_for_the_options, read_settings, suite_requested
@@ -66,6 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
         no_suite_for_the_options(config)
         return
     settings = read_settings(config)
+    termination.install()
     starting = _launch_embedded(config, settings)
     try:
         _configure_run(config, settings, starting)
@@ -302,7 +304,15 @@ def name_the_junit_suite(config: pytest.Config) -> None:
             plugin.suite_name = JUNIT_SUITE_NAME
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
+    try:
+        _unconfigure(config)
+    finally:
+        termination.end_by_the_signal()  # last of all: every report is written
+
+
+def _unconfigure(config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
     if state is None:
         return
