@@ -155,6 +155,10 @@ class Tally:
         self.reasons: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self.notes: Counter[tuple[str, ...]] = Counter()
         self.errors = 0
+        # Units not judged because the target was busy (429/503 after the retries): each
+        # counted with the status it got, the first CASES_LISTED named.
+        self.busy: Counter[str] = Counter()
+        self.busy_ids: list[str] = []
         self._full: set[str] = set()  # requirements whose exercised_ids are full
 
     @classmethod
@@ -232,7 +236,15 @@ class Tally:
         self.notes.update(notes)
         self.errors += error
 
+    def add_busy(self, unit_id: str, status: int) -> None:
+        """A unit left unjudged: the target answered ``status`` (429 or 503) after the retries."""
+        self.busy[str(status)] += 1
+        if len(self.busy_ids) < CASES_LISTED:
+            self.busy_ids.append(unit_id)
+
     def merge(self, other: Tally) -> None:
+        self.busy.update(other.busy)
+        self.busy_ids += other.busy_ids[: CASES_LISTED - len(self.busy_ids)]
         self.units += other.units
         self.kinds.update(other.kinds)
         self.areas.update(other.areas)
@@ -260,6 +272,8 @@ class Tally:
             "reasons": {r: dict(c) for r, c in self.reasons.items()},
             "notes": [[*key, n] for key, n in self.notes.items()],
             "errors": self.errors,
+            "busy": dict(self.busy),
+            "busy_ids": self.busy_ids,
         }
 
     @classmethod
@@ -276,6 +290,8 @@ class Tally:
             tally.reasons[requirement_id].update(reasons)
         tally.notes.update({(s, c, t): n for s, c, t, n in data["notes"]})
         tally.errors = data["errors"]
+        tally.busy.update(data.get("busy", {}))
+        tally.busy_ids = list(data.get("busy_ids", []))
         return tally
 
 
@@ -330,7 +346,7 @@ def build_certificate(
         requirements[requirement_id] = entry
 
     outcomes = Counter(facts.outcomes.values())
-    verdict, verdict_reasons = overall_verdict(requirements, facts, outcomes)
+    verdict, verdict_reasons = overall_verdict(requirements, facts, outcomes, tally.busy)
     return {
         "certificate_version": CERTIFICATE_VERSION,
         "harness": {"name": "customer-info-conformance", "version": __version__},
@@ -360,6 +376,11 @@ def build_certificate(
             "items_by_kind": dict(sorted(tally.kinds.items())),
             "items_by_area": dict(sorted(tally.areas.items())),
             "requirements": dict(sorted(Counter(e["verdict"] for e in requirements.values()).items())),
+            "unjudged_busy": {
+                "count": sum(tally.busy.values()),
+                "statuses": dict(sorted(tally.busy.items())),
+                "cases": tally.busy_ids,
+            },
         },
         "requirements": requirements,
         "notes": [
@@ -371,6 +392,17 @@ def build_certificate(
         "baseline": facts.baseline,
         "dataset": dataset_statement(facts.dataset, verdict),
     }
+
+
+def busy_reason(busy: Counter[str]) -> str:
+    """Why units were left unjudged for a busy target, and what to do about it."""
+    count = sum(busy.values())
+    statuses = " and ".join(f"HTTP {status} x {n}" for status, n in sorted(busy.items()))
+    return (
+        f"{count} case{'s' if count != 1 else ''} not judged: the target was busy ({statuses} after the "
+        "retries); busy is not broken, so no requirement fails for it. Run again with --rate-limit "
+        "(requests a second) or a lower --concurrency"
+    )
 
 
 def dataset_statement(claim: Any, verdict: str) -> dict[str, str] | None:
@@ -386,7 +418,9 @@ def dataset_statement(claim: Any, verdict: str) -> dict[str, str] | None:
     return {"name": claim.name, "version": claim.version, "sha256": claim.sha256, "statement": said}
 
 
-def overall_verdict(requirements: dict[str, Any], facts: RunFacts, outcomes: Counter[str]) -> tuple[str, list[str]]:
+def overall_verdict(
+    requirements: dict[str, Any], facts: RunFacts, outcomes: Counter[str], busy: Counter[str] | None = None
+) -> tuple[str, list[str]]:
     """``conformant`` only when every testable requirement passed in a full, complete
     run; ``not-conformant`` when any failed; otherwise ``incomplete``. Every reason
     that applies is listed, whatever the verdict.
@@ -418,6 +452,8 @@ def overall_verdict(requirements: dict[str, Any], facts: RunFacts, outcomes: Cou
     ]
     if missing:
         reasons.append(f"{len(missing)} testable requirement(s) not exercised: {', '.join(missing)}")
+    if busy:
+        reasons.append(busy_reason(busy))
     if outcomes.get("error"):
         reasons.append(f"{outcomes['error']} item(s) ended in an error of the harness, not a verdict")
     not_run = facts.collected - len(facts.outcomes)
