@@ -31,7 +31,9 @@ def page_expect_profile() -> str:
     return "credentials:\n  user_id: john1970\n  user_password: 1959caadac9b13dcb3\n" + block
 
 
-@pytest.mark.parametrize("where", ["docs/profile.md"], ids=["profile-page-first-example"])
+@pytest.mark.parametrize(
+    "where", ["README.md", "docs/profile.md"], ids=["readme-minimal", "profile-page-first-example"]
+)
 def test_the_shown_profile_loads_as_written(tmp_path: Path, where: str) -> None:
     text = (ROOT / where).read_text(encoding="utf-8")
     if where == "README.md":
