@@ -77,8 +77,8 @@ class Case:
     encoding: Encoding | None = None
 
     def option(self, name: str) -> str:
-        # A scan, not a dict: a case has a handful of options and checks ask for them
-        # about 20 times an answer.
+        # A scan, not a dict: a case has a handful of options and the checks ask for
+        # them many times an answer.
         for key, value in self.options:
             if key == name:
                 return value
@@ -290,7 +290,8 @@ def count(
     encoding: Encoding = "form",
 ) -> int:
     """How many cases :func:`generate` makes, holding one customer's at a time (a run
-    prints the other mode's size too: at 60 customers the full matrix is 318,604 cases)."""
+    prints the other mode's size too, and a large profile's full matrix need not be held
+    in memory to be counted)."""
     return sum(len(chunk) for chunk in _chunks(profile, campaigns_of, mode, space, encoding))
 
 

@@ -2,13 +2,16 @@
 
 Two halves, both free of pytest:
 
-- :func:`item_record` runs where an item is checked (a worker under xdist) and turns its
-  checks' judgements (:class:`conformance.checks.Judged`) into a small JSON-able record:
-  which requirements some check *judged* on evidence that could have shown them broken
-  (``exercised``), which failed, why the others the checks cite could not be judged
-  here (``not_applicable``), harness errors, and what it saw unspecified.
+- :class:`Tally` folds a scope's judgements where the scope is judged (a worker under
+  xdist): the evaluator adds each case's :class:`conformance.checks.Judged` straight in
+  (:meth:`Tally.add_judged`): which requirements some check *judged* on evidence that
+  could have shown them broken (``exercised``), which failed, why the others the checks
+  cite could not be judged (``not_applicable``), harness errors, and what it saw
+  unspecified. A tally is mergeable and JSON-able: it crosses to the controller on the
+  scope's first item. (:func:`item_record` is the same fold as a record, one unit at a
+  time, for the tests that look at one judgement.)
 - :func:`build_certificate` runs once, in the controller (or the single process), over
-  every record of the run, and writes ``certificate.json``.
+  every scope's tally, and writes ``certificate.json``.
 
 Nothing here decides what a check exercised: the checks say it themselves, next to the
 rule they enforce (conformance/checks/__init__.py). A requirement passes only where
@@ -39,9 +42,10 @@ CASES_LISTED = 20  # cases named per requirement; the rest are counted
 REASONS_LISTED = 3  # distinct reasons given per requirement not exercised
 
 
-# -- one item ----------------------------------------------------------------------
+# -- one unit ----------------------------------------------------------------------
 def item_record(kind: str, item_id: str, judged: Judged, areas: Iterable[str] = ()) -> dict[str, Any]:
-    """What one case, relation or access item judged, failed and saw unspecified."""
+    """What one case, relation or access case judged, failed and saw unspecified, as a
+    record (:meth:`Tally.add` folds it as :meth:`Tally.add_judged` folds the Judged)."""
     failed = judged.failed
     exercised = judged.checked | set(failed)
     return {

@@ -128,9 +128,10 @@ class Harness:
 
     def forget(self, requests: Iterable[Request]) -> None:
         """Drop these answers, and every parsed body, once judged: a run's memory then
-        grows with its largest scope, not with the whole run (at 10x the reference's
-        customers, 44,405 answers). What they needed of the transport is kept for
-        transport_notes(); a request asked again after this is sent again."""
+        grows with its largest scope, not with the whole run (``bench/run.py scale``
+        measures it at ten times the reference's customers). What they needed of the
+        transport is kept for transport_notes(); a request asked again after this is sent
+        again."""
         with self._lock:
             for request in requests:
                 exchange = self._store.pop(request, None)

@@ -32,7 +32,7 @@ SLOW: dict[str, str] = {
     "tests/test_record_replay.py": "a recorded suite run and its replays",
     "tests/test_expected_data_end_to_end.py": "suite runs against servers wrong the same way in every answer",
     "tests/test_end_to_end.py": "pairwise suite runs",
-    "tests/test_readme_profile.py": "suite runs with the README's example profile",
+    "tests/test_readme_profile.py": "suite runs with docs/profile.md's example profile",
     "tests/test_item_names.py": "two suite runs from different directories",
     "tests/test_passing_rows.py": "a whole suite run",
     "tests/test_secrets.py": "suite runs against a target that leaks the password",

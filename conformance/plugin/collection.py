@@ -166,7 +166,7 @@ def matrix_cases(
 ) -> list[case_matrix.Case]:
     """The matrix cases in ``mode`` (the matrix, its probes, and the negative space,
     which is not crossed and so the same in every mode): what a run prints as "matrix
-    cases per mode", and what tests/test_readme_counts.py compares with the README."""
+    cases per mode", and what tests/test_readme_counts.py compares with docs/performance.md."""
     return case_matrix.generate(profile, campaigns_of, mode, encoding=encoding) + generate_negative(
         profile, campaigns_of
     )
