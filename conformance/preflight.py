@@ -75,7 +75,7 @@ class Found:
 
 
 def _text(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) else None
+    return value if isinstance(value, str) else None
 
 
 @dataclass(frozen=True)
