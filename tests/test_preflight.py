@@ -237,7 +237,7 @@ def run(directory: Path, profile: Path, cases: str, *more: str) -> tuple[Any, di
     with serve() as url:
         result = run_suite(
             directory, "--combinations", "pairwise", "--cases", cases, "--target-url", url,
-            "--target-profile", str(profile), "--report-dir", str(directory / "reports"), *more,
+            "--target-profile", str(profile), "--report-dir", str(directory / "reports"), "-v", *more,
         )  # fmt: skip
     reports = directory / "reports"
     certificate = json.loads((reports / "certificate.json").read_text(encoding="utf-8"))
@@ -255,6 +255,11 @@ def test_a_run_names_the_wrong_entry_before_the_failures_it_causes(
     assert certificate["verdict"] == "not-conformant", result.stdout[-3000:]
     reasons = certificate["reasons"]
     assert reasons[0] == line and "requirement(s) failed" in reasons[1], reasons
+    if not workers:
+        # Said as the run starts (where the items are collected: under xdist, by workers,
+        # whose output the terminal does not show), before any failure is shown.
+        said = result.stdout.index(f"conformance: pre-flight: {line}")
+        assert said < result.stdout.index(" FAILURES "), result.stdout[:3000]
     # The terminal summary lists the verdict's reasons, this one first.
     summary = result.stdout[result.stdout.index("verdict: not-conformant") :]
     assert summary.splitlines()[1] == f"  - {line}", summary[:2000]
