@@ -100,6 +100,9 @@ class RunFacts:
     cases_generated: int = 0
     cases_selected: int = 0
     dataset: Any = None  # profile.DatasetClaim: the profile is the certification profile of that data set
+    # The pre-flight's lines (conformance/preflight.py): profile entries the target's own
+    # answers contradict. Listed first among the reasons; never part of the verdict.
+    diagnoses: list[str] = field(default_factory=list)
 
 
 def public_url(url: str | None) -> str | None:
@@ -430,13 +433,18 @@ def overall_verdict(
     that applies is listed, whatever the verdict.
 
     "Complete" is counted, never read off the options: every item the plugin generated
-    was collected (none deselected, none dropped) and ran, and none was skipped."""
-    reasons = [f"no case ran: {facts.unusable}"] if facts.unusable else []
+    was collected (none deselected, none dropped) and ran, and none was skipped.
+
+    The pre-flight's diagnoses (profile entries the target's answers contradict) come
+    next, before the requirement failures they explain; they are not rules of the
+    verdict, which is decided without them: a diagnosis explains, it never excuses."""
+    first = [f"no case ran: {facts.unusable}"] if facts.unusable else []
     if facts.stopped:
-        reasons.append(
+        first.append(
             f"stopped early: {facts.stopped} Only that lookup ran, as one "
             "case; no other item was generated: nothing else can be judged."
         )
+    reasons: list[str] = []
     broken = [r for r, e in requirements.items() if e["verdict"] == "fail"]
     if broken:
         reasons.append(f"{len(broken)} requirement(s) failed: {', '.join(broken)}")
@@ -465,9 +473,8 @@ def overall_verdict(
         reasons.append(
             f"{not_run} of {facts.collected} collected item(s) did not run (stopped early: -x, Ctrl-C or SIGTERM)"
         )
-    if broken:
-        return "not-conformant", reasons
-    return ("incomplete", reasons) if reasons else ("conformant", reasons)
+    verdict = "not-conformant" if broken else "incomplete" if first or reasons else "conformant"
+    return verdict, first + list(facts.diagnoses) + reasons
 
 
 NODE_IDS = "node ids on the command line"  # selection_of's wording for them

@@ -22,7 +22,9 @@ from conformance.cases import Case
 from conformance.checks import Evidence, Judged, Observation, judge
 from conformance.client import Client, Encoding, Exchange, Request, build_request
 from conformance.document import campaigns
+from conformance.fetch import Fetched
 from conformance.parse import Answer, ParseError, parse_answer
+from conformance.preflight import Found, diagnose, lookups
 from conformance.profile import Account, Customer, Profile
 from conformance.relations import Relation
 from conformance.secret import redact
@@ -254,6 +256,24 @@ class Harness:
                 f"{redact(repr(status), self.profile.password)}, not success, no_match or error.",
                 case,
             )
+
+    def preflight(self, concurrency: int = 1) -> list[str]:
+        """Whether the profile describes the target (conformance/preflight.py): every
+        profile customer looked up by each identifier it has, ``concurrency`` at a time,
+        through the store, so nothing is sent twice (the matrix and the identifiers
+        relation send these requests anyway, and learn() reads the lookups by code from
+        the store). One line per profile entry the answers contradict."""
+        planned = lookups(self.profile, self.encoding)
+        requests = list(dict.fromkeys(lookup.request for lookup in planned))
+        fetched = Fetched(self.exchange, requests, concurrency)
+        try:
+            answers = {}
+            for request in requests:
+                answer, _ = self.parse(fetched.result(request))
+                answers[request] = Found.of(answer.document if answer is not None else None)
+        finally:
+            fetched.stop()
+        return diagnose(self.profile, planned, answers)
 
     def learn(self, account: Account, customer: Customer) -> Learned:
         """The customer's campaigns, from the target's own full answer (cached)."""

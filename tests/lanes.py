@@ -34,6 +34,8 @@ SLOW: dict[str, str] = {
     "tests/test_end_to_end.py": "pairwise suite runs",
     "tests/test_readme_profile.py": "suite runs with docs/profile.md's example profile",
     "tests/test_item_names.py": "two suite runs from different directories",
+    "tests/test_preflight.py::test_a_run_names_the_wrong_entry_before_the_failures_it_causes": "suite runs with doctored profiles, one under xdist",
+    "tests/test_preflight.py::test_a_run_with_the_right_profile_names_no_entry": "a suite run",
     "tests/test_passing_rows.py": "a whole suite run",
     "tests/test_secrets.py": "suite runs against a target that leaks the password",
     "tests/test_verdict_scope.py::test_a_k_selection_is_counted": "suite runs",

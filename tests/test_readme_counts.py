@@ -4,9 +4,9 @@ written down) against what the generators make of the reference's profile.
 The counts a run prints ("matrix cases per mode", and the relation and access items it
 collects) are computed here by the same generators, without a server or a socket: the
 campaigns each customer has are learned from the reference's answers through its WSGI
-app. "requests sent" is the number of distinct requests those items send (each is sent
-once; a relation's "again" member is sent anew but not counted, as in a run). The run
-times are not checked: they are measured, not computed.
+app. "requests sent" is the number of distinct requests those items and the pre-flight
+send (each is sent once; a relation's "again" member is sent anew but not counted, as in
+a run). The run times are not checked: they are measured, not computed.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from conformance.access import generate_access_cases
 from conformance.client import Exchange, Request
 from conformance.harness import Harness
 from conformance.plugin import matrix_cases
+from conformance.preflight import lookups
 from conformance.profile import Profile, load_profile
 from conformance.reference import PROFILE_PATH, make_app
 from conformance.relations import generate_relations
@@ -81,6 +82,9 @@ def computed(mode: str) -> Counts:
         if role != "again"
     }
     sent |= {a.request for a in access}
+    # The pre-flight's lookups (conformance/preflight.py), sent before the units: each
+    # customer by each identifier it has, which the identifiers relation sends anyway.
+    sent |= {lookup.request for lookup in lookups(profile, harness.encoding)}
     return Counts(len(cases), len(relations), len(access), len(sent))
 
 

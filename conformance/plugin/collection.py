@@ -117,6 +117,9 @@ def plan(state: State) -> dict[str, Scope]:
             found.requirements = broken or [r for r, judged in result.requirements.items() if judged.exercised]
         state.cases_generated = state.cases_selected = 1
         return scope
+    # Before the units: the pre-flight's lookups are the matrix's own, and learn() (which
+    # the generators call) reads the lookups by code from the store they leave.
+    state.diagnoses = harness.preflight(settings.concurrency)
     units = generate_units(harness, settings.combinations)
     state.matrix_sizes = matrix_sizes(harness, settings.combinations, units)
     state.cases_generated = len(units)

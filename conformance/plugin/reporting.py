@@ -15,7 +15,7 @@ import pytest
 from conformance import certificate as cert
 from conformance import recording
 from conformance.plugin.collection import scope_counts
-from conformance.plugin.observer import run_scope
+from conformance.plugin.observer import run_diagnoses, run_scope
 from conformance.plugin.state import EXAMPLE, STATE, State
 from conformance.secret import redact
 
@@ -74,6 +74,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             "transport": state.harness.transport_notes(),
             "matrix_sizes": state.matrix_sizes,
             "scope": scope_counts(state),
+            "diagnoses": state.diagnoses,
         }
         return  # a worker: the controller writes the certificate
     if state is None or state.harness is None or state.unusable or session.config.option.collectonly:
@@ -147,6 +148,7 @@ def certificate_of(config: pytest.Config, state: State) -> dict[str, Any]:
         collected=state.collected_items if state.collected_items is not None else len(outcomes),
         outcomes=outcomes,
         baseline=settings.baseline.outcome(seen) if settings.baseline else None,
+        diagnoses=run_diagnoses(state),
         **run_scope(state),
     )
     selected = {record["requirement"] for record in state.records.values()}

@@ -27,6 +27,7 @@ from conformance.plugin.options import SUITE_DIR, Settings, no_suite_for_the_opt
 from conformance.plugin.reporting import run_facts
 from conformance.plugin.state import STATE, State, is_xdist_controller
 from conformance.profile import ProfileError, load_profile
+from conformance.secret import redact
 from conformance.stop_files import stop_html, stop_junit
 
 JUNIT_SUITE_NAME = "customer_info-conformance"
@@ -291,6 +292,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             f"conformance: {len(session.items)} requirement items over {len(scopes)} scope(s), "
             f"{state.cases_selected} case(s) as their evidence (--concurrency {state.settings.concurrency})"
         )
+        # Said before any failure is shown: the failures these explain follow (and the
+        # certificate's reasons repeat them at the end).
+        for line in state.diagnoses:
+            terminal.write_line(f"conformance: pre-flight: {redact(line, state.harness.profile.password)}")
 
 
 def name_the_junit_suite(config: pytest.Config) -> None:
