@@ -103,6 +103,7 @@ class RunFacts:
     # The pre-flight's lines (conformance/preflight.py): profile entries the target's own
     # answers contradict. Listed first among the reasons; never part of the verdict.
     diagnoses: list[str] = field(default_factory=list)
+    gone: str | None = None  # the target went away mid-run (harness.TargetGone): why, when
 
 
 def public_url(url: str | None) -> str | None:
@@ -439,6 +440,8 @@ def overall_verdict(
     next, before the requirement failures they explain; they are not rules of the
     verdict, which is decided without them: a diagnosis explains, it never excuses."""
     first = [f"no case ran: {facts.unusable}"] if facts.unusable else []
+    if facts.gone:
+        first.append(f"stopped early: {facts.gone}")
     if facts.stopped:
         first.append(
             f"stopped early: {facts.stopped} Only that lookup ran, as one "

@@ -301,6 +301,8 @@ class Evaluator:
         """Judge one unit (``answered``: the exchanges of its unit_requests) into ``result``."""
         harness = self.harness
         secret = harness.profile.password
+        if any(x.transport_error is not None for x in answered):
+            harness.confirm_there()  # TargetGone: the target went away; nothing more is judged
         busy = next((x for x in answered if is_busy(x)), None)
         if busy is not None:
             # Busy is not broken: a 429 or 503 still there after the retries says nothing

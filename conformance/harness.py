@@ -12,15 +12,17 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from conformance.access import AccessCase
 from conformance.cases import Case
 from conformance.checks import Evidence, Judged, Observation, judge
-from conformance.client import Client, Encoding, Exchange, Request, build_request
+from conformance.client import RETRY_STATUSES, Client, Encoding, Exchange, Request, build_request
 from conformance.document import campaigns
 from conformance.fetch import Fetched
 from conformance.parse import Answer, ParseError, parse_answer
@@ -56,6 +58,18 @@ class TargetBroken(TargetUnusable):
         self.case = case
 
 
+class TargetGone(Exception):
+    """The target stopped answering mid-run: nothing sent since has been judged. The
+    message says when it was last heard from and after how many requests."""
+
+
+# A target that answers no request for this long, its first customer's lookup tried again
+# every GONE_PROBE_EVERY_S, is gone: the run ends within about half a minute of it going
+# away, not an hour of retried refusals later.
+GONE_AFTER_S = 20.0
+GONE_PROBE_EVERY_S = 2.0
+
+
 @dataclass(frozen=True)
 class Learned:
     """What the target's own full answer for a customer says, for building cases."""
@@ -81,6 +95,10 @@ class Harness:
         # Called with every exchange as it is sent (and whether it was a fresh send):
         # --record-dir keeps them. A store hit is not a send, so it is not passed on.
         self.listeners: list[Callable[[Exchange, bool], None]] = []
+        # When the target last gave an HTTP answer that was not "busy" (time.monotonic()),
+        # and the wall-clock time of it, for the message when it goes away.
+        self.last_answered = time.monotonic()
+        self.last_answered_at = datetime.now(timezone.utc)
 
     # -- exchanges -----------------------------------------------------------------
     def exchange(self, request: Request, fresh: bool = False) -> Exchange:
@@ -98,6 +116,8 @@ class Harness:
             return self._store.setdefault(request, exchange)
 
     def _notify(self, exchange: Exchange, fresh: bool) -> Exchange:
+        if exchange.transport_error is None and exchange.status not in RETRY_STATUSES:
+            self.last_answered, self.last_answered_at = time.monotonic(), datetime.now(timezone.utc)
         for listener in self.listeners:
             listener(exchange, fresh)
         return exchange
@@ -202,6 +222,27 @@ class Harness:
         return observation, judge(Evidence.of("access", observation))
 
     # -- before the cases ----------------------------------------------------------
+    def confirm_there(self, recent_s: float = GONE_PROBE_EVERY_S) -> None:
+        """Called before judging an exchange that got no answer: an isolated failure (the
+        target answered something within ``recent_s``, or answers its first customer's
+        lookup now) is the target's to answer for; a target that answers nothing for
+        GONE_AFTER_S is gone (TargetGone), and nothing more is judged."""
+        if time.monotonic() - self.last_answered <= recent_s:
+            return
+        request = self.smoke_case().request(self.profile.user_id, self.encoding)
+        while True:
+            self.exchange(request, fresh=True)  # an answer updates last_answered
+            if time.monotonic() - self.last_answered <= recent_s:
+                return
+            if time.monotonic() - self.last_answered >= GONE_AFTER_S:
+                when = self.last_answered_at.strftime("%H:%M:%S UTC")
+                raise TargetGone(
+                    f"the target went away: it last answered at {when}, after {self._sent} request(s), and has "
+                    f"answered nothing for {GONE_AFTER_S:.0f} s since (its first customer's lookup tried every "
+                    f"{GONE_PROBE_EVERY_S:.0f} s); the cases judged before are in the reports"
+                )
+            time.sleep(GONE_PROBE_EVERY_S)
+
     def smoke_case(self) -> Case:
         """The profile's first customer looked up by code (else card_number), no options:
         the matrix's first case, and the request :meth:`learn` sends for that customer."""

@@ -75,10 +75,15 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             "matrix_sizes": state.matrix_sizes,
             "scope": scope_counts(state),
             "diagnoses": state.diagnoses,
+            "gone": state.gone,
         }
         return  # a worker: the controller writes the certificate
     if state is None or state.harness is None or state.unusable or session.config.option.collectonly:
         return
+    if state.gone or any(w.get("gone") for w in state.workers):
+        # The target went away: no verdict on it can be complete (exit 4, as for a
+        # target that cannot be tested at all), whatever the items said before.
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR
     path = state.settings.report_dir / "certificate.json"
     state.certificate = cert.write_certificate(
         certificate_of(session.config, state), path, state.harness.profile.password
@@ -149,6 +154,7 @@ def certificate_of(config: pytest.Config, state: State) -> dict[str, Any]:
         outcomes=outcomes,
         baseline=settings.baseline.outcome(seen) if settings.baseline else None,
         diagnoses=run_diagnoses(state),
+        gone=state.gone or next((w["gone"] for w in state.workers if w.get("gone")), None),
         **run_scope(state),
     )
     selected = {record["requirement"] for record in state.records.values()}

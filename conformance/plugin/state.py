@@ -40,6 +40,7 @@ class State:
     # The pre-flight's lines (conformance/preflight.py): each profile entry the target's
     # answers contradict, made where the items are collected (a worker under xdist).
     diagnoses: list[str] = field(default_factory=list)
+    gone: str | None = None  # harness.TargetGone: the target went away mid-run
     # The scope, counted in the process that collects (RunObserver): the suite's items
     # generated (None: not generated), those reported deselected, those collected; the
     # units of evidence generated and those --cases selected.
