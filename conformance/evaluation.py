@@ -236,6 +236,19 @@ class Evaluator:
         self.results: dict[str, ScopeResult] = {}
         self.scopes: dict[str, Scope] = {}  # every scope of the run (set by the plugin's plan)
         self._shared: set[Request] | None = None  # requests more than one scope needs
+        # The scopes in the order this process judges them, when it knows it (one process:
+        # the session's items; under xdist a worker is handed its scopes as it goes, so
+        # None). Then one run-wide pipeline fetches the next scope's requests while this
+        # one is judged: no drain to zero between scopes (remote targets felt it most).
+        self.order: list[str] | None = None
+        self._pipeline: Fetched[Request, Exchange] | None = None
+        self._needs: dict[str, list[list[Request]]] = {}
+
+    def close(self) -> None:
+        """Stop the run-wide pipeline (the fetches under way end within their deadline)."""
+        if self._pipeline is not None:
+            self._pipeline.stop()
+            self._pipeline = None
 
     def result(self, scope: Scope) -> ScopeResult:
         if scope.key not in self.results:
@@ -246,7 +259,7 @@ class Evaluator:
         started = time.monotonic()
         harness = self.harness
         sent_before = harness.requests_sent
-        needs = [unit_requests(unit, harness) for unit in scope.units]  # built once: a case's request is not free
+        needs = self._requests_of(scope)
         requests = list(dict.fromkeys(r for wanted in needs for r in wanted))
         requirements = {r: RequirementResult() for r in scope.requirements}
         tally = Tally()
@@ -257,7 +270,8 @@ class Evaluator:
         # report shows are the same from run to run).
         # (--compare-url: the other implementation's answers the same way, at its own
         # --concurrency.)
-        pending = Fetched(harness.exchange, requests, self.concurrency)
+        following = self._following(scope)
+        pending = self._pending(requests, following)
         other: Fetched[Case, Observation] | None = None
         try:
             if self.compare is not None:
@@ -269,11 +283,19 @@ class Evaluator:
                 self._judge(unit, answered, result)
                 if other is not None and isinstance(unit, Case) and unit.probe is None:
                     self._compare(unit, other.result(unit), result)
-        finally:
+        except BaseException:
             # On Ctrl-C (or any error) nothing more is sent.
+            self.close()
             pending.stop()
+            raise
+        finally:
             if other is not None:
                 other.stop()
+        if pending is self._pipeline:
+            # Its next scope's requests go on; this scope's answers are let go.
+            pending.release(set(requests) - following)
+        else:
+            pending.stop()
         # The scope's tally holds its units' judgements: each item's counts are read there.
         for requirement_id, found in requirements.items():
             found.exercised = tally.exercised[requirement_id]
@@ -284,6 +306,35 @@ class Evaluator:
         result.seconds = time.monotonic() - started
         result.requests = harness.requests_sent - sent_before
         return result
+
+    def _requests_of(self, scope: Scope) -> list[list[Request]]:
+        """Each unit's requests (built once: a case's request is not free)."""
+        if scope.key not in self._needs:
+            self._needs[scope.key] = [unit_requests(unit, self.harness) for unit in scope.units]
+        return self._needs.pop(scope.key)
+
+    def _following(self, scope: Scope) -> set[Request]:
+        """The requests of the scope judged after this one (none: no order, or the last)."""
+        if self.order is None or scope.key not in self.order:
+            return set()
+        at = self.order.index(scope.key)
+        if at + 1 >= len(self.order) or self.order[at + 1] not in self.scopes:
+            return set()
+        following = self.scopes[self.order[at + 1]]
+        self._needs[following.key] = [unit_requests(unit, self.harness) for unit in following.units]
+        return {r for wanted in self._needs[following.key] for r in wanted}
+
+    def _pending(self, requests: list[Request], following: set[Request]) -> Fetched[Request, Exchange]:
+        """This scope's requests, fetching: through the run-wide pipeline (then the next
+        scope's follow them) when the order is known, else a pipeline of its own."""
+        if self.order is None:
+            return Fetched(self.harness.exchange, requests, self.concurrency)
+        if self._pipeline is None:
+            self._pipeline = Fetched(self.harness.exchange, requests, self.concurrency, open_ended=True)
+        else:
+            self._pipeline.extend(requests)
+        self._pipeline.extend(following)
+        return self._pipeline
 
     def _shared_requests(self) -> set[Request]:
         if self._shared is None:

@@ -11,8 +11,9 @@ it is waiting for.
 
 from __future__ import annotations
 
+import itertools
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Generic, TypeVar
 
 Key = TypeVar("Key")
@@ -29,20 +30,28 @@ class _Raised:
 
 class Fetched(Generic[Key, Value]):
     """``fetch(key)`` for each of ``keys``, in their order, ``concurrency`` at a time;
-    :meth:`result` waits for one. Call :meth:`stop` when done (or on any error)."""
+    :meth:`result` waits for one. Call :meth:`stop` when done (or on any error).
 
-    def __init__(self, fetch: Callable[[Key], Value], keys: Sequence[Key], concurrency: int) -> None:
+    ``open_ended``: the keys may grow (:meth:`extend`): the fetch threads wait for more
+    instead of ending, so one run-wide pipeline carries scope after scope with no drain
+    between them; :meth:`release` drops a judged scope's answers."""
+
+    def __init__(
+        self, fetch: Callable[[Key], Value], keys: Sequence[Key], concurrency: int, open_ended: bool = False
+    ) -> None:
         self._fetch = fetch
         self._keys = set(keys)
-        self._next = iter(keys)
+        self._next: Iterator[Key] = iter(keys)
         self._take = threading.Lock()
+        self._more = threading.Condition(self._take)  # open-ended: keys were added, or stop
+        self._open = open_ended
         self._stopped = False
         self._done: dict[Key, Value | _Raised] = {}
         self._arrived = threading.Condition()
         self._awaited: Key | None = None
         self._threads = [
             threading.Thread(target=self._work, name=f"conformance-fetch-{n}", daemon=True)
-            for n in range(max(1, min(concurrency, len(keys))))
+            for n in range(max(1, concurrency if open_ended else min(concurrency, len(keys))))
         ]
         for thread in self._threads:
             thread.start()
@@ -51,6 +60,9 @@ class Fetched(Generic[Key, Value]):
         while True:
             with self._take:
                 key = _END if self._stopped else next(self._next, _END)
+                while key is _END and self._open and not self._stopped:
+                    self._more.wait()
+                    key = _END if self._stopped else next(self._next, _END)
             if key is _END:
                 return
             value: Value | _Raised
@@ -78,6 +90,25 @@ class Fetched(Generic[Key, Value]):
             raise value.error
         return value
 
+    def extend(self, keys: Iterable[Key]) -> None:
+        """More keys, fetched after those given before (an open-ended pipeline); a key it
+        already has is not fetched again."""
+        with self._take:
+            new = [k for k in dict.fromkeys(keys) if k not in self._keys]
+            self._keys.update(new)
+            self._next = itertools.chain(self._next, new)
+            self._more.notify_all()
+
+    def release(self, keys: Iterable[Key]) -> None:
+        """Forget these keys' answers (all taken): what the pipeline holds stays bounded
+        by what is in flight and the scopes not yet judged."""
+        keys = list(keys)
+        with self._take:
+            self._keys.difference_update(keys)
+        with self._arrived:
+            for key in keys:
+                self._done.pop(key, None)
+
     @property
     def stopped(self) -> bool:
         """Whether :meth:`stop` has taken effect: no fetch starts from then on. (The own
@@ -89,5 +120,6 @@ class Fetched(Generic[Key, Value]):
         deadline) before this returns."""
         with self._take:
             self._stopped = True
+            self._more.notify_all()
         for thread in self._threads:
             thread.join()

@@ -127,3 +127,63 @@ def test_stop_sends_nothing_more_and_waits_for_what_is_under_way() -> None:
     with fetch.changed:
         assert fetch.running == 0, f"stop() returned with {fetch.running} fetch(es) under way"
         assert sorted(fetch.started) == under_way, f"started after stop(): {sorted(set(fetch.started) - {*under_way})}"
+
+
+# -- the run-wide pipeline (open_ended): scope after scope with no drain between them ---------
+class Holding(Recorder):
+    """A fetch that holds the keys in ``held`` until :attr:`go` is set."""
+
+    def __init__(self, held: set[int]) -> None:
+        super().__init__()
+        self.held = held
+        self.go = threading.Event()
+
+    def hold(self, key: int) -> None:
+        if key in self.held:
+            assert self.go.wait(HANG_GUARD_S), f"key {key} held for {HANG_GUARD_S:g} s"
+
+
+def test_the_next_scopes_requests_start_while_this_scope_still_waits_for_one() -> None:
+    """Scope one is 0 and 1, with 0 slow; scope two (100, 101) is added while scope one is
+    judged: the free slot takes 100 and 101 before 0 is in, instead of draining to zero."""
+    fetch = Holding(held={0})
+    pipeline = Fetched(fetch, [0, 1], concurrency=2, open_ended=True)
+    try:
+        assert pipeline.result(1) == "answer 1"
+        pipeline.extend([100, 101])
+        wait_for(
+            fetch.changed, lambda: {100, 101} <= set(fetch.started), HANG_GUARD_S, "the next scope's requests started"
+        )
+        assert 0 not in pipeline._done  # scope one's slow request is still out
+        fetch.go.set()
+        assert [pipeline.result(k) for k in (0, 100, 101)] == ["answer 0", "answer 100", "answer 101"]
+        assert fetch.most <= 2
+    finally:
+        fetch.go.set()
+        pipeline.stop()
+
+
+def test_an_open_ended_pipeline_keeps_its_bound_and_fetches_each_key_once() -> None:
+    fetch = Recorder()
+    pipeline = Fetched(fetch, list(range(10)), concurrency=3, open_ended=True)
+    try:
+        for start in (10, 20, 30):
+            pipeline.extend(list(range(start - 5, start + 10)))  # half of it known already
+        assert [pipeline.result(k) for k in range(40) if k != 13] == [f"answer {k}" for k in range(40) if k != 13]
+        assert sorted(fetch.started) == list(range(40)) and fetch.most <= 3
+    finally:
+        pipeline.stop()
+    assert pipeline.stopped
+
+
+def test_a_released_scope_is_forgotten_and_stop_ends_waiting_threads() -> None:
+    fetch = Recorder()
+    pipeline = Fetched(fetch, [1, 2], concurrency=2, open_ended=True)
+    assert pipeline.result(2) == "answer 2"
+    pipeline.release([1, 2])
+    with pytest.raises(KeyError):
+        pipeline.result(2)
+    stopping = threading.Thread(target=pipeline.stop)
+    stopping.start()
+    stopping.join(HANG_GUARD_S)
+    assert not stopping.is_alive(), "stop() did not end threads waiting for more keys"

@@ -285,6 +285,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if state is None or state.harness is None or not session.items or session.config.option.collectonly:
         return
     state.collected_items = len(session.items)
+    if state.evaluator is not None and not hasattr(session.config, "workerinput"):
+        # One process runs the items in this order: the pipeline fetches each scope's
+        # successor while the scope is judged. (A worker is handed its scopes as it goes.)
+        order = (item.scope.key for item in session.items if is_generated(item))  # type: ignore[attr-defined]
+        state.evaluator.order = list(dict.fromkeys(order))
     terminal: pytest.TerminalReporter | None = session.config.pluginmanager.get_plugin("terminalreporter")
     if terminal is not None and session.config.option.verbose >= 0 and state.evaluator is not None:
         scopes = {item.scope.key for item in session.items if is_generated(item)}  # type: ignore[attr-defined]
@@ -323,6 +328,8 @@ def _unconfigure(config: pytest.Config) -> None:
         return
     if state.certificate is not None and getattr(config.option, "htmlpath", None):  # pytest-html has written it
         finish_report(Path(config.option.htmlpath), state.certificate)
+    if state.evaluator is not None:
+        state.evaluator.close()
     if state.harness is not None:
         state.harness.client.close()
     if state.compare is not None:
