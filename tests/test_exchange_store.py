@@ -102,9 +102,9 @@ def test_equal_bodies_are_kept_once() -> None:
 def test_each_distinct_body_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     parsed: list[bytes] = []
 
-    def counting(body: bytes) -> Answer:
+    def counting(body: bytes, callback: str | None = None) -> Answer:
         parsed.append(body)
-        return parse_answer(body)
+        return parse_answer(body, callback)
 
     monkeypatch.setattr("conformance.harness.parse_answer", counting)
     store = harness(TableClient())
