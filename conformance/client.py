@@ -30,6 +30,7 @@ from urllib3._version import __version__ as urllib3_version
 from urllib3.util import make_headers
 
 from conformance import __version__, alterations
+from conformance.fetch import pause
 from conformance.secret import OTHER_PLACEHOLDER, PLACEHOLDER, Secret, redact, spellings
 
 Encoding = Literal["form", "multipart", "query"]
@@ -361,7 +362,7 @@ class Client:
             if retry_in is None:
                 return replace(exchange, attempts=len(reasons) + 1, retry_reasons=tuple(reasons))
             reasons.append(exchange.transport_error or f"HTTP {exchange.status}")
-            time.sleep(retry_in)
+            pause(retry_in)  # a thread holding a slot of the run gives it back for the wait
 
     def _retry_delay(self, exchange: Exchange, retried: int) -> float | None:
         if retried >= self.retries:

@@ -24,7 +24,7 @@ from conformance.access import AccessCase
 from conformance.cases import Case
 from conformance.checks import REGISTRY, Finding, Judged, Observation, registered_checks
 from conformance.client import RETRY_STATUSES, Exchange, Request, curl_command
-from conformance.fetch import Fetched
+from conformance.fetch import Fetched, Slots
 from conformance.harness import Harness
 from conformance.relations import Relation
 from conformance.report import failure_text, group_failure_text, names_role, response_text
@@ -47,6 +47,12 @@ def is_busy(exchange: Exchange) -> bool:
     """The target answered that it is busy (429 Too Many Requests, 503 Service
     Unavailable) and still did after the client's retries."""
     return exchange.transport_error is None and exchange.status in RETRY_STATUSES
+
+
+def was_busy(exchange: Exchange) -> bool:
+    """The target said it was busy while answering this (at the end, or on an attempt
+    the client retried): the slots' limit comes down."""
+    return is_busy(exchange) or any(r in ("HTTP 429", "HTTP 503") for r in exchange.retry_reasons)
 
 
 def cause_rank(requirement_id: str) -> int:
@@ -241,6 +247,9 @@ class Evaluator:
         # None). Then one run-wide pipeline fetches the next scope's requests while this
         # one is judged: no drain to zero between scopes (remote targets felt it most).
         self.order: list[str] | None = None
+        # The run's slots: at most --concurrency requests in flight, fewer while the target
+        # says it is busy; a request waiting out a Retry-After holds none (fetch.Slots).
+        self.slots = Slots(concurrency)
         self._pipeline: Fetched[Request, Exchange] | None = None
         self._needs: dict[str, list[list[Request]]] = {}
 
@@ -328,9 +337,11 @@ class Evaluator:
         """This scope's requests, fetching: through the run-wide pipeline (then the next
         scope's follow them) when the order is known, else a pipeline of its own."""
         if self.order is None:
-            return Fetched(self.harness.exchange, requests, self.concurrency)
+            return Fetched(self.harness.exchange, requests, self.concurrency, slots=self.slots, busy=was_busy)
         if self._pipeline is None:
-            self._pipeline = Fetched(self.harness.exchange, requests, self.concurrency, open_ended=True)
+            self._pipeline = Fetched(
+                self.harness.exchange, requests, self.concurrency, open_ended=True, slots=self.slots, busy=was_busy
+            )
         else:
             self._pipeline.extend(requests)
         self._pipeline.extend(following)

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Generic, TypeVar
 
 Key = TypeVar("Key")
 Value = TypeVar("Value")
 _END = object()
+WAITING_PER_SLOT = 4
 
 
 class _Raised:
@@ -26,6 +28,75 @@ class _Raised:
 
     def __init__(self, error: BaseException) -> None:
         self.error = error
+
+
+# -- slots: requests in flight, and waiting that is not working ------------------------------
+class Slots:
+    """At most ``limit`` requests in flight, ``limit`` adapting between 1 and ``ceiling``:
+    halved when the target says it is busy (429/503; at most once per ``limit`` answers),
+    raised by one after ``limit`` answers in a row that were not (additive increase,
+    multiplicative decrease), so a
+    rate-limited target is asked no faster than it answers, without tuning.
+
+    A thread holding a slot that must wait (a Retry-After, a backoff) gives it back for
+    the wait (:func:`pause`): waiting is not working, and another request goes out."""
+
+    def __init__(self, ceiling: int) -> None:
+        self.ceiling = max(1, ceiling)
+        self.limit = self.ceiling
+        self.lowest = self.ceiling  # the lowest limit the run came down to (for its summary)
+        self._held = 0
+        self._calm = 0  # answers in a row that were not busy
+        self._since_decrease = 0  # answers since the limit last came down
+        self._changed = threading.Condition()
+
+    def acquire(self) -> None:
+        with self._changed:
+            while self._held >= self.limit:
+                self._changed.wait()
+            self._held += 1
+        _local.slots = self
+
+    def release(self) -> None:
+        _local.slots = None
+        with self._changed:
+            self._held -= 1
+            self._changed.notify()
+
+    def answered(self, busy: bool) -> None:
+        """One answer's news: busy (429/503) or not."""
+        with self._changed:
+            self._since_decrease += 1
+            if busy:
+                self._calm = 0
+                # Once per window of answers (as TCP halves once per round trip): the
+                # requests already out when the target said so are no new news.
+                if self._since_decrease >= self.limit:
+                    self.limit = max(1, self.limit // 2)
+                    self.lowest = min(self.lowest, self.limit)
+                    self._since_decrease = 0
+                return
+            self._calm += 1
+            if self._calm >= self.limit and self.limit < self.ceiling:
+                self.limit += 1
+                self._calm = 0
+                self._changed.notify()
+
+
+_local = threading.local()
+
+
+def pause(seconds: float) -> None:
+    """Sleep ``seconds``; a thread that holds a slot gives it back for the while."""
+    slots: Slots | None = getattr(_local, "slots", None)
+    if slots is None:
+        time.sleep(seconds)
+        return
+    slots.release()
+    try:
+        time.sleep(seconds)
+    finally:
+        slots.acquire()
 
 
 class Fetched(Generic[Key, Value]):
@@ -37,7 +108,13 @@ class Fetched(Generic[Key, Value]):
     between them; :meth:`release` drops a judged scope's answers."""
 
     def __init__(
-        self, fetch: Callable[[Key], Value], keys: Sequence[Key], concurrency: int, open_ended: bool = False
+        self,
+        fetch: Callable[[Key], Value],
+        keys: Sequence[Key],
+        concurrency: int,
+        open_ended: bool = False,
+        slots: Slots | None = None,
+        busy: Callable[[Value], bool] | None = None,
     ) -> None:
         self._fetch = fetch
         self._keys = set(keys)
@@ -45,13 +122,19 @@ class Fetched(Generic[Key, Value]):
         self._take = threading.Lock()
         self._more = threading.Condition(self._take)  # open-ended: keys were added, or stop
         self._open = open_ended
+        # With slots, a request waiting out a Retry-After gives its slot back: more threads
+        # than slots, so that another request goes out meanwhile (at most WAITING_PER_SLOT
+        # waiting per slot); ``busy`` says which answers were busy, for the slots' limit.
+        self._slots = slots
+        self._busy = busy
+        threads = concurrency * WAITING_PER_SLOT if slots is not None else concurrency
         self._stopped = False
         self._done: dict[Key, Value | _Raised] = {}
         self._arrived = threading.Condition()
         self._awaited: Key | None = None
         self._threads = [
             threading.Thread(target=self._work, name=f"conformance-fetch-{n}", daemon=True)
-            for n in range(max(1, concurrency if open_ended else min(concurrency, len(keys))))
+            for n in range(max(1, threads if open_ended else min(threads, len(keys))))
         ]
         for thread in self._threads:
             thread.start()
@@ -66,10 +149,18 @@ class Fetched(Generic[Key, Value]):
             if key is _END:
                 return
             value: Value | _Raised
+            slots = self._slots
+            if slots is not None:
+                slots.acquire()
             try:
                 value = self._fetch(key)  # type: ignore[arg-type]
             except BaseException as exc:  # noqa: BLE001 - raised in the judging thread, by result()
                 value = _Raised(exc)
+            finally:
+                if slots is not None:
+                    slots.release()
+            if slots is not None and self._busy is not None and not isinstance(value, _Raised):
+                slots.answered(self._busy(value))
             with self._arrived:
                 self._done[key] = value  # type: ignore[index]
                 if self._awaited == key:

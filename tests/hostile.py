@@ -45,6 +45,7 @@ class HostileServer:
         self.behaviour = behaviour
         self.reference_url = reference_url
         self.requests_seen = 0
+        self.smokes_seen = 0  # the smoke lookup, sent at start and as the "still there?" probe
         self._handling = threading.local()  # each connection is handled on a thread of its own
         self.smoke = _smoke_fields()
         self.served = Served(port=0)  # replaced by the running server's in ``serve``
@@ -70,6 +71,7 @@ class HostileServer:
         self._handling.head = request.head
         fields = dict(parse_qsl(request.body.decode("latin-1"), keep_blank_values=True))
         if {k: v for k, v in fields.items() if k != "user_password"} == self.smoke:
+            self.smokes_seen += 1
             answer = requests.post(self.reference_url, data=fields, timeout=5)
             send(
                 conn,

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conformance.fetch import Fetched
+from conformance.fetch import Fetched, Slots, pause
 from tests.waiting import HANG_GUARD_S, wait_for
 
 
@@ -187,3 +187,66 @@ def test_a_released_scope_is_forgotten_and_stop_ends_waiting_threads() -> None:
     stopping.start()
     stopping.join(HANG_GUARD_S)
     assert not stopping.is_alive(), "stop() did not end threads waiting for more keys"
+
+
+# -- slots: waiting is not working; busy lowers the limit, calm raises it -------------------
+def test_a_request_waiting_out_a_retry_after_gives_its_slot_back() -> None:
+    """One slot: a request that must wait pauses; meanwhile another request goes out."""
+    slots = Slots(1)
+    waiting, other_sent = threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def first() -> None:
+        slots.acquire()
+        try:
+            waiting.set()
+            pause(0.5)  # its Retry-After; the other request must go out meanwhile
+            seen.append(other_sent.is_set())
+        finally:
+            slots.release()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert waiting.wait(HANG_GUARD_S)
+    slots.acquire()  # while the first pauses
+    other_sent.set()
+    slots.release()
+    thread.join(HANG_GUARD_S)
+    assert seen == [True], "the other request waited for the pause to end"
+
+
+def test_busy_answers_halve_the_limit_once_per_window_and_calm_ones_raise_it() -> None:
+    slots = Slots(16)
+    for _ in range(16):
+        slots.answered(busy=False)
+    slots.answered(busy=True)
+    assert slots.limit == 8
+    slots.answered(busy=True)  # the same window: no new news
+    assert slots.limit == 8
+    for _ in range(8):
+        slots.answered(busy=False)
+    slots.answered(busy=True)
+    assert slots.limit == 4 and slots.lowest == 4
+    for expected in (5, 6, 7):
+        for _ in range(slots.limit):
+            slots.answered(busy=False)
+        assert slots.limit == expected
+    for _ in range(1000):
+        slots.answered(busy=False)
+    assert slots.limit == 16  # never above --concurrency
+    for _ in range(200):
+        for _ in range(slots.limit):
+            slots.answered(busy=False)
+        slots.answered(busy=True)
+    assert slots.limit >= 1
+
+
+def test_fetched_with_slots_keeps_the_limit_in_flight() -> None:
+    slots = Slots(3)
+    fetch = Recorder()
+    fetched = Fetched(fetch, list(range(60)), concurrency=3, slots=slots, busy=lambda answer: answer.endswith("7"))
+    try:
+        assert [fetched.result(k) for k in range(60) if k != 13] == [f"answer {k}" for k in range(60) if k != 13]
+    finally:
+        fetched.stop()
+    assert fetch.most <= 3 and slots.lowest < 3
