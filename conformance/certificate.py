@@ -33,6 +33,7 @@ from conformance.checks import Judged
 from conformance.requirements import catalogue
 from conformance.resources import data_dir, schema_path
 from conformance.secret import Secret, redact
+from conformance.wording import plural
 
 CERTIFICATE_VERSION = 2
 CASES_LISTED = 20  # cases named per requirement; the rest are counted
@@ -136,7 +137,7 @@ def not_exercised_reason(reasons: Counter[str]) -> str:
     ranked = sorted(reasons.items(), key=lambda kv: ("profile" not in kv[0], -kv[1], kv[0]))
     listed = [f"{why} ({count} case{'s' if count != 1 else ''})" for why, count in ranked[:REASONS_LISTED]]
     more = len(reasons) - REASONS_LISTED
-    return "; ".join(listed) + (f"; and {more} other reason(s)" if more > 0 else "")
+    return "; ".join(listed) + (f"; and {more} other {'reason' if more == 1 else 'reasons'}" if more > 0 else "")
 
 
 class Tally:
@@ -303,11 +304,7 @@ def build_certificate(
             )
         elif selected is not None and requirement_id not in selected:
             entry.update(
-                verdict="not-exercised",
-                reason="not run: no item of this requirement ran "
-                "(deselected by -k or -m, left out of the node ids, or skipped before it ran)",
-                exercised=_listed([]),
-                failed=_listed([]),
+                verdict="not-exercised", reason=not_run_reason(facts), exercised=_listed([]), failed=_listed([])
             )
         else:
             broke = tally.failed.get(requirement_id, [])
@@ -401,10 +398,10 @@ def overall_verdict(requirements: dict[str, Any], facts: RunFacts, outcomes: Cou
         )
     broken = [r for r, e in requirements.items() if e["verdict"] == "fail"]
     if broken:
-        reasons.append(f"{len(broken)} requirement(s) failed: {', '.join(broken)}")
+        reasons.append(f"{plural(len(broken), 'requirement')} failed: {', '.join(broken)}")
     if outcomes.get("baselined"):
         reasons.append(
-            f"{outcomes['baselined']} item(s) failed as the baseline "
+            f"{plural(outcomes['baselined'], 'item')} failed as the baseline "
             "expects (hidden from the exit status, not from the verdict)"
         )
     if facts.combinations != "all":
@@ -417,13 +414,13 @@ def overall_verdict(requirements: dict[str, Any], facts: RunFacts, outcomes: Cou
         if e["verdict"] == "not-exercised" and not e["reason"].startswith("untestable")
     ]
     if missing:
-        reasons.append(f"{len(missing)} testable requirement(s) not exercised: {', '.join(missing)}")
+        reasons.append(f"{plural(len(missing), 'testable requirement')} not exercised: {', '.join(missing)}")
     if outcomes.get("error"):
-        reasons.append(f"{outcomes['error']} item(s) ended in an error of the harness, not a verdict")
+        reasons.append(f"{plural(outcomes['error'], 'item')} ended in an error of the harness, not a verdict")
     not_run = facts.collected - len(facts.outcomes)
     if not_run > 0:
         reasons.append(
-            f"{not_run} of {facts.collected} collected item(s) did not run (stopped early, e.g. -x or Ctrl-C)"
+            f"{not_run} of {plural(facts.collected, 'collected item')} did not run (stopped early, e.g. -x or Ctrl-C)"
         )
     if broken:
         return "not-conformant", reasons
@@ -431,6 +428,29 @@ def overall_verdict(requirements: dict[str, Any], facts: RunFacts, outcomes: Cou
 
 
 NODE_IDS = "node ids on the command line"  # selection_of's wording for them
+
+
+def not_run_reason(facts: RunFacts) -> str:
+    """Why no item of a requirement ran, named from what the run counted (a requirement's
+    items are made only where its scope's cases could judge it, so --cases keeps a
+    requirement's items or none). Every cause the run shows is named; with several, any
+    may be this requirement's."""
+    causes = []
+    if facts.stopped:
+        causes.append("the run stopped early: only the smoke lookup ran")
+    if facts.cases_selected < facts.cases_generated:
+        cases = next((s for s in facts.selection if s.startswith("--cases")), "--cases")
+        causes.append(f"{cases} selected no case that could judge it")
+    options = [s for s in facts.selection if s != NODE_IDS and not s.startswith("--cases")]
+    if facts.deselected:
+        causes.append(f"its items were deselected ({', '.join(options) if options else 'by a plugin'})")
+    if facts.not_collected:
+        causes.append(f"its items were not collected ({NODE_IDS if NODE_IDS in facts.selection else 'by a plugin'})")
+    if facts.collected > len(facts.outcomes):
+        causes.append("its items did not run (stopped early, e.g. -x or Ctrl-C)")
+    if not causes:
+        causes.append("the run shows no cause (no selection, nothing deselected or stopped)")
+    return f"not run: no item of this requirement ran; {'; or '.join(causes)}"
 
 
 def scope_reasons(facts: RunFacts, outcomes: Counter[str]) -> list[str]:
@@ -448,17 +468,22 @@ def scope_reasons(facts: RunFacts, outcomes: Counter[str]) -> list[str]:
             if options
             else "by a plugin, e.g. sharding: pytest-split, pytest-shard"
         )
-        reasons.append(f"{facts.deselected:,} of {facts.generated:,} items deselected ({by})")
+        reasons.append(f"{facts.deselected:,} of {plural(facts.generated, 'item', thousands=True)} deselected ({by})")
     if facts.not_collected:
         by = (
             NODE_IDS
             if NODE_IDS in facts.selection
             else "dropped by a plugin without pytest_deselected, or node ids on the command line"
         )
-        reasons.append(f"{facts.not_collected:,} of {facts.generated:,} generated items were not collected ({by})")
+        reasons.append(
+            f"{facts.not_collected:,} of {plural(facts.generated, 'generated item', thousands=True)} "
+            f"{'was' if facts.not_collected == 1 else 'were'} not collected ({by})"
+        )
     if facts.cases_selected < facts.cases_generated:
         by = next((s for s in facts.selection if s.startswith("--cases")), "--cases")
-        reasons.append(f"{facts.cases_selected:,} of {facts.cases_generated:,} cases selected ({by})")
+        reasons.append(
+            f"{facts.cases_selected:,} of {plural(facts.cases_generated, 'case', thousands=True)} selected ({by})"
+        )
     # A skipped item is a requirement no case of its scope could judge (a customer with
     # no BuyX campaign and the BuyX rules): the requirement's verdict over every scope
     # says whether it was exercised at all.

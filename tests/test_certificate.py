@@ -105,7 +105,7 @@ def test_a_failure_makes_it_not_conformant_with_the_cases_behind_it() -> None:
             dict(cases_generated=756, cases_selected=4, selection=["--cases 'kind=access'"]),
             "4 of 756 cases selected (--cases 'kind=access')",
         ),
-        (dict(collected=5), "3 of 5 collected item(s) did not run"),
+        (dict(collected=5), "3 of 5 collected items did not run"),
         (dict(outcomes={"a": "passed", "b": "error"}), "error of the harness"),
     ],
 )
@@ -137,7 +137,7 @@ def test_a_requirement_no_answer_applied_to_is_not_exercised_and_the_run_incompl
     entry = certificate["requirements"]["BUYX-EARNED"]
     # The checks' own reason, with how many cases gave it.
     assert entry["verdict"] == "not-exercised" and entry["reason"] == f"{why} (2 cases)", entry
-    assert f"testable requirement(s) not exercised: {', '.join(buyx)}" in " ".join(certificate["reasons"])
+    assert f"{len(buyx)} testable requirements not exercised: {', '.join(buyx)}" in " ".join(certificate["reasons"])
 
 
 def test_a_certificate_breaking_its_schema_is_a_harness_bug() -> None:

@@ -81,11 +81,11 @@ def test_summary_shows_the_verdict_first(report: lxml.html.HtmlElement) -> None:
     verdict = section(report, "conformance-verdict")
     assert verdict.xpath('.//span[contains(@class, "cf-verdict")]')[0].text_content() == "not-conformant"
     assert "NOTE-ALL-FIELDS" in verdict.text_content()
-    # The run's facts, the verdict, the matrix, then the failures it links to; counts
-    # by area and notes after them (they were before the failures: a reader looking for
-    # what broke had to scroll past them).
+    # The verdict (the first screen), the run's facts, the matrix, then the failures it
+    # links to; counts by area and notes after them (they were before the failures: a
+    # reader looking for what broke had to scroll past them).
     ids = [s.get("id") for s in report.xpath('//section[starts-with(@id, "conformance-")]')]
-    assert ids[:4] == ["conformance-run", "conformance-verdict", "conformance-matrix", "conformance-failures"], ids
+    assert ids[:4] == ["conformance-verdict", "conformance-run", "conformance-matrix", "conformance-failures"], ids
     assert set(ids[4:]) == {"conformance-areas", "conformance-notes"}, ids
 
 
@@ -156,7 +156,7 @@ def test_failures_grouped_by_requirement(report: lxml.html.HtmlElement, certific
     assert scopes == ["greatwidgets/70707070707070", "greatwidgets/89898989898989"], items
     assert count > len(scopes), "the run should fail several cases per scope, to show they are not each printed"
     heading = group.xpath("./h3")[0].text_content()
-    assert heading == f"NOTE-ALL-FIELDS: {count} failing cases in 2 scope(s)", heading
+    assert heading == f"NOTE-ALL-FIELDS: {count} failing cases in 2 scopes", heading
     assert catalogue()["NOTE-ALL-FIELDS"].quote in group.xpath('.//p[@class="cf-requirement"]')[0].text_content()
     examples = group.xpath('.//article[contains(@class, "cf-failure")]')
     assert len(examples) == 1, f"{len(examples)} items printed in full for one requirement"
@@ -226,7 +226,7 @@ def test_a_requirement_failing_338_cases_prints_one(certificate: dict[str, Any])
     assert others.xpath("./summary")[0].text_content() == "the failing cases (338)"
     assert len(others.xpath(".//li")) == 20 and "and 318 more" in others.text_content()
     assert "junit.xml" in others.text_content(), "the reader is told where the rest are"
-    assert "338 failing cases in 9 scope(s)" in failures_section.text_content()
+    assert "338 failing cases in 9 scopes" in failures_section.text_content()
     assert "9 failing items" in failures_section.text_content()
 
 

@@ -38,16 +38,17 @@ def pytest_runtest_makereport(
         from pytest_html import extras
     except ImportError:  # pragma: no cover - pytest-html is a dependency
         return
-    from html import escape
+    from conformance.templating import macro
 
     # Inline HTML, not text links: a reviewer reads the first failing case's request
     # and answer in the row itself, without opening anything (both already redacted).
-    request = escape(example.curl)
-    response = escape(example.response)
     report.extras = getattr(report, "extras", []) + [  # type: ignore[attr-defined]  # pytest-html reads it
-        extras.html(f"<h4>Request (curl; the password is $TARGET_USER_PASSWORD)</h4><pre>{request}</pre>"),
-        extras.html(f"<h4>Response</h4><pre>{response}</pre>"),
+        extras.html(macro("extras.html", "request", example.curl)),
+        extras.html(macro("extras.html", "response", example.response)),
     ]
+    # The same as text, for the summary's example (it crosses xdist with the report, as
+    # pytest-html's extras do): the summary's template renders it, never trusted markup.
+    report.conformance_exchange = {"curl": example.curl, "response": example.response}  # type: ignore[attr-defined]
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-html writes its report, which shows the verdict
@@ -316,8 +317,6 @@ def pytest_html_results_summary(
     state = session.config.stash.get(STATE, None)
     if state is None or state.harness is None:
         return
-    from html import escape
-
     if state.certificate is not None:
         from conformance.html_summary import summary_html
 
@@ -343,4 +342,6 @@ def pytest_html_results_summary(
             )
         )
     if state.certificate is None:  # otherwise summary_html shows these lines under "The run"
-        prefix.append("<h2>customer_info conformance</h2><pre>" + escape("\n".join(run_summary(state))) + "</pre>")
+        from conformance.templating import macro
+
+        prefix.append(macro("extras.html", "run_lines", run_summary(state)))
