@@ -131,7 +131,8 @@ def verdict_view(certificate: dict[str, Any], failures: Sequence[dict[str, Any]]
     return {
         "verdict": certificate["verdict"],
         "dataset_statement": dataset["statement"] if dataset else None,
-        "failing": failing,
+        # In the failures' order: secondary ones after those that may cause them.
+        "failing": sorted(failing, key=lambda f: f["secondary_to"] is not None),
         "reasons": list(certificate["reasons"]),
     }
 

@@ -116,6 +116,31 @@ def test_incomplete_runs_say_why(change: dict, reason: str) -> None:
     assert any(reason in r for r in certificate["reasons"]), certificate["reasons"]
 
 
+@pytest.mark.parametrize(
+    "change, cause",
+    [
+        (
+            dict(cases_generated=756, cases_selected=4, selection=["--cases 'kind=access'"]),
+            "--cases 'kind=access' selected no case that could judge it",
+        ),
+        (dict(generated=10, deselected=8, selection=["-k 'BUYX'"]), "its items were deselected (-k 'BUYX')"),
+        (dict(generated=10, deselected=8), "its items were deselected (by a plugin)"),
+        (dict(stopped="the smoke request got no envelope."), "the run stopped early: only the smoke lookup ran"),
+        (dict(collected=5), "its items did not run (stopped early, e.g. -x or Ctrl-C)"),
+    ],
+    ids=["cases", "k", "plugin", "stopped", "interrupted"],
+)
+def test_a_requirement_no_item_of_which_ran_names_the_runs_cause(change: dict, cause: str) -> None:
+    # A requirement with no item that ran (here every one but those ALL_PASS judged is
+    # left out of ``selected``): the matrix shows the reason, which names what the run
+    # did, not a guess ("deselected by -k or -m" for a --cases run, as it said before).
+    certificate = build_certificate(ALL_PASS, facts(**change), selected={"EXAMPLE-SUCCESS"})
+    validate(certificate)
+    reasons = {e["reason"] for r, e in certificate["requirements"].items() if r != "EXAMPLE-SUCCESS" and "reason" in e}
+    not_run = {r for r in reasons if r.startswith("not run: ")}
+    assert not_run == {f"not run: no item of this requirement ran; {cause}"}, not_run
+
+
 def test_a_skipped_item_leaves_the_verdict_to_the_requirements() -> None:
     # An item is skipped when no case of its scope could judge its requirement (BuyX
     # rules for a customer with no BuyX campaign); whether the requirement was exercised

@@ -127,6 +127,19 @@ def test_matrix_has_a_row_per_requirement_with_its_sentence(report: lxml.html.Ht
     assert untestable and "untestable" in untestable[0].text_content()
 
 
+def test_matrix_names_cases_as_why_a_requirement_did_not_run(
+    report: lxml.html.HtmlElement, certificate: dict[str, Any]
+) -> None:
+    """The run selected cases with --cases: the requirements none of its cases could judge
+    have no item, and their row says so (it said "deselected by -k or -m")."""
+    rows = section(report, "conformance-matrix").xpath('.//tr[@data-verdict="not-exercised"]')
+    cells = [" ".join(row.xpath("./td")[-1].text_content().split()) for row in rows]
+    not_run = [c for c in cells if "not run:" in c]
+    assert not_run, cells
+    (cases,) = certificate["run"]["selection"]
+    assert all(f"{cases} selected no case that could judge it" in c and "-k or -m" not in c for c in not_run), not_run
+
+
 def test_counts_by_area(report: lxml.html.HtmlElement) -> None:
     areas = section(report, "conformance-areas").text_content()
     assert "access" in areas and "formats" in areas and "collected" in areas
