@@ -35,7 +35,7 @@ _BLOB = re.compile(r'data-jsonblob="([^"]*)"')
 _ENVIRONMENT = re.compile(
     r'[ \t]*<div id="environment-header">\s*<h2>Environment</h2>\s*</div>\s*<table id="environment"></table>\n?'
 )
-_FOOTER = "<footer>"
+_FOOTER = re.compile(r"<footer>")  # pytest-html writes one, after its results table
 _TITLES = (
     re.compile(r'(<title id="head-title">)(.*?)(</title>)', re.S),
     re.compile(r'(<h1 id="title">)(.*?)(</h1>)', re.S),
@@ -64,10 +64,11 @@ def environment_last(text: str) -> str:
     """pytest-html's environment heading and table moved from the top of the page to just
     before its footer (after the results table); the text unchanged if either is missing."""
     found = _ENVIRONMENT.search(text)
-    if found is None or text.count(_FOOTER) != 1 or text.index(_FOOTER) < found.end():
+    footers = list(_FOOTER.finditer(text))
+    if found is None or len(footers) != 1 or footers[0].start() < found.end():
         return text
+    at = footers[0].start() - len(found.group(0))
     moved = text[: found.start()] + text[found.end() :]
-    at = moved.index(_FOOTER)
     return moved[:at] + found.group(0) + moved[at:]
 
 

@@ -90,6 +90,10 @@ SLOW: dict[str, str] = {
     "tests/test_html_report.py::test_secondary_failure_is_marked_and_sorted_after_its_cause": "a suite run",
     "tests/test_html_report.py::test_each_note_carries_its_first_case_and_curl": "the report of a suite run",
     "tests/test_html_report.py::test_links_to_the_certificate_and_junit_follow_where_they_were_written": "suite runs",
+    "tests/test_html_report.py::test_matrix_names_cases_as_why_a_requirement_did_not_run": "the report of a suite run",
+    "tests/test_html_escaping.py::test_a_hostile_targets_text_stays_text_in_the_report": "a suite run",
+    "tests/test_html_escaping.py::test_a_hostile_refusal_stays_text_in_the_stop_page": "a suite run, stopped",
+    "tests/test_html_escaping.py::test_no_script_of_the_target_runs_in_a_browser": "suite runs' reports, in Chromium",
 }
 
 
