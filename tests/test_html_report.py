@@ -336,6 +336,78 @@ def test_long_lines_wrap(report: lxml.html.HtmlElement) -> None:
     assert last_declaration(report, "code", "overflow-wrap") == "anywhere"
 
 
+def measured(page: Path, width: int, height: int, measures: dict[str, str]) -> dict[str, float]:
+    """Each JavaScript expression of ``measures``, evaluated by Chromium once ``page`` is
+    laid out in a ``width`` x ``height`` window (written into the page, read from its DOM)."""
+    text = page.read_text(encoding="utf-8")
+    sets = "".join(f"b.setAttribute('data-m-{name}',String({js}));" for name, js in measures.items())
+    probe = f"<script>addEventListener('load',()=>{{const b=document.body;{sets}}})</script>"
+    page.write_text(text.replace("</body>", probe + "</body>"), encoding="utf-8")
+    assert CHROMIUM is not None
+    done = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", f"--window-size={width},{height}",
+         "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    found = {name: re.search(rf'data-m-{name}="([^"]*)"', done.stdout) for name in measures}
+    assert all(found.values()), done.stderr[-2000:]
+    return {name: float(m.group(1)) for name, m in found.items() if m}
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed")
+def test_the_first_screen_shows_the_verdict_and_the_failing_requirements(out: Path, tmp_path: Path) -> None:
+    """In a 1280x800 window, the verdict, the certified line and the list of failing
+    requirements end above 800 px; pytest-html's environment table (Python, Platform,
+    Packages, Plugins), which came first and pushed the verdict to about 700 px, is
+    below the results table."""
+    page = tmp_path / "report.html"
+    page.write_text((out / "report.html").read_text(encoding="utf-8"), encoding="utf-8")
+    bottom = "document.querySelector('{}').getBoundingClientRect().bottom"
+    found = measured(
+        page, 1280, 800,
+        {
+            "verdict": bottom.format("#conformance-verdict h2"),
+            "dataset": bottom.format("#conformance-dataset"),
+            "failing": bottom.format("#conformance-failing"),
+            "environment": "document.getElementById('environment').getBoundingClientRect().top",
+            "results": bottom.format("#results-table"),
+        },
+    )  # fmt: skip
+    assert max(found["verdict"], found["dataset"], found["failing"]) <= 800, found
+    assert found["environment"] >= found["results"] > 800, found
+
+
+def test_the_verdict_names_each_failing_requirement(report: lxml.html.HtmlElement, certificate: dict[str, Any]) -> None:
+    verdict = section(report, "conformance-verdict")
+    items = verdict.xpath('.//div[@id="conformance-failing"]//li')
+    failing = [r for r, e in certificate["requirements"].items() if e["verdict"] == "fail"]
+    assert [li.xpath(".//code")[0].text_content() for li in items] == failing
+    entry = certificate["requirements"]["NOTE-ALL-FIELDS"]
+    expected = (
+        f"NOTE-ALL-FIELDS: {entry['failed']['count']} of {entry['exercised']['count']} cases break it, in 2 scopes"
+    )
+    assert items[0].text_content().startswith(expected), items[0].text_content()
+    assert items[0].xpath(".//a")[0].get("href") == "#" + html_summary.anchor("NOTE-ALL-FIELDS")
+    assert verdict.xpath(".//h3")[0].text_content() == "1 requirement failed"
+
+
+def test_counts_agree_with_their_nouns(certificate: dict[str, Any]) -> None:
+    """ "judged on 1 cases" was printed: each count takes the noun's singular or plural."""
+    crafted = json.loads(json.dumps(certificate))
+    one, two = [e for e in crafted["requirements"].values() if e["verdict"] == "pass"][:2]
+    one["exercised"]["count"], two["exercised"]["count"] = 1, 2
+    failing = crafted["requirements"]["NOTE-ALL-FIELDS"]
+    failing["exercised"]["count"], failing["failed"]["count"] = 1, 1
+    crafted["counts"]["outcomes"]["failed"] = 1
+    page = lxml.html.fromstring(html_summary.summary_html(crafted, []))
+    matrix = " ".join(section(page, "conformance-matrix").text_content().split())
+    assert re.search(r"judged on 1 case(?!s)", matrix) and "judged on 2 cases" in matrix, matrix
+    assert "1 of 1 case breaks it" in matrix and not re.search(r"\b1 cases", matrix), matrix
+    failures = section(page, "conformance-failures")
+    assert failures.xpath("./h2")[0].text_content().startswith("Failures by requirement (1 failing item:")
+    assert failures.xpath(".//h3")[0].text_content() == "NOTE-ALL-FIELDS: 1 failing case"
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed")
 @pytest.mark.parametrize("width", [1000, 600])
 def test_page_is_no_wider_than_the_window(out: Path, tmp_path: Path, width: int) -> None:
@@ -403,6 +475,20 @@ def test_empty_entries_of_a_large_run_are_dropped() -> None:
     assert kept == [f"t[{n}]" for n in range(html_summary.TABLE_ROWS_KEPT)]
     assert page.xpath("//title")[0].text_content().endswith("conformance: <x>")
     assert unescape(finished).count("<x>") == 3
+
+
+def test_environment_table_moves_after_the_results_or_stays_put() -> None:
+    """pytest-html's environment heading and table go just before its footer; a page of
+    another layout (no footer, or two) is left as it was."""
+    from conformance.html_finish import environment_last
+
+    env = '  <div id="environment-header">\n  <h2>Environment</h2>\n</div>\n<table id="environment"></table>\n'
+    page = f"<h1>t</h1>\n{env}<div class='summary'></div><table id='results-table'></table>\n<footer>f</footer>"
+    moved = environment_last(page)
+    assert moved.index("results-table") < moved.index('id="environment"') < moved.index("<footer>"), moved
+    assert sorted(moved) == sorted(page) and moved.count(env) == 1
+    for other in (page.replace("<footer>f</footer>", ""), page + "<footer>g</footer>", page.replace("<h2>", "<h3>")):
+        assert environment_last(other) == other
 
 
 def test_screenshot_tool_renders_a_png(out: Path, tmp_path: Path) -> None:
