@@ -26,6 +26,7 @@ from conformance.parse import Answer, ParseError, parse_answer
 from conformance.profile import Account, Customer, Profile
 from conformance.relations import Relation
 from conformance.secret import redact
+from conformance.wording import plural
 
 # Statuses that say the URL names no endpoint (not found, gone, method not allowed).
 PATH_STATUSES = frozenset({404, 405, 410})
@@ -162,12 +163,12 @@ class Harness:
         retries += len(retried)
         if retries:
             reasons |= {reason for e in retried for reason in e.retry_reasons}
-            notes.append(f"{retries} request(s) needed retries ({'; '.join(sorted(reasons)[:3])})")
+            notes.append(f"{plural(retries, 'request')} needed retries ({'; '.join(sorted(reasons)[:3])})")
         redirected = [e for e in exchanges if e.redirects]
         redirects += len(redirected)
         if redirects:
             example = first_redirect or redirected[0].redirects[-1]
-            notes.append(f"{redirects} request(s) followed same-origin redirects, e.g. to {example}")
+            notes.append(f"{plural(redirects, 'request')} followed same-origin redirects, e.g. to {example}")
         return notes
 
     def observe(self, case: Case | AccessCase, exchange: Exchange | None = None) -> Observation:

@@ -177,7 +177,7 @@ def test_failures_grouped_by_requirement(report: lxml.html.HtmlElement, certific
     assert shown.startswith("customer_info/answers::NOTE-ALL-FIELDS["), shown
     message = examples[0].xpath('.//pre[contains(@class, "cf-message")]')[0].text_content()
     assert message.splitlines()[0] == items[shown.split("::")[1]], message.splitlines()[0]
-    assert re.match(r"NOTE-ALL-FIELDS: \d+ of \d+ case\(s\) in greatwidgets/\d+ break it ", message), message[:300]
+    assert re.match(r"NOTE-ALL-FIELDS: \d+ of \d+ cases in greatwidgets/\d+ break it ", message), message[:300]
     for part in (
         "--- case 1 of ",
         "[NOTE-ALL-FIELDS]",
@@ -226,7 +226,7 @@ def test_a_requirement_failing_338_cases_prints_one(certificate: dict[str, Any])
             "outcome": "failed",
             "requirements": ["NOTE-ALL-FIELDS"],
             "scope": f"account/{scope}",
-            "message": f"NOTE-ALL-FIELDS: 38 of 38 case(s) in account/{scope} break it\n\n[NOTE-ALL-FIELDS] case",
+            "message": f"NOTE-ALL-FIELDS: 38 of 38 cases in account/{scope} break it\n\n[NOTE-ALL-FIELDS] case",
             "extras": [],
         }
         for scope in range(9)
@@ -528,7 +528,7 @@ def test_each_failing_requirement_keeps_an_example_beyond_the_first_five_hundred
                   "secondary_to": None}  # fmt: skip
         return pytest.TestReport(
             f"customer_info/answers::{requirement}[{scope}]", ("suite.py", 0, "x"), {}, "failed",
-            f"{requirement}: 1 of 1 case(s) in {scope} break it", "call",
+            f"{requirement}: 1 of 1 case in {scope} breaks it", "call",
             user_properties=[(ITEM_PROPERTY, json.dumps(record))],
         )  # fmt: skip
 

@@ -18,6 +18,7 @@ from conformance.plugin.collection import scope_counts
 from conformance.plugin.observer import run_scope
 from conformance.plugin.state import EXAMPLE, STATE, State
 from conformance.secret import redact
+from conformance.wording import plural
 
 if TYPE_CHECKING:
     import pluggy
@@ -218,8 +219,8 @@ def run_summary(state: State) -> list[str]:
         cases = sum(c["tally"]["units"] for c in state.scopes.values())
         seconds = sum(c["seconds"] for c in state.scopes.values())
         lines.append(
-            f"cases judged: {cases} in {len(state.scopes)} scope(s), as the evidence of "
-            f"{len(state.outcomes)} requirement item(s); fetched and judged in {seconds:.1f} s "
+            f"cases judged: {cases} in {plural(len(state.scopes), 'scope')}, as the evidence of "
+            f"{plural(len(state.outcomes), 'requirement item')}; fetched and judged in {seconds:.1f} s "
             "(the scopes' sum; answers are judged as they arrive)"
         )
     for severity, heading in (
@@ -286,8 +287,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         baseline = certificate.get("baseline")
         if baseline and baseline["fixed"]:
             terminalreporter.write_line(
-                f"baseline {baseline['file']}: {len(baseline['fixed'])} "
-                "listed failure(s) now pass; remove them from the file:"
+                f"baseline {baseline['file']}: {plural(len(baseline['fixed']), 'listed failure')} "
+                f"now {'passes' if len(baseline['fixed']) == 1 else 'pass'}; remove them from the file:"
             )
             for entry in baseline["fixed"]:
                 terminalreporter.write_line(f"  - requirement: {entry['requirement']}, case: {entry['case']}")
