@@ -220,10 +220,11 @@ _HTML_TAGS = (
 )
 _HTML_TAG = re.compile(rf"<\s*/?\s*(?:{_HTML_TAGS})\b[^<>]*>", re.IGNORECASE)
 # What may hold an HTML tag or call escape() without writing markup, and why.
-_NOT_MARKUP = {
-    "access.py": ("'<script>alert(1)</script>'", "a hostile callback the harness sends to a target"),
-    "secret.py": ("html.escape()", "the password's HTML-escaped forms, found to be redacted: writes no markup"),
-}
+_NOT_MARKUP = [
+    ("access.py", "'<script>alert(1)</script>'", "a hostile callback the harness sends to a target"),
+    ("secret.py", "html.escape()", "the password's HTML-escaped forms, found to be redacted: writes no markup"),
+    ("secret.py", "markupsafe.escape()", "the password as the templates escape it, found to be redacted"),
+]
 
 
 def markup_in_python() -> list[str]:
@@ -252,7 +253,7 @@ def markup_in_python() -> list[str]:
                 found.append(f"{where}: {node.value[:60]!r}")
             if isinstance(node, ast.Call) and _called(node) in ("escape", "html.escape", "markupsafe.escape"):
                 found.append(f"{where}: {_called(node)}()")
-    allowed = {f"{where}: {what}" for where, (what, _) in _NOT_MARKUP.items()}
+    allowed = {f"{where}: {what}" for where, what, _ in _NOT_MARKUP}
     return [f for f in found if f not in allowed]
 
 
