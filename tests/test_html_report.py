@@ -227,7 +227,7 @@ def test_a_requirement_failing_338_cases_prints_one(certificate: dict[str, Any])
             "requirements": ["NOTE-ALL-FIELDS"],
             "scope": f"account/{scope}",
             "message": f"NOTE-ALL-FIELDS: 38 of 38 cases in account/{scope} break it\n\n[NOTE-ALL-FIELDS] case",
-            "extras": [],
+            "exchange": None,
         }
         for scope in range(9)
     ]
