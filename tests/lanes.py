@@ -96,6 +96,7 @@ SLOW: dict[str, str] = {
     ),
     "tests/test_html_report.py::test_the_verdict_names_each_failing_requirement": "the report of a suite run",
     "tests/test_html_report.py::test_counts_agree_with_their_nouns": "the report of a suite run",
+    "tests/test_html_report.py::test_a_profile_naming_no_data_set_says_why_not_certified": "the report of a suite run",
     "tests/test_html_escaping.py::test_a_hostile_targets_text_stays_text_in_the_report": "a suite run",
     "tests/test_html_escaping.py::test_a_hostile_refusal_stays_text_in_the_stop_page": "a suite run, stopped",
     "tests/test_html_escaping.py::test_no_script_of_the_target_runs_in_a_browser": "suite runs' reports, in Chromium",

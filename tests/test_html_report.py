@@ -391,6 +391,15 @@ def test_the_verdict_names_each_failing_requirement(report: lxml.html.HtmlElemen
     assert verdict.xpath(".//h3")[0].text_content() == "1 requirement failed"
 
 
+def test_a_profile_naming_no_data_set_says_why_not_certified(certificate: dict[str, Any]) -> None:
+    crafted = json.loads(json.dumps(certificate))
+    crafted["dataset"] = None
+    verdict = section(lxml.html.fromstring(html_summary.summary_html(crafted, [])), "conformance-verdict")
+    assert not verdict.xpath('.//*[@id="conformance-dataset"]')
+    (why,) = verdict.xpath('.//p[@id="conformance-not-certified"]')
+    assert why.text_content().startswith("Not certified: the profile names no certification data set")
+
+
 def test_counts_agree_with_their_nouns(certificate: dict[str, Any]) -> None:
     """ "judged on 1 cases" was printed: each count takes the noun's singular or plural."""
     crafted = json.loads(json.dumps(certificate))
