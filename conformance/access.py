@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from conformance.cases import POST_ENCODINGS
 from conformance.client import Encoding, Request, build_request
 from conformance.profile import Profile
-
-POST_ENCODINGS: tuple[Encoding, ...] = ("form", "multipart")
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,13 @@ def generate_access_cases(profile: Profile, encoding: Encoding) -> list[AccessCa
     customer = account.customers[0]
     name = "code" if customer.code is not None else "card_number"
     base = build_request(profile.user_id, account.account_id, [(name, getattr(customer, name))], encoding=encoding)
-    return generate_refusals(profile, (encoding, *others)) + _encoding_cases(base, encoding) + _callback_cases(base)
+    card = customer.card_number
+    by_card = base.without("code").with_fields(card_number=card) if name == "code" and card is not None else None
+    return (
+        generate_refusals(profile, (encoding, *others))
+        + _encoding_cases(base, encoding)
+        + _callback_cases(base, by_card, others)
+    )
 
 
 def _encoding_cases(base: Request, encoding: Encoding) -> list[AccessCase]:
@@ -63,17 +68,23 @@ def _encoding_cases(base: Request, encoding: Encoding) -> list[AccessCase]:
     ]
 
 
-def _callback_cases(base: Request) -> list[AccessCase]:
-    # What the target answers is up to it; reflecting the callback is advisory.
+def _callback_cases(base: Request, by_card: Request | None, others: tuple[Encoding, ...]) -> list[AccessCase]:
+    # What the target answers is up to it; reflecting the callback is advisory. Like every
+    # refusal, each hostile callback is also sent in the other shapes of a request (a
+    # lookup by card number, the other POST encodings): a server that validates the
+    # callback on one path only reflects it on another.
     every = ("success", "no_match", "error")
+    shapes = [("", base)] + [(f"-as-{other}", Request(base.fields, other)) for other in others]
+    shapes += [("-by-card_number", by_card)] if by_card is not None else []
     return [
         AccessCase(
-            f"callback-{name}",
-            base.with_fields(output="JSON", callback=value),
+            f"callback-{name}{suffix}",
+            request.with_fields(output="JSON", callback=value),
             every,
             None,
             f"callback {value!r}",
             allow_customer=True,
         )
         for name, value in (("script-call", "alert(1);//"), ("script-tag", "<script>alert(1)</script>"))
+        for suffix, request in shapes
     ]

@@ -26,6 +26,9 @@ EACH = "each"
 UNKNOWN = "unknown"
 FOREIGN = "foreign"  # campaign_id: another account's campaign (conformance/negative.py)
 Mode = Literal["all", "pairwise"]
+# The request encodings every reader of the call must read: "ALL PARAMETERS must be passed
+# as POST form-data" (real-clients.md), urlencoded or multipart; GET is "not recommended".
+POST_ENCODINGS: tuple[Encoding, ...] = ("form", "multipart")
 
 
 @dataclass(frozen=True)
@@ -69,10 +72,13 @@ class Case:
     negative: str | None = None
     expects: tuple[str, ...] | None = None
     cites: str | None = None
+    # A shape case (each effect in every shape, below): the request encoding it is sent
+    # in, when not the run's own (None: the run's --request-encoding).
+    encoding: Encoding | None = None
 
     def option(self, name: str) -> str:
-        # A scan, not a dict: a case has a handful of options and checks ask for them
-        # about 20 times an answer.
+        # A scan, not a dict: a case has a handful of options and the checks ask for
+        # them many times an answer.
         for key, value in self.options:
             if key == name:
                 return value
@@ -89,6 +95,8 @@ class Case:
         if self.negative is not None:
             parts.append(self.negative)
         parts += [f"{name}:{shown}" for name, shown in self.shown_options]
+        if self.encoding is not None:
+            parts.append(f"as-{self.encoding}")
         return "-".join(parts)
 
     @property
@@ -140,7 +148,9 @@ class Case:
 
     def request(self, user_id: str, encoding: Encoding, space: Space | None = None) -> Request:
         space = space or load_space()
-        return build_request(user_id, self.account_id, self.identifiers(space), self.sent_options(space), encoding)
+        return build_request(
+            user_id, self.account_id, self.identifiers(space), self.sent_options(space), self.encoding or encoding
+        )
 
     @property
     def areas(self) -> frozenset[str]:
@@ -261,20 +271,35 @@ CampaignLookup = Callable[[Account, Customer], list[str]]
 
 
 def generate(
-    profile: Profile, campaigns_of: CampaignLookup, mode: Mode = "all", space: Space | None = None
+    profile: Profile,
+    campaigns_of: CampaignLookup,
+    mode: Mode = "all",
+    space: Space | None = None,
+    encoding: Encoding = "form",
 ) -> list[Case]:
-    """Every case of the matrix for the profile, in a stable order."""
-    return [case for chunk in _chunks(profile, campaigns_of, mode, space) for case in chunk]
+    """Every case of the matrix for the profile, in a stable order (``encoding``: the
+    run's, which the shape cases' other encodings are counted from)."""
+    return [case for chunk in _chunks(profile, campaigns_of, mode, space, encoding) for case in chunk]
 
 
-def count(profile: Profile, campaigns_of: CampaignLookup, mode: Mode = "all", space: Space | None = None) -> int:
+def count(
+    profile: Profile,
+    campaigns_of: CampaignLookup,
+    mode: Mode = "all",
+    space: Space | None = None,
+    encoding: Encoding = "form",
+) -> int:
     """How many cases :func:`generate` makes, holding one customer's at a time (a run
-    prints the other mode's size too: at 60 customers the full matrix is 318,604 cases)."""
-    return sum(len(chunk) for chunk in _chunks(profile, campaigns_of, mode, space))
+    prints the other mode's size too, and a large profile's full matrix need not be held
+    in memory to be counted)."""
+    return sum(len(chunk) for chunk in _chunks(profile, campaigns_of, mode, space, encoding))
 
 
-def _chunks(profile: Profile, campaigns_of: CampaignLookup, mode: Mode, space: Space | None) -> Iterator[list[Case]]:
-    """The matrix a customer at a time (then each account's cases about no customer, and its probes)."""
+def _chunks(
+    profile: Profile, campaigns_of: CampaignLookup, mode: Mode, space: Space | None, encoding: Encoding
+) -> Iterator[list[Case]]:
+    """The matrix a customer at a time, with the customer's shape cases (then each
+    account's cases about no customer, and its probes)."""
     space = space or load_space()
     for account in profile.accounts:
         for customer in account.customers:
@@ -284,7 +309,13 @@ def _chunks(profile: Profile, campaigns_of: CampaignLookup, mode: Mode, space: S
                 if all(getattr(customer, field_name) is not None for field_name in space.identifiers[name]["sends"])
             ]
             campaigns = campaigns_of(account, customer)
-            yield _cross(space, account, customer, identifiers, campaigns, mode)
+            chunk = _cross(space, account, customer, identifiers, campaigns, mode)
+            sent = set(chunk)
+            for case in _shapes(space, account, customer, identifiers, campaigns, encoding):
+                if case not in sent:
+                    sent.add(case)
+                    chunk.append(case)
+            yield chunk
         # Identifiers whose values are derived per customer (negative space) are not crossed.
         others = [
             name
@@ -391,3 +422,106 @@ def _pairwise(
         return
     for row in AllPairs(dimensions, filter_func=keep) if keep is not None else AllPairs(dimensions):
         yield tuple(row)
+
+
+# -- each documented effect by itself, in every shape --------------------------------------
+# Nothing in the document ties an option to one way of naming the customer, one output
+# format or one body encoding: include_balances=N drops the campaigns of a lookup by
+# card number as of one by code, of a JSON answer as of an XML one, of a multipart body as
+# of an urlencoded one. A server that reads an option on one path only answers every case
+# of a pairwise cover rightly whenever the cover happens to pair that path with the option
+# on a row where another option hides its effect (campaign_id beside include_balances=N),
+# and the full matrix sends no other encoding at all. So each option value with a
+# documented effect (cases/parameters.yaml's ``effect``) is also sent alone, in every
+# shape, changing one axis at a time from the plainest request: each identifier kind the
+# customer has, each output format (XML, JSON, JSONP), each other POST encoding. A shape
+# is kept where the document settles the answer and the effect shows in it (condensed
+# changes nothing in XML; a callback without output=JSON is silent).
+
+
+def _effects(space: Space) -> Iterator[tuple[str, str]]:
+    """(parameter, value) for each value whose documented effect is not the parameter's
+    default one, the first value of each distinct effect only (JSON, not also json)."""
+    for name, spec in space.parameters.items():
+        default = space.effect(name, ABSENT)
+        seen: list[dict[str, Any]] = [default]
+        for value in spec["values"]:
+            effect = {k: v for k, v in space.effect(name, str(value)).items() if k != "format_strict"}
+            if str(value) == ABSENT or not effect or effect in seen:
+                continue
+            seen.append(effect)
+            yield name, str(value)
+
+
+def _format_shapes(space: Space) -> list[dict[str, str]]:
+    """The plainest request of each output format the document names: XML (no option),
+    JSON (the output value the document gives), JSONP (that and a callback)."""
+    default = space.effect("output", ABSENT).get("format")
+    for value in space.parameters["output"]["values"]:
+        effect = space.effect("output", str(value))
+        if str(value) != ABSENT and effect.get("format") != default and effect.get("format_strict", True):
+            callbacks = [str(v) for v in space.parameters["callback"]["values"] if str(v) != ABSENT]
+            return [{}, {"output": str(value)}] + [{"output": str(value), "callback": c} for c in callbacks[:1]]
+    return [{}]
+
+
+def _shapes(
+    space: Space,
+    account: Account,
+    customer: Customer,
+    identifiers: list[str],
+    campaigns: list[str],
+    run_encoding: Encoding,
+) -> Iterator[Case]:
+    if not identifiers:
+        return
+    formats = _format_shapes(space)
+    others = [e for e in POST_ENCODINGS if e != run_encoding]
+    for name, value in _effects(space):
+        campaign = campaigns[0] if value == EACH and campaigns else None
+        if value == EACH and campaign is None:
+            continue  # a customer with no campaign has no campaign_id to send
+        effect = _Effect(space, account, customer, name, value, campaign)
+        found = [effect.plainest(identifier, formats, None) for identifier in identifiers]
+        found += [effect.shaped(identifiers[0], form, None) for form in formats]
+        found += [effect.plainest(identifiers[0], formats, encoding) for encoding in others]
+        yield from (case for case in found if case is not None)
+
+
+@dataclass(frozen=True)
+class _Effect:
+    """One option value with a documented effect, for one customer: its cases by shape."""
+
+    space: Space
+    account: Account
+    customer: Customer
+    name: str
+    value: str
+    campaign: str | None
+
+    def shaped(self, identifier: str, form: dict[str, str], encoding: Encoding | None) -> Case | None:
+        """The option in this shape, where the document settles the answer and the
+        option changes what it must be (None elsewhere)."""
+        sent = {**form, self.name: self.value}
+        case = _shape_case(self.space, self.account, self.customer, identifier, sent, self.campaign, encoding)
+        without = {k: v for k, v in sent.items() if k != self.name}
+        plain = _shape_case(self.space, self.account, self.customer, identifier, without, None, encoding)
+        wanted = expect(case)
+        return case if wanted.silence() is None and wanted != expect(plain) else None
+
+    def plainest(self, identifier: str, formats: list[dict[str, str]], encoding: Encoding | None) -> Case | None:
+        """The option in the first format where it shows (a callback: JSONP; others: XML)."""
+        return next((c for form in formats if (c := self.shaped(identifier, form, encoding)) is not None), None)
+
+
+def _shape_case(
+    space: Space,
+    account: Account,
+    customer: Customer,
+    identifier: str,
+    options: dict[str, str],
+    campaign: str | None,
+    encoding: Encoding | None,
+) -> Case:
+    ordered = tuple((n, options[n]) for n in space.parameters if n in options)
+    return Case(account.account_id, account.coalition, customer, identifier, ordered, campaign, encoding=encoding)

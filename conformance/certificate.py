@@ -2,13 +2,16 @@
 
 Two halves, both free of pytest:
 
-- :func:`item_record` runs where an item is checked (a worker under xdist) and turns its
-  checks' judgements (:class:`conformance.checks.Judged`) into a small JSON-able record:
-  which requirements some check *judged* on evidence that could have shown them broken
-  (``exercised``), which failed, why the others the checks cite could not be judged
-  here (``not_applicable``), harness errors, and what it saw unspecified.
+- :class:`Tally` folds a scope's judgements where the scope is judged (a worker under
+  xdist): the evaluator adds each case's :class:`conformance.checks.Judged` straight in
+  (:meth:`Tally.add_judged`): which requirements some check *judged* on evidence that
+  could have shown them broken (``exercised``), which failed, why the others the checks
+  cite could not be judged (``not_applicable``), harness errors, and what it saw
+  unspecified. A tally is mergeable and JSON-able: it crosses to the controller on the
+  scope's first item. (:func:`item_record` is the same fold as a record, one unit at a
+  time, for the tests that look at one judgement.)
 - :func:`build_certificate` runs once, in the controller (or the single process), over
-  every record of the run, and writes ``certificate.json``.
+  every scope's tally, and writes ``certificate.json``.
 
 Nothing here decides what a check exercised: the checks say it themselves, next to the
 rule they enforce (conformance/checks/__init__.py). A requirement passes only where
@@ -40,9 +43,10 @@ CASES_LISTED = 20  # cases named per requirement; the rest are counted
 REASONS_LISTED = 3  # distinct reasons given per requirement not exercised
 
 
-# -- one item ----------------------------------------------------------------------
+# -- one unit ----------------------------------------------------------------------
 def item_record(kind: str, item_id: str, judged: Judged, areas: Iterable[str] = ()) -> dict[str, Any]:
-    """What one case, relation or access item judged, failed and saw unspecified."""
+    """What one case, relation or access case judged, failed and saw unspecified, as a
+    record (:meth:`Tally.add` folds it as :meth:`Tally.add_judged` folds the Judged)."""
     failed = judged.failed
     exercised = judged.checked | set(failed)
     return {
@@ -97,6 +101,10 @@ class RunFacts:
     cases_generated: int = 0
     cases_selected: int = 0
     dataset: Any = None  # profile.DatasetClaim: the profile is the certification profile of that data set
+    # The pre-flight's lines (conformance/preflight.py): profile entries the target's own
+    # answers contradict. Listed first among the reasons; never part of the verdict.
+    diagnoses: list[str] = field(default_factory=list)
+    gone: str | None = None  # the target went away mid-run (harness.TargetGone): why, when
 
 
 def public_url(url: str | None) -> str | None:
@@ -156,6 +164,10 @@ class Tally:
         self.reasons: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self.notes: Counter[tuple[str, ...]] = Counter()
         self.errors = 0
+        # Units not judged because the target was busy (429/503 after the retries): each
+        # counted with the status it got, the first CASES_LISTED named.
+        self.busy: Counter[str] = Counter()
+        self.busy_ids: list[str] = []
         self._full: set[str] = set()  # requirements whose exercised_ids are full
 
     @classmethod
@@ -233,7 +245,15 @@ class Tally:
         self.notes.update(notes)
         self.errors += error
 
+    def add_busy(self, unit_id: str, status: int) -> None:
+        """A unit left unjudged: the target answered ``status`` (429 or 503) after the retries."""
+        self.busy[str(status)] += 1
+        if len(self.busy_ids) < CASES_LISTED:
+            self.busy_ids.append(unit_id)
+
     def merge(self, other: Tally) -> None:
+        self.busy.update(other.busy)
+        self.busy_ids += other.busy_ids[: CASES_LISTED - len(self.busy_ids)]
         self.units += other.units
         self.kinds.update(other.kinds)
         self.areas.update(other.areas)
@@ -261,6 +281,8 @@ class Tally:
             "reasons": {r: dict(c) for r, c in self.reasons.items()},
             "notes": [[*key, n] for key, n in self.notes.items()],
             "errors": self.errors,
+            "busy": dict(self.busy),
+            "busy_ids": self.busy_ids,
         }
 
     @classmethod
@@ -277,6 +299,8 @@ class Tally:
             tally.reasons[requirement_id].update(reasons)
         tally.notes.update({(s, c, t): n for s, c, t, n in data["notes"]})
         tally.errors = data["errors"]
+        tally.busy.update(data.get("busy", {}))
+        tally.busy_ids = list(data.get("busy_ids", []))
         return tally
 
 
@@ -327,7 +351,7 @@ def build_certificate(
         requirements[requirement_id] = entry
 
     outcomes = Counter(facts.outcomes.values())
-    verdict, verdict_reasons = overall_verdict(requirements, facts, outcomes)
+    verdict, verdict_reasons = overall_verdict(requirements, facts, outcomes, tally.busy)
     return {
         "certificate_version": CERTIFICATE_VERSION,
         "harness": {"name": "customer-info-conformance", "version": __version__},
@@ -357,6 +381,11 @@ def build_certificate(
             "items_by_kind": dict(sorted(tally.kinds.items())),
             "items_by_area": dict(sorted(tally.areas.items())),
             "requirements": dict(sorted(Counter(e["verdict"] for e in requirements.values()).items())),
+            "unjudged_busy": {
+                "count": sum(tally.busy.values()),
+                "statuses": dict(sorted(tally.busy.items())),
+                "cases": tally.busy_ids,
+            },
         },
         "requirements": requirements,
         "notes": [
@@ -368,6 +397,17 @@ def build_certificate(
         "baseline": facts.baseline,
         "dataset": dataset_statement(facts.dataset, verdict),
     }
+
+
+def busy_reason(busy: Counter[str]) -> str:
+    """Why units were left unjudged for a busy target, and what to do about it."""
+    count = sum(busy.values())
+    statuses = " and ".join(f"HTTP {status} x {n}" for status, n in sorted(busy.items()))
+    return (
+        f"{count} case{'s' if count != 1 else ''} not judged: the target was busy ({statuses} after the "
+        "retries); busy is not broken, so no requirement fails for it. Run again with --rate-limit "
+        "(requests a second) or a lower --concurrency"
+    )
 
 
 def dataset_statement(claim: Any, verdict: str) -> dict[str, str] | None:
@@ -383,19 +423,28 @@ def dataset_statement(claim: Any, verdict: str) -> dict[str, str] | None:
     return {"name": claim.name, "version": claim.version, "sha256": claim.sha256, "statement": said}
 
 
-def overall_verdict(requirements: dict[str, Any], facts: RunFacts, outcomes: Counter[str]) -> tuple[str, list[str]]:
+def overall_verdict(
+    requirements: dict[str, Any], facts: RunFacts, outcomes: Counter[str], busy: Counter[str] | None = None
+) -> tuple[str, list[str]]:
     """``conformant`` only when every testable requirement passed in a full, complete
     run; ``not-conformant`` when any failed; otherwise ``incomplete``. Every reason
     that applies is listed, whatever the verdict.
 
     "Complete" is counted, never read off the options: every item the plugin generated
-    was collected (none deselected, none dropped) and ran, and none was skipped."""
-    reasons = [f"no case ran: {facts.unusable}"] if facts.unusable else []
+    was collected (none deselected, none dropped) and ran, and none was skipped.
+
+    The pre-flight's diagnoses (profile entries the target's answers contradict) come
+    next, before the requirement failures they explain; they are not rules of the
+    verdict, which is decided without them: a diagnosis explains, it never excuses."""
+    first = [f"no case ran: {facts.unusable}"] if facts.unusable else []
+    if facts.gone:
+        first.append(f"stopped early: {facts.gone}")
     if facts.stopped:
-        reasons.append(
+        first.append(
             f"stopped early: {facts.stopped} Only that lookup ran, as one "
             "case; no other item was generated: nothing else can be judged."
         )
+    reasons: list[str] = []
     broken = [r for r, e in requirements.items() if e["verdict"] == "fail"]
     if broken:
         reasons.append(f"{plural(len(broken), 'requirement')} failed: {', '.join(broken)}")
@@ -415,16 +464,18 @@ def overall_verdict(requirements: dict[str, Any], facts: RunFacts, outcomes: Cou
     ]
     if missing:
         reasons.append(f"{plural(len(missing), 'testable requirement')} not exercised: {', '.join(missing)}")
+    if busy:
+        reasons.append(busy_reason(busy))
     if outcomes.get("error"):
         reasons.append(f"{plural(outcomes['error'], 'item')} ended in an error of the harness, not a verdict")
     not_run = facts.collected - len(facts.outcomes)
     if not_run > 0:
         reasons.append(
-            f"{not_run} of {plural(facts.collected, 'collected item')} did not run (stopped early, e.g. -x or Ctrl-C)"
+            f"{not_run} of {plural(facts.collected, 'collected item')} did not run "
+            "(stopped early: -x, Ctrl-C or SIGTERM)"
         )
-    if broken:
-        return "not-conformant", reasons
-    return ("incomplete", reasons) if reasons else ("conformant", reasons)
+    verdict = "not-conformant" if broken else "incomplete" if first or reasons else "conformant"
+    return verdict, first + list(facts.diagnoses) + reasons
 
 
 NODE_IDS = "node ids on the command line"  # selection_of's wording for them
@@ -447,7 +498,7 @@ def not_run_reason(facts: RunFacts) -> str:
     if facts.not_collected:
         causes.append(f"its items were not collected ({NODE_IDS if NODE_IDS in facts.selection else 'by a plugin'})")
     if facts.collected > len(facts.outcomes):
-        causes.append("its items did not run (stopped early, e.g. -x or Ctrl-C)")
+        causes.append("its items did not run (stopped early: -x, Ctrl-C or SIGTERM)")
     if not causes:
         causes.append("the run shows no cause (no selection, nothing deselected or stopped)")
     return f"not run: no item of this requirement ran; {'; or '.join(causes)}"

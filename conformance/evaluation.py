@@ -24,7 +24,7 @@ from conformance import compare as comparing
 from conformance.access import AccessCase
 from conformance.cases import Case
 from conformance.checks import REGISTRY, Finding, Judged, Observation, registered_checks
-from conformance.client import Exchange, Request, curl_command
+from conformance.client import RETRY_STATUSES, Exchange, Request, curl_command
 from conformance.fetch import Fetched
 from conformance.harness import Harness
 from conformance.relations import Relation
@@ -41,6 +41,12 @@ ACCESS_SCOPE = "access"
 # are wrong makes the checks that read its values fail too. A failure is secondary when
 # every case that shows it also fails a requirement of a lower rank.
 CAUSE_RANK = {"envelopes": 0, "formats": 0, "answers": 1}
+
+
+def is_busy(exchange: Exchange) -> bool:
+    """The target answered that it is busy (429 Too Many Requests, 503 Service
+    Unavailable) and still did after the client's retries."""
+    return exchange.transport_error is None and exchange.status in RETRY_STATUSES
 
 
 def cause_rank(requirement_id: str) -> int:
@@ -295,6 +301,14 @@ class Evaluator:
         """Judge one unit (``answered``: the exchanges of its unit_requests) into ``result``."""
         harness = self.harness
         secret = harness.profile.password
+        if any(x.transport_error is not None for x in answered):
+            harness.confirm_there()  # TargetGone: the target went away; nothing more is judged
+        busy = next((x for x in answered if is_busy(x)), None)
+        if busy is not None:
+            # Busy is not broken: a 429 or 503 still there after the retries says nothing
+            # of what the document requires, so the unit is counted, not judged.
+            result.tally.add_busy(unit.id, busy.status or 0)
+            return
         observations: dict[str, Observation]
         if isinstance(unit, Relation):
             observations, judged = harness.verify_relation(unit)

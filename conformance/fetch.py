@@ -1,11 +1,12 @@
 """A scope's answers, fetched ``concurrency`` at a time in the order they are needed,
 while the judging thread takes each one as soon as it is in.
 
-Lighter than ``concurrent.futures`` for this one pattern: a full run fetches about
-38,000 answers, and a Future per answer (a condition of its own, the executor's queue
-and semaphore, a wake-up per result) cost the judging thread, whose CPU bounds the run,
-about 5% of its time. Here the fetch threads take the next request from one iterator
-and wake the judging thread only for the answer it is waiting for.
+Lighter than ``concurrent.futures`` for this one pattern: a full run fetches an answer
+per distinct request (docs/performance.md counts them), and a Future per answer (a
+condition of its own, the executor's queue and semaphore, a wake-up per result) cost the
+judging thread, whose CPU bounds the run, about 5% of its time. Here the fetch threads
+take the next request from one iterator and wake the judging thread only for the answer
+it is waiting for.
 """
 
 from __future__ import annotations

@@ -12,17 +12,21 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from conformance.access import AccessCase
 from conformance.cases import Case
 from conformance.checks import Evidence, Judged, Observation, judge
-from conformance.client import Client, Encoding, Exchange, Request, build_request
+from conformance.client import RETRY_STATUSES, Client, Encoding, Exchange, Request, build_request
 from conformance.document import campaigns
+from conformance.fetch import Fetched
 from conformance.parse import Answer, ParseError, parse_answer
+from conformance.preflight import Found, diagnose, lookups
 from conformance.profile import Account, Customer, Profile
 from conformance.relations import Relation
 from conformance.secret import redact
@@ -55,6 +59,18 @@ class TargetBroken(TargetUnusable):
         self.case = case
 
 
+class TargetGone(Exception):
+    """The target stopped answering mid-run: nothing sent since has been judged. The
+    message says when it was last heard from and after how many requests."""
+
+
+# A target that answers no request for this long, its first customer's lookup tried again
+# every GONE_PROBE_EVERY_S, is gone: the run ends within about half a minute of it going
+# away, not an hour of retried refusals later.
+GONE_AFTER_S = 20.0
+GONE_PROBE_EVERY_S = 2.0
+
+
 @dataclass(frozen=True)
 class Learned:
     """What the target's own full answer for a customer says, for building cases."""
@@ -80,6 +96,10 @@ class Harness:
         # Called with every exchange as it is sent (and whether it was a fresh send):
         # --record-dir keeps them. A store hit is not a send, so it is not passed on.
         self.listeners: list[Callable[[Exchange, bool], None]] = []
+        # When the target last gave an HTTP answer that was not "busy" (time.monotonic()),
+        # and the wall-clock time of it, for the message when it goes away.
+        self.last_answered = time.monotonic()
+        self.last_answered_at = datetime.now(timezone.utc)
 
     # -- exchanges -----------------------------------------------------------------
     def exchange(self, request: Request, fresh: bool = False) -> Exchange:
@@ -97,6 +117,8 @@ class Harness:
             return self._store.setdefault(request, exchange)
 
     def _notify(self, exchange: Exchange, fresh: bool) -> Exchange:
+        if exchange.transport_error is None and exchange.status not in RETRY_STATUSES:
+            self.last_answered, self.last_answered_at = time.monotonic(), datetime.now(timezone.utc)
         for listener in self.listeners:
             listener(exchange, fresh)
         return exchange
@@ -113,12 +135,14 @@ class Harness:
         """The exchange's answer parsed, once per distinct body (checks never modify it)."""
         if exchange.transport_error is not None or exchange.truncated:
             return None, None
-        digest = hashlib.blake2b(exchange.body, digest_size=16).digest()
+        # A callback sent changes how a body is read (parse_answer): it is part of the key.
+        callback = exchange.request.get("callback")
+        digest = hashlib.blake2b(exchange.body + (callback or "").encode(), digest_size=16).digest()
         with self._lock:
             found = self._parsed.get(digest)
         if found is None:
             try:
-                found = (parse_answer(exchange.body), None)
+                found = (parse_answer(exchange.body, callback), None)
             except ParseError as exc:
                 found = (None, str(exc))
             with self._lock:
@@ -127,9 +151,10 @@ class Harness:
 
     def forget(self, requests: Iterable[Request]) -> None:
         """Drop these answers, and every parsed body, once judged: a run's memory then
-        grows with its largest scope, not with the whole run (at 10x the reference's
-        customers, 44,405 answers). What they needed of the transport is kept for
-        transport_notes(); a request asked again after this is sent again."""
+        grows with its largest scope, not with the whole run (``bench/run.py scale``
+        measures it at ten times the reference's customers). What they needed of the
+        transport is kept for transport_notes(); a request asked again after this is sent
+        again."""
         with self._lock:
             for request in requests:
                 exchange = self._store.pop(request, None)
@@ -198,6 +223,27 @@ class Harness:
         return observation, judge(Evidence.of("access", observation))
 
     # -- before the cases ----------------------------------------------------------
+    def confirm_there(self, recent_s: float = GONE_PROBE_EVERY_S) -> None:
+        """Called before judging an exchange that got no answer: an isolated failure (the
+        target answered something within ``recent_s``, or answers its first customer's
+        lookup now) is the target's to answer for; a target that answers nothing for
+        GONE_AFTER_S is gone (TargetGone), and nothing more is judged."""
+        if time.monotonic() - self.last_answered <= recent_s:
+            return
+        request = self.smoke_case().request(self.profile.user_id, self.encoding)
+        while True:
+            self.exchange(request, fresh=True)  # an answer updates last_answered
+            if time.monotonic() - self.last_answered <= recent_s:
+                return
+            if time.monotonic() - self.last_answered >= GONE_AFTER_S:
+                when = self.last_answered_at.strftime("%H:%M:%S UTC")
+                raise TargetGone(
+                    f"the target went away: it last answered at {when}, after {plural(self._sent, 'request')}, and has "
+                    f"answered nothing for {GONE_AFTER_S:.0f} s since (its first customer's lookup tried every "
+                    f"{GONE_PROBE_EVERY_S:.0f} s); the cases judged before are in the reports"
+                )
+            time.sleep(GONE_PROBE_EVERY_S)
+
     def smoke_case(self) -> Case:
         """The profile's first customer looked up by code (else card_number), no options:
         the matrix's first case, and the request :meth:`learn` sends for that customer."""
@@ -252,6 +298,24 @@ class Harness:
                 f"{redact(repr(status), self.profile.password)}, not success, no_match or error.",
                 case,
             )
+
+    def preflight(self, concurrency: int = 1) -> list[str]:
+        """Whether the profile describes the target (conformance/preflight.py): every
+        profile customer looked up by each identifier it has, ``concurrency`` at a time,
+        through the store, so nothing is sent twice (the matrix and the identifiers
+        relation send these requests anyway, and learn() reads the lookups by code from
+        the store). One line per profile entry the answers contradict."""
+        planned = lookups(self.profile, self.encoding)
+        requests = list(dict.fromkeys(lookup.request for lookup in planned))
+        fetched = Fetched(self.exchange, requests, concurrency)
+        try:
+            answers = {}
+            for request in requests:
+                answer, _ = self.parse(fetched.result(request))
+                answers[request] = Found.of(answer.document if answer is not None else None)
+        finally:
+            fetched.stop()
+        return diagnose(self.profile, planned, answers)
 
     def learn(self, account: Account, customer: Customer) -> Learned:
         """The customer's campaigns, from the target's own full answer (cached)."""

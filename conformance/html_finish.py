@@ -6,11 +6,10 @@ Three things pytest-html cannot be told through its hooks:
   target is known; here they name the call and the target (``html_summary.title``).
 - Its data blob (``data-jsonblob``, the JSON its script turns into the results table)
   holds an entry for every item that ran, even the passing ones whose rows were dropped
-  (pytest-html adds an empty list per item when it reads the teardown's log): 38,843
-  entries, 7.2 MB of the full default run's 7.55 MB report. Here the blob keeps only
-  the items that did not pass; the passing ones are counted in pytest-html's totals and
-  in the summary's matrix. A row per passing case helps no reader: the certificate says
-  which requirements each case exercised.
+  (pytest-html adds an empty list per item when it reads the teardown's log). Here the
+  blob keeps only the first items that did not pass (``TABLE_ROWS_KEPT``); the passing
+  ones are counted in pytest-html's totals and in the summary's matrix, and the
+  certificate says what each requirement's verdict rests on.
 - Its environment table (Python, platform, packages, plugins) comes first in the page
   and took the first screen (about 700 px at 1280x800) before the verdict; it is moved to
   the end, after the results table, so the first screen is the verdict's.

@@ -108,9 +108,16 @@ def _breaks(entry: dict[str, Any]) -> str:
     return f"{failed} of {plural(judged, 'case')} {'breaks' if failed == 1 else 'break'} it"
 
 
+# The certificate's reasons that explain the failures rather than count them (its schema:
+# "no case ran", "stopped early", then the pre-flight's "profile: ..." diagnoses, before the
+# failures): shown before the list of failing requirements.
+EXPLAINING = ("no case ran: ", "stopped early: ", "profile: ")
+
+
 def verdict_view(certificate: dict[str, Any], failures: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
-    """The verdict, the certified line (or none: the profile names no data set), the
-    failing requirements (each linked to its failures) and the certificate's reasons."""
+    """The verdict, the certified line (or none: the profile names no data set), what
+    explains the failures, the failing requirements (each linked to its failures), then
+    the certificate's other reasons."""
     dataset = certificate.get("dataset")
     failing = []
     for requirement_id, entry in ordered_requirements(certificate):
@@ -133,7 +140,8 @@ def verdict_view(certificate: dict[str, Any], failures: Sequence[dict[str, Any]]
         "dataset_statement": dataset["statement"] if dataset else None,
         # In the failures' order: secondary ones after those that may cause them.
         "failing": sorted(failing, key=lambda f: f["secondary_to"] is not None),
-        "reasons": list(certificate["reasons"]),
+        "explaining": [r for r in certificate["reasons"] if r.startswith(EXPLAINING)],
+        "reasons": [r for r in certificate["reasons"] if not r.startswith(EXPLAINING)],
     }
 
 

@@ -382,6 +382,9 @@ def _request_field_cases(
         if operator == "other-scope":
             yield from _other_scope_refusals(profile, account, base, field, role)
             continue
+        if operator == "other-field":
+            yield from _other_field_refusals(model, profile, account, base, field, role, short)
+            continue
         for value in values:
             yield from _altered_refusals(profile, account, base, field, role, operator, value, short)
 
@@ -416,6 +419,29 @@ def _altered_refusals(
             role,
             field,
             f"{field.name} {operator}: {shown} altered" if operator != "wrong" else f"a wrong {field.name}",
+            account,
+        )
+
+
+def _other_field_refusals(
+    model: InputModel, profile: Profile, account: Account, base: Request, field: Field, role: Role, short: str
+) -> Iterator[AccessCase]:
+    """The value each other field of the request carries, sent as this field (the user_id
+    as the password, the account_id as the user_id): a comparison with another column, or
+    one OR-ed with it, accepts it. The secret is never sent in another field."""
+    real = set(_real_values(profile, account, field))
+    if field.source == "profile.accounts":
+        real |= {a.account_id for a in profile.accounts}
+    for other in model.fields:
+        value = base.get(other.name)
+        if other.name == field.name or other.secret or value is None or value == "" or value in real:
+            continue
+        yield _refusal(
+            f"other-field-{other.name}-{short}",
+            base.with_fields(**{field.name: value}),
+            role,
+            field,
+            f"{field.name} given the value of {other.name} ({value!r})",
             account,
         )
 

@@ -95,10 +95,21 @@ def sniff_format(body: bytes) -> Format | None:
     return None
 
 
-def parse_answer(body: bytes) -> Answer:
-    """Parse a target's answer, whatever its format, into the canonical document."""
+def parse_answer(body: bytes, callback: str | None = None) -> Answer:
+    """Parse a target's answer, whatever its format, into the canonical document.
+
+    ``callback``: the callback the request sent. JSONP is ``name(<json>)``; the document
+    names a callback ``someFunctionName`` and says nothing of one that is no JavaScript
+    name (``alert(1);//``). A body that calls such a callback exactly as sent is the
+    JSONP the request asked for, so it is read with that name; reflecting it is a
+    security matter the advisory check ``jsonp_callback_is_not_reflected_unsafely``
+    flags, not a broken envelope."""
     if not body.strip():
         raise ParseError("the body is empty")
+    if callback and not _JSONP_START.fullmatch(callback + "("):
+        literal = _literal_jsonp(body, callback)
+        if literal is not None:
+            return literal
     kind = sniff_format(body)
     if kind == "xml":
         return _parse_xml(body)
@@ -118,14 +129,31 @@ def _decode(body: bytes) -> str:
         raise ParseError(f"the body is not valid UTF-8 (byte {body[exc.start]:#04x} at offset {exc.start})") from None
 
 
+def _literal_jsonp(body: bytes, callback: str) -> Answer | None:
+    """The body as a call of ``callback`` exactly as sent (None: it is not one)."""
+    try:
+        text = _decode(body)
+    except ParseError:
+        return None
+    head = text.lstrip()
+    head = head[4:].lstrip() if head.startswith("/**/") else head
+    if not head.startswith(callback + "("):
+        return None
+    return _jsonp_call(head, callback, len(callback) + 1)
+
+
 def _parse_jsonp(body: bytes) -> Answer:
     text = _decode(body)
     start = _JSONP_START.match(text)
     if not start:
         raise ParseError(f"the body looks like JSONP but the wrapper is malformed; it starts with {text[:60]!r}")
+    return _jsonp_call(text, start.group("name"), start.end())
+
+
+def _jsonp_call(text: str, name: str, begin: int) -> Answer:
+    """``text`` from ``begin`` (just after "name(") is a JSON value, and the call closes."""
     # The JSON value is read from just after "name(", and the wrapper must close right
     # after it: code after the call (";alert(1)") is reported as such.
-    begin = start.end()
     while text[begin : begin + 1].isspace():
         begin += 1
     value, end = _decode_json(text, begin, where="inside the JSONP wrapper ")
@@ -134,7 +162,7 @@ def _parse_jsonp(body: bytes) -> Answer:
         what = "no ')' closes the call" if not rest.strip() else f"after the JSON value it goes on with {rest[:40]!r}"
         raise ParseError(f"the JSONP wrapper is malformed: {what}")
     document, notes = _to_document(value, where="inside the JSONP wrapper ")
-    return Answer("jsonp", document, callback=start.group("name"), notes=notes)
+    return Answer("jsonp", document, callback=name, notes=notes)
 
 
 def _parse_json_text(text: str, where: str) -> tuple[dict[str, Any], tuple[str, ...]]:

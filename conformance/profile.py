@@ -83,7 +83,7 @@ class Customer:
 
     def __hash__(self) -> int:
         # A customer is hashed with every case that holds it (the caches keyed by case,
-        # about 20 times an answer), and hashing its expectations each time cost 3 us:
+        # many times an answer), and hashing its expectations each time cost 3 us:
         # once. (The dataclass keeps this one and its generated __eq__.)
         return self._hash
 

@@ -32,7 +32,9 @@ from conformance.cases import Case, load_space
 from conformance.relations import Relation
 
 # The parameters every unit may carry, whatever cases/parameters.yaml holds.
-FIXED_NAMES = ("kind", "id", "account", "customer", "by", "probe", "negative", "campaign", "relation", "access")
+FIXED_NAMES = (
+    "kind", "id", "account", "customer", "by", "probe", "negative", "campaign", "encoding", "relation", "access",
+)  # fmt: skip
 KEYWORDS = ("and", "or", "not")
 
 
@@ -74,6 +76,8 @@ def _case_parameters(case: Case) -> dict[str, str]:
     params.update(case.shown_options)
     if case.campaign is not None:
         params["campaign"] = case.campaign
+    if case.encoding is not None:
+        params["encoding"] = case.encoding
     return params
 
 

@@ -519,33 +519,30 @@ EQUIVALENT: dict[str, str] = {
     ),
 }  # fmt: skip
 
-_OPTIONS_ENCODINGS = (
-    "{0} in another request encoding (multipart, GET): the refusals are sent in both POST encodings, the options "
-    "in the run's encoding only"
-)
+# Equivalent mutants the harness must still flag, each with the advisory check that reports
+# it (tests/test_request_operators.py asserts the advisory): a callback that is no
+# JavaScript name written into the answer as sent.
+FLAGGED: dict[str, str] = {
+    f"{operator}:callback": "jsonp_callback_is_not_reflected_unsafely"
+    for operator in ("drop", "prefix", "like_prefix", "only_kind", "only_encoding")
+}
+EQUIVALENT.update({
+    name: (
+        "silence, flagged as an advisory: the document names a callback someFunctionName and says nothing of one "
+        "that is no JavaScript name (alert(1);//); an answer that calls it as sent is the JSONP asked for, and "
+        f"{check} flags the reflection (asked by code and by card number, in both POST encodings)"
+    )
+    for name, check in FLAGGED.items()
+})  # fmt: skip
 
 # Survivors: non-equivalent mutants the harness lets through, each with the class of input
-# that would kill it (tests/test_request_operators.py: a strict xfail).
-REQUEST_GAPS: dict[str, str] = {
-    "or_column:password": (
-        "another request field's value sent as the password (the user_id): cases/inputs.yaml's credential "
-        "alterations change the real value or send another user's, never another field's"
-    ),
-    **{f"only_encoding:{option}": _OPTIONS_ENCODINGS.format(f"{option} sent")
-       for option in ("campaign_id", "include_balances", "hide_custom_field", "show_only_belong_to", "condensed",
-                      "output")},
-    "only_encoding:callback": _OPTIONS_ENCODINGS.format("the hostile callbacks (alert(1);//, a script tag)"),
-    "only_kind:callback": "the hostile callbacks (alert(1);//, a script tag) by card number: they are sent with a code",
-    "only_kind:show_only_belong_to": (
-        "show_only_belong_to=Y in a coalition by card number: pairwise covers pairs of options, and no case or "
-        "filters relation it picks sends that triple (coalition account, card number, Y); --combinations all kills it"
-    ),
-    "only_format:show_only_belong_to": (
-        "show_only_belong_to=Y in a coalition in JSON: pairwise covers pairs of options, and no case or filters "
-        "relation it picks sends that triple (coalition account, JSON, Y); --combinations all kills it"
-    ),
-}  # fmt: skip
+# that would kill it (tests/test_request_operators.py: a strict xfail). None today.
+REQUEST_GAPS: dict[str, str] = {}
 
+_SHAPES = (
+    "survived the input model's second version ({0}); killed by each documented effect sent alone in every "
+    "shape: each identifier kind, output format and POST encoding (conformance/cases.py: _shapes)"
+)
 _NEAR_MISS = "survived main's hand-listed access cases; killed by the input model's near-miss {0} ({1})"
 _BOTH_POST = (
     "survived main's harness ({0} sent in the run's encoding only); killed by the input model's {0} in both POST "
@@ -575,6 +572,28 @@ KILLED_BY_INPUT_MODEL: dict[str, str] = {
         for operator in ("only_kind", "only_format")
         for predicate in ("user", "password", "account")
     },
+    "or_column:password": (
+        "survived the input model's second version (its credential alterations changed the real value or sent "
+        "another user's, never another field's); killed by the other-field alteration: each other field's value of "
+        "the request sent as the credential (the user_id as the password)"
+    ),
+    **{
+        f"only_encoding:{option}": _SHAPES.format(f"{option} was sent in the run's encoding only")
+        for option in (
+            "campaign_id",
+            "include_balances",
+            "hide_custom_field",
+            "show_only_belong_to",
+            "condensed",
+            "output",
+        )
+    },
+    "only_kind:show_only_belong_to": _SHAPES.format(
+        "pairwise sent show_only_belong_to=Y by card number in a coalition only beside an option that hides it"
+    ),
+    "only_format:show_only_belong_to": _SHAPES.format(
+        "pairwise sent show_only_belong_to=Y in JSON in a coalition only beside an option that hides it"
+    ),
 }
 
 

@@ -126,7 +126,7 @@ def test_incomplete_runs_say_why(change: dict, reason: str) -> None:
         (dict(generated=10, deselected=8, selection=["-k 'BUYX'"]), "its items were deselected (-k 'BUYX')"),
         (dict(generated=10, deselected=8), "its items were deselected (by a plugin)"),
         (dict(stopped="the smoke request got no envelope."), "the run stopped early: only the smoke lookup ran"),
-        (dict(collected=5), "its items did not run (stopped early, e.g. -x or Ctrl-C)"),
+        (dict(collected=5), "its items did not run (stopped early: -x, Ctrl-C or SIGTERM)"),
     ],
     ids=["cases", "k", "plugin", "stopped", "interrupted"],
 )

@@ -43,46 +43,56 @@ def _no_password_override(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(PASSWORD_ENV, raising=False)
 
 
+CERTIFYING = DOCS.parent / "certification.md"
+# Step 1 of docs/certification.md, as a vendor copies it.
+STEP_ONE = re.compile(r"`(python -m conformance\.reference --write-dataset (\S+) --write-profile (\S+))`")
+
+
 @pytest.fixture(scope="module")
-def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
+    """docs/certification.md's step 1 run as written (its ``python``: this interpreter) in a
+    fresh folder: the data set folder and the profile it names, and what it printed."""
+    found = STEP_ONE.findall(CERTIFYING.read_text(encoding="utf-8"))
+    assert len(found) == 1, (
+        "docs/certification.md's step 1 should give `python -m conformance.reference --write-dataset DIR "
+        f"--write-profile FILE` once; it gives {found}"
+    )
+    command, folder, profile = found[0]
     directory = tmp_path_factory.mktemp("dataset")
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "conformance.reference",
-            "--write-dataset",
-            str(directory / "set"),
-            "--write-profile",
-            str(directory / "profile.yaml"),
-        ],
+        [sys.executable, *command.split()[1:]],
+        cwd=directory,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    return directory, result.stdout
+    return directory / folder, directory / profile, result.stdout
 
 
 def _profile() -> dict[str, Any]:
     return yaml.safe_load(PROFILE_PATH.read_text(encoding="utf-8"))
 
 
-def test_the_cli_writes_the_data_set_and_the_profile(written: tuple[Path, str]) -> None:
-    directory, stdout = written
-    files = sorted(p.name for p in (directory / "set").iterdir())
+def test_the_cli_writes_the_data_set_and_the_profile(written: tuple[Path, Path, str]) -> None:
+    folder, profile, stdout = written
+    files = sorted(p.name for p in folder.iterdir())
     assert files == sorted(["dataset.json", "dataset.yaml", *dataset.CSV_COLUMNS])
-    identity = hashlib.sha256((directory / "set" / "dataset.json").read_bytes()).hexdigest()
-    # One identity everywhere: sha256sum of the file, the CLI's output, the profile's claim.
+    identity = hashlib.sha256((folder / "dataset.json").read_bytes()).hexdigest()
+    # One identity everywhere: sha256sum of the file, the CLI's output, the profile's
+    # claim, and the sha256 docs/certification.md tells a vendor to expect.
     assert identity == dataset.sha256() == _profile()["dataset"]["sha256"]
     assert f"sha256 of dataset.json: {identity}" in stdout
-    assert (directory / "profile.yaml").read_bytes() == PROFILE_PATH.read_bytes()
-    assert load_profile(directory / "profile.yaml").dataset is not None
+    assert f"`{identity}`" in CERTIFYING.read_text(encoding="utf-8"), (
+        f"docs/certification.md does not give the data set's sha256 {identity}"
+    )
+    assert profile.read_bytes() == PROFILE_PATH.read_bytes()
+    assert load_profile(profile).dataset is not None
 
 
-def test_yaml_json_and_csv_hold_the_same_data(written: tuple[Path, str]) -> None:
-    folder = written[0] / "set"
+def test_yaml_json_and_csv_hold_the_same_data(written: tuple[Path, Path, str]) -> None:
+    folder = written[0]
     from_json = json.loads((folder / "dataset.json").read_text(encoding="utf-8"))
     assert yaml.safe_load((folder / "dataset.yaml").read_text(encoding="utf-8")) == from_json == dataset.build()
     tables = dataset.rows(from_json)

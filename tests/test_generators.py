@@ -296,7 +296,26 @@ def test_access_ids_are_unique_and_cite_catalogued_requirements() -> None:
     known = set(catalogue())
     assert {c.requirement for c in generated} - {None} <= known
     # Only the callback cases are recorded without a requirement, and they allow any status.
-    assert sorted(c.id for c in generated if c.requirement is None) == ["callback-script-call", "callback-script-tag"]
+    assert {c.id for c in generated if c.requirement is None} == {
+        f"callback-{name}{shape}"
+        for name in ("script-call", "script-tag")
+        for shape in ("", "-as-multipart", "-by-card_number")
+    }
+
+
+def test_each_hostile_callback_is_sent_in_every_shape_of_a_request() -> None:
+    """A server that validates the callback on one path only (lookups by code, urlencoded
+    bodies) reflects it on another: each hostile callback goes by code and by card number,
+    in the run's encoding and the other POST encoding."""
+    for encoding, other in (("form", "multipart"), ("multipart", "form")):
+        callbacks = [c for c in generate_access_cases(profile(), encoding) if c.id.startswith("callback-")]
+        for value in ("alert(1);//", "<script>alert(1)</script>"):
+            shapes = {
+                (c.request.encoding, "code" if c.request.get("code") else "card_number")
+                for c in callbacks
+                if c.request.get("callback") == value
+            }
+            assert shapes == {(encoding, "code"), (other, "code"), (encoding, "card_number")}, (value, shapes)
 
 
 def test_matrix_sizes_printed_for_both_modes_are_the_matrices() -> None:
@@ -319,3 +338,94 @@ def test_matrix_sizes_printed_for_both_modes_are_the_matrices() -> None:
         built = {mode: len(matrix_cases(profile, campaigns_of, mode)) for mode in ("all", "pairwise")}
         for mode in ("all", "pairwise"):
             assert matrix_sizes(harness, mode, generate_units(harness, mode)) == built
+
+
+# -- each documented effect alone, in every shape (conformance/cases.py: _shapes) ----------
+_EFFECTS = {  # option -> (value, the format options it needs to show)
+    "include_balances": ("N", {}),
+    "campaign_id": (EACH, {}),
+    "hide_custom_field": ("Y", {}),
+    "show_only_belong_to": ("Y", {}),  # in a coalition only: elsewhere the document is silent
+    "output": ("JSON", {}),
+    "callback": ("conformanceCallback", {"output": "JSON"}),
+    "condensed": ("yes", {"output": "JSON"}),
+}
+
+
+def _alone(case: Case, name: str) -> bool:
+    """The case sends this option's effect value and, besides, at most a format (output=JSON, a callback)."""
+    value, needs = _EFFECTS[name]
+    options = dict(case.options)
+    others = set(options) - {name}
+    return (
+        options.get(name) == value
+        and others <= {"output", "callback"}
+        and options.get("output", "JSON") == "JSON"
+        and all(options.get(k) == v for k, v in needs.items())
+    )
+
+
+@pytest.mark.parametrize("mode", ["pairwise", "all"])
+@pytest.mark.parametrize("encoding", ["form", "multipart", "query"])
+def test_each_documented_effect_is_sent_alone_in_every_shape(mode: Any, encoding: Encoding) -> None:
+    """An option read on one path only (a lookup by card number, JSON, a multipart body)
+    hides behind a pairwise row whose other options mask its effect: each effect is sent
+    alone by every identifier kind the customer has, in every output format it shows in,
+    and in every POST encoding other than the run's, for every customer of every account."""
+    campaigns = ["111", "222"]
+    cases = generate(profile(), lambda account, customer: campaigns, mode, encoding=encoding)
+    others = {e for e in ("form", "multipart") if e != encoding}
+    for account in profile().accounts:
+        for customer in account.customers:
+            mine = [
+                c for c in cases if c.customer == customer and c.account_id == account.account_id and c.probe is None
+            ]
+            kinds = {k for k, f in (("code", "code"), ("card_number", "card_number")) if getattr(customer, f)}
+            if customer.code and customer.card_number:
+                kinds.add("both")
+            for name in _EFFECTS:
+                if name == "show_only_belong_to" and not account.coalition:
+                    continue
+                alone = [c for c in mine if _alone(c, name) and expect(c).silence() is None]
+                where = f"{account.account_id}/{customer.label} {name}"
+                assert {c.identifier for c in alone if c.encoding is None} >= kinds, where
+                assert {c.encoding for c in alone} >= others, where
+                if name not in ("output", "callback"):
+                    formats = {
+                        dict(c.options).get("output", "XML") + ("P" if "callback" in dict(c.options) else "")
+                        for c in alone
+                        if c.encoding is None
+                    }
+                    assert formats >= ({"JSON", "JSONP"} if name == "condensed" else {"XML", "JSON", "JSONP"}), where
+    assert len({c.id for c in cases}) == len(cases)
+
+
+def test_a_new_effect_in_the_parameter_space_gets_its_shapes_with_no_new_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shapes come from cases/parameters.yaml's effects: a parameter (or value) given an
+    effect there is sent alone in every shape without a line of code; a value whose effect
+    repeats another value's of its parameter is not sent alone again."""
+    space = load_space()
+    parameters = {
+        **space.parameters,
+        "summary": {"values": ["absent", "Y"], "effect": {"Y": {"campaigns": "none"}}},
+        "include_balances": {
+            **space.parameters["include_balances"],
+            "values": ["absent", "Y", "N", "none"],
+            "effect": {**space.parameters["include_balances"]["effect"], "none": {"campaigns": "none"}},
+        },
+    }
+    added = dataclasses.replace(space, parameters=parameters)
+    import conformance.cases
+
+    # expect() reads the space the document's parameters.yaml gives: this one instead.
+    monkeypatch.setattr(conformance.cases, "load_space", lambda: added)
+    expect.cache_clear()
+    try:
+        grown = generate(profile(), lambda a, c: ["111"], "pairwise", space=added)
+    finally:
+        expect.cache_clear()
+    summary = [c for c in grown if dict(c.options) == {"summary": "Y"}]
+    assert {c.identifier for c in summary if c.encoding is None} >= {"code", "card_number", "both"}
+    assert any(c.encoding == "multipart" for c in summary)
+    assert any(dict(c.options) == {"output": "JSON", "summary": "Y"} for c in grown)
+    assert not [c for c in grown if dict(c.options) == {"include_balances": "none"} and c.encoding is not None]

@@ -460,8 +460,8 @@ def test_results_table_keeps_only_items_that_did_not_pass(
 
 
 def test_empty_entries_of_a_large_run_are_dropped() -> None:
-    """In a run beyond the plugin's LISTED_PASSES, pytest-html keeps an empty list per
-    passing item (38,843 of them, 7.2 MB of the full run's 7.55 MB report)."""
+    """pytest-html keeps an empty list per passing item in its data blob; html_finish
+    drops them, and the failing items beyond the first TABLE_ROWS_KEPT."""
     from conformance.html_finish import finish_text
 
     data = {

@@ -277,3 +277,30 @@ def test_each_refusal_is_also_asked_by_card_number_and_in_json_and_jsonp() -> No
         assert by_card.request == base.without("code").with_fields(card_number=JOHN.card_number), plain
         assert {json_.statuses, jsonp.statuses, by_card.statuses} == {refusals[plain].statuses}
     assert not [i for i in refusals if i.startswith("injection-") and i.endswith(("-json", "-by-card_number"))]
+
+
+def test_each_credential_and_tenant_is_given_every_other_fields_value() -> None:
+    """A server that compares the password with another column, or ORs the two (user_id
+    as password), accepts a request whose password is the user_id: each credential and
+    the account get the value of every other non-secret field of the request, refused,
+    in every account; the password is never sent in another field."""
+    refusals = {c.id: c for c in generate_refusals(profile(), ("form",))}
+    short = {"user_id": "user-id", "user_password": "password", "account_id": "account"}
+    for position, account in enumerate(profile().accounts):
+        code = account.customers[0].code
+        base = {"user_id": "tester", "type": "customer_info", "account_id": account.account_id, "code": code}
+        suffix = "" if position == 0 else f"-in-{account.account_id}"
+        for field in short:
+            for other, value in base.items():
+                if other == field:
+                    continue
+                case = refusals.get(f"other-field-{other}-{short[field]}{suffix}")
+                assert case is not None, (account.account_id, field, other, sorted(refusals)[:5])
+                assert case.request.get(field) == value and case.statuses == ("error",)
+                assert all(case.request.get(n) == v for n, v in base.items() if n != field)
+    assert not any(
+        PLACEHOLDER in (c.request.get(name) or "")
+        for c in refusals.values()
+        if c.id.startswith("other-field-")
+        for name in ("user_id", "account_id", "type", "code")
+    )

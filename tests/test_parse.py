@@ -520,3 +520,22 @@ def test_unroutable_dtd_does_not_hang() -> None:
     answer = returns_within(HANG_GUARD_S, parse, "parsing a document naming an unroutable DTD")
     if answer is not None:
         assert isinstance(answer, Answer) and answer.document["status"] == "success"
+
+
+# -- a callback that is no JavaScript name, called as sent ------------------------------------
+@pytest.mark.parametrize("callback", ["alert(1);//", "<script>alert(1)</script>", "a b"])
+def test_a_body_calling_the_callback_exactly_as_sent_is_the_jsonp_asked_for(callback: str) -> None:
+    """The document says nothing of a callback that is no JavaScript name: a body that calls
+    it as sent is read (the advisory security check flags the reflection), and the name it
+    reports is the one sent. Without the callback, or with code after the call, it is not."""
+    body = f'{callback}({{"response": {{"status": "error"}}}});'.encode()
+    answer = parse_answer(body, callback)
+    plain = parse_answer(body.replace(callback.encode(), b"cb", 1))
+    assert (answer.format, answer.callback, answer.document) == ("jsonp", callback, plain.document)
+    assert parse_answer(b"/**/ " + body, callback).callback == callback
+    with pytest.raises(ParseError):
+        parse_answer(body[:-1] + b" evil();", callback)
+    with pytest.raises(ParseError):
+        parse_answer(body, callback + "x")
+    with pytest.raises(ParseError):
+        parse_answer(body)

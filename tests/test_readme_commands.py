@@ -1,4 +1,5 @@
-"""The README's commands, read from its text and run as written, in a fresh virtual environment.
+"""The README's two commands and docs/running.md's wheel commands, read from their text and
+run as written, in a fresh virtual environment.
 
 What a newcomer copies into a new shell, in order, in a temporary copy of the checkout
 (what a clone holds of the package: pyproject.toml, README.md, conformance/, schemas/,
@@ -9,11 +10,11 @@ cases/) and a temporary "other repository":
    pairwise`: the full matrix takes about 110 s on an idle machine and `.ci/run` runs it
    anyway. Command 2 (`pytest tests -n auto`) is this very suite, so it is not run here
    (it would run itself); both commands must be in `.ci/run` word for word.
-2. The wheel's build command, as written, in the copy: it must write the file the
-   install command names.
+2. docs/running.md's wheel build command ("From the wheel"), as written, in the copy: it
+   must write the file the install command names.
 3. In the other repository, with the wheel copied there: the install command as
    written (a second fresh venv, that repository's own), then the console script
-   `customer-info-conformance` as written, with the README's example URL and profile
+   `customer-info-conformance` as written, with the page's example URL and profile
    replaced by a running reference server's and `--combinations pairwise`.
 
 pip installs the dependencies as a user's pip does (from the configured indexes, PyPI
@@ -40,16 +41,17 @@ from tests.registry import bare_python, skip_if_unreachable
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+RUNNING = (ROOT / "docs" / "running.md").read_text(encoding="utf-8")
 # What a clone of the checkout needs to install and build the package.
 PACKAGE = ("pyproject.toml", "README.md", "conformance", "schemas", "cases")
 EXAMPLE_URL, EXAMPLE_PROFILE = "https://api.example.com/api.php", "my-target.yaml"
 WHEEL_NAME = re.compile(r"\S+\.whl")
 
 
-def section(heading: str) -> str:
-    start_at = README.index(f"\n## {heading}\n")
-    end = README.find("\n## ", start_at + 1)
-    return README[start_at : end if end != -1 else None]
+def section(heading: str, text: str = README) -> str:
+    start_at = text.index(f"\n## {heading}\n")
+    end = text.find("\n## ", start_at + 1)
+    return text[start_at : end if end != -1 else None]
 
 
 def sh_blocks(text: str) -> list[list[str]]:
@@ -71,8 +73,8 @@ def test_the_fast_lane_is_the_own_tests_without_the_slow_ones() -> None:
 
 
 def wheel_commands() -> tuple[str, str, str]:
-    """The build command, the install command and the console-script run, in that order."""
-    blocks = sh_blocks(section("Running against your server"))
+    """docs/running.md's build command, install command and console-script run, in that order."""
+    blocks = sh_blocks(section("From the wheel", RUNNING))
     (build,) = [b for b in blocks if any(" wheel " in line for line in b)]
     (install_and_run,) = [b for b in blocks if any("customer-info-conformance" in line for line in b)]
     install, run = install_and_run
@@ -145,7 +147,7 @@ def test_readme_commands_run_as_written(tmp_path: Path) -> None:
     (named,) = WHEEL_NAME.findall(install)
     wheel = checkout / "dist" / Path(named).name
     assert wheel.is_file(), (
-        f"the README installs {named}, the build wrote {sorted(p.name for p in (checkout / 'dist').iterdir())}"
+        f"docs/running.md installs {named}, the build wrote {sorted(p.name for p in (checkout / 'dist').iterdir())}"
     )
 
     # 3. Another repository: install the wheel, run the console script against a target.
@@ -153,7 +155,7 @@ def test_readme_commands_run_as_written(tmp_path: Path) -> None:
     shutil.copy2(wheel, other / Path(named).name)
     installed = shell(install, other, env)
     assert succeeded(installed), tail(installed)
-    assert EXAMPLE_URL in run and EXAMPLE_PROFILE in run, f"the README's run command changed its example: {run}"
+    assert EXAMPLE_URL in run and EXAMPLE_PROFILE in run, f"docs/running.md's run command changed its example: {run}"
     with start() as target:
         ran = shell(
             run.replace(EXAMPLE_URL, target.url).replace(EXAMPLE_PROFILE, str(target.profile_path)), other, pairwise

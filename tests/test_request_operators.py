@@ -22,6 +22,7 @@ from werkzeug.test import Client
 
 from conformance.reference import make_app
 from tests.request_mutations import (
+    FLAGGED,
     KILLED_BY_INPUT_MODEL,
     MUTANTS,
     OPERATORS,
@@ -79,6 +80,11 @@ def test_request_mutant(name: str, verdicts: dict[Target, Verdict]) -> None:
             f"{name} ({mutant.description}) is allowed ({mutant.allowed_by}), "
             f"but the suite failed it:\n{_failures(verdict)}"
         )
+        if name in FLAGGED:
+            advised = sorted({f.check for f in verdict.advisories})
+            assert FLAGGED[name] in advised, (
+                f"{name}: legal but to be flagged by {FLAGGED[name]}; advisories: {advised}"
+            )
     elif state == "passed":
         raise HarnessMissedMutant(f"{name} ({mutant.description}): all {verdict.tests} selected items passed")
 

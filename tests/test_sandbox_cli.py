@@ -25,6 +25,7 @@ from tests.sandbox_process import Sandbox, sandbox
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "customer_info_client"
 SEED = 20261201
+ROTATING = ["--variants", "all", "--seed", str(SEED)]  # the sandbox the worked example is tested against
 
 
 def _labels(running: Sandbox, count: int) -> list[str]:
@@ -163,11 +164,29 @@ def _example_tests(running: Sandbox, tmp_path: Path) -> subprocess.CompletedProc
 def test_example_client_tests_pass_against_the_rotating_sandbox(tmp_path: Path) -> None:
     """docs/client-testing.md's worked example, as written there: the client's own tests
     against --variants all --seed N, every rotated variant served at least once."""
-    with sandbox(["--variants", "all", "--seed", str(SEED)], tmp_path / "sandbox") as running:
+    with sandbox(ROTATING, tmp_path / "sandbox") as running:
         run = _example_tests(running, tmp_path)
         served = {name for line in running.lines() if line.startswith("#") for name in line.split()[1].split("+")}
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert served == set(rotating()), f"not served: {sorted(set(rotating()) - served)}"
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/client-testing.md"])
+def test_the_pages_start_the_sandbox_the_worked_example_runs_against(page: str) -> None:
+    """The sandbox command the README and docs/client-testing.md give a client developer
+    is the one test_example_client_tests_pass_against_the_rotating_sandbox starts."""
+    text = (ROOT / page).read_text(encoding="utf-8")
+    starts = [
+        line.split("#")[0].split(">")[0].split()
+        for line in text.splitlines()
+        if "-m conformance.reference --port" in line and "--variants" in line
+    ]
+    assert starts, f"{page} gives no command that starts the rotating sandbox"
+    for words in starts:
+        assert words[:3] in (["python", "-m", "conformance.reference"], ["python3", "-m", "conformance.reference"])
+        assert words[3] == "--port" and words[4].isdigit() and words[5:] == ROTATING, (
+            f"{page} starts the sandbox with {words[3:]}; the worked example is tested against --port N {ROTATING}"
+        )
 
 
 def test_example_client_tests_catch_a_fault(tmp_path: Path) -> None:

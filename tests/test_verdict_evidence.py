@@ -20,7 +20,7 @@ from tests.targets import run_suite
 
 ERROR = {"status": "error", "error": "Either code or card_number must be passed"}
 
-# The README's example profile has this shape: one customer in each account.
+# docs/profile.md's first example profile has this shape: one customer in each account.
 ONE_COALITION_CUSTOMER = """\
 credentials:
   user_id: john1970

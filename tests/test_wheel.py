@@ -90,7 +90,7 @@ def test_suite_runs_from_the_installed_wheel(wheel: Path, tmp_path: Path) -> Non
     assert (elsewhere / "reports" / "report.html").is_file()
     assert (elsewhere / "reports" / "junit.xml").is_file()
     # The certification data set and profile ship in the wheel too: written from it, the
-    # data set has the identity the shipped profile names (README "Certifying your implementation").
+    # data set has the identity the shipped profile names (docs/certification.md, "Certifying your implementation").
     written = subprocess.run(
         [str(python), "-m", "conformance.reference", "--write-dataset", "dataset", "--write-profile", "profile.yaml"],
         cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120,

@@ -85,7 +85,7 @@ class Evidence:
     def of(cls, kind: Kind, observation: Observation) -> Evidence:
         return cls(kind, observation.case, {"": observation})
 
-    # Cached: 37 checks read these on every answer (a frozen dataclass keeps them in its
+    # Cached: every check of the answer's kind reads these (a frozen dataclass keeps them in its
     # __dict__, which cached_property writes directly).
     @cached_property
     def one(self) -> Observation:
@@ -216,7 +216,7 @@ def _better_reason(reason: str, kept: str | None) -> bool:
 
 class Fold:
     """What several checks found and judged on one piece of evidence, folded as they run
-    (a run judges every answer with about 37 checks: no Judged per check).
+    (a run judges every answer with every check of its kind: no Judged per check).
 
     A requirement is checked when some check could have seen it broken (or a failure
     cites it); for the others, the best reason any check gave (one naming the profile

@@ -7,10 +7,10 @@ it read the profile, start the embedded reference server, and write reports. (On
 exception: its own options given on a command line that collects no suite stop the run
 saying to add ``--pyargs conformance.suite``.)
 
-pytest registers this module, so the hooks and the fixture it finds here are the
-plugin's; each is written in the module of its concern. The run's state is one
-``State`` on ``config.stash[STATE]`` (``state.py``). The classes registered at
-configuration (``RunObserver``) carries hooks of its own.
+pytest registers this module, so the hooks it finds here are the plugin's; each is
+written in the module of its concern. The run's state is one ``State`` on
+``config.stash[STATE]`` (``state.py``). The one class registered at configuration
+(``RunObserver``) carries hooks of its own.
 
 - ``options.py``: the options and their ini twins, ``Settings``, ``suite_requested``
 - ``session.py``: configuration, the embedded server, the harness's client, the smoke

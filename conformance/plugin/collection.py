@@ -16,6 +16,7 @@ import pytest
 
 from conformance import cases as case_matrix
 from conformance.access import generate_access_cases
+from conformance.client import Encoding
 from conformance.evaluation import Evaluator, Scope, Unit, plan_scopes
 from conformance.harness import Harness
 from conformance.negative import generate_negative
@@ -116,6 +117,9 @@ def plan(state: State) -> dict[str, Scope]:
             found.requirements = broken or [r for r, judged in result.requirements.items() if judged.exercised]
         state.cases_generated = state.cases_selected = 1
         return scope
+    # Before the units: the pre-flight's lookups are the matrix's own, and learn() (which
+    # the generators call) reads the lookups by code from the store they leave.
+    state.diagnoses = harness.preflight(settings.concurrency)
     units = generate_units(harness, settings.combinations)
     state.matrix_sizes = matrix_sizes(harness, settings.combinations, units)
     state.cases_generated = len(units)
@@ -141,7 +145,7 @@ def generate_units(harness: Harness, mode: case_matrix.Mode) -> list[Unit]:
     negative space, the relations, the access cases."""
     campaigns_of = _campaigns_learned(harness)
     units: list[Unit] = []
-    units += matrix_cases(harness.profile, campaigns_of, mode)
+    units += matrix_cases(harness.profile, campaigns_of, mode, harness.encoding)
     units += generate_relations(harness.profile, campaigns_of)
     units += generate_access_cases(harness.profile, harness.encoding)
     return units
@@ -154,16 +158,21 @@ def matrix_sizes(harness: Harness, mode: case_matrix.Mode, units: list[Unit]) ->
     other: case_matrix.Mode = "pairwise" if mode == "all" else "all"
     matrix = sum(1 for unit in units if isinstance(unit, case_matrix.Case))
     negative = len(generate_negative(harness.profile, campaigns_of))  # the same in every mode
-    return {mode: matrix, other: case_matrix.count(harness.profile, campaigns_of, other) + negative}
+    return {
+        mode: matrix,
+        other: case_matrix.count(harness.profile, campaigns_of, other, encoding=harness.encoding) + negative,
+    }
 
 
 def matrix_cases(
-    profile: Profile, campaigns_of: case_matrix.CampaignLookup, mode: case_matrix.Mode
+    profile: Profile, campaigns_of: case_matrix.CampaignLookup, mode: case_matrix.Mode, encoding: Encoding = "form"
 ) -> list[case_matrix.Case]:
     """The matrix cases in ``mode`` (the matrix, its probes, and the negative space,
     which is not crossed and so the same in every mode): what a run prints as "matrix
-    cases per mode", and what tests/test_readme_counts.py compares with the README."""
-    return case_matrix.generate(profile, campaigns_of, mode) + generate_negative(profile, campaigns_of)
+    cases per mode", and what tests/test_readme_counts.py compares with docs/performance.md."""
+    return case_matrix.generate(profile, campaigns_of, mode, encoding=encoding) + generate_negative(
+        profile, campaigns_of
+    )
 
 
 def _campaigns_learned(harness: Harness) -> case_matrix.CampaignLookup:

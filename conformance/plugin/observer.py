@@ -96,6 +96,14 @@ class RunObserver:
             self.state.workers.append(sent)
 
 
+def run_diagnoses(state: State) -> list[str]:
+    """The pre-flight's lines: under xdist, a worker's (every worker collects the same
+    items against the same target, so each made the same), else this process's."""
+    if is_xdist_controller(state.config):
+        return next((list(w["diagnoses"]) for w in state.workers if w.get("diagnoses")), [])
+    return list(state.diagnoses)
+
+
 def run_scope(state: State) -> dict[str, Any]:
     """The run's scope: a worker's count under xdist (they all collect the same items),
     else this process's; the controller's own smoke may have stopped the run."""

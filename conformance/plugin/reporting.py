@@ -15,7 +15,7 @@ import pytest
 from conformance import certificate as cert
 from conformance import recording
 from conformance.plugin.collection import scope_counts
-from conformance.plugin.observer import run_scope
+from conformance.plugin.observer import run_diagnoses, run_scope
 from conformance.plugin.state import EXAMPLE, STATE, State
 from conformance.secret import redact
 from conformance.wording import plural
@@ -76,10 +76,16 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             "transport": state.harness.transport_notes(),
             "matrix_sizes": state.matrix_sizes,
             "scope": scope_counts(state),
+            "diagnoses": state.diagnoses,
+            "gone": state.gone,
         }
         return  # a worker: the controller writes the certificate
     if state is None or state.harness is None or state.unusable or session.config.option.collectonly:
         return
+    if state.gone or any(w.get("gone") for w in state.workers):
+        # The target went away: no verdict on it can be complete (exit 4, as for a
+        # target that cannot be tested at all), whatever the items said before.
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR
     path = state.settings.report_dir / "certificate.json"
     state.certificate = cert.write_certificate(
         certificate_of(session.config, state), path, state.harness.profile.password
@@ -149,6 +155,8 @@ def certificate_of(config: pytest.Config, state: State) -> dict[str, Any]:
         collected=state.collected_items if state.collected_items is not None else len(outcomes),
         outcomes=outcomes,
         baseline=settings.baseline.outcome(seen) if settings.baseline else None,
+        diagnoses=run_diagnoses(state),
+        gone=state.gone or next((w["gone"] for w in state.workers if w.get("gone")), None),
         **run_scope(state),
     )
     selected = {record["requirement"] for record in state.records.values()}

@@ -11,6 +11,7 @@ import pytest
 
 from conformance.certificate import not_exercised_reason
 from conformance.evaluation import LISTED, RequirementResult, ScopeResult
+from conformance.harness import TargetGone
 from conformance.plugin.state import EXAMPLE, STATE
 from conformance.requirements import catalogue
 from conformance.secret import redact
@@ -27,7 +28,13 @@ def judge_item(item: RequirementItem) -> None:
     state = item.config.stash[STATE]
     assert state.evaluator is not None and state.harness is not None
     secret = state.harness.profile.password
-    result: ScopeResult = state.evaluator.result(item.scope)
+    try:
+        result: ScopeResult = state.evaluator.result(item.scope)
+    except TargetGone as exc:
+        # Nothing more can be judged: this item and every one after it are not run.
+        state.gone = str(exc)
+        item.session.shouldstop = str(exc)
+        pytest.skip(f"not judged: {exc}")
     if item.scope.key not in state.carried:
         # The scope's own facts go once per process, with the first of its items to run.
         state.carried.add(item.scope.key)

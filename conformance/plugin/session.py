@@ -20,12 +20,14 @@ from conformance.client import Client, RateLimiter
 from conformance.embedded import EmbeddedServerError, StartingServer
 from conformance.harness import Harness, TargetBroken, TargetUnusable
 from conformance.html_finish import finish_report
+from conformance.plugin import termination
 from conformance.plugin.collection import MARKERS, is_generated
 from conformance.plugin.observer import RunObserver
 from conformance.plugin.options import SUITE_DIR, Settings, no_suite_for_the_options, read_settings, suite_requested
 from conformance.plugin.reporting import run_facts
 from conformance.plugin.state import STATE, State, is_xdist_controller
 from conformance.profile import ProfileError, load_profile
+from conformance.secret import redact
 from conformance.stop_files import stop_html, stop_junit
 from conformance.wording import plural
 
@@ -67,6 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
         no_suite_for_the_options(config)
         return
     settings = read_settings(config)
+    termination.install()
     starting = _launch_embedded(config, settings)
     try:
         _configure_run(config, settings, starting)
@@ -290,6 +293,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             f"conformance: {plural(len(session.items), 'requirement item')} over {plural(len(scopes), 'scope')}, "
             f"{plural(state.cases_selected, 'case')} as their evidence (--concurrency {state.settings.concurrency})"
         )
+        # Said before any failure is shown: the failures these explain follow (and the
+        # certificate's reasons repeat them at the end).
+        for line in state.diagnoses:
+            terminal.write_line(f"conformance: pre-flight: {redact(line, state.harness.profile.password)}")
 
 
 def name_the_junit_suite(config: pytest.Config) -> None:
@@ -303,7 +310,15 @@ def name_the_junit_suite(config: pytest.Config) -> None:
             plugin.suite_name = JUNIT_SUITE_NAME
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
+    try:
+        _unconfigure(config)
+    finally:
+        termination.end_by_the_signal()  # last of all: every report is written
+
+
+def _unconfigure(config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
     if state is None:
         return

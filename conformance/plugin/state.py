@@ -37,6 +37,10 @@ class State:
     # smoke's lookup, the one case generated (harness.TargetBroken).
     stopped: str | None = None
     stop_case: case_matrix.Case | None = None
+    # The pre-flight's lines (conformance/preflight.py): each profile entry the target's
+    # answers contradict, made where the items are collected (a worker under xdist).
+    diagnoses: list[str] = field(default_factory=list)
+    gone: str | None = None  # harness.TargetGone: the target went away mid-run
     # The scope, counted in the process that collects (RunObserver): the suite's items
     # generated (None: not generated), those reported deselected, those collected; the
     # units of evidence generated and those --cases selected.

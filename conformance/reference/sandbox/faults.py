@@ -769,8 +769,8 @@ def _reward_678_without_reward_id(doc: Document, fields: Fields, number: int) ->
 # JSON answers are output=JSON and the lower-case output=json real clients send.
 JOHN = "account=greatwidgets and customer=89898989898989"
 # The matrix cases (not the relations of the customer) of the first profile customer:
-# about 30 in pairwise mode, every option value among them, the plain lookup (the smoke
-# request's twin) too.
+# in pairwise mode, every option value among them, the plain lookup (the smoke request's
+# twin) too.
 JOHN_CASES = f"kind=answer and {JOHN}"
 COAL_JOHN_CASES = "kind=answer and account=coaldemo and customer=89898989898989"
 JSON_OUTPUT = "(output=JSON or output=json)"

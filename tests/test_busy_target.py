@@ -1,0 +1,96 @@
+"""Busy is not broken: a target that answers 429 or 503 (legal, and common in front of real
+APIs) leaves the cases it would not answer unjudged, never failed, and the verdict says
+why and what to do; a target busy now and then is retried and judged as if it never was."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.reference import PROFILE_PATH, make_app
+from tests.servers import serve_wsgi
+from tests.targets import run_suite
+
+pytestmark = pytest.mark.slow
+
+_PAGE = b"<html><body><h1>503 Service Unavailable</h1>Try again later.</body></html>"
+
+
+class _Busy:
+    """The reference, answering 503 (an HTML page, Retry-After 0) to the requests ``busy`` picks."""
+
+    def __init__(
+        self, busy: Callable[[int], bool], status: str = "503 Service Unavailable", once: bool = False
+    ) -> None:
+        self.app = make_app()
+        self.busy = busy
+        self.status = status
+        self.once = once  # each request refused at most once: its retry is answered
+        self._count = itertools.count(1)
+        self._lock = threading.Lock()
+        self._refused: set[bytes] = set()
+        self.refused = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        # A multipart body's boundary is new on each attempt: the retry is the same request.
+        boundary = environ.get("CONTENT_TYPE", "").partition("boundary=")[2].encode()
+        request = environ.get("QUERY_STRING", "").encode() + (body.replace(boundary, b"") if boundary else body)
+        with self._lock:
+            number = next(self._count)
+            refuse = self.busy(number) and not (self.once and request in self._refused)
+            if refuse:
+                self._refused.add(request)
+        if refuse:
+            self.refused += 1
+            start_response(self.status, [("Content-Type", "text/html"), ("Retry-After", "0")])
+            return [_PAGE]
+        return self.app(environ, start_response)  # type: ignore[no-any-return]
+
+
+def _run(app: _Busy, tmp_path: Path) -> tuple[dict[str, Any], str]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    with serve_wsgi(app, threads=8) as served:
+        result = run_suite(
+            tmp_path, "--target-url", served.url, "--target-profile", str(PROFILE_PATH),
+            "--combinations", "pairwise", "--report-dir", str(tmp_path / "r"), "--target-retries", "1",
+        )  # fmt: skip
+    certificate = json.loads((tmp_path / "r" / "certificate.json").read_text(encoding="utf-8"))
+    return certificate, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("status", ["503 Service Unavailable", "429 Too Many Requests"])
+def test_a_target_busy_after_the_first_requests_is_incomplete_not_failed(status: str, tmp_path: Path) -> None:
+    app = _Busy(lambda number: number > 40, status)
+    certificate, output = _run(app, tmp_path)
+    failed = [r for r, e in certificate["requirements"].items() if e["verdict"] == "fail"]
+    assert not failed, (failed, output[-3000:])
+    assert certificate["verdict"] == "incomplete"
+    busy = certificate["counts"]["unjudged_busy"]
+    assert busy["count"] > 0 and set(busy["statuses"]) == {status[:3]} and busy["cases"], busy
+    reason = next(r for r in certificate["reasons"] if "not judged: the target was busy" in r)
+    assert "--rate-limit" in reason and f"HTTP {status[:3]}" in reason
+    assert "not judged: the target was busy" in output
+
+
+def test_a_target_busy_now_and_then_is_retried_and_judged_in_full(tmp_path: Path) -> None:
+    """Every seventh request answered 503 (each request at most once): each is retried, and
+    the run judges what it would have judged against the same server never busy."""
+    app = _Busy(lambda number: number % 7 == 0, once=True)
+    certificate, output = _run(app, tmp_path / "busy")
+    calm, _ = _run(_Busy(lambda number: False), tmp_path / "calm")
+    assert app.refused > 100
+    assert certificate["counts"]["unjudged_busy"]["count"] == 0, output[-3000:]
+    assert certificate["verdict"] == calm["verdict"]
+    assert {r: e["verdict"] for r, e in certificate["requirements"].items()} == {
+        r: e["verdict"] for r, e in calm["requirements"].items()
+    }
+    assert certificate["counts"]["items_by_kind"] == calm["counts"]["items_by_kind"]
