@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance import certificate as cert
 from conformance import compare as comparing
 from conformance.access import AccessCase
 from conformance.cases import Case
@@ -31,6 +30,7 @@ from conformance.relations import Relation
 from conformance.report import failure_text, group_failure_text, names_role, response_text
 from conformance.requirements import catalogue
 from conformance.secret import redact
+from conformance.tally import Tally
 
 Unit = Case | Relation | AccessCase
 
@@ -190,7 +190,7 @@ class ScopeResult:
     key: str
     units: int
     requirements: dict[str, RequirementResult]
-    tally: cert.Tally
+    tally: Tally
     notes: dict[tuple[str, str, str], NoteSeen]
     seconds: float
     requests: int
@@ -249,7 +249,7 @@ class Evaluator:
         needs = [unit_requests(unit, harness) for unit in scope.units]  # built once: a case's request is not free
         requests = list(dict.fromkeys(r for wanted in needs for r in wanted))
         requirements = {r: RequirementResult() for r in scope.requirements}
-        tally = cert.Tally()
+        tally = Tally()
         notes: dict[tuple[str, str, str], NoteSeen] = {}
         result = ScopeResult(scope.key, len(scope.units), requirements, tally, notes, 0.0, 0)
         # The answers are fetched --concurrency at a time while this thread judges each

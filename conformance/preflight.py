@@ -25,7 +25,7 @@ card number finds has that very code) is the target's inconsistency, for the che
 judge, not the profile's: it gets no diagnosis. Nor does anything without a sibling to
 compare with (both identifiers finding no one; a customer with one identifier). A
 diagnosis explains failures; it never excuses one: the verdict rests on the
-requirements alone (conformance/certificate.py).
+requirements alone (conformance/verdict.py).
 """
 
 from __future__ import annotations

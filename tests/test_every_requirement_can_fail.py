@@ -28,7 +28,6 @@ from typing import Any
 
 import pytest
 
-from conformance import certificate
 from conformance.access import AccessCase, generate_access_cases
 from conformance.cases import Case, expect, load_space
 from conformance.checks import REGISTRY, Evidence, Judged, _load_families, judge
@@ -39,6 +38,7 @@ from conformance.relations import Relation, generate_relations
 from conformance.requirements import catalogue
 from tests.evidence import case, observation
 from tests.expected_data import changed, customer_from, expect_block
+from tests.records import item_record
 
 EXAMPLES = Path(__file__).parent / "data" / "spec-examples"
 TESTABLE = sorted(r.id for r in catalogue().values() if not r.untestable)
@@ -1235,12 +1235,12 @@ def test_a_check_that_only_warns_credits_nothing(name: str) -> None:
     ]
     assert judged.checked == frozenset(), f"{name} judged {sorted(judged.checked)}"
     assert judged.not_applicable == {}, f"{name} said not applicable for {judged.not_applicable}"
-    record = certificate.item_record(evidence.kind, "crafted", judged)
+    record = item_record(evidence.kind, "crafted", judged)
     assert (record["exercised"], record["failed"], record["not_applicable"]) == ([], [], []), record
     assert record["notes"], f"{name}'s {spoke[0].severity} is not recorded on the certificate"
     # In the whole registry's judgement too: the record is what the other checks credit.
     _load_families()
     others = Judged.merge(c.run(evidence) for c in REGISTRY.values() if c.applies_to(evidence) and c.name != name)
-    everything = certificate.item_record(evidence.kind, "crafted", judge(evidence))
-    assert everything["exercised"] == certificate.item_record(evidence.kind, "crafted", others)["exercised"]
-    assert everything["failed"] == certificate.item_record(evidence.kind, "crafted", others)["failed"]
+    everything = item_record(evidence.kind, "crafted", judge(evidence))
+    assert everything["exercised"] == item_record(evidence.kind, "crafted", others)["exercised"]
+    assert everything["failed"] == item_record(evidence.kind, "crafted", others)["failed"]

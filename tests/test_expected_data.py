@@ -350,7 +350,7 @@ def test_every_identifier_is_judged_alike() -> None:
 
 # -- the certificate tells expected data from consistency -------------------------------------------
 def _record(item_id: str, judged: Judged) -> dict[str, Any]:
-    from conformance.certificate import item_record
+    from tests.records import item_record
 
     return item_record("case", item_id, judged)
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance.certificate import item_record
 from tests.evidence import case, judge_answer
 from tests.faults import serve
+from tests.records import item_record
 from tests.targets import run_suite
 
 ERROR = {"status": "error", "error": "Either code or card_number must be passed"}

@@ -198,6 +198,13 @@ class Judged:
         return failed_requirements(self.findings)
 
     @property
+    def exercised(self) -> frozenset[str]:
+        """The requirements this evidence judged: checked, or found broken (a failure is
+        judged even where its check did not also say ``checked``). The one definition:
+        the tally, the certificate and the tests read it here."""
+        return self.checked.union(self.failed)
+
+    @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "error"]
 

@@ -18,6 +18,8 @@ from conformance.plugin.collection import scope_counts
 from conformance.plugin.observer import run_diagnoses, run_scope
 from conformance.plugin.state import EXAMPLE, STATE, State
 from conformance.secret import redact
+from conformance.tally import Tally
+from conformance.verdict import NODE_IDS
 from conformance.wording import plural
 
 if TYPE_CHECKING:
@@ -118,7 +120,7 @@ def selection_of(config: pytest.Config) -> list[str]:
     if getattr(option, "stepwise", False):
         found.append("--sw (stepwise)")
     if any("::" in str(arg) for arg in config.args):
-        found.append(cert.NODE_IDS)
+        found.append(NODE_IDS)
     # Sharding plugins' options, by their dest (the counts catch any other plugin).
     if getattr(option, "splits", None):
         found.append("--splits (pytest-split)")
@@ -127,13 +129,13 @@ def selection_of(config: pytest.Config) -> list[str]:
     return found
 
 
-def scope_tally(state: State) -> cert.Tally:
+def scope_tally(state: State) -> Tally:
     """What every scope judged, merged (each scope counted once)."""
-    tally = cert.Tally()
+    tally = Tally()
     # In the scopes' key order, so the cases the certificate names are the same with or
     # without -n (where the scopes' carriers arrive in whatever order workers finish).
     for _, carried in sorted(state.scopes.items()):
-        tally.merge(cert.Tally.from_json(carried["tally"]))
+        tally.merge(Tally.from_json(carried["tally"]))
     return tally
 
 

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from conformance.certificate import not_exercised_reason
 from conformance.evaluation import LISTED, RequirementResult, ScopeResult
 from conformance.harness import TargetGone
 from conformance.plugin.state import EXAMPLE, STATE
 from conformance.requirements import catalogue
 from conformance.secret import redact
+from conformance.tally import not_exercised_reason
 from conformance.wording import plural
 
 if TYPE_CHECKING:
