@@ -28,7 +28,7 @@ from conformance.requirements import catalogue
 from conformance.resources import data_dir, schema_path
 from conformance.secret import Secret, redact
 from conformance.tally import CASES_LISTED, Tally, not_exercised_reason
-from conformance.verdict import RunFacts, overall_verdict
+from conformance.verdict import RunFacts, not_run_reason, overall_verdict
 
 CERTIFICATE_VERSION = 2
 
@@ -87,11 +87,7 @@ def build_certificate(
             )
         elif selected is not None and requirement_id not in selected:
             entry.update(
-                verdict="not-exercised",
-                reason="not run: no item of this requirement ran "
-                "(deselected by -k or -m, left out of the node ids, or skipped before it ran)",
-                exercised=_listed([]),
-                failed=_listed([]),
+                verdict="not-exercised", reason=not_run_reason(facts), exercised=_listed([]), failed=_listed([])
             )
         else:
             broke = tally.failed.get(requirement_id, [])

@@ -30,6 +30,7 @@ from conformance.preflight import Found, diagnose, lookups
 from conformance.profile import Account, Customer, Profile
 from conformance.relations import Relation
 from conformance.secret import redact
+from conformance.wording import plural
 
 # Statuses that say the URL names no endpoint (not found, gone, method not allowed).
 PATH_STATUSES = frozenset({404, 405, 410})
@@ -187,12 +188,12 @@ class Harness:
         retries += len(retried)
         if retries:
             reasons |= {reason for e in retried for reason in e.retry_reasons}
-            notes.append(f"{retries} request(s) needed retries ({'; '.join(sorted(reasons)[:3])})")
+            notes.append(f"{plural(retries, 'request')} needed retries ({'; '.join(sorted(reasons)[:3])})")
         redirected = [e for e in exchanges if e.redirects]
         redirects += len(redirected)
         if redirects:
             example = first_redirect or redirected[0].redirects[-1]
-            notes.append(f"{redirects} request(s) followed same-origin redirects, e.g. to {example}")
+            notes.append(f"{plural(redirects, 'request')} followed same-origin redirects, e.g. to {example}")
         return notes
 
     def observe(self, case: Case | AccessCase, exchange: Exchange | None = None) -> Observation:
@@ -237,7 +238,7 @@ class Harness:
             if time.monotonic() - self.last_answered >= GONE_AFTER_S:
                 when = self.last_answered_at.strftime("%H:%M:%S UTC")
                 raise TargetGone(
-                    f"the target went away: it last answered at {when}, after {self._sent} request(s), and has "
+                    f"the target went away: it last answered at {when}, after {plural(self._sent, 'request')}, and has "
                     f"answered nothing for {GONE_AFTER_S:.0f} s since (its first customer's lookup tried every "
                     f"{GONE_PROBE_EVERY_S:.0f} s); the cases judged before are in the reports"
                 )

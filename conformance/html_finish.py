@@ -1,6 +1,6 @@
 """The last touch on pytest-html's report.html, once pytest-html has written it.
 
-Two things pytest-html cannot be told through its hooks:
+Three things pytest-html cannot be told through its hooks:
 
 - The title: its page title and heading are set at the start of the session, before the
   target is known; here they name the call and the target (``html_summary.title``).
@@ -10,6 +10,9 @@ Two things pytest-html cannot be told through its hooks:
   blob keeps only the first items that did not pass (``TABLE_ROWS_KEPT``); the passing
   ones are counted in pytest-html's totals and in the summary's matrix, and the
   certificate says what each requirement's verdict rests on.
+- Its environment table (Python, platform, packages, plugins) comes first in the page
+  and took the first screen (about 700 px at 1280x800) before the verdict; it is moved to
+  the end, after the results table, so the first screen is the verdict's.
 
 The file is edited as text, not through pytest-html's internals; if its layout ever
 changes, the report is left as pytest-html wrote it (bigger, nothing lost).
@@ -19,13 +22,19 @@ from __future__ import annotations
 
 import json
 import re
-from html import escape, unescape
+from html import unescape
 from pathlib import Path
 from typing import Any
 
 from conformance.html_summary import TABLE_ROWS_KEPT, title
+from conformance.templating import macro
 
 _BLOB = re.compile(r'data-jsonblob="([^"]*)"')
+# pytest-html's environment heading and its table (its script fills the table in).
+_ENVIRONMENT = re.compile(
+    r'[ \t]*<div id="environment-header">\s*<h2>Environment</h2>\s*</div>\s*<table id="environment"></table>\n?'
+)
+_FOOTER = re.compile(r"<footer>")  # pytest-html writes one, after its results table
 _TITLES = (
     re.compile(r'(<title id="head-title">)(.*?)(</title>)', re.S),
     re.compile(r'(<h1 id="title">)(.*?)(</h1>)', re.S),
@@ -50,10 +59,24 @@ def compact_blob(data: dict[str, Any]) -> int:
     return len(dropped)
 
 
+def environment_last(text: str) -> str:
+    """pytest-html's environment heading and table moved from the top of the page to just
+    before its footer (after the results table); the text unchanged if either is missing."""
+    found = _ENVIRONMENT.search(text)
+    footers = list(_FOOTER.finditer(text))
+    if found is None or len(footers) != 1 or footers[0].start() < found.end():
+        return text
+    at = footers[0].start() - len(found.group(0))
+    moved = text[: found.start()] + text[found.end() :]
+    return moved[:at] + found.group(0) + moved[at:]
+
+
 def finish_text(text: str, page_title: str) -> str:
-    """The report's text with its title set and its data blob compacted."""
+    """The report's text with its title set, its environment table moved last and its
+    data blob compacted."""
     for pattern in _TITLES:
-        text = pattern.sub(lambda m: m.group(1) + escape(page_title) + m.group(3), text, count=1)
+        text = pattern.sub(lambda m: m.group(1) + macro("finish.html", "text", page_title) + m.group(3), text, count=1)
+    text = environment_last(text)
     found = _BLOB.search(text)
     if found is None:
         return text
@@ -65,7 +88,7 @@ def finish_text(text: str, page_title: str) -> str:
         return text
     compact_blob(data)
     data["title"] = page_title
-    blob = escape(json.dumps(data, separators=(",", ":")), quote=True)
+    blob = macro("finish.html", "text", json.dumps(data, separators=(",", ":")))
     return text[: found.start(1)] + blob + text[found.end(1) :]
 
 

@@ -13,14 +13,14 @@ from conformance.checks import Finding, Observation
 from conformance.client import curl_command
 from conformance.requirements import catalogue
 from conformance.secret import Secret, redact
+from conformance.wording import plural
 
 BODY_LIMIT = 4000
 
 
 def failure_text(observation: Observation, findings: Iterable[Finding], secret: Secret | None) -> str:
     """The message of a failed case: each violation, then how to reproduce it."""
-    head = f"violation(s) of the document for case {observation.case.id}"
-    return _failure_text(head, findings, [("", observation)], secret)
+    return _failure_text(f"of the document for case {observation.case.id}", findings, [("", observation)], secret)
 
 
 def group_failure_text(
@@ -28,7 +28,7 @@ def group_failure_text(
 ) -> str:
     """The message of a failed relation or access case (``subject`` names it): each
     violation, then the requests involved, by role."""
-    return _failure_text(f"violation(s) of the document for {subject}", findings, list(observations.items()), secret)
+    return _failure_text(f"of the document for {subject}", findings, list(observations.items()), secret)
 
 
 def _failure_text(
@@ -63,7 +63,9 @@ def _failure_text(
         f"  {'# ' + role + chr(10) + '  ' if role else ''}{curl_command(o.exchange)}" for role, o in observations
     )
     tail = f"Reproduce with:\n{reproduce}"
-    count = f"{len(failures)} {head}" + (f"; {len(errors)} harness error(s)" if errors else "")
+    count = f"{plural(len(failures), 'violation')} {head}" + (
+        f"; {plural(len(errors), 'harness error')}" if errors else ""
+    )
     return redact("\n\n".join([count, *blocks, tail]), secret)
 
 

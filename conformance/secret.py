@@ -13,6 +13,8 @@ import json
 from functools import lru_cache
 from urllib.parse import quote, quote_plus
 
+import markupsafe
+
 PLACEHOLDER = "$TARGET_USER_PASSWORD"
 OTHER_PLACEHOLDER = "$TARGET_OTHER_USER_PASSWORD"  # the profile's other_user's password
 
@@ -39,14 +41,16 @@ class Secret:
 
 
 def spellings(value: str) -> list[str]:
-    """How a password may appear in text: plain, URL-encoded, XML- and JSON-escaped.
-    Longest first, so a longer spelling is replaced before a part of it."""
+    """How a password may appear in text: plain, URL-encoded, XML- and JSON-escaped, and
+    as the report's templates escape it (markupsafe: &#34; and &#39;, not html's &quot;
+    and &#x27;). Longest first, so a longer spelling is replaced before a part of it."""
     found = {
         value,
         quote(value, safe=""),
         quote_plus(value),
         html.escape(value, quote=True),
         html.escape(value, quote=False),
+        str(markupsafe.escape(value)),
         json.dumps(value)[1:-1],
     }
     return sorted(found, key=len, reverse=True)

@@ -8,10 +8,10 @@ import re
 import socket
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
-from html import escape
 from pathlib import Path
 
 from conformance.secret import Secret, redact
+from conformance.templating import render
 
 # Characters XML 1.0 cannot carry at all (a transport error may quote a raw byte).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -47,19 +47,11 @@ def stop_html(message: str, verdict: str, target: str, profile: str, certificate
         ("certificate", str(certificate)),
         ("written", datetime.now(timezone.utc).isoformat(timespec="seconds")),
     ]
-    table = "".join(f"<tr><th>{escape(k)}</th><td>{escape(_text(v, secret))}</td></tr>" for k, v in rows)
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>customer_info conformance: {escape(verdict)}</title>"
-        "<style>body{font-family:sans-serif;max-width:60em;margin:2em "
-        "auto}pre{white-space:pre-wrap;background:#f4f4f4;padding:1em}"
-        "th{text-align:left;padding-right:1em}</style></head><body>"
-        "<h1>customer_info conformance: the target cannot be tested</h1>"
-        f"<p>Verdict: <strong>{escape(verdict)}</strong>. No case ran: the run stopped at its first request.</p>"
-        f"<h2>Why</h2><pre>{escape(_text(message, secret))}</pre>"
-        f"<table>{table}</table>"
-        "<p>Fix the cause and run again. The certificate (above) and the JUnit XML say the same.</p>"
-        "</body></html>\n"
+    return render(
+        "stop.html",
+        verdict=verdict,
+        message=_text(message, secret),
+        rows=[(name, _text(value, secret)) for name, value in rows],
     )
 
 

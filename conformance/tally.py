@@ -32,7 +32,7 @@ def not_exercised_reason(reasons: Counter[str]) -> str:
     ranked = sorted(reasons.items(), key=lambda kv: ("profile" not in kv[0], -kv[1], kv[0]))
     listed = [f"{why} ({count} case{'s' if count != 1 else ''})" for why, count in ranked[:REASONS_LISTED]]
     more = len(reasons) - REASONS_LISTED
-    return "; ".join(listed) + (f"; and {more} other reason(s)" if more > 0 else "")
+    return "; ".join(listed) + (f"; and {more} other {'reason' if more == 1 else 'reasons'}" if more > 0 else "")
 
 
 class Tally:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from conformance.wording import plural
+
 
 @dataclass
 class RunFacts:
@@ -87,10 +89,10 @@ def overall_verdict(
     reasons: list[str] = []
     broken = [r for r, e in requirements.items() if e["verdict"] == "fail"]
     if broken:
-        reasons.append(f"{len(broken)} requirement(s) failed: {', '.join(broken)}")
+        reasons.append(f"{plural(len(broken), 'requirement')} failed: {', '.join(broken)}")
     if outcomes.get("baselined"):
         reasons.append(
-            f"{outcomes['baselined']} item(s) failed as the baseline "
+            f"{plural(outcomes['baselined'], 'item')} failed as the baseline "
             "expects (hidden from the exit status, not from the verdict)"
         )
     if facts.combinations != "all":
@@ -103,21 +105,45 @@ def overall_verdict(
         if e["verdict"] == "not-exercised" and not e["reason"].startswith("untestable")
     ]
     if missing:
-        reasons.append(f"{len(missing)} testable requirement(s) not exercised: {', '.join(missing)}")
+        reasons.append(f"{plural(len(missing), 'testable requirement')} not exercised: {', '.join(missing)}")
     if busy:
         reasons.append(busy_reason(busy))
     if outcomes.get("error"):
-        reasons.append(f"{outcomes['error']} item(s) ended in an error of the harness, not a verdict")
+        reasons.append(f"{plural(outcomes['error'], 'item')} ended in an error of the harness, not a verdict")
     not_run = facts.collected - len(facts.outcomes)
     if not_run > 0:
         reasons.append(
-            f"{not_run} of {facts.collected} collected item(s) did not run (stopped early: -x, Ctrl-C or SIGTERM)"
+            f"{not_run} of {plural(facts.collected, 'collected item')} did not run "
+            "(stopped early: -x, Ctrl-C or SIGTERM)"
         )
     verdict = "not-conformant" if broken else "incomplete" if first or reasons else "conformant"
     return verdict, first + list(facts.diagnoses) + reasons
 
 
 NODE_IDS = "node ids on the command line"  # selection_of's wording for them
+
+
+def not_run_reason(facts: RunFacts) -> str:
+    """Why no item of a requirement ran, named from what the run counted (a requirement's
+    items are made only where its scope's cases could judge it, so --cases keeps a
+    requirement's items or none). Every cause the run shows is named; with several, any
+    may be this requirement's."""
+    causes = []
+    if facts.stopped:
+        causes.append("the run stopped early: only the smoke lookup ran")
+    if facts.cases_selected < facts.cases_generated:
+        cases = next((s for s in facts.selection if s.startswith("--cases")), "--cases")
+        causes.append(f"{cases} selected no case that could judge it")
+    options = [s for s in facts.selection if s != NODE_IDS and not s.startswith("--cases")]
+    if facts.deselected:
+        causes.append(f"its items were deselected ({', '.join(options) if options else 'by a plugin'})")
+    if facts.not_collected:
+        causes.append(f"its items were not collected ({NODE_IDS if NODE_IDS in facts.selection else 'by a plugin'})")
+    if facts.collected > len(facts.outcomes):
+        causes.append("its items did not run (stopped early: -x, Ctrl-C or SIGTERM)")
+    if not causes:
+        causes.append("the run shows no cause (no selection, nothing deselected or stopped)")
+    return f"not run: no item of this requirement ran; {'; or '.join(causes)}"
 
 
 def scope_reasons(facts: RunFacts, outcomes: Counter[str]) -> list[str]:
@@ -135,17 +161,22 @@ def scope_reasons(facts: RunFacts, outcomes: Counter[str]) -> list[str]:
             if options
             else "by a plugin, e.g. sharding: pytest-split, pytest-shard"
         )
-        reasons.append(f"{facts.deselected:,} of {facts.generated:,} items deselected ({by})")
+        reasons.append(f"{facts.deselected:,} of {plural(facts.generated, 'item', thousands=True)} deselected ({by})")
     if facts.not_collected:
         by = (
             NODE_IDS
             if NODE_IDS in facts.selection
             else "dropped by a plugin without pytest_deselected, or node ids on the command line"
         )
-        reasons.append(f"{facts.not_collected:,} of {facts.generated:,} generated items were not collected ({by})")
+        reasons.append(
+            f"{facts.not_collected:,} of {plural(facts.generated, 'generated item', thousands=True)} "
+            f"{'was' if facts.not_collected == 1 else 'were'} not collected ({by})"
+        )
     if facts.cases_selected < facts.cases_generated:
         by = next((s for s in facts.selection if s.startswith("--cases")), "--cases")
-        reasons.append(f"{facts.cases_selected:,} of {facts.cases_generated:,} cases selected ({by})")
+        reasons.append(
+            f"{facts.cases_selected:,} of {plural(facts.cases_generated, 'case', thousands=True)} selected ({by})"
+        )
     # A skipped item is a requirement no case of its scope could judge (a customer with
     # no BuyX campaign and the BuyX rules): the requirement's verdict over every scope
     # says whether it was exercised at all.

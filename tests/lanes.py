@@ -92,6 +92,16 @@ SLOW: dict[str, str] = {
     "tests/test_html_report.py::test_secondary_failure_is_marked_and_sorted_after_its_cause": "a suite run",
     "tests/test_html_report.py::test_each_note_carries_its_first_case_and_curl": "the report of a suite run",
     "tests/test_html_report.py::test_links_to_the_certificate_and_junit_follow_where_they_were_written": "suite runs",
+    "tests/test_html_report.py::test_matrix_names_cases_as_why_a_requirement_did_not_run": "the report of a suite run",
+    "tests/test_html_report.py::test_the_first_screen_shows_the_verdict_and_the_failing_requirements": (
+        "the report of a suite run, in Chromium"
+    ),
+    "tests/test_html_report.py::test_the_verdict_names_each_failing_requirement": "the report of a suite run",
+    "tests/test_html_report.py::test_counts_agree_with_their_nouns": "the report of a suite run",
+    "tests/test_html_report.py::test_a_profile_naming_no_data_set_says_why_not_certified": "the report of a suite run",
+    "tests/test_html_escaping.py::test_a_hostile_targets_text_stays_text_in_the_report": "a suite run",
+    "tests/test_html_escaping.py::test_a_hostile_refusal_stays_text_in_the_stop_page": "a suite run, stopped",
+    "tests/test_html_escaping.py::test_no_script_of_the_target_runs_in_a_browser": "suite runs' reports, in Chromium",
 }
 
 

@@ -32,7 +32,17 @@ _UNREACHABLE = re.compile(
 )
 
 # The project's runtime dependencies, by import name: a bare interpreter has none of them.
-DEPENDENCY_MODULES = ("pytest", "requests", "urllib3", "lxml", "xmlschema", "jsonschema", "pytest_html", "yaml")
+DEPENDENCY_MODULES = (
+    "pytest",
+    "requests",
+    "urllib3",
+    "lxml",
+    "xmlschema",
+    "jsonschema",
+    "pytest_html",
+    "jinja2",
+    "yaml",
+)
 
 
 # Only pip's own lines count: a suite run in the same command may print "Connection refused"

@@ -39,7 +39,7 @@ FAILURE_LINE = re.compile(
     r"^\[(?P<ids>[A-Z][A-Z0-9-]*(?:, [A-Z][A-Z0-9-]*)*)\] (?P<check>\w+): (?P<title>.+)$", re.MULTILINE
 )
 FOUND_BY_LINE = re.compile(r"^Found by: (?P<checks>.+)$", re.MULTILINE)
-FOUND_BY_CHECK = re.compile(r"(\w+) on \d+ case\(s\)")
+FOUND_BY_CHECK = re.compile(r"(\w+) on \d+ cases?\b")
 NOTE_LINE = re.compile(
     r"^(?P<severity>advisory|warning|unspecified): (?P<check>\w+)(?: \[(?P<ids>[A-Z0-9, -]+)\])?: (?P<title>.*)$"
 )

@@ -55,7 +55,7 @@ def test_baseline_hides_listed_failures_and_reports_fixed_ones(tmp_path: Path) -
     assert (
         "known failure listed in baseline.yaml" in second.stdout and "[NOTE-ALL-FIELDS]" in second.stdout
     )  # still visible
-    assert "1 listed failure(s) now pass; remove them from the file" in second.stdout
+    assert "1 listed failure now passes; remove them from the file" in second.stdout
     assert "requirement: FIELD-USER-PASSWORD-REQUIRED, case: wrong-password" in second.stdout
     after = json.loads((tmp_path / "second" / "certificate.json").read_text())
     assert after["verdict"] == "not-conformant"  # a baseline hides failures from the exit status, not from the verdict

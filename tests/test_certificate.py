@@ -105,7 +105,7 @@ def test_a_failure_makes_it_not_conformant_with_the_cases_behind_it() -> None:
             dict(cases_generated=756, cases_selected=4, selection=["--cases 'kind=access'"]),
             "4 of 756 cases selected (--cases 'kind=access')",
         ),
-        (dict(collected=5), "3 of 5 collected item(s) did not run"),
+        (dict(collected=5), "3 of 5 collected items did not run"),
         (dict(outcomes={"a": "passed", "b": "error"}), "error of the harness"),
     ],
 )
@@ -114,6 +114,31 @@ def test_incomplete_runs_say_why(change: dict, reason: str) -> None:
     validate(certificate)
     assert certificate["verdict"] == "incomplete"
     assert any(reason in r for r in certificate["reasons"]), certificate["reasons"]
+
+
+@pytest.mark.parametrize(
+    "change, cause",
+    [
+        (
+            dict(cases_generated=756, cases_selected=4, selection=["--cases 'kind=access'"]),
+            "--cases 'kind=access' selected no case that could judge it",
+        ),
+        (dict(generated=10, deselected=8, selection=["-k 'BUYX'"]), "its items were deselected (-k 'BUYX')"),
+        (dict(generated=10, deselected=8), "its items were deselected (by a plugin)"),
+        (dict(stopped="the smoke request got no envelope."), "the run stopped early: only the smoke lookup ran"),
+        (dict(collected=5), "its items did not run (stopped early: -x, Ctrl-C or SIGTERM)"),
+    ],
+    ids=["cases", "k", "plugin", "stopped", "interrupted"],
+)
+def test_a_requirement_no_item_of_which_ran_names_the_runs_cause(change: dict, cause: str) -> None:
+    # A requirement with no item that ran (here every one but those ALL_PASS judged is
+    # left out of ``selected``): the matrix shows the reason, which names what the run
+    # did, not a guess ("deselected by -k or -m" for a --cases run, as it said before).
+    certificate = build_certificate(ALL_PASS, facts(**change), selected={"EXAMPLE-SUCCESS"})
+    validate(certificate)
+    reasons = {e["reason"] for r, e in certificate["requirements"].items() if r != "EXAMPLE-SUCCESS" and "reason" in e}
+    not_run = {r for r in reasons if r.startswith("not run: ")}
+    assert not_run == {f"not run: no item of this requirement ran; {cause}"}, not_run
 
 
 def test_a_skipped_item_leaves_the_verdict_to_the_requirements() -> None:
@@ -137,7 +162,7 @@ def test_a_requirement_no_answer_applied_to_is_not_exercised_and_the_run_incompl
     entry = certificate["requirements"]["BUYX-EARNED"]
     # The checks' own reason, with how many cases gave it.
     assert entry["verdict"] == "not-exercised" and entry["reason"] == f"{why} (2 cases)", entry
-    assert f"testable requirement(s) not exercised: {', '.join(buyx)}" in " ".join(certificate["reasons"])
+    assert f"{len(buyx)} testable requirements not exercised: {', '.join(buyx)}" in " ".join(certificate["reasons"])
 
 
 def test_a_certificate_breaking_its_schema_is_a_harness_bug() -> None:

@@ -144,8 +144,8 @@ def test_transport_notes_say_what_needed_retries_and_redirects() -> None:
     store.exchange(lookup("retried"))
     store.exchange(lookup("moved"))
     assert store.transport_notes() == [
-        "1 request(s) needed retries (HTTP 503)",
-        "1 request(s) followed same-origin redirects, e.g. to http://table.invalid/v2/api.php",
+        "1 request needed retries (HTTP 503)",
+        "1 request followed same-origin redirects, e.g. to http://table.invalid/v2/api.php",
     ]
 
 
@@ -219,8 +219,8 @@ def test_forgotten_answers_keep_their_count_and_transport_notes() -> None:
     store.forget([lookup("retried"), lookup("moved")])
     assert store.requests_sent == 2
     assert store.transport_notes() == [
-        "1 request(s) needed retries (HTTP 503)",
-        "1 request(s) followed same-origin redirects, e.g. to http://table.invalid/v2",
+        "1 request needed retries (HTTP 503)",
+        "1 request followed same-origin redirects, e.g. to http://table.invalid/v2",
     ]
     store.exchange(lookup("moved"))
     assert client.sent[lookup("moved")] == 2 and store.requests_sent == 3

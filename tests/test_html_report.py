@@ -81,11 +81,11 @@ def test_summary_shows_the_verdict_first(report: lxml.html.HtmlElement) -> None:
     verdict = section(report, "conformance-verdict")
     assert verdict.xpath('.//span[contains(@class, "cf-verdict")]')[0].text_content() == "not-conformant"
     assert "NOTE-ALL-FIELDS" in verdict.text_content()
-    # The run's facts, the verdict, the matrix, then the failures it links to; counts
-    # by area and notes after them (they were before the failures: a reader looking for
-    # what broke had to scroll past them).
+    # The verdict (the first screen), the run's facts, the matrix, then the failures it
+    # links to; counts by area and notes after them (they were before the failures: a
+    # reader looking for what broke had to scroll past them).
     ids = [s.get("id") for s in report.xpath('//section[starts-with(@id, "conformance-")]')]
-    assert ids[:4] == ["conformance-run", "conformance-verdict", "conformance-matrix", "conformance-failures"], ids
+    assert ids[:4] == ["conformance-verdict", "conformance-run", "conformance-matrix", "conformance-failures"], ids
     assert set(ids[4:]) == {"conformance-areas", "conformance-notes"}, ids
 
 
@@ -127,6 +127,19 @@ def test_matrix_has_a_row_per_requirement_with_its_sentence(report: lxml.html.Ht
     assert untestable and "untestable" in untestable[0].text_content()
 
 
+def test_matrix_names_cases_as_why_a_requirement_did_not_run(
+    report: lxml.html.HtmlElement, certificate: dict[str, Any]
+) -> None:
+    """The run selected cases with --cases: the requirements none of its cases could judge
+    have no item, and their row says so (it said "deselected by -k or -m")."""
+    rows = section(report, "conformance-matrix").xpath('.//tr[@data-verdict="not-exercised"]')
+    cells = [" ".join(row.xpath("./td")[-1].text_content().split()) for row in rows]
+    not_run = [c for c in cells if "not run:" in c]
+    assert not_run, cells
+    (cases,) = certificate["run"]["selection"]
+    assert all(f"{cases} selected no case that could judge it" in c and "-k or -m" not in c for c in not_run), not_run
+
+
 def test_counts_by_area(report: lxml.html.HtmlElement) -> None:
     areas = section(report, "conformance-areas").text_content()
     assert "access" in areas and "formats" in areas and "collected" in areas
@@ -156,7 +169,7 @@ def test_failures_grouped_by_requirement(report: lxml.html.HtmlElement, certific
     assert scopes == ["greatwidgets/70707070707070", "greatwidgets/89898989898989"], items
     assert count > len(scopes), "the run should fail several cases per scope, to show they are not each printed"
     heading = group.xpath("./h3")[0].text_content()
-    assert heading == f"NOTE-ALL-FIELDS: {count} failing cases in 2 scope(s)", heading
+    assert heading == f"NOTE-ALL-FIELDS: {count} failing cases in 2 scopes", heading
     assert catalogue()["NOTE-ALL-FIELDS"].quote in group.xpath('.//p[@class="cf-requirement"]')[0].text_content()
     examples = group.xpath('.//article[contains(@class, "cf-failure")]')
     assert len(examples) == 1, f"{len(examples)} items printed in full for one requirement"
@@ -164,7 +177,7 @@ def test_failures_grouped_by_requirement(report: lxml.html.HtmlElement, certific
     assert shown.startswith("customer_info/answers::NOTE-ALL-FIELDS["), shown
     message = examples[0].xpath('.//pre[contains(@class, "cf-message")]')[0].text_content()
     assert message.splitlines()[0] == items[shown.split("::")[1]], message.splitlines()[0]
-    assert re.match(r"NOTE-ALL-FIELDS: \d+ of \d+ case\(s\) in greatwidgets/\d+ break it ", message), message[:300]
+    assert re.match(r"NOTE-ALL-FIELDS: \d+ of \d+ cases in greatwidgets/\d+ break it ", message), message[:300]
     for part in (
         "--- case 1 of ",
         "[NOTE-ALL-FIELDS]",
@@ -213,8 +226,8 @@ def test_a_requirement_failing_338_cases_prints_one(certificate: dict[str, Any])
             "outcome": "failed",
             "requirements": ["NOTE-ALL-FIELDS"],
             "scope": f"account/{scope}",
-            "message": f"NOTE-ALL-FIELDS: 38 of 38 case(s) in account/{scope} break it\n\n[NOTE-ALL-FIELDS] case",
-            "extras": [],
+            "message": f"NOTE-ALL-FIELDS: 38 of 38 cases in account/{scope} break it\n\n[NOTE-ALL-FIELDS] case",
+            "exchange": None,
         }
         for scope in range(9)
     ]
@@ -226,7 +239,7 @@ def test_a_requirement_failing_338_cases_prints_one(certificate: dict[str, Any])
     assert others.xpath("./summary")[0].text_content() == "the failing cases (338)"
     assert len(others.xpath(".//li")) == 20 and "and 318 more" in others.text_content()
     assert "junit.xml" in others.text_content(), "the reader is told where the rest are"
-    assert "338 failing cases in 9 scope(s)" in failures_section.text_content()
+    assert "338 failing cases in 9 scopes" in failures_section.text_content()
     assert "9 failing items" in failures_section.text_content()
 
 
@@ -323,6 +336,87 @@ def test_long_lines_wrap(report: lxml.html.HtmlElement) -> None:
     assert last_declaration(report, "code", "overflow-wrap") == "anywhere"
 
 
+def measured(page: Path, width: int, height: int, measures: dict[str, str]) -> dict[str, float]:
+    """Each JavaScript expression of ``measures``, evaluated by Chromium once ``page`` is
+    laid out in a ``width`` x ``height`` window (written into the page, read from its DOM)."""
+    text = page.read_text(encoding="utf-8")
+    sets = "".join(f"b.setAttribute('data-m-{name}',String({js}));" for name, js in measures.items())
+    probe = f"<script>addEventListener('load',()=>{{const b=document.body;{sets}}})</script>"
+    page.write_text(text.replace("</body>", probe + "</body>"), encoding="utf-8")
+    assert CHROMIUM is not None
+    done = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", f"--window-size={width},{height}",
+         "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    found = {name: re.search(rf'data-m-{name}="([^"]*)"', done.stdout) for name in measures}
+    assert all(found.values()), done.stderr[-2000:]
+    return {name: float(m.group(1)) for name, m in found.items() if m}
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed")
+def test_the_first_screen_shows_the_verdict_and_the_failing_requirements(out: Path, tmp_path: Path) -> None:
+    """In a 1280x800 window, the verdict, the certified line and the list of failing
+    requirements end above 800 px; pytest-html's environment table (Python, Platform,
+    Packages, Plugins), which came first and pushed the verdict to about 700 px, is
+    below the results table."""
+    page = tmp_path / "report.html"
+    page.write_text((out / "report.html").read_text(encoding="utf-8"), encoding="utf-8")
+    bottom = "document.querySelector('{}').getBoundingClientRect().bottom"
+    found = measured(
+        page, 1280, 800,
+        {
+            "verdict": bottom.format("#conformance-verdict h2"),
+            "dataset": bottom.format("#conformance-dataset"),
+            "failing": bottom.format("#conformance-failing"),
+            "environment": "document.getElementById('environment').getBoundingClientRect().top",
+            "results": bottom.format("#results-table"),
+        },
+    )  # fmt: skip
+    assert max(found["verdict"], found["dataset"], found["failing"]) <= 800, found
+    assert found["environment"] >= found["results"] > 800, found
+
+
+def test_the_verdict_names_each_failing_requirement(report: lxml.html.HtmlElement, certificate: dict[str, Any]) -> None:
+    verdict = section(report, "conformance-verdict")
+    items = verdict.xpath('.//div[@id="conformance-failing"]//li')
+    failing = [r for r, e in certificate["requirements"].items() if e["verdict"] == "fail"]
+    assert [li.xpath(".//code")[0].text_content() for li in items] == failing
+    entry = certificate["requirements"]["NOTE-ALL-FIELDS"]
+    expected = (
+        f"NOTE-ALL-FIELDS: {entry['failed']['count']} of {entry['exercised']['count']} cases break it, in 2 scopes"
+    )
+    assert items[0].text_content().startswith(expected), items[0].text_content()
+    assert items[0].xpath(".//a")[0].get("href") == "#" + html_summary.anchor("NOTE-ALL-FIELDS")
+    assert verdict.xpath(".//h3")[0].text_content() == "1 requirement failed"
+
+
+def test_a_profile_naming_no_data_set_says_why_not_certified(certificate: dict[str, Any]) -> None:
+    crafted = json.loads(json.dumps(certificate))
+    crafted["dataset"] = None
+    verdict = section(lxml.html.fromstring(html_summary.summary_html(crafted, [])), "conformance-verdict")
+    assert not verdict.xpath('.//*[@id="conformance-dataset"]')
+    (why,) = verdict.xpath('.//p[@id="conformance-not-certified"]')
+    assert why.text_content().startswith("Not certified: the profile names no certification data set")
+
+
+def test_counts_agree_with_their_nouns(certificate: dict[str, Any]) -> None:
+    """ "judged on 1 cases" was printed: each count takes the noun's singular or plural."""
+    crafted = json.loads(json.dumps(certificate))
+    one, two = [e for e in crafted["requirements"].values() if e["verdict"] == "pass"][:2]
+    one["exercised"]["count"], two["exercised"]["count"] = 1, 2
+    failing = crafted["requirements"]["NOTE-ALL-FIELDS"]
+    failing["exercised"]["count"], failing["failed"]["count"] = 1, 1
+    crafted["counts"]["outcomes"]["failed"] = 1
+    page = lxml.html.fromstring(html_summary.summary_html(crafted, []))
+    matrix = " ".join(section(page, "conformance-matrix").text_content().split())
+    assert re.search(r"judged on 1 case(?!s)", matrix) and "judged on 2 cases" in matrix, matrix
+    assert "1 of 1 case breaks it" in matrix and not re.search(r"\b1 cases", matrix), matrix
+    failures = section(page, "conformance-failures")
+    assert failures.xpath("./h2")[0].text_content().startswith("Failures by requirement (1 failing item:")
+    assert failures.xpath(".//h3")[0].text_content() == "NOTE-ALL-FIELDS: 1 failing case"
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed")
 @pytest.mark.parametrize("width", [1000, 600])
 def test_page_is_no_wider_than_the_window(out: Path, tmp_path: Path, width: int) -> None:
@@ -392,6 +486,20 @@ def test_empty_entries_of_a_large_run_are_dropped() -> None:
     assert unescape(finished).count("<x>") == 3
 
 
+def test_environment_table_moves_after_the_results_or_stays_put() -> None:
+    """pytest-html's environment heading and table go just before its footer; a page of
+    another layout (no footer, or two) is left as it was."""
+    from conformance.html_finish import environment_last
+
+    env = '  <div id="environment-header">\n  <h2>Environment</h2>\n</div>\n<table id="environment"></table>\n'
+    page = f"<h1>t</h1>\n{env}<div class='summary'></div><table id='results-table'></table>\n<footer>f</footer>"
+    moved = environment_last(page)
+    assert moved.index("results-table") < moved.index('id="environment"') < moved.index("<footer>"), moved
+    assert sorted(moved) == sorted(page) and moved.count(env) == 1
+    for other in (page.replace("<footer>f</footer>", ""), page + "<footer>g</footer>", page.replace("<h2>", "<h3>")):
+        assert environment_last(other) == other
+
+
 def test_screenshot_tool_renders_a_png(out: Path, tmp_path: Path) -> None:
     tool = [sys.executable, str(ROOT / "tools" / "screenshot_report.py")]
     missing = subprocess.run(
@@ -429,7 +537,7 @@ def test_each_failing_requirement_keeps_an_example_beyond_the_first_five_hundred
                   "secondary_to": None}  # fmt: skip
         return pytest.TestReport(
             f"customer_info/answers::{requirement}[{scope}]", ("suite.py", 0, "x"), {}, "failed",
-            f"{requirement}: 1 of 1 case(s) in {scope} break it", "call",
+            f"{requirement}: 1 of 1 case in {scope} breaks it", "call",
             user_properties=[(ITEM_PROPERTY, json.dumps(record))],
         )  # fmt: skip
 

@@ -51,6 +51,10 @@ def test_wheel_carries_schemas_and_cases(wheel: Path) -> None:
         "conformance/reference/seed.yaml",
         "conformance/reference/profile.yaml",
         "conformance/suite/test_customer_info.py",
+        # The HTML templates (conformance/templating.py renders them from the package).
+        "conformance/templates/summary.html",
+        "conformance/templates/stop.html",
+        "conformance/templates/extras.html",
     ):
         assert needed in names, f"the wheel lacks {needed}"
 

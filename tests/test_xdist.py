@@ -81,3 +81,28 @@ def test_each_worker_fetches_only_its_scopes(tmp_path: Path) -> None:
     assert 0 <= extra <= preflight, (extra, single.stdout[-1500:], spread.stdout[-1500:])
     # The same verdicts, counts and cases named: one merged certificate.
     assert certificate("one") == certificate("two")
+
+
+def test_a_failures_request_and_response_reach_the_summary_from_a_worker(tmp_path: Path) -> None:
+    """The summary's example shows its first case's request and response, which the item's
+    report carries as text (plugin/reporting.py: ``conformance_exchange``) from the worker
+    that ran it to the controller that writes the report."""
+    import lxml.html
+
+    from conformance.reference import PROFILE_PATH
+    from tests.targets import drop_phone, serve
+
+    with serve(drop_phone) as url:
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q",
+             "-n", "2", "--combinations", "pairwise", "--cases",
+             "kind=answer and account=greatwidgets and by=code and (output=JSON or output=json)",
+             "--target-url", url, "--target-profile", str(PROFILE_PATH), "--report-dir=out"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+    assert done.returncode == 1 and "2 workers" in done.stdout, done.stdout[-3000:]
+    page = lxml.html.fromstring((tmp_path / "out" / "report.html").read_text(encoding="utf-8"))
+    (exchange,) = page.xpath('//section[@id="conformance-failures"]//details[contains(@class, "cf-exchange")]')
+    request, response = exchange.xpath("./pre")
+    assert request.text_content().startswith("curl ") and "$TARGET_USER_PASSWORD" in request.text_content()
+    assert response.text_content().startswith("HTTP 200") and "first_name" in response.text_content()

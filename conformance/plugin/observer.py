@@ -59,9 +59,8 @@ class RunObserver:
                     "scope": record.get("scope", ""),
                     "secondary_to": record.get("secondary_to"),
                     "message": str(getattr(report, "wasxfail", "") or report.longreprtext),
-                    "extras": [
-                        e.get("content", "") for e in getattr(report, "extras", []) if e.get("format_type") == "html"
-                    ],
+                    # The first case's request and response as text (plugin/reporting.py).
+                    "exchange": getattr(report, "conformance_exchange", None),
                 }
             )
 

@@ -20,6 +20,7 @@ from conformance.plugin.state import EXAMPLE, STATE, State
 from conformance.secret import redact
 from conformance.tally import Tally
 from conformance.verdict import NODE_IDS
+from conformance.wording import plural
 
 if TYPE_CHECKING:
     import pluggy
@@ -40,16 +41,17 @@ def pytest_runtest_makereport(
         from pytest_html import extras
     except ImportError:  # pragma: no cover - pytest-html is a dependency
         return
-    from html import escape
+    from conformance.templating import macro
 
     # Inline HTML, not text links: a reviewer reads the first failing case's request
     # and answer in the row itself, without opening anything (both already redacted).
-    request = escape(example.curl)
-    response = escape(example.response)
     report.extras = getattr(report, "extras", []) + [  # type: ignore[attr-defined]  # pytest-html reads it
-        extras.html(f"<h4>Request (curl; the password is $TARGET_USER_PASSWORD)</h4><pre>{request}</pre>"),
-        extras.html(f"<h4>Response</h4><pre>{response}</pre>"),
+        extras.html(macro("extras.html", "request", example.curl)),
+        extras.html(macro("extras.html", "response", example.response)),
     ]
+    # The same as text, for the summary's example (it crosses xdist with the report, as
+    # pytest-html's extras do): the summary's template renders it, never trusted markup.
+    report.conformance_exchange = {"curl": example.curl, "response": example.response}  # type: ignore[attr-defined]
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-html writes its report, which shows the verdict
@@ -227,8 +229,8 @@ def run_summary(state: State) -> list[str]:
         cases = sum(c["tally"]["units"] for c in state.scopes.values())
         seconds = sum(c["seconds"] for c in state.scopes.values())
         lines.append(
-            f"cases judged: {cases} in {len(state.scopes)} scope(s), as the evidence of "
-            f"{len(state.outcomes)} requirement item(s); fetched and judged in {seconds:.1f} s "
+            f"cases judged: {cases} in {plural(len(state.scopes), 'scope')}, as the evidence of "
+            f"{plural(len(state.outcomes), 'requirement item')}; fetched and judged in {seconds:.1f} s "
             "(the scopes' sum; answers are judged as they arrive)"
         )
     for severity, heading in (
@@ -295,8 +297,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         baseline = certificate.get("baseline")
         if baseline and baseline["fixed"]:
             terminalreporter.write_line(
-                f"baseline {baseline['file']}: {len(baseline['fixed'])} "
-                "listed failure(s) now pass; remove them from the file:"
+                f"baseline {baseline['file']}: {plural(len(baseline['fixed']), 'listed failure')} "
+                f"now {'passes' if len(baseline['fixed']) == 1 else 'pass'}; remove them from the file:"
             )
             for entry in baseline["fixed"]:
                 terminalreporter.write_line(f"  - requirement: {entry['requirement']}, case: {entry['case']}")
@@ -326,8 +328,6 @@ def pytest_html_results_summary(
     state = session.config.stash.get(STATE, None)
     if state is None or state.harness is None:
         return
-    from html import escape
-
     if state.certificate is not None:
         from conformance.html_summary import summary_html
 
@@ -353,4 +353,6 @@ def pytest_html_results_summary(
             )
         )
     if state.certificate is None:  # otherwise summary_html shows these lines under "The run"
-        prefix.append("<h2>customer_info conformance</h2><pre>" + escape("\n".join(run_summary(state))) + "</pre>")
+        from conformance.templating import macro
+
+        prefix.append(macro("extras.html", "run_lines", run_summary(state)))

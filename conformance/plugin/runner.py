@@ -15,6 +15,7 @@ from conformance.plugin.state import EXAMPLE, STATE
 from conformance.requirements import catalogue
 from conformance.secret import redact
 from conformance.tally import not_exercised_reason
+from conformance.wording import plural
 
 if TYPE_CHECKING:
     from conformance.plugin.collection import RequirementItem
@@ -80,13 +81,15 @@ def failure_message(requirement: str, scope: str, found: RequirementResult, unit
     failing = len(found.failing_ids)
     quote = catalogue()[requirement].quote
     head = (
-        f"{requirement}: {failing} of {found.exercised} case(s) in {scope} break it "
-        f'({units} case(s) in the scope): "{quote}"'
+        f"{requirement}: {failing} of {plural(found.exercised, 'case')} in {scope} "
+        f'{"breaks" if failing == 1 else "break"} it ({plural(units, "case")} in the scope): "{quote}"'
     )
     blocks = [head]
     # Every check that found it, over all the failing cases (the examples below are only
     # the first three), so a reader knows which checks to read.
-    blocks.append("Found by: " + ", ".join(f"{check} on {n} case(s)" for check, n in found.found_by.most_common()))
+    blocks.append(
+        "Found by: " + ", ".join(f"{check} on {plural(n, 'case')}" for check, n in found.found_by.most_common())
+    )
     cause = found.secondary_to
     if cause is not None:
         blocks.append(
@@ -99,14 +102,15 @@ def failure_message(requirement: str, scope: str, found: RequirementResult, unit
     if found.listed:
         blocks.append("--- the other cases that break it:\n" + "\n".join(f"  {line}" for line in found.listed))
     if failing > named:
-        blocks.append(f"... and {failing - named} more case(s) (first {LISTED + len(found.examples)} named)")
+        blocks.append(f"... and {plural(failing - named, 'more case')} (first {LISTED + len(found.examples)} named)")
     return "\n\n".join(blocks)
 
 
 def error_text(requirement: str, scope: str, found: RequirementResult) -> str:
     return "\n\n".join(
         [
-            f"HARNESS ERROR: a check that judges {requirement} broke on {found.error_count} case(s) in {scope}; "
+            f"HARNESS ERROR: a check that judges {requirement} broke on "
+            f"{plural(found.error_count, 'case')} in {scope}; "
             "this is no verdict on the target (please report it with the curl command below)",
             *found.errors,
         ]

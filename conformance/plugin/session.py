@@ -29,6 +29,7 @@ from conformance.plugin.state import STATE, State, is_xdist_controller
 from conformance.profile import ProfileError, load_profile
 from conformance.secret import redact
 from conformance.stop_files import stop_html, stop_junit
+from conformance.wording import plural
 
 JUNIT_SUITE_NAME = "customer_info-conformance"
 
@@ -294,8 +295,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if terminal is not None and session.config.option.verbose >= 0 and state.evaluator is not None:
         scopes = {item.scope.key for item in session.items if is_generated(item)}  # type: ignore[attr-defined]
         terminal.write_line(
-            f"conformance: {len(session.items)} requirement items over {len(scopes)} scope(s), "
-            f"{state.cases_selected} case(s) as their evidence (--concurrency {state.settings.concurrency})"
+            f"conformance: {plural(len(session.items), 'requirement item')} over {plural(len(scopes), 'scope')}, "
+            f"{plural(state.cases_selected, 'case')} as their evidence (--concurrency {state.settings.concurrency})"
         )
         # Said before any failure is shown: the failures these explain follow (and the
         # certificate's reasons repeat them at the end).
