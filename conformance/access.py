@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from conformance.cases import POST_ENCODINGS
-from conformance.client import Encoding, Request, build_request
 from conformance.profile import Profile
+from conformance.request import Encoding, Request, build_request
 
 
 @dataclass(frozen=True)

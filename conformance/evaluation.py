@@ -24,11 +24,12 @@ from conformance.access import AccessCase
 from conformance.cases import Case
 from conformance.checks import REGISTRY, Finding, Judged, Observation, registered_checks
 from conformance.checks.access import case_requirements
-from conformance.client import RETRY_STATUSES, Exchange, Request, curl_command
+from conformance.client import RETRY_STATUSES
 from conformance.fetch import Fetched
 from conformance.harness import Harness
 from conformance.relations import Relation
 from conformance.report import failure_text, group_failure_text, names_role, response_text
+from conformance.request import Exchange, Request, curl_command
 from conformance.requirements import catalogue
 from conformance.secret import redact
 from conformance.tally import Tally
