@@ -185,9 +185,9 @@ def _explain(error: jsonschema.ValidationError, seed: Any) -> str:
 # -- what the schema cannot say --------------------------------------------------------------
 def _consistency_problems(seed: Mapping[str, Any]) -> Iterator[str]:
     accounts = seed.get("accounts") or []
-    yield from _duplicates("accounts", [(f"accounts[{i}]", a["account_id"]) for i, a in enumerate(accounts)])
+    yield from _duplicates("account ids", [(f"accounts[{i}]", a["account_id"]) for i, a in enumerate(accounts)])
     users = seed.get("api_users") or []
-    yield from _duplicates("api_users", [(f"api_users[{i}]", u["user_id"]) for i, u in enumerate(users)])
+    yield from _duplicates("user ids", [(f"api_users[{i}]", u["user_id"]) for i, u in enumerate(users)])
     known = {a["account_id"] for a in accounts}
     for i, user in enumerate(users):
         for j, account_id in enumerate(user.get("accounts") or []):
@@ -203,7 +203,7 @@ def _consistency_problems(seed: Mapping[str, Any]) -> Iterator[str]:
         for i, a in enumerate(accounts)
         for j, c in enumerate(a.get("campaigns") or [])
     ]
-    yield from _duplicates("campaigns (in every account)", campaigns)
+    yield from _duplicates("campaign ids (across all accounts)", campaigns)
     for i, account in enumerate(accounts):
         yield from _account_problems(seed, i, account)
 
@@ -215,12 +215,12 @@ def _account_problems(seed: Mapping[str, Any], i: int, account: Mapping[str, Any
         types[campaign["campaign_id"]] = campaign["type"]
         names = [(_location(["accounts", i, "campaigns", j, "items", k], seed), item["name"])
                  for k, item in enumerate(campaign.get("items") or [])]  # fmt: skip
-        yield from _duplicates(f"items of campaign {campaign['campaign_id']}", names)
+        yield from _duplicates(f"item names in campaign {campaign['campaign_id']}", names)
         items[campaign["campaign_id"]] = {name for _, name in names}
     customers = account.get("customers") or []
     for key in ("code", "card_number"):
         given = [(_location(["accounts", i, "customers", j], seed), c.get(key) or "") for j, c in enumerate(customers)]
-        yield from _duplicates(f"{key}s in {account['account_id']}", [(w, v) for w, v in given if v])
+        yield from _duplicates(f"{key.replace('_', ' ')}s in {account['account_id']}", [(w, v) for w, v in given if v])
     for j, customer in enumerate(customers):
         for k, row in enumerate(customer.get("ledger") or []):
             where = _location(["accounts", i, "customers", j, "ledger", k], seed)

@@ -44,6 +44,14 @@ POINTS = "accounts[0] (greatwidgets).campaigns[0] (1234567890123456)"
 
 # label -> (the edit, the words the one problem must hold: where, what, the fix)
 MISTAKES: dict[str, tuple[Callable[[Seed], Any], tuple[str, ...]]] = {
+    "a card number given twice in an account": (
+        lambda s: _first(s)["customers"][1].__setitem__("card_number", "1212121212"),
+        ("customers[1]", "is also accounts[0] (greatwidgets).customers[0]", "card numbers in greatwidgets are unique"),
+    ),
+    "an item name given twice in a campaign": (
+        lambda s: _first(s)["campaigns"][2]["items"].append({"name": "Coffees", "earn_ratio": 3}),
+        ("items[5] (Coffees)", "is also", "items[0] (Coffees)", "item names in campaign 3456789012345678 are unique"),
+    ),
     "a code left unquoted": (
         lambda s: _customer(s).__setitem__("code", 123),
         ("customers[0]", ".code: must be text", "the number 123", "Quote it"),
@@ -100,7 +108,7 @@ MISTAKES: dict[str, tuple[Callable[[Seed], Any], tuple[str, ...]]] = {
     ),
     "a campaign id given twice": (
         lambda s: s["accounts"][2]["campaigns"].append(copy.deepcopy(_first(s)["campaigns"][1])),
-        ("campaigns[1] (2345678901234567)", "campaigns (in every account) are unique"),
+        ("campaigns[1] (2345678901234567)", "campaign ids (across all accounts) are unique"),
     ),
     "a custom field number quoted": (
         lambda s: _customer(s)["custom_fields"].__setitem__("3", {"label": "Pets", "data": "Cat"}),
