@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from conformance.cases import POST_ENCODINGS
-from conformance.client import Encoding, Request, build_request
 from conformance.profile import Profile
+from conformance.request import Encoding, Request, build_request
 
 
 @dataclass(frozen=True)
@@ -21,11 +21,12 @@ class AccessCase:
     id: str
     request: Request
     statuses: tuple[str, ...]
-    requirement: str | None  # the one sentence a wrong answer breaks (None: only recorded)
+    requirement: (
+        str | None
+    )  # the one sentence a wrong answer breaks, judged by the access check declaring it (None: only recorded)
     description: str
     coalition: bool = False
     allow_customer: bool = False
-    check: str = "access_is_refused"  # the name its status finding is reported under
 
 
 def generate_access_cases(profile: Profile, encoding: Encoding) -> list[AccessCase]:
@@ -61,7 +62,6 @@ def _encoding_cases(base: Request, encoding: Encoding) -> list[AccessCase]:
             "REQUEST-PHP-EXAMPLE",
             f"the first customer looked up with a {other} body",
             allow_customer=True,
-            check="request_encoding_is_read",
         )
         for other in ("form", "multipart")
         if other != encoding

@@ -17,8 +17,8 @@ from typing import Any, Literal
 
 import yaml
 
-from conformance.client import Encoding, Request, build_request
 from conformance.profile import Account, Customer, Profile
+from conformance.request import Encoding, Request, build_request
 from conformance.resources import cases_path
 
 ABSENT = "absent"

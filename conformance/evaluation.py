@@ -23,11 +23,13 @@ from conformance import compare as comparing
 from conformance.access import AccessCase
 from conformance.cases import Case
 from conformance.checks import REGISTRY, Finding, Judged, Observation, registered_checks
-from conformance.client import RETRY_STATUSES, Exchange, Request, curl_command
+from conformance.checks.access import case_requirements
+from conformance.client import RETRY_STATUSES
 from conformance.fetch import Fetched, Slots
 from conformance.harness import Harness
 from conformance.relations import Relation
 from conformance.report import failure_text, group_failure_text, names_role, response_text
+from conformance.request import Exchange, Request, curl_command
 from conformance.requirements import catalogue
 from conformance.secret import redact
 from conformance.tally import Tally
@@ -119,8 +121,9 @@ class Scope:
 
 def plan_scopes(units: Sequence[Unit]) -> dict[str, Scope]:
     """The units by scope (in the order generated) and the requirements each scope's
-    items judge: every requirement a check of its units' kinds may judge, plus the one
-    each access case names."""
+    items judge: every requirement a check of its units' kinds may judge. An access case
+    names its requirement; one that no access check declares would be judged by none, so
+    it is refused here (a harness bug: declare it in checks/access.py)."""
     scopes: dict[str, Scope] = {}
     for unit in units:
         key = scope_of(unit)
@@ -129,13 +132,21 @@ def plan_scopes(units: Sequence[Unit]) -> dict[str, Scope]:
             scope = scopes[key] = Scope(key)
         scope.units.append(unit)
     order = list(catalogue())
+    judged_by_case = case_requirements()
     for scope in scopes.values():
         kinds = {unit_kind(u) for u in scope.units}
         relation_kinds = {u.kind for u in scope.units if isinstance(u, Relation)}
         wanted: set[str] = set()
         for kind in kinds:
             wanted |= declared_requirements(kind, relation_kinds)
-        wanted |= {u.requirement for u in scope.units if isinstance(u, AccessCase) and u.requirement}
+        undeclared = sorted(
+            {u.requirement for u in scope.units if isinstance(u, AccessCase) and u.requirement} - judged_by_case
+        )
+        if undeclared:
+            raise ValueError(
+                f"access cases name {', '.join(undeclared)}, which no access check declares "
+                "(conformance/checks/access.py): no check would judge their answers"
+            )
         scope.requirements = [r for r in order if r in wanted]
     return scopes
 

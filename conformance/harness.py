@@ -22,13 +22,14 @@ from urllib.parse import urlsplit, urlunsplit
 from conformance.access import AccessCase
 from conformance.cases import Case
 from conformance.checks import Evidence, Judged, Observation, judge
-from conformance.client import RETRY_STATUSES, Client, Encoding, Exchange, Request, build_request
+from conformance.client import RETRY_STATUSES, Client
 from conformance.document import campaigns
 from conformance.fetch import Fetched
 from conformance.parse import Answer, ParseError, parse_answer
 from conformance.preflight import Found, diagnose, lookups
 from conformance.profile import Account, Customer, Profile
 from conformance.relations import Relation
+from conformance.request import Encoding, Exchange, Request, build_request
 from conformance.secret import redact
 from conformance.wording import plural
 

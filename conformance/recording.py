@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__
-from conformance.client import Exchange, Request
+from conformance.request import Exchange, Request
 
 FORMAT = "customer-info-recording"
 VERSION = 1

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable
 
 from conformance.checks import Finding, Observation
-from conformance.client import curl_command
+from conformance.request import curl_command
 from conformance.requirements import catalogue
 from conformance.secret import Secret, redact
 from conformance.wording import plural

@@ -38,8 +38,13 @@ JSON_SCHEMA_FILE = "response.schema.json"
 
 @dataclass(frozen=True)
 class SchemaError:
-    where: str  # an XPath for XML, a JSON pointer for JSON
+    """One schema error: the library's structured fields (where it is, and for an XSD
+    assertion its test), from which a check routes it to a requirement, and the
+    library's wording (``reason``), which is shown and never read."""
+
+    where: str  # the error's path: an XPath for XML (xmlschema's), a JSON pointer for JSON (jsonschema's)
     reason: str
+    test: str = ""  # an XSD assertion's test (xmlschema's validator, an XsdAssert), whitespace folded
 
 
 class ResponseSchemas:
@@ -82,12 +87,12 @@ class ResponseSchemas:
         errors = []
         for error in self.xsd.iter_errors(without_xsi_attributes(root)):
             reason = error.reason or str(error.message)
-            test = getattr(error.validator, "path", None) if type(error.validator).__name__ == "XsdAssert" else None
+            test = _assertion_test(error.validator)
             if test:
                 # An assertion is reported at the element that holds it; its test says
                 # what it is about (a reward's fields, custom_field_N's shape).
-                reason += ": " + " ".join(str(test).split())
-            errors.append(SchemaError(error.path or "/", reason))
+                reason += ": " + test
+            errors.append(SchemaError(error.path or "/", reason, test))
             if len(errors) >= 10:
                 break
         return tuple(errors)
@@ -97,6 +102,15 @@ class ResponseSchemas:
         return tuple(
             SchemaError("/" + "/".join(map(str, error.absolute_path)), _json_reason(error)) for error in errors[:10]
         )
+
+
+def _assertion_test(validator: Any) -> str:
+    """The test of the XSD assertion that failed ("" for any other validator)."""
+    import xmlschema.validators
+
+    if not isinstance(validator, xmlschema.validators.XsdAssert):
+        return ""
+    return " ".join(str(validator.path).split())
 
 
 def without_xsi_attributes(root: Any) -> Any:

@@ -581,7 +581,7 @@ def test_secondary_failure_is_marked_and_sorted_after_its_cause(secondary: lxml.
     # (CALL-RETRIEVES too: the expected data's campaigns cannot be read from an object,
     # on the cases that send an option alone in JSON; secondary to the same cause.)
     assert set(by_id) == {"EXAMPLE-SUCCESS", "NOTE-CAMPAIGN-ID", "CALL-RETRIEVES"}, list(by_id)
-    assert [g.get("data-requirement") for g in groups][0] == "EXAMPLE-SUCCESS", "cause first"
+    assert groups[0].get("data-requirement") == "EXAMPLE-SUCCESS", "cause first"
     assert "cf-secondary-group" in by_id["CALL-RETRIEVES"].get("class").split()
     cause, effect = by_id["EXAMPLE-SUCCESS"], by_id["NOTE-CAMPAIGN-ID"]
     assert "cf-secondary-group" not in cause.get("class") and not cause.xpath('.//*[@class="cf-secondary"]')

@@ -39,7 +39,7 @@ def test_the_harness_process_imports_neither_the_reference_server_nor_requests()
         "from conformance.reference import PROFILE_PATH;"
         "from conformance.profile import load_profile;"
         "profile = load_profile(PROFILE_PATH);"
-        "Client('http://127.0.0.1:1/api.php', profile.password)._borrow();"
+        "Client('http://127.0.0.1:1/api.php', profile.password).transport.pools.borrow();"
         "print(sorted(m for m in ('conformance.reference.app', 'waitress', 'requests') if m in sys.modules))"
     )
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}

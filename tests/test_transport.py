@@ -24,6 +24,7 @@ import requests
 
 import conformance
 import conformance.client
+import conformance.ratelimit
 from conformance.client import Client, Encoding, RateLimiter, build_request
 from conformance.profile import load_profile
 from conformance.reference import PROFILE_PATH, start
@@ -143,8 +144,9 @@ def test_a_retry_after_beyond_the_timeout_is_not_waited_for(
 
 
 class Sleeps:
-    """Stands in for ``conformance.client``'s ``time``: the clock as it is, every sleep
-    the client takes (rate limit, backoff, Retry-After) recorded, then slept."""
+    """Stands in for ``time`` in conformance/client.py (backoff, Retry-After) and
+    conformance/ratelimit.py (the rate limit): the clock as it is, every sleep the
+    client takes recorded, then slept."""
 
     monotonic = staticmethod(time.monotonic)
 
@@ -159,6 +161,7 @@ class Sleeps:
 def test_the_rate_limit_spaces_requests(reference: str, monkeypatch: pytest.MonkeyPatch) -> None:
     sleeps = Sleeps()
     monkeypatch.setattr(conformance.client, "time", sleeps)
+    monkeypatch.setattr(conformance.ratelimit, "time", sleeps)
     client = Client(reference, PROFILE.password, rate_limiter=RateLimiter(10))
     started = time.monotonic()
     for _ in range(6):

@@ -49,6 +49,7 @@ def test_wheel_carries_schemas_and_cases(wheel: Path) -> None:
         "conformance/_data/cases/parameters.yaml",
         "conformance/requirements.yaml",
         "conformance/reference/seed.yaml",
+        "conformance/reference/seed.schema.json",
         "conformance/reference/profile.yaml",
         "conformance/suite/test_customer_info.py",
         # The HTML templates (conformance/templating.py renders them from the package).

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
-from conformance.client import Exchange
 from conformance.parse import Answer
+from conformance.request import Exchange
 
 Severity = Literal["fail", "warning", "advisory", "unspecified", "error"]
 Kind = Literal["answer", "relation", "access"]

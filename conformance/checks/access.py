@@ -1,15 +1,18 @@
 """Access: refused requests answer the documented envelope and no customer data.
 
 An access case (conformance/access.py) names the one requirement a wrong answer to it
-breaks, and the statuses it allows; the envelope and security checks read access cases
-too (they are registered for both kinds of evidence).
+breaks, and the statuses it allows. Each access check judges the cases whose requirement
+it declares, like every other check judges what it declares: the requirement a case
+names decides which check reads it, and conformance/evaluation.py refuses an access case
+whose requirement no access check declares. The envelope and security checks read access
+cases too (they are registered for both kinds of evidence).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.checks import Evidence, Finding, Reporter, check
+from conformance.checks import Evidence, Finding, Reporter, check, registered_checks
 from conformance.checks.envelope import STATUSES
 
 ACCESS_REQUIREMENTS = (
@@ -18,13 +21,20 @@ ACCESS_REQUIREMENTS = (
 )  # fmt: skip
 
 
-def _judge_access(e: Evidence, r: Reporter, name: str) -> Iterator[Finding]:
+def case_requirements() -> frozenset[str]:
+    """The requirements an access case may name: those the access checks (the checks
+    that read access cases only, this module's) declare. Each judges the cases naming
+    one of its own."""
+    return frozenset(r for c in registered_checks() if c.kinds == ("access",) for r in c.requirements)
+
+
+def _judge_access(e: Evidence, r: Reporter) -> Iterator[Finding]:
     case = e.case
-    if case.check != name:
-        return
     if case.requirement is None:
         r.not_applicable("the document allows any answer here (recorded only)")
         return
+    if case.requirement not in r.check.cites:
+        return  # another access check's case (r says why this one judged nothing)
     status = e.document.get("status")
     if status not in STATUSES:
         r.not_applicable("no documented status (answer_is_an_envelope says why)")
@@ -53,11 +63,11 @@ def access_is_refused(e: Evidence, r: Reporter) -> Iterator[Finding]:
     """A request the document does not let read a customer (a required field missing,
     wrong credentials, another account, a value that names no customer) is answered
     with the refusal it allows, and no customer data."""
-    yield from _judge_access(e, r, "access_is_refused")
+    yield from _judge_access(e, r)
 
 
 @check("request_encoding_is_read", "REQUEST-PHP-EXAMPLE", kinds=("access",))
 def request_encoding_is_read(e: Evidence, r: Reporter) -> Iterator[Finding]:
     """The lookup sent in the other POST encoding (multipart/form-data is what the
     document's PHP example sends) is answered like the first: a success."""
-    yield from _judge_access(e, r, "request_encoding_is_read")
+    yield from _judge_access(e, r)

@@ -41,7 +41,7 @@ def response_schema_conformance(e: Evidence, r: Reporter) -> Iterator[Finding]:
         name = "schemas/response.schema.json"
     for error in errors:
         yield r.fail(
-            _schema_requirement(e, error.where, error.reason),
+            _schema_requirement(e, error),
             f"the answer does not match {name}",
             where=error.where,
             got=error.reason,
@@ -98,14 +98,16 @@ def campaign_example(e: Evidence) -> str:
     return "EXAMPLE-COALITION" if getattr(e.case, "coalition", False) else "EXAMPLE-SUCCESS"
 
 
-def _schema_requirement(e: Evidence, where: str, reason: str) -> str:
-    """The one sentence or example of the document a schema error at ``where`` breaks
-    (an assertion's ``reason`` carries its test, which says what it is about)."""
+def _schema_requirement(e: Evidence, error: schemas.SchemaError) -> str:
+    """The one sentence or example of the document a schema error breaks, from the
+    error's structured fields alone: its path, and for an XSD assertion (reported at the
+    element that holds it) its test, which says what it is about. Never from the
+    library's wording (``reason``), which a new version of the library may change."""
     status = e.document.get("status")
     if status in ("no_match", "error"):
         return _ENVELOPE[status]
+    where, test = error.where, error.test
     leaf = where.rstrip("/").rsplit("/", 1)[-1]
-    test = reason.partition("assertion test is false: ")[2]  # an XSD assertion's test, if it is one
     if leaf == "registered":
         return "NOTE-REGISTERED"
     if "custom_field_" in where or "custom_field_" in test:

@@ -15,10 +15,10 @@ written in the module of its concern. The run's state is one ``State`` on
 - ``options.py``: the options and their ini twins, ``Settings``, ``suite_requested``
 - ``session.py``: configuration, the embedded server, the harness's client, the smoke
   request, fetching the answers, closing
-- ``collection.py``: markers, the units of evidence by scope, ``RequirementItem``, the
+- ``collection.py``: markers, the units of evidence by scope, the items made, the
   count of the verdict's scope
-- ``runner.py``: what a requirement item does: its scope judged (``evaluation.py``),
-  its verdict and failure message
+- ``runner.py``: ``RequirementItem`` and what it does: its scope judged
+  (``evaluation.py``), its verdict and failure message
 - ``scheduling.py``: under ``-n``, each scope's items on one worker
 - ``observer.py``: ``RunObserver``, what the reports carry, xdist workers' output merged
 - ``reporting.py``: the certificate and its run facts, the terminal summary, pytest-html

@@ -1,4 +1,4 @@
-"""The suite's items: one per requirement and scope (``RequirementItem``), made from
+"""The suite's items: one per requirement and scope (``RequirementItem``, runner.py), made from
 the suite module's one function; the units of evidence behind them (matrix cases,
 negative cases, relations, access cases), selected by ``--cases``; the markers; the
 count of the verdict's scope (generated, deselected, collected).
@@ -20,39 +20,14 @@ from conformance.client import Encoding
 from conformance.evaluation import Evaluator, Scope, Unit, plan_scopes
 from conformance.harness import Harness
 from conformance.negative import generate_negative
+from conformance.plugin.runner import SUITE_FUNCTION, RequirementItem
 from conformance.plugin.state import STATE, State
 from conformance.profile import Profile
 from conformance.relations import generate_relations
 from conformance.requirements import AREAS, catalogue
 
-SUITE_FUNCTION = "test_customer_info"  # the suite module's function the items replace
 NODE_PREFIX = "customer_info"
 MARKERS = {area: f"requirements about {text}" for area, text in AREAS.items()}
-
-
-class RequirementItem(pytest.Item):
-    """One requirement judged over one scope: passed when some case of the scope could
-    have shown it broken and none did; failed with the cases that break it; skipped,
-    with the checks' reason, when no case of the scope could judge it."""
-
-    def __init__(self, *, requirement: str, scope: Scope, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.requirement = requirement
-        self.scope = scope
-
-    def runtest(self) -> None:
-        from conformance.plugin.runner import judge_item
-
-        judge_item(self)
-
-    def reportinfo(self) -> tuple[Any, int | None, str]:
-        # A line, never None: pytest reports a skip marker's skip (a plugin's, a
-        # conftest's) at the item's location and asserts it has a line. The suite
-        # function's own line, 0-based as pytest counts.
-        function = getattr(getattr(self.parent, "obj", None), SUITE_FUNCTION, None)
-        code = getattr(function, "__code__", None)
-        line = code.co_firstlineno - 1 if code is not None else 0
-        return self.path, line, f"{self.requirement} [{self.scope.key}]"
 
 
 def node_name(requirement: str, scope: str) -> str:

@@ -18,7 +18,8 @@ import pytest
 from conformance import cases as case_matrix
 from conformance import recording
 from conformance.baseline import Baseline, BaselineError, load_baseline
-from conformance.client import DEFAULT_MAX_RESPONSE_BYTES, ENCODINGS, Encoding
+from conformance.request import ENCODINGS, Encoding
+from conformance.transport import DEFAULT_MAX_RESPONSE_BYTES
 
 SUITE_DIR = Path(__file__).resolve().parent.parent / "suite"
 

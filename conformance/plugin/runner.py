@@ -5,11 +5,11 @@ evaluator), then its verdict read off what the scope's cases said of its require
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import Any
 
 import pytest
 
-from conformance.evaluation import LISTED, RequirementResult, ScopeResult
+from conformance.evaluation import LISTED, RequirementResult, Scope, ScopeResult
 from conformance.harness import TargetGone
 from conformance.plugin.state import EXAMPLE, STATE
 from conformance.requirements import catalogue
@@ -17,11 +17,32 @@ from conformance.secret import redact
 from conformance.tally import not_exercised_reason
 from conformance.wording import plural
 
-if TYPE_CHECKING:
-    from conformance.plugin.collection import RequirementItem
-
 SCOPE_PROPERTY = "conformance_scope"  # the scope's carrier (its tally, notes, comparison), on its first item
 ITEM_PROPERTY = "conformance_item"  # the item's requirement, scope and counts
+SUITE_FUNCTION = "test_customer_info"  # the suite module's function the items replace
+
+
+class RequirementItem(pytest.Item):
+    """One requirement judged over one scope: passed when some case of the scope could
+    have shown it broken and none did; failed with the cases that break it; skipped,
+    with the checks' reason, when no case of the scope could judge it."""
+
+    def __init__(self, *, requirement: str, scope: Scope, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.requirement = requirement
+        self.scope = scope
+
+    def runtest(self) -> None:
+        judge_item(self)
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        # A line, never None: pytest reports a skip marker's skip (a plugin's, a
+        # conftest's) at the item's location and asserts it has a line. The suite
+        # function's own line, 0-based as pytest counts.
+        function = getattr(getattr(self.parent, "obj", None), SUITE_FUNCTION, None)
+        code = getattr(function, "__code__", None)
+        line = code.co_firstlineno - 1 if code is not None else 0
+        return self.path, line, f"{self.requirement} [{self.scope.key}]"
 
 
 def judge_item(item: RequirementItem) -> None:

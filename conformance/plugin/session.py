@@ -16,7 +16,7 @@ import pytest
 from conformance import certificate as cert
 from conformance import compare as comparing
 from conformance import recording
-from conformance.client import Client, RateLimiter
+from conformance.client import Client
 from conformance.embedded import EmbeddedServerError, StartingServer
 from conformance.harness import Harness, TargetBroken, TargetUnusable
 from conformance.html_finish import finish_report
@@ -27,6 +27,7 @@ from conformance.plugin.options import SUITE_DIR, Settings, no_suite_for_the_opt
 from conformance.plugin.reporting import run_facts
 from conformance.plugin.state import STATE, State, is_xdist_controller
 from conformance.profile import ProfileError, load_profile
+from conformance.ratelimit import RateLimiter
 from conformance.secret import redact
 from conformance.stop_files import stop_html, stop_junit
 from conformance.wording import plural

@@ -20,8 +20,9 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from .db import DatabaseFileError, SeedError
+from .db import DatabaseFileError
 from .sandbox import options as sandbox_options
+from .seed import SeedError
 from .server import RunningServer, start
 
 if TYPE_CHECKING:

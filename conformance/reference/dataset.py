@@ -27,8 +27,8 @@ from typing import Any
 
 import yaml
 
-from .db import CUSTOMER_TEXT_FIELDS
 from .paths import PROFILE_PATH, SEED_PATH
+from .tables import CUSTOMER_TEXT_FIELDS
 
 NAME = "customer_info certification data set"
 VERSION = "1"

@@ -1,9 +1,5 @@
-"""SQLite storage of the reference implementation: schema, seed loading, queries.
-
-Only facts are stored: accounts, campaigns and their catalogues, customers,
-and a ledger of dated earn / redeem rows.  No balance is stored anywhere;
-model.py derives every figure from the ledger, so a balance can never
-disagree with the transactions behind it.
+"""The reference implementation's queries: the rows the API call needs, read from
+SQLite (tables.py) loaded from the seed (seed.py), handed to model.py as plain records.
 
 One connection is shared by all server threads (``check_same_thread=False``)
 and serialised by a lock: the queries are tiny, so the lock costs far less
@@ -13,140 +9,18 @@ can only be reached through the connection that created it anyway.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .paths import SEED_PATH
-
-#: Bumped whenever the schema changes; a kept --db file of another version
-#: is refused instead of being misread.
-SCHEMA_VERSION = "1"
-
-CAMPAIGN_TYPES = ("points", "earned", "buyx")
-
-#: Customer columns, in the order the API document lists the elements.
-CUSTOMER_TEXT_FIELDS = (
-    "code",
-    "card_number",
-    "first_name",
-    "last_name",
-    "phone",
-    "email",
-    "street1",
-    "street2",
-    "city",
-    "state",
-    "postal_code",
-    "country",
-    "custom_date",
-    "custom_field",
-    "customer_username",
-)
-
-SCHEMA = """
-CREATE TABLE meta (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE api_user (
-    user_id       TEXT PRIMARY KEY,
-    user_password TEXT NOT NULL
-);
-CREATE TABLE account (
-    account_id TEXT PRIMARY KEY,
-    coalition  INTEGER NOT NULL CHECK (coalition IN (0, 1))
-);
-CREATE TABLE user_account (
-    user_id    TEXT NOT NULL REFERENCES api_user(user_id),
-    account_id TEXT NOT NULL REFERENCES account(account_id),
-    PRIMARY KEY (user_id, account_id)
-);
-CREATE TABLE campaign (
-    campaign_id TEXT PRIMARY KEY,
-    account_id  TEXT NOT NULL REFERENCES account(account_id),
-    position    INTEGER NOT NULL,
-    name        TEXT NOT NULL,
-    type        TEXT NOT NULL CHECK (type IN ('points', 'earned', 'buyx')),
-    currency    TEXT NOT NULL DEFAULT '',
-    glyph       TEXT NOT NULL DEFAULT '',
-    -- exact rational ("1/150", "0.01"), parsed with fractions.Fraction
-    monetary_value_per_point TEXT
-);
-CREATE INDEX campaign_by_account ON campaign(account_id, position);
-CREATE TABLE reward (
-    campaign_id      TEXT NOT NULL REFERENCES campaign(campaign_id),
-    position         INTEGER NOT NULL,
-    reward_key       TEXT NOT NULL,   -- the document's <id>
-    description      TEXT NOT NULL,
-    needed_to_redeem TEXT NOT NULL,
-    reward_id        TEXT,            -- NULL: element omitted
-    PRIMARY KEY (campaign_id, position)
-);
-CREATE TABLE buyx_item (
-    item_pk     INTEGER PRIMARY KEY,
-    campaign_id TEXT NOT NULL REFERENCES campaign(campaign_id),
-    position    INTEGER NOT NULL,
-    name        TEXT NOT NULL,
-    item_id     TEXT,                 -- NULL: element omitted
-    earn_ratio  INTEGER NOT NULL CHECK (earn_ratio >= 1),
-    reward_id   TEXT,                 -- NULL: element omitted
-    UNIQUE (campaign_id, name)
-);
-CREATE TABLE customer (
-    customer_pk       INTEGER PRIMARY KEY,
-    account_id        TEXT NOT NULL REFERENCES account(account_id),
-    code              TEXT NOT NULL,
-    card_number       TEXT NOT NULL,
-    first_name        TEXT NOT NULL,
-    last_name         TEXT NOT NULL,
-    phone             TEXT NOT NULL,
-    email             TEXT NOT NULL,
-    street1           TEXT NOT NULL,
-    street2           TEXT NOT NULL,
-    city              TEXT NOT NULL,
-    state             TEXT NOT NULL,
-    postal_code       TEXT NOT NULL,
-    country           TEXT NOT NULL,
-    custom_date       TEXT NOT NULL,
-    custom_field      TEXT NOT NULL,
-    customer_username TEXT NOT NULL,
-    password_hash     TEXT,           -- non-NULL: <registered>Y</registered>
-    CHECK (code <> '' OR card_number <> '')
-);
--- Identifiers are unique per account; '' means "has none" and may repeat.
-CREATE UNIQUE INDEX customer_code ON customer(account_id, code) WHERE code <> '';
-CREATE UNIQUE INDEX customer_card ON customer(account_id, card_number) WHERE card_number <> '';
-CREATE TABLE custom_field (
-    customer_pk INTEGER NOT NULL REFERENCES customer(customer_pk),
-    n           INTEGER NOT NULL CHECK (n >= 2),
-    label       TEXT NOT NULL,
-    data        TEXT NOT NULL,
-    PRIMARY KEY (customer_pk, n)
-);
-CREATE TABLE ledger (
-    entry_pk    INTEGER PRIMARY KEY,
-    customer_pk INTEGER NOT NULL REFERENCES customer(customer_pk),
-    campaign_id TEXT NOT NULL REFERENCES campaign(campaign_id),
-    item_pk     INTEGER REFERENCES buyx_item(item_pk),
-    kind        TEXT NOT NULL CHECK (kind IN ('earn', 'redeem')),
-    amount      TEXT NOT NULL,        -- exact decimal text, summed with Decimal
-    date        TEXT NOT NULL
-);
-CREATE INDEX ledger_by_customer ON ledger(customer_pk);
-"""
-
-
-class SeedError(ValueError):
-    """The seed file is malformed; the message says where."""
+from .seed import SeedError, load_seed, read_seed
+from .tables import CUSTOMER_TEXT_FIELDS, SCHEMA_VERSION
 
 
 class DatabaseFileError(RuntimeError):
@@ -215,243 +89,6 @@ class LedgerRow:
     date: str
 
 
-# --------------------------------------------------------------------------
-# Seed validation helpers: a typo in seed.yaml must fail loudly at start-up,
-# not surface as a wrong balance in some harness run.
-
-# Characters XML 1.0 cannot carry: text with them could never be rendered.
-_NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _text(obj: Mapping[str, Any], key: str, where: str, *, default: str | None = None) -> str:
-    value = obj.get(key, default)
-    # Refuse non-strings: YAML silently turns `NO` into False and `0123` into
-    # 83, which would corrupt countries and identifiers.
-    if not isinstance(value, str):
-        raise SeedError(f"{where}: '{key}' must be a quoted string, got {value!r}")
-    if _NOT_XML_CHAR.search(value):
-        raise SeedError(f"{where}: '{key}' contains a character XML cannot carry")
-    return value
-
-
-def _optional_text(obj: Mapping[str, Any], key: str, where: str) -> str | None:
-    return None if obj.get(key) is None else _text(obj, key, where)
-
-
-def _decimal(text: str, where: str) -> Decimal:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise SeedError(f"{where}: {text!r} is not a decimal number") from None
-    if not value.is_finite() or value <= 0:
-        raise SeedError(f"{where}: amounts must be positive, got {text!r}")
-    return value
-
-
-def _list(obj: Mapping[str, Any], key: str, where: str) -> list[Any]:
-    value = obj.get(key) or []
-    if not isinstance(value, list):
-        raise SeedError(f"{where}: '{key}' must be a list")
-    return value
-
-
-def read_seed(path: Path = SEED_PATH) -> dict[str, Any]:
-    """Parse the seed file (YAML) without loading it anywhere."""
-    with open(path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
-    if not isinstance(data, dict):
-        raise SeedError(f"{path}: top level must be a mapping")
-    return data
-
-
-def load_seed(conn: sqlite3.Connection, seed: Mapping[str, Any]) -> None:
-    """Create the schema in an empty database and insert the seed's rows."""
-    conn.executescript(SCHEMA)
-    # Outside the transaction: SQLite ignores this pragma inside one.
-    conn.execute("PRAGMA foreign_keys = ON")
-    with conn:  # one transaction: a bad seed leaves nothing half-loaded
-        conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
-        _insert_accounts(conn, _list(seed, "accounts", "seed"))
-        _insert_users(conn, _list(seed, "api_users", "seed"))
-
-
-def _insert_users(conn: sqlite3.Connection, users: Sequence[Any]) -> None:
-    for i, user in enumerate(users):
-        where = f"api_users[{i}]"
-        user_id = _text(user, "user_id", where)
-        conn.execute(
-            "INSERT INTO api_user VALUES (?, ?)",
-            (user_id, _text(user, "user_password", where)),
-        )
-        for account_id in _list(user, "accounts", where):
-            conn.execute("INSERT INTO user_account VALUES (?, ?)", (user_id, account_id))
-
-
-def _insert_accounts(conn: sqlite3.Connection, accounts: Sequence[Any]) -> None:
-    for i, account in enumerate(accounts):
-        where = f"accounts[{i}]"
-        account_id = _text(account, "account_id", where)
-        coalition = account.get("coalition")
-        if not isinstance(coalition, bool):
-            raise SeedError(f"{where}: 'coalition' must be true or false")
-        conn.execute("INSERT INTO account VALUES (?, ?)", (account_id, int(coalition)))
-        # campaign_id -> {item name -> item_pk}, to resolve ledger rows
-        items_by_campaign: dict[str, dict[str, int]] = {}
-        types: dict[str, str] = {}
-        for pos, campaign in enumerate(_list(account, "campaigns", where)):
-            cwhere = f"{where}.campaigns[{pos}]"
-            campaign_id = _insert_campaign(conn, account_id, coalition, pos, campaign, cwhere)
-            types[campaign_id] = campaign["type"]
-            items_by_campaign[campaign_id] = _insert_catalogue(conn, campaign_id, campaign, cwhere)
-        for pos, customer in enumerate(_list(account, "customers", where)):
-            _insert_customer(conn, account_id, customer, types, items_by_campaign, f"{where}.customers[{pos}]")
-
-
-def _insert_campaign(
-    conn: sqlite3.Connection,
-    account_id: str,
-    coalition: bool,
-    pos: int,
-    campaign: Mapping[str, Any],
-    where: str,
-) -> str:
-    campaign_id = _text(campaign, "campaign_id", where)
-    if not campaign_id.isdigit():
-        raise SeedError(f"{where}: campaign ids are digit strings")
-    ctype = _text(campaign, "type", where)
-    if ctype not in CAMPAIGN_TYPES:
-        raise SeedError(f"{where}: type must be one of {CAMPAIGN_TYPES}")
-    currency = _text(campaign, "currency", where, default="")
-    # A coalition shares one points balance between its stores; the document
-    # only shows points campaigns without money there, so that is all we model.
-    if coalition and (ctype != "points" or currency):
-        raise SeedError(f"{where}: coalition campaigns must be points without currency")
-    value = _optional_text(campaign, "monetary_value_per_point", where)
-    if value is not None:
-        Fraction(value)  # fail now, not at request time
-    if ctype == "points" and currency and value is None:
-        raise SeedError(f"{where}: a points campaign with a currency needs monetary_value_per_point")
-    conn.execute(
-        "INSERT INTO campaign VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            campaign_id,
-            account_id,
-            pos,
-            _text(campaign, "name", where),
-            ctype,
-            currency,
-            _text(campaign, "glyph", where, default=""),
-            value,
-        ),
-    )
-    return campaign_id
-
-
-def _insert_catalogue(
-    conn: sqlite3.Connection, campaign_id: str, campaign: Mapping[str, Any], where: str
-) -> dict[str, int]:
-    if campaign["type"] == "points":
-        for pos, reward in enumerate(_list(campaign, "rewards", where)):
-            rwhere = f"{where}.rewards[{pos}]"
-            conn.execute(
-                "INSERT INTO reward VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    campaign_id,
-                    pos,
-                    _text(reward, "id", rwhere),
-                    _text(reward, "description", rwhere),
-                    _text(reward, "needed_to_redeem", rwhere),
-                    _optional_text(reward, "reward_id", rwhere),
-                ),
-            )
-    items: dict[str, int] = {}
-    if campaign["type"] == "buyx":
-        for pos, item in enumerate(_list(campaign, "items", where)):
-            iwhere = f"{where}.items[{pos}]"
-            ratio = item.get("earn_ratio")
-            if not isinstance(ratio, int) or isinstance(ratio, bool) or ratio < 1:
-                raise SeedError(f"{iwhere}: earn_ratio must be a positive integer")
-            name = _text(item, "name", iwhere)
-            cur = conn.execute(
-                "INSERT INTO buyx_item (campaign_id, position, name, item_id, earn_ratio, reward_id)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    campaign_id,
-                    pos,
-                    name,
-                    _optional_text(item, "item_id", iwhere),
-                    ratio,
-                    _optional_text(item, "reward_id", iwhere),
-                ),
-            )
-            assert cur.lastrowid is not None
-            items[name] = cur.lastrowid
-    return items
-
-
-def _insert_customer(
-    conn: sqlite3.Connection,
-    account_id: str,
-    customer: Mapping[str, Any],
-    types: Mapping[str, str],
-    items_by_campaign: Mapping[str, Mapping[str, int]],
-    where: str,
-) -> None:
-    values = [_text(customer, name, where, default="") for name in CUSTOMER_TEXT_FIELDS]
-    custom_date = values[CUSTOMER_TEXT_FIELDS.index("custom_date")] or "0000-00-00"
-    values[CUSTOMER_TEXT_FIELDS.index("custom_date")] = custom_date
-    if not _DATE.fullmatch(custom_date):
-        raise SeedError(f"{where}: custom_date must be YYYY-MM-DD")
-    try:
-        cur = conn.execute(
-            f"INSERT INTO customer (account_id, {', '.join(CUSTOMER_TEXT_FIELDS)}, password_hash)"
-            f" VALUES (?, {', '.join('?' * len(CUSTOMER_TEXT_FIELDS))}, ?)",
-            (account_id, *values, _optional_text(customer, "password_hash", where)),
-        )
-    except sqlite3.IntegrityError as exc:
-        raise SeedError(f"{where}: {exc} (codes and card numbers are unique per account)") from None
-    customer_pk = cur.lastrowid
-    for n, field in (customer.get("custom_fields") or {}).items():
-        if not isinstance(n, int) or n < 2:
-            raise SeedError(f"{where}: custom_fields keys are integers >= 2")
-        fwhere = f"{where}.custom_fields[{n}]"
-        conn.execute(
-            "INSERT INTO custom_field VALUES (?, ?, ?, ?)",
-            (customer_pk, n, _text(field, "label", fwhere), _text(field, "data", fwhere, default="")),
-        )
-    for i, row in enumerate(_list(customer, "ledger", where)):
-        lwhere = f"{where}.ledger[{i}]"
-        campaign_id = _text(row, "campaign", lwhere)
-        if campaign_id not in types:
-            raise SeedError(f"{lwhere}: campaign {campaign_id} is not a campaign of {account_id}")
-        kind = _text(row, "kind", lwhere)
-        if kind not in ("earn", "redeem"):
-            raise SeedError(f"{lwhere}: kind must be earn or redeem")
-        amount_text = _text(row, "amount", lwhere)
-        amount = _decimal(amount_text, lwhere)
-        date = _text(row, "date", lwhere)
-        if not _DATE.fullmatch(date):
-            raise SeedError(f"{lwhere}: date must be YYYY-MM-DD")
-        item_pk: int | None = None
-        if types[campaign_id] == "buyx":
-            item_name = _text(row, "item", lwhere)
-            if item_name not in items_by_campaign[campaign_id]:
-                raise SeedError(f"{lwhere}: no item {item_name!r} in campaign {campaign_id}")
-            item_pk = items_by_campaign[campaign_id][item_name]
-            if amount != amount.to_integral_value():
-                raise SeedError(f"{lwhere}: buyx amounts count items, so are integers")
-        elif "item" in row:
-            raise SeedError(f"{lwhere}: only buyx ledger rows name an item")
-        conn.execute(
-            "INSERT INTO ledger (customer_pk, campaign_id, item_pk, kind, amount, date) VALUES (?, ?, ?, ?, ?, ?)",
-            (customer_pk, campaign_id, item_pk, kind, amount_text, date),
-        )
-
-
-# --------------------------------------------------------------------------
-
-
 class Database:
     """The queries the API call needs; safe to share between threads."""
 
@@ -477,14 +114,14 @@ class Database:
         """
         if path is None:
             conn = sqlite3.connect(":memory:", check_same_thread=False)
-            load_seed(conn, read_seed(seed_path))
+            _load(conn, seed_path)
             return cls(conn)
         conn = sqlite3.connect(str(path), check_same_thread=False)
         try:
             conn.execute("PRAGMA foreign_keys = ON")
             tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
             if tables == 0:
-                load_seed(conn, read_seed(seed_path))
+                _load(conn, seed_path)
             else:
                 cls._check_reusable(conn, path)
         except sqlite3.DatabaseError as exc:
@@ -624,3 +261,14 @@ class Database:
             (customer_pk,),
         )
         return [LedgerRow(cid, item, kind, Decimal(amount), date) for cid, item, kind, amount, date in rows]
+
+
+def _load(conn: sqlite3.Connection, seed_path: Path) -> None:
+    try:
+        load_seed(conn, read_seed(seed_path))
+    except SeedError as exc:
+        message = str(exc)
+        raise SeedError(message if message.startswith(str(seed_path)) else f"{seed_path}: {message}") from None
+
+
+__all__ = ["Database", "DatabaseFileError", "SeedError", "read_seed"]

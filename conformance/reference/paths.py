@@ -14,6 +14,9 @@ PACKAGE_DIR: Path = Path(__file__).resolve().parent
 #: The data loaded into SQLite at start-up.
 SEED_PATH: Path = PACKAGE_DIR / "seed.yaml"
 
+#: What a seed must look like (JSON Schema; seed.py checks the rest).
+SEED_SCHEMA_PATH: Path = PACKAGE_DIR / "seed.schema.json"
+
 #: What the harness may rely on about SEED_PATH's data (credentials,
 #: accounts, customer identifiers, the account it must be refused).
 PROFILE_PATH: Path = PACKAGE_DIR / "profile.yaml"
