@@ -319,3 +319,31 @@ def test_matrix_sizes_printed_for_both_modes_are_the_matrices() -> None:
         built = {mode: len(matrix_cases(profile, campaigns_of, mode)) for mode in ("all", "pairwise")}
         for mode in ("all", "pairwise"):
             assert matrix_sizes(harness, mode, generate_units(harness, mode)) == built
+
+
+def test_a_pairwise_matrix_kept_for_the_next_run_is_the_one_built_afresh() -> None:
+    """cases._PAIRWISE keeps each customer's covering array for the next run in the same
+    process (the self-test's ~300 runs): what it gives back equals a build with nothing kept,
+    and a change to what the matrix depends on (the customer's campaigns, the profile's
+    customers) is a different matrix, not the one kept."""
+    from conformance import cases
+
+    real = load_profile(PROFILE_PATH)
+
+    def learned(account: Account, customer: Customer) -> list[str]:
+        return list(customer.account_campaigns or ())[:2]
+
+    def fewer(account: Account, customer: Customer) -> list[str]:
+        return learned(account, customer)[:1]
+
+    for lookup in (learned, fewer, learned):
+        cases._PAIRWISE.clear()
+        fresh = generate(real, lookup, "pairwise")
+        assert generate(real, lookup, "pairwise") == fresh  # the second from what was kept
+        assert cases._PAIRWISE  # (it was kept)
+    kept_for_learned = generate(real, learned, "pairwise")
+    assert generate(real, fewer, "pairwise") != kept_for_learned
+    renamed = dataclasses.replace(
+        real, accounts=tuple(dataclasses.replace(a, account_id=a.account_id + "x") for a in real.accounts)
+    )
+    assert {c.account_id for c in generate(renamed, learned, "pairwise")} == {a.account_id for a in renamed.accounts}
