@@ -4,8 +4,8 @@ case (a format-only variant: the cases its format's answers reach, a transport-o
 the access cases and one customer's, each premise proved below; ``tools/kill_matrix.py``
 runs every variant over the whole suite). Warnings, advisories and unspecified behaviours
 are allowed; a variant that must raise a warning raises it. A failure here is either a
-variant that is not conformant
-after all (fix the variant) or a harness stricter than the document (fix the harness).
+variant that is not conformant after all (fix the variant) or a harness stricter than the
+document (fix the harness).
 
 Each variant is served the way a client developer serves it, ``python -m
 conformance.reference --variant NAME`` (``tests/sandbox_process.py``); the runs go
