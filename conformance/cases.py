@@ -289,10 +289,51 @@ def count(
     space: Space | None = None,
     encoding: Encoding = "form",
 ) -> int:
-    """How many cases :func:`generate` makes, holding one customer's at a time (a run
-    prints the other mode's size too, and a large profile's full matrix need not be held
-    in memory to be counted)."""
-    return sum(len(chunk) for chunk in _chunks(profile, campaigns_of, mode, space, encoding))
+    """How many cases :func:`generate` makes (a run prints the other mode's size too). The
+    full matrix is a product, so it is counted, not built (building it was a fifth of a
+    short selection's run): every shape case is in it but those sent in another encoding;
+    pairwise is built a customer at a time."""
+    if mode != "all":
+        return sum(len(chunk) for chunk in _chunks(profile, campaigns_of, mode, space, encoding))
+    space = space or load_space()
+    total = 0
+    for account in profile.accounts:
+        for customer in account.customers:
+            identifiers = _identifiers_of(space, customer)
+            campaigns = campaigns_of(account, customer)
+            total += _product_size(space, identifiers, campaigns)
+            shapes = _shapes(space, account, customer, identifiers, campaigns, encoding)
+            total += sum(1 for case in shapes if case.encoding is not None)
+        total += _product_size(space, _account_identifiers(space), [])
+        total += len(_probes(space, account))
+    return total
+
+
+def _product_size(space: Space, identifiers: list[str], campaigns: list[str]) -> int:
+    """len(_cross(..., "all")): the product of the dimensions' sizes, none if no identifier."""
+    size = len(identifiers)
+    for spec in space.parameters.values():
+        size *= sum(len(campaigns) if value == EACH else 1 for value in spec["values"])
+    return size
+
+
+def _identifiers_of(space: Space, customer: Customer) -> list[str]:
+    """The customer identifiers the matrix can send for ``customer`` (it has every field they send)."""
+    return [
+        name
+        for name in CUSTOMER_IDENTIFIERS
+        if all(getattr(customer, field_name) is not None for field_name in space.identifiers[name]["sends"])
+    ]
+
+
+def _account_identifiers(space: Space) -> list[str]:
+    """The identifiers crossed once per account, about no customer (derived ones, the
+    negative space's, are not crossed)."""
+    return [
+        name
+        for name, spec in space.identifiers.items()
+        if name not in CUSTOMER_IDENTIFIERS and spec["sends"] != "derived"
+    ]
 
 
 def _chunks(
@@ -303,12 +344,8 @@ def _chunks(
     space = space or load_space()
     for account in profile.accounts:
         for customer in account.customers:
-            identifiers = [
-                name
-                for name in CUSTOMER_IDENTIFIERS
-                if all(getattr(customer, field_name) is not None for field_name in space.identifiers[name]["sends"])
-            ]
             campaigns = campaigns_of(account, customer)
+            identifiers = _identifiers_of(space, customer)
             chunk = _cross(space, account, customer, identifiers, campaigns, mode)
             sent = set(chunk)
             for case in _shapes(space, account, customer, identifiers, campaigns, encoding):
@@ -316,13 +353,7 @@ def _chunks(
                     sent.add(case)
                     chunk.append(case)
             yield chunk
-        # Identifiers whose values are derived per customer (negative space) are not crossed.
-        others = [
-            name
-            for name, spec in space.identifiers.items()
-            if name not in CUSTOMER_IDENTIFIERS and spec["sends"] != "derived"
-        ]
-        yield _cross(space, account, None, others, [], mode)
+        yield _cross(space, account, None, _account_identifiers(space), [], mode)
         yield _probes(space, account)
 
 
@@ -364,7 +395,26 @@ def _identifier(customer: Customer) -> tuple[str, str]:
     return ("card_number", customer.card_number)
 
 
+# A pairwise covering array is a pure function of the customer's dimensions, and the
+# slowest part of a short run's collection; one process that runs the suite many times
+# (the own tests' self-test: about 300 runs of one profile per worker) builds each once.
+_PAIRWISE: dict[tuple[Account, Customer | None, tuple[str, ...], tuple[str, ...]], list[Case]] = {}
+
+
 def _cross(
+    space: Space, account: Account, customer: Customer | None, identifiers: list[str], campaigns: list[str], mode: Mode
+) -> list[Case]:
+    if mode != "pairwise" or space is not load_space():  # kept only for the shipped parameters
+        return _crossed(space, account, customer, identifiers, campaigns, mode)
+    key = (account, customer, tuple(identifiers), tuple(campaigns))
+    if key not in _PAIRWISE:
+        if len(_PAIRWISE) >= 4096:  # a bound, for a process that sees many profiles
+            _PAIRWISE.clear()
+        _PAIRWISE[key] = _crossed(space, account, customer, identifiers, campaigns, mode)
+    return list(_PAIRWISE[key])
+
+
+def _crossed(
     space: Space, account: Account, customer: Customer | None, identifiers: list[str], campaigns: list[str], mode: Mode
 ) -> list[Case]:
     # A value is (name, value, campaign, the option as a case holds it): the option's

@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from conformance.reference import make_app
@@ -62,3 +64,33 @@ def run_suite(cwd: Any, *args: str, timeout: int = 600) -> Any:
         [sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q", *args],
         cwd=cwd, capture_output=True, text=True, env=env, timeout=timeout,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SuiteRun:
+    """A finished run of the suite: its exit code, its terminal output, and the directory
+    it ran in (its reports in ``directory / "reports"``); read only by the tests that share it."""
+
+    returncode: int
+    stdout: str
+    directory: Path
+
+
+_REFERENCE_PAIRWISE: dict[Path, SuiteRun] = {}
+
+
+def reference_pairwise_run(basetemp: Path) -> SuiteRun:
+    """``python -m pytest --pyargs conformance.suite -p no:cacheprovider -q --combinations
+    pairwise`` against the embedded reference, reports in ``reports/``: once per ``pytest
+    tests`` run (``tests/once.py`` under xdist, kept here otherwise). test_passing_rows,
+    test_end_to_end and test_certificate each ran this same command; each now reads this
+    one run's output and reports, and asserts what it asserted before."""
+    if basetemp not in _REFERENCE_PAIRWISE:
+        from tests.once import once_per_run
+
+        def compute(directory: Path) -> SuiteRun:
+            run = run_suite(directory, "--combinations", "pairwise")
+            return SuiteRun(run.returncode, run.stdout, directory)
+
+        _REFERENCE_PAIRWISE[basetemp] = once_per_run("reference-pairwise", basetemp, compute)
+    return _REFERENCE_PAIRWISE[basetemp]

@@ -18,7 +18,7 @@ from conformance import __version__
 from conformance.certificate import CertificateInvalid, RunFacts, build_certificate, public_url, validate
 from conformance.reference import PROFILE_PATH
 from conformance.requirements import catalogue
-from tests.targets import drop_phone, run_suite, serve
+from tests.targets import drop_phone, reference_pairwise_run, run_suite, serve
 
 TESTABLE = [r for r, entry in catalogue().items() if not entry.untestable]
 CASES_SELECTED = re.compile(r"(?P<chosen>[\d,]+) of (?P<generated>[\d,]+) cases selected \(--cases 'kind=access'\)")
@@ -177,10 +177,10 @@ def test_public_url_drops_credentials() -> None:
 
 
 # -- real runs -----------------------------------------------------------------------
-def test_reference_pairwise_run_writes_a_valid_certificate(tmp_path: Path) -> None:
-    run = run_suite(tmp_path, "--combinations", "pairwise", "--report-dir", "out")
+def test_reference_pairwise_run_writes_a_valid_certificate(tmp_path_factory: pytest.TempPathFactory) -> None:
+    run = reference_pairwise_run(tmp_path_factory.getbasetemp())  # shared with test_passing_rows, test_end_to_end
     assert run.returncode == 0, run.stdout[-3000:]
-    certificate = json.loads((tmp_path / "out" / "certificate.json").read_text())
+    certificate = json.loads((run.directory / "reports" / "certificate.json").read_text())
     validate(certificate)
     assert certificate["verdict"] == "incomplete"
     assert certificate["reasons"] == ["--combinations pairwise: not the full matrix (use --combinations all)"]

@@ -18,6 +18,7 @@ import pytest
 from conformance.profile import PASSWORD_ENV
 from conformance.reference import PROFILE_PATH
 from tests.faults import Fault, Reply, serve
+from tests.targets import reference_pairwise_run
 
 FINDING = re.compile(r"^\[[A-Z][A-Z0-9, -]*\] \w+: .+$", re.MULTILINE)
 # pytest's heading of a failing item: "____ REQ-ID [scope] ____".
@@ -52,23 +53,14 @@ def _tail(output: str, lines: int = 60) -> str:
     return "\n".join(output.splitlines()[-lines:])
 
 
-def test_reference_passes_pairwise_with_both_reports(pytester: pytest.Pytester, tmp_path: Path) -> None:
-    report_dir = tmp_path / "reports"
-    result = pytester.runpytest_subprocess(
-        "--pyargs",
-        "conformance.suite",
-        "--combinations",
-        "pairwise",
-        "--report-dir",
-        str(report_dir),
-        "-p",
-        "no:cacheprovider",
-        "-q",
-        timeout=600,
-    )
-    output = result.stdout.str()
-    assert result.ret == pytest.ExitCode.OK, _tail(output)
-    outcomes = result.parseoutcomes()
+def test_reference_passes_pairwise_with_both_reports(tmp_path_factory: pytest.TempPathFactory) -> None:
+    run = reference_pairwise_run(tmp_path_factory.getbasetemp())  # shared with test_passing_rows, test_certificate
+    report_dir = run.directory / "reports"
+    output = run.stdout
+    assert run.returncode == pytest.ExitCode.OK, _tail(output)
+    # The last line's counts, as pytester's parseoutcomes reads them ("1 warning" counted as warnings).
+    plural = {"warning": "warnings", "error": "errors"}
+    outcomes = {plural.get(o, o): int(n) for n, o in re.findall(r"(\d+) (\w+)", output.splitlines()[-1])}
     # Skipped: a requirement no case of that scope could judge (BuyX rules for a customer
     # with no BuyX campaign); never a failure, an error or an xfail.
     assert outcomes.get("passed", 0) > 0 and set(outcomes) <= {"passed", "skipped", "warnings"}, outcomes

@@ -419,6 +419,7 @@ def test_a_new_effect_in_the_parameter_space_gets_its_shapes_with_no_new_code(mo
 
     # expect() reads the space the document's parameters.yaml gives: this one instead.
     monkeypatch.setattr(conformance.cases, "load_space", lambda: added)
+    monkeypatch.setattr(conformance.cases, "_PAIRWISE", {})  # nothing kept from the shipped space
     expect.cache_clear()
     try:
         grown = generate(profile(), lambda a, c: ["111"], "pairwise", space=added)
@@ -429,3 +430,31 @@ def test_a_new_effect_in_the_parameter_space_gets_its_shapes_with_no_new_code(mo
     assert any(c.encoding == "multipart" for c in summary)
     assert any(dict(c.options) == {"output": "JSON", "summary": "Y"} for c in grown)
     assert not [c for c in grown if dict(c.options) == {"include_balances": "none"} and c.encoding is not None]
+
+
+def test_a_pairwise_matrix_kept_for_the_next_run_is_the_one_built_afresh() -> None:
+    """cases._PAIRWISE keeps each customer's covering array for the next run in the same
+    process (the self-test's ~300 runs): what it gives back equals a build with nothing kept,
+    and a change to what the matrix depends on (the customer's campaigns, the profile's
+    customers) is a different matrix, not the one kept."""
+    from conformance import cases
+
+    real = load_profile(PROFILE_PATH)
+
+    def learned(account: Account, customer: Customer) -> list[str]:
+        return list(customer.account_campaigns or ())[:2]
+
+    def fewer(account: Account, customer: Customer) -> list[str]:
+        return learned(account, customer)[:1]
+
+    for lookup in (learned, fewer, learned):
+        cases._PAIRWISE.clear()
+        fresh = generate(real, lookup, "pairwise")
+        assert generate(real, lookup, "pairwise") == fresh  # the second from what was kept
+        assert cases._PAIRWISE  # (it was kept)
+    kept_for_learned = generate(real, learned, "pairwise")
+    assert generate(real, fewer, "pairwise") != kept_for_learned
+    renamed = dataclasses.replace(
+        real, accounts=tuple(dataclasses.replace(a, account_id=a.account_id + "x") for a in real.accounts)
+    )
+    assert {c.account_id for c in generate(renamed, learned, "pairwise")} == {a.account_id for a in renamed.accounts}

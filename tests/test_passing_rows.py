@@ -11,24 +11,24 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import lxml.etree
 import lxml.html
+import pytest
 
 from conformance.html_summary import TABLE_ROWS_KEPT
 from conformance.requirements import catalogue
-from tests.targets import run_suite
+from tests.targets import reference_pairwise_run
 
 REPORT_LIMIT = 2_000_000  # bytes: the bound for the full default run's report.html
 
 
-def test_a_whole_run_reports_its_items_small_and_in_agreement(tmp_path: Path) -> None:
-    run = run_suite(tmp_path, "--combinations", "pairwise")
+def test_a_whole_run_reports_its_items_small_and_in_agreement(tmp_path_factory: pytest.TempPathFactory) -> None:
+    run = reference_pairwise_run(tmp_path_factory.getbasetemp())  # shared with test_end_to_end, test_certificate
     assert run.returncode == 0, run.stdout[-3000:]
     terminal = {o: int(n) for n, o in re.findall(r"(\d+) (passed|skipped|failed)", run.stdout.splitlines()[-1])}
     assert terminal.get("passed", 0) > 0 and terminal.get("skipped", 0) > 0, run.stdout[-500:]
-    reports = tmp_path / "reports"
+    reports = run.directory / "reports"
 
     certificate = json.loads((reports / "certificate.json").read_text(encoding="utf-8"))
     outcomes = {o: n for o, n in certificate["counts"]["outcomes"].items() if n}

@@ -1,8 +1,11 @@
 """Each conformant variant (``conformance/reference/sandbox/variants.py``) passes the whole
 suite with no failure: every pairwise matrix case, every relation group and every access
-case. Warnings, advisories and unspecified behaviours are allowed; a variant that must
-raise a warning raises it. A failure here is either a variant that is not conformant
-after all (fix the variant) or a harness stricter than the document (fix the harness).
+case (a format-only variant: the cases its format's answers reach, a transport-only one:
+the access cases and one customer's, each premise proved below; ``tools/kill_matrix.py``
+runs every variant over the whole suite). Warnings, advisories and unspecified behaviours
+are allowed; a variant that must raise a warning raises it. A failure here is either a
+variant that is not conformant after all (fix the variant) or a harness stricter than the
+document (fix the harness).
 
 Each variant is served the way a client developer serves it, ``python -m
 conformance.reference --variant NAME`` (``tests/sandbox_process.py``); the runs go
@@ -19,6 +22,7 @@ import re
 import socket
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -47,6 +51,31 @@ FORMAT_SCOPES = {
 }
 
 
+# A variant that changes only how an answer travels (compressed and chunked, the
+# connection closed after it or when idle) gives the harness, once its client has read
+# the answer, the reference's exchange: the same status, the same headers but the transport
+# ones, the same decoded body, which is all a check reads. Every case's judgement is then
+# the reference's own (the whole pairwise run of tests/targets.reference_pairwise_run
+# passes it); what such a run adds is the client's transport on every path: each POST
+# encoding and GET (the access cases), each format and option (one customer's matrix and
+# relations). test_a_transport_only_variant_reads_as_the_reference proves the premise and
+# that this list is exactly the variants it holds for; tools/kill_matrix.py still runs
+# them over the whole suite.
+TRANSPORT_ONLY = ("gzip", "connection_close", "idle_keepalive_closed")
+TRANSPORT_SCOPE = "kind=access or (account=greatwidgets and customer=89898989898989)"
+TRANSPORT_HEADERS = frozenset(
+    {"content-encoding", "content-length", "transfer-encoding", "connection", "keep-alive", "vary"}
+)
+
+
+def scope_of(name: str) -> str | None:
+    """The ``--cases`` selection a variant's run uses here (None: the whole suite)."""
+    if name in TRANSPORT_ONLY:
+        return TRANSPORT_SCOPE
+    scope = format_only(name)
+    return FORMAT_SCOPES[scope] if scope else None
+
+
 def format_only(name: str) -> str | None:
     """``"xml"`` or ``"json"`` when the variant changes only that format's answers."""
     v = VARIANTS[name]
@@ -58,9 +87,7 @@ def format_only(name: str) -> str | None:
 
 
 def variant_targets() -> list[Target]:
-    return [
-        Target("variant", name, FORMAT_SCOPES[scope] if (scope := format_only(name)) else None) for name in VARIANTS
-    ]
+    return [Target("variant", name, scope_of(name)) for name in VARIANTS]
 
 
 TARGETS = {t.name: t for t in variant_targets()}
@@ -109,6 +136,7 @@ def test_every_variant_ran_the_same_suite(verdicts: dict[Target, Verdict]) -> No
     assert whole > 900, by_selection  # the pairwise matrix, its relations and access cases: 1,078
     for selection in FORMAT_SCOPES.values():  # a format's share: a good part of it, never all of it
         assert whole / 5 < by_selection[selection].most_common(1)[0][0] < whole, (selection, by_selection)
+    assert 0 < by_selection[TRANSPORT_SCOPE].most_common(1)[0][0] < whole, by_selection
     whole_items = Counter(v.tests for t, v in verdicts.items() if t.selection is None)
     assert len(whole_items) == 1, f"requirement items: {whole_items}"  # the same scopes, the same requirements
     # Relations and access cases are part of each run, not only the matrix.
@@ -339,3 +367,42 @@ def test_a_format_only_variant_leaves_the_other_format_untouched(name: str) -> N
         else:
             assert seen == expected, f"{name} changed a {'XML' if changes_json else 'JSON'} answer: {fields}"
     assert changed_own, f"{name} changed no answer of its own format: it proves nothing"
+
+
+# -- transport-only variants: the answers, as the client reads them, are the reference's ----
+def _as_read(answer: Any) -> tuple[int, list[tuple[str, str]], bytes]:
+    """What the harness's client gives the checks: the status, the headers but the
+    transport ones, the body decoded (urllib3 undoes Content-Encoding: gzip)."""
+    body = answer.get_data()
+    if answer.headers.get("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    headers = sorted((k.lower(), v) for k, v in answer.headers.items() if k.lower() not in TRANSPORT_HEADERS)
+    return answer.status_code, headers, body
+
+
+WIRE = {"Accept-Encoding": "gzip, deflate"}  # what urllib3 sends: a gzip variant compresses
+
+
+def _reads_as_the_reference(name: str, reference: list[tuple[int, list[tuple[str, str]], bytes]]) -> bool:
+    from conformance.reference.sandbox.middleware import FaultyApp
+    from conformance.reference.sandbox.variants import combine
+
+    variant = Client(FaultyApp(combine([name])))
+    return all(
+        _as_read(variant.post("/api.php", data=fields, headers=WIRE)) == expected
+        for fields, expected in zip(_sample_requests(), reference, strict=True)
+    )
+
+
+def test_a_transport_only_variant_reads_as_the_reference() -> None:
+    """The premise of TRANSPORT_SCOPE, and the list itself: exactly the variants in
+    TRANSPORT_ONLY answer every sample request (every customer by each identifier, each
+    format, the options that shape a document, errors) with the reference's exchange as
+    the client reads it; every other variant (but the other data set, which answers
+    other requests) changes some answer the checks read."""
+    from conformance.reference.sandbox.middleware import FaultyApp
+
+    plain = Client(FaultyApp(None))
+    reference = [_as_read(plain.post("/api.php", data=fields, headers=WIRE)) for fields in _sample_requests()]
+    reading_alike = {n for n in VARIANTS if not VARIANTS[n].data_set and _reads_as_the_reference(n, reference)}
+    assert reading_alike == set(TRANSPORT_ONLY), reading_alike ^ set(TRANSPORT_ONLY)

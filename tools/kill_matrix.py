@@ -4,6 +4,7 @@ killed or not, per operator, and every conformant server (variant) against its o
 
     python tools/kill_matrix.py                       # pairwise, about 3 minutes on 2 cores
     python tools/kill_matrix.py --combinations all    # also the full default mode, and compare
+    python tools/kill_matrix.py --rotation            # only the rotating sandbox, pairwise and in full
 
 Each mutant and operator mutant runs the suite with its own ``--cases`` selection, each variant runs the whole
 suite (matrix, relations, access), through ``tests/selftest.py``; the verdicts come from
@@ -39,6 +40,12 @@ from tests.test_mutation_operators import KILLED_BY_GROUND_TRUTH, OPERATOR_GAPS 
 
 DOC = ROOT / "docs" / "kill-matrix.md"
 FULL_START, FULL_END = "<!-- full-mode: start -->", "<!-- full-mode: end -->"
+ROTATION_START, ROTATION_END = "<!-- rotation: start -->", "<!-- rotation: end -->"
+# The rotating sandbox (--variants all --seed N): the own tests run it pairwise for these
+# seeds (tests/test_rotation_passes.py); its full default mode is run here only, and the
+# own tests hold the published row to the variants that rotate today.
+ROTATION_SEEDS = ("7", "20261201", "424242")
+ROTATION_FULL_SEED = "7"
 
 
 def targets(mode: str, only: set[str] | None) -> list[Target]:
@@ -362,8 +369,10 @@ def document(
     jobs: int,
     full_section: str,
     requests: dict[str, Verdict] | None = None,
+    rotation: str | None = None,
 ) -> str:
     requests = requests or {}
+    rotation = rotation or recorded_rotation_section()
     s = summary(kills, variants)
     today = datetime.date.today().isoformat()
     lines = [
@@ -435,6 +444,8 @@ def document(
         "",
         *operator_mutant_rows(requests, "request"),
         "",
+        rotation.strip(),
+        "",
         full_section.strip(),
         "",
     ]
@@ -474,6 +485,58 @@ def full_section(
         ]
     )
     return text, differences
+
+
+def rotation_targets() -> list[Target]:
+    """The rotating sandbox: pairwise for each seed, and in the full default mode for one."""
+    return [Target("rotation", seed) for seed in ROTATION_SEEDS] + [
+        Target("rotation", ROTATION_FULL_SEED, combinations="all")
+    ]
+
+
+def rotation_section(verdicts: dict[Target, Verdict], jobs: int) -> str:
+    """The rotation's runs: seed, mode, outcome, cases judged, and the variants that rotated."""
+    from conformance.reference.sandbox.variants import rotating
+
+    today = datetime.date.today().isoformat()
+    rows = ["| seed | combinations | outcome | cases judged | items | seconds |", "|---|---|---|---|---|---|"]
+    for target, verdict in verdicts.items():
+        problem = f"; {verdict.problem}" if verdict.problem else ""
+        outcome = "passed" if verdict.passed else f"FAILED ({verdict.failed} of {verdict.tests} items{problem})"
+        rows.append(
+            f"| {target.name} | {target.combinations} | {outcome} | {verdict.cases} | {verdict.tests} "
+            f"| {verdict.seconds:.0f} |"
+        )
+    return "\n".join(
+        [
+            ROTATION_START,
+            "## The rotating sandbox (`--variants all --seed N`)",
+            "",
+            f"Recorded by `python tools/kill_matrix.py --rotation` on {today}, {jobs} worker processes. "
+            "The whole suite against `python -m conformance.reference --variants all --seed N`: the wire variants "
+            "one per answer, the content ones held per customer. The own tests run the pairwise seeds on every run "
+            "(`tests/test_rotation_passes.py`); the full default mode runs here, and "
+            "`test_the_published_full_mode_rotation_passed` holds this table to the variants that rotate today.",
+            "",
+            f"Variants rotated: {', '.join(f'`{n}`' for n in rotating())}.",
+            "",
+            *rows,
+            ROTATION_END,
+        ]
+    )
+
+
+def recorded_rotation_section() -> str:
+    if DOC.is_file():
+        match = re.search(
+            re.escape(ROTATION_START) + ".*?" + re.escape(ROTATION_END), DOC.read_text(encoding="utf-8"), re.DOTALL
+        )
+        if match:
+            return match.group(0)
+    return (
+        f"{ROTATION_START}\n## The rotating sandbox (`--variants all --seed N`)\n\nNot recorded "
+        f"yet: run `python tools/kill_matrix.py --rotation`.\n{ROTATION_END}"
+    )
 
 
 def recorded_full_section() -> str:
@@ -536,6 +599,11 @@ def main(argv: list[str] | None = None) -> int:
         default="pairwise",
         help="all: also run the full default mode and compare its verdicts with pairwise",
     )
+    parser.add_argument(
+        "--rotation",
+        action="store_true",
+        help="run only the rotating sandbox (pairwise seeds and the full default mode) and rewrite its section",
+    )
     parser.add_argument("--jobs", type=int, default=2, help="worker processes side by side (default 2)")
     parser.add_argument(
         "--only",
@@ -551,6 +619,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"no mutant, operator mutant or variant named {', '.join(sorted(unknown))}")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="kill-matrix-"))
+    if args.rotation:
+        return rotation_main(workdir, args.jobs, write=not args.no_write)
 
     started = time.monotonic()
     pairwise = run_targets(targets("pairwise", only), workdir / "pairwise", jobs=args.jobs)
@@ -576,8 +646,11 @@ def main(argv: list[str] | None = None) -> int:
     ok = ok and all(operator_ok(n, v, "request") for n, v in requests.items())
     pairwise.update(operators_run)
 
-    section = recorded_full_section()
+    section, rotation = recorded_full_section(), None
     if args.combinations == "all":
+        rotated = run_targets(rotation_targets(), workdir / "rotation", jobs=args.jobs)
+        rotation = rotation_section(rotated, args.jobs)
+        ok = ok and all(v.passed for v in rotated.values())
         started = time.monotonic()
         full = run_targets(targets("all", only) + operator_targets("all", only), workdir / "all", jobs=args.jobs)
         seconds_all = time.monotonic() - started
@@ -604,12 +677,41 @@ def main(argv: list[str] | None = None) -> int:
         DOC.parent.mkdir(exist_ok=True)
         DOC.write_text(
             document(
-                kills, mutants, variants, operators, seconds_pairwise, seconds_operators, args.jobs, section, requests
+                kills,
+                mutants,
+                variants,
+                operators,
+                seconds_pairwise,
+                seconds_operators,
+                args.jobs,
+                section,
+                requests,
+                rotation,
             ),
             encoding="utf-8",
         )
         print(f"\nWritten: {DOC.relative_to(ROOT)} (reports in {workdir})")
     return 0 if ok else 1
+
+
+def rotation_main(workdir: Path, jobs: int, write: bool) -> int:
+    """``--rotation``: the rotating sandbox's runs alone; its section of the page rewritten."""
+    rotated = run_targets(rotation_targets(), workdir / "rotation", jobs=jobs)
+    section = rotation_section(rotated, jobs)
+    print(section)
+    if write:
+        if not DOC.is_file():
+            print(f"no {DOC.relative_to(ROOT)}: run python tools/kill_matrix.py first", file=sys.stderr)
+            return 2
+        page = DOC.read_text(encoding="utf-8")
+        recorded = recorded_rotation_section()
+        if recorded in page:
+            page = page.replace(recorded, section)
+        else:  # the first time: before the full-mode section
+            page = page.replace(FULL_START, section + "\n\n" + FULL_START)
+        DOC.write_text(page, encoding="utf-8")
+        print(f"\nWritten: the rotation section of {DOC.relative_to(ROOT)} (reports in {workdir})")
+    return 0 if all(v.passed for v in rotated.values()) else 1
 
 
 if __name__ == "__main__":
