@@ -57,13 +57,22 @@ def test_recording_is_documented_format_without_password(recorded: Path) -> None
     lines = [json.loads(line) for line in (rec / "exchanges-main.jsonl").read_text().splitlines()]
     assert lines and all((rec / "bodies" / line["body"]).is_file() for line in lines)
     assert any(line["fresh"] for line in lines)  # the repeat relation's second send
+
     # A password is recorded as its placeholder (altered on the wire: "...|shortened"),
-    # the other user's too; only the wrong password and empty ones are sent as written.
-    sent = {dict(line["request"]["fields"]).get("user_password") for line in lines}
+    # the other user's too; only the wrong password, empty ones and another field's value of
+    # the same request (the other-field alteration: the user_id sent as the password) are
+    # sent as written.
+    def as_written(fields: dict[str, str]) -> bool:
+        value = fields.get("user_password")
+        others = {v for k, v in fields.items() if k != "user_password"}
+        return value in (None, "", "conformance-wrong-password") or value in others
+
+    requests = [dict(line["request"]["fields"]) for line in lines]
+    sent = {fields.get("user_password") for fields in requests}
     assert all(
-        value in (None, "", "conformance-wrong-password")
-        or value.partition("|")[0] in ("$TARGET_USER_PASSWORD", "$TARGET_OTHER_USER_PASSWORD")
-        for value in sent
+        as_written(fields)
+        or str(fields["user_password"]).partition("|")[0] in ("$TARGET_USER_PASSWORD", "$TARGET_OTHER_USER_PASSWORD")
+        for fields in requests
     ), sent
     assert "$TARGET_USER_PASSWORD|shortened" in sent and "$TARGET_OTHER_USER_PASSWORD" in sent
     for path in rec.rglob("*"):
