@@ -503,7 +503,7 @@ def _effects(space: Space) -> Iterator[tuple[str, str]]:
             yield name, str(value)
 
 
-def _format_shapes(space: Space) -> list[dict[str, str]]:
+def format_shapes(space: Space) -> list[dict[str, str]]:
     """The plainest request of each output format the document names: XML (no option),
     JSON (the output value the document gives), JSONP (that and a callback)."""
     default = space.effect("output", ABSENT).get("format")
@@ -525,7 +525,7 @@ def _shapes(
 ) -> Iterator[Case]:
     if not identifiers:
         return
-    formats = _format_shapes(space)
+    formats = format_shapes(space)
     others = [e for e in POST_ENCODINGS if e != run_encoding]
     for name, value in _effects(space):
         campaign = campaigns[0] if value == EACH and campaigns else None

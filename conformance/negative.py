@@ -36,7 +36,7 @@ from dataclasses import replace
 
 from conformance import alterations
 from conformance.access import AccessCase
-from conformance.cases import FOREIGN, CampaignLookup, Case
+from conformance.cases import FOREIGN, CampaignLookup, Case, format_shapes, load_space
 from conformance.client import PASSWORD_FIELD, Encoding, Request, build_request
 from conformance.inputs import Field, InputModel, Role, load_inputs
 from conformance.profile import Account, Customer, Profile
@@ -298,11 +298,10 @@ def generate_refusals(
 # one: credentials, type, account) is also sent by card number and in JSON and JSONP, in
 # the run's encoding; the alterations themselves are sent in the base shape. A refusal
 # that alters the lookup (an identifier's) has no other shape: by card number it would
-# name a real customer.
-_FORMAT_SHAPES: tuple[tuple[str, dict[str, str]], ...] = (
-    ("json", {"output": "JSON"}),
-    ("jsonp", {"output": "JSON", "callback": "conformanceCallback"}),
-)
+# name a real customer. The formats are the matrix's own (cases.format_shapes): XML is the
+# base shape, then JSON and JSONP.
+def _format_shapes() -> list[tuple[str, dict[str, str]]]:
+    return [("jsonp" if "callback" in shape else "json", shape) for shape in format_shapes(load_space())[1:]]
 
 
 def _in_other_shapes(cases: list[AccessCase], base: Request, account: Account) -> list[AccessCase]:
@@ -318,7 +317,7 @@ def _in_other_shapes(cases: list[AccessCase], base: Request, account: Account) -
     if first is None:
         return []
     shaped = [replace(first, id=f"{first.id}-{name}", request=first.request.with_fields(**fields))
-              for name, fields in _FORMAT_SHAPES]  # fmt: skip
+              for name, fields in _format_shapes()]  # fmt: skip
     by_code = first.request.get("code")
     card = next((c.card_number for c in account.customers if c.card_number and c.code == by_code), None)
     card = card or next((c.card_number for c in account.customers if c.card_number), None)
