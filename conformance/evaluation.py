@@ -380,6 +380,7 @@ class Evaluator:
         if busy is not None:
             # Busy is not broken: a 429 or 503 still there after the retries says nothing
             # of what the document requires, so the unit is counted, not judged.
+            harness.confirm_not_only_busy(busy.status or 0)  # TargetGone: busy for too long
             result.tally.add_busy(unit.id, busy.status or 0)
             return
         observations: dict[str, Observation]

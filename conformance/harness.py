@@ -61,8 +61,9 @@ class TargetBroken(TargetUnusable):
 
 
 class TargetGone(Exception):
-    """The target stopped answering mid-run: nothing sent since has been judged. The
-    message says when it was last heard from and after how many requests."""
+    """The target stopped answering mid-run (nothing at all for GONE_AFTER_S, or nothing
+    but 429/503 for BUSY_STOP_S): nothing sent since has been judged. The message says
+    which, when it last answered and after how many requests."""
 
 
 # A target that answers no request for this long, its first customer's lookup tried again
@@ -70,6 +71,9 @@ class TargetGone(Exception):
 # away, not an hour of retried refusals later.
 GONE_AFTER_S = 20.0
 GONE_PROBE_EVERY_S = 2.0
+# A target whose every answer for this long was 429/503 (after each request's retries)
+# is stopped the same way: busy is not broken, but a run that only waits judges nothing.
+BUSY_STOP_S = 20.0
 
 
 @dataclass(frozen=True)
@@ -98,8 +102,9 @@ class Harness:
         # --record-dir keeps them. A store hit is not a send, so it is not passed on.
         self.listeners: list[Callable[[Exchange, bool], None]] = []
         # When the target last gave an HTTP answer that was not "busy" (time.monotonic()),
-        # and the wall-clock time of it, for the message when it goes away.
-        self.last_answered = time.monotonic()
+        # and the wall-clock time of it, for the message when it goes away or stays busy;
+        # and when it last gave any HTTP answer, busy or not (it is there, if busy).
+        self.last_answered = self.last_heard = time.monotonic()
         self.last_answered_at = datetime.now(timezone.utc)
 
     # -- exchanges -----------------------------------------------------------------
@@ -118,6 +123,8 @@ class Harness:
             return self._store.setdefault(request, exchange)
 
     def _notify(self, exchange: Exchange, fresh: bool) -> Exchange:
+        if exchange.status is not None:
+            self.last_heard = time.monotonic()
         if exchange.transport_error is None and exchange.status not in RETRY_STATUSES:
             self.last_answered, self.last_answered_at = time.monotonic(), datetime.now(timezone.utc)
         for listener in self.listeners:
@@ -229,14 +236,14 @@ class Harness:
         target answered something within ``recent_s``, or answers its first customer's
         lookup now) is the target's to answer for; a target that answers nothing for
         GONE_AFTER_S is gone (TargetGone), and nothing more is judged."""
-        if time.monotonic() - self.last_answered <= recent_s:
+        if time.monotonic() - self.last_heard <= recent_s:
             return
         request = self.smoke_case().request(self.profile.user_id, self.encoding)
         while True:
-            self.exchange(request, fresh=True)  # an answer updates last_answered
-            if time.monotonic() - self.last_answered <= recent_s:
+            self.exchange(request, fresh=True)  # an answer, even a busy one, updates last_heard
+            if time.monotonic() - self.last_heard <= recent_s:
                 return
-            if time.monotonic() - self.last_answered >= GONE_AFTER_S:
+            if time.monotonic() - self.last_heard >= GONE_AFTER_S:
                 when = self.last_answered_at.strftime("%H:%M:%S UTC")
                 raise TargetGone(
                     f"the target went away: it last answered at {when}, after {plural(self._sent, 'request')}, and has "
@@ -244,6 +251,20 @@ class Harness:
                     f"{GONE_PROBE_EVERY_S:.0f} s); the cases judged before are in the reports"
                 )
             time.sleep(GONE_PROBE_EVERY_S)
+
+    def confirm_not_only_busy(self, status: int) -> None:
+        """Called on an exchange still busy after its retries: a target that has answered
+        nothing but 429/503 for BUSY_STOP_S is stopped (TargetGone), the cases judged so
+        far kept, rather than waited on request by request until the run's end."""
+        if time.monotonic() - self.last_answered < BUSY_STOP_S:
+            return
+        when = self.last_answered_at.strftime("%H:%M:%S UTC")
+        raise TargetGone(
+            f"the target stayed busy: every answer since {when} (after {plural(self._sent, 'request')}) was "
+            f"HTTP 429 or 503, the last HTTP {status}, each retried after its Retry-After, for "
+            f"{BUSY_STOP_S:.0f} s; run again later, with --rate-limit (requests a second) or a lower "
+            "--concurrency; the cases judged before are in the reports"
+        )
 
     def smoke_case(self) -> Case:
         """The profile's first customer looked up by code (else card_number), no options:

@@ -25,7 +25,7 @@ import requests
 import conformance
 import conformance.client
 import conformance.ratelimit
-from conformance.client import Client, Encoding, RateLimiter, build_request
+from conformance.client import BUSY_RETRY_FACTOR, MAX_BACKOFF_S, Client, Encoding, RateLimiter, build_request
 from conformance.profile import load_profile
 from conformance.reference import PROFILE_PATH, start
 from tests.servers import Request, Served, each_request, read_request, serve_socket
@@ -141,6 +141,38 @@ def test_a_retry_after_beyond_the_timeout_is_not_waited_for(
     exchange = returns_within(HANG_GUARD_S, lambda: client.send(LOOKUP), "send() after a Retry-After of 3600 s")
     assert exchange.status == 503 and exchange.attempts == 1
     assert server.count == 1, f"{server.count} requests: a Retry-After beyond the timeout was retried"
+
+
+def test_a_busy_answer_is_retried_five_times_as_often_as_an_error(scripted: Callable[..., Scripted]) -> None:
+    # At 5% of answers busy, three attempts leave about one request in 8,000 unanswered:
+    # a full run's verdict would change from run to run. Busy answers get
+    # BUSY_RETRY_FACTOR times the retries (11 attempts at the default 2).
+    busy_until = 2 * BUSY_RETRY_FACTOR  # answered on the last attempt allowed
+    server = scripted(
+        lambda conn, request, n: (
+            reply(conn, 503, b"busy", Retry_After="0") if n <= busy_until else reply(conn, 200, NO_MATCH)
+        )
+    )
+    exchange = Client(server.url, PROFILE.password, timeout=5, retries=2).send(LOOKUP)
+    assert exchange.status == 200 and exchange.attempts == busy_until + 1, exchange.retry_reasons
+    always = scripted(lambda conn, request, n: reply(conn, 429, b"busy", Retry_After="0"))
+    exchange = Client(always.url, PROFILE.password, timeout=5, retries=2).send(LOOKUP)
+    assert exchange.status == 429 and always.count == 2 * BUSY_RETRY_FACTOR + 1, always.count
+    none = scripted(lambda conn, request, n: reply(conn, 503, b"busy", Retry_After="0"))
+    exchange = Client(none.url, PROFILE.password, timeout=5, retries=0).send(LOOKUP)
+    assert exchange.status == 503 and none.count == 1, "--target-retries 0 retried a busy answer"
+
+
+def test_a_busy_answer_without_retry_after_backs_off_at_most_max_backoff(
+    scripted: Callable[..., Scripted], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ten busy retries doubling from 0.25 s would wait 256 s for the last one.
+    waits: list[float] = []
+    monkeypatch.setattr(conformance.client, "pause", waits.append)
+    server = scripted(lambda conn, request, n: reply(conn, 503, b"busy"))
+    Client(server.url, PROFILE.password, timeout=5, retries=2, backoff=0.25).send(LOOKUP)
+    assert len(waits) == 2 * BUSY_RETRY_FACTOR and waits[:3] == [0.25, 0.5, 1.0], waits
+    assert max(waits) == MAX_BACKOFF_S, waits
 
 
 class Sleeps:

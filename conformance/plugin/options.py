@@ -112,7 +112,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "delay the embedded reference server adds to each answer (to simulate a remote target)",
         "0",
     )
-    option("--target-retries", "target_retries", "times a transport error (or a 429/503) is retried, with backoff", "2")
+    option(
+        "--target-retries",
+        "target_retries",
+        "times a transport error is retried, with backoff (a 429/503: 5x as often, after its Retry-After)",
+        "2",
+    )
     option("--rate-limit", "rate_limit", "most requests a second sent to the target (0: no limit)", "0")
     option("--ca-bundle", "ca_bundle", "CA certificates (PEM file) to verify the target's TLS certificate with", None)
     group.addoption(
