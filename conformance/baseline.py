@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from conformance import yamlfile
 from conformance.requirements import catalogue
 
 EXAMPLE = "known_failures: [{requirement: NOTE-ALL-FIELDS, case: <item id from the report>}]"
@@ -58,7 +59,7 @@ class Baseline:
 def load_baseline(path: Path) -> Baseline:
     where = f"--baseline {path}"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlfile.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise BaselineError(f"{where}: no such file. Give a YAML file like: {EXAMPLE}") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
-import yaml
-
+from conformance import yamlfile
 from conformance.profile import Account, Customer, Profile
 from conformance.request import Encoding, Request, build_request
 from conformance.resources import cases_path
@@ -44,7 +43,7 @@ class Space:
 
 @lru_cache(maxsize=1)
 def load_space() -> Space:
-    data = yaml.safe_load(cases_path("parameters.yaml").read_text(encoding="utf-8"))
+    data = yamlfile.safe_load(cases_path("parameters.yaml").read_text(encoding="utf-8"))
     return Space(identifiers=data["identifiers"], parameters=data["parameters"], probes=tuple(data.get("probes", ())))
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from conformance import yamlfile
 from conformance.resources import cases_path, schema_path
 
 
@@ -86,7 +87,7 @@ def load_input_model(path: Path) -> InputModel:
     """Read, validate and return the table at ``path``; raise InputModelError otherwise."""
     where = f"input model {path}"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlfile.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputModelError(f"{where}: cannot be read ({exc.strerror}).") from None
     except yaml.YAMLError as exc:

@@ -20,6 +20,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from conformance import yamlfile
 from conformance.resources import schema_path
 from conformance.secret import Secret
 
@@ -371,7 +372,7 @@ class _Float(float):
     source: str
 
 
-class _ProfileLoader(yaml.SafeLoader):
+class _ProfileLoader(yamlfile.SafeLoader):  # type: ignore[misc,valid-type]
     """SafeLoader that refuses repeated keys (the last would silently win and drop
     test data) and remembers how unquoted numbers were written."""
 
@@ -385,7 +386,8 @@ class _ProfileLoader(yaml.SafeLoader):
                     "YAML would keep only the last one. Merge them into one."
                 )
             seen[key] = key_node.start_mark.line
-        return super().construct_mapping(node, deep=deep)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
 
 
 def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from conformance import yamlfile
 
 CATALOGUE_PATH = Path(__file__).with_name("requirements.yaml")
 # The parts of the call a requirement is about, in the order a reader meets them.
@@ -35,7 +35,7 @@ class Requirement:
 
 @lru_cache(maxsize=1)
 def catalogue() -> dict[str, Requirement]:
-    entries = yaml.safe_load(CATALOGUE_PATH.read_text(encoding="utf-8"))
+    entries = yamlfile.safe_load(CATALOGUE_PATH.read_text(encoding="utf-8"))
     result: dict[str, Requirement] = {}
     for entry in entries:
         requirement = Requirement(**entry)
