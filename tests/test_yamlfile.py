@@ -1,6 +1,7 @@
-"""conformance/yamlfile.py reads YAML with libyaml's parser where PyYAML has it: the same
-data as the pure-Python parser, for every YAML file the harness ships and for the
-profile loader's own rules (repeated keys refused, numbers as written)."""
+"""conformance/yamlfile.py (and the reference's seed.load_yaml) reads YAML with libyaml's
+parser where PyYAML has it: the same data as the pure-Python parser, for every YAML file
+the harness ships and for the profile loader's own rules (repeated keys refused, numbers
+as written)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import yaml
 
 from conformance import profile, yamlfile
 from conformance.reference import PROFILE_PATH
+from conformance.reference.paths import SEED_PATH
+from conformance.reference.seed import load_yaml
 from conformance.requirements import CATALOGUE_PATH
 from conformance.resources import cases_path
 
@@ -28,6 +31,12 @@ def test_libyaml_is_used_where_pyyaml_has_it() -> None:
 def test_the_shipped_files_read_the_same_with_either_parser(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert yamlfile.safe_load(text) == yaml.load(text, Loader=yaml.SafeLoader)
+    assert load_yaml(text) == yaml.load(text, Loader=yaml.SafeLoader)  # the reference's own
+
+
+def test_the_reference_seed_reads_the_same_with_either_parser() -> None:
+    text = SEED_PATH.read_text(encoding="utf-8")
+    assert load_yaml(text) == yaml.load(text, Loader=yaml.SafeLoader)
 
 
 def test_the_profile_loader_keeps_its_rules_on_libyaml(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from .paths import PROFILE_PATH, SEED_PATH
+from .seed import load_yaml
 from .tables import CUSTOMER_TEXT_FIELDS
 
 NAME = "customer_info certification data set"
@@ -72,7 +73,7 @@ class Written:
 
 def build(seed_path: Path = SEED_PATH) -> dict[str, Any]:
     """The data set, in neutral terms, from the reference's seed file."""
-    seed = yaml.safe_load(seed_path.read_text(encoding="utf-8"))
+    seed = load_yaml(seed_path.read_text(encoding="utf-8"))
     return {
         "name": NAME,
         "version": VERSION,

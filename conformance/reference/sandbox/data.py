@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
 from ..paths import PROFILE_PATH, SEED_PATH
+from ..seed import load_yaml
 
 Fields = dict[str, str]
 Document = dict[str, Any]
@@ -18,7 +17,7 @@ Document = dict[str, Any]
 def _smoke_fields() -> Fields:
     """The fields of the harness's smoke request: the first profile customer of the first
     account, looked up by code (card number if it has no code), with no option."""
-    profile = yaml.safe_load(PROFILE_PATH.read_text(encoding="utf-8"))
+    profile = load_yaml(PROFILE_PATH.read_text(encoding="utf-8"))
     account = profile["accounts"][0]
     customer = account["customers"][0]
     name = "code" if customer.get("code") is not None else "card_number"
@@ -33,7 +32,7 @@ def _smoke_fields() -> Fields:
 
 def _first_codes() -> dict[str, str]:
     """account_id -> the code of its first profile customer that has one."""
-    profile = yaml.safe_load(PROFILE_PATH.read_text(encoding="utf-8"))
+    profile = load_yaml(PROFILE_PATH.read_text(encoding="utf-8"))
     codes: dict[str, str] = {}
     for account in profile["accounts"]:
         for customer in account["customers"]:
@@ -44,12 +43,12 @@ def _first_codes() -> dict[str, str]:
 
 SMOKE_FIELDS = _smoke_fields()
 COALITION_ACCOUNTS = frozenset(
-    a["account_id"] for a in yaml.safe_load(PROFILE_PATH.read_text(encoding="utf-8"))["accounts"] if a.get("coalition")
+    a["account_id"] for a in load_yaml(PROFILE_PATH.read_text(encoding="utf-8"))["accounts"] if a.get("coalition")
 )
 
 
 # -- the seed, for faults that need to know who may read what --------------------------
-_SEED = yaml.safe_load(SEED_PATH.read_text(encoding="utf-8"))
+_SEED = load_yaml(SEED_PATH.read_text(encoding="utf-8"))
 PASSWORDS: dict[str, str] = {u["user_id"]: u["user_password"] for u in _SEED["api_users"]}
 READABLE: dict[str, tuple[str, ...]] = {u["user_id"]: tuple(u["accounts"]) for u in _SEED["api_users"]}
 # (account_id, identifier field, value) of every seeded customer: what a lookup can find.

@@ -56,6 +56,7 @@ import yaml
 from ..app import ReferenceApp
 from ..db import Database
 from ..paths import PROFILE_PATH, SEED_PATH
+from ..seed import load_yaml
 from .data import COALITION_ACCOUNTS, Document, Fields
 from .json_writer import write_json
 from .middleware import Fault, FaultyApp, Reply, ReplyEdit, WireEdit, render
@@ -347,7 +348,7 @@ def other_data_set(directory: Path) -> tuple[Path, Path]:
     """The reference's seed with other codes, card numbers, campaign ids, names,
     accounts, credentials and dates (same shapes, same arithmetic), and the profile that
     describes it: (seed path, profile path), written into ``directory``."""
-    seed = yaml.safe_load(SEED_PATH.read_text(encoding="utf-8"))
+    seed = load_yaml(SEED_PATH.read_text(encoding="utf-8"))
     users = [
         {
             "user_id": _USERS[u["user_id"]][0],
@@ -878,7 +879,7 @@ def serve(names: str | Sequence[str], workdir: Path | None = None) -> Iterator[t
 
 def witness_fields(profile: Path, probe: tuple[tuple[str, str], ...] = ()) -> dict[str, str]:
     """The witness request: the profile's first customer by code, plus ``probe``."""
-    data = yaml.safe_load(profile.read_text(encoding="utf-8"))
+    data = load_yaml(profile.read_text(encoding="utf-8"))
     account = data["accounts"][0]
     fields = {
         "user_id": data["credentials"]["user_id"],
