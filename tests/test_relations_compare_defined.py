@@ -206,3 +206,26 @@ def test_undefined_differences_name_where() -> None:
     assert "/customer/record_timestamp" in differences
     assert not any("custom_field_9" in where for where in differences)  # documented: compared, not recorded
     assert undefined_differences(right, right) == []
+
+
+def test_the_forms_kept_per_document_object_are_the_forms_of_that_object() -> None:
+    """comparable() and undefined_fields() are kept per document object (the harness hands
+    every check the one parsed object of an answer): the same object gives the kept form,
+    an equal copy the same form, and another document its own, however many come between."""
+    import conformance.document as document_module
+
+    base = _undefined(example("success"))
+    first = comparable(base)
+    assert comparable(base) is first  # kept
+    assert comparable(copy.deepcopy(base)) == first  # an equal document: an equal form, computed anew
+    other = copy.deepcopy(base)
+    other["customer"]["first_name"] = "Someone else"
+    assert comparable(other) != first and comparable(other)["customer"]["first_name"] == "Someone else"
+    assert undefined_fields(base) == undefined_fields(copy.deepcopy(base)) and undefined_fields(base)
+    # More documents than the memo holds: the oldest go, and each still gets its own form.
+    many = [copy.deepcopy(base) for _ in range(document_module._MEMO_SIZE + 10)]
+    for index, doc in enumerate(many):
+        doc["customer"]["first_name"] = f"n{index}"
+        assert comparable(doc)["customer"]["first_name"] == f"n{index}"
+    assert len(document_module._memo) <= document_module._MEMO_SIZE
+    assert comparable(many[0])["customer"]["first_name"] == "n0"
