@@ -1,7 +1,7 @@
 """Benchmarks that print ratios measured side by side, in one run on one machine.
 
-    python bench/run.py            # all eight, in this order
-    python bench/run.py overhead latency collection failing ratelimited scale parsing profile
+    python bench/run.py            # all nine, in this order
+    python bench/run.py overhead latency collection failing ratelimited busyfull scale parsing profile
 
     overhead    full default run vs a bare requests.Session loop, same server; the run's
                 peak memory and HTML report size
@@ -14,6 +14,8 @@
                 from answers to requests with a callback, half the matrix)
     ratelimited a pairwise run against a server answering 5% of requests 503 with
                 Retry-After: 1 vs the same server never busy (and whether the verdict holds)
+    busyfull    the full default run against that server five times, each with its own
+                draw of busy answers: the same verdict every time, the never-busy run's
     scale       a profile with 10x the reference's customers vs 1x (data sets built here,
                 served with --db), --combinations pairwise on both sides
     parsing     per-response cost of parsing and schema validation
@@ -275,9 +277,8 @@ def failing() -> None:
     print(f"   ratio failing/passing: {ratio:.2f} x {verdict(ratio, 1.5)}")
 
 
-def ratelimited(share: float = 0.05, seed: int = 7) -> None:
-    """A pairwise run against a server answering a random 5% of requests 503 with
-    Retry-After: 1 (legal, and common in front of real APIs) vs the same server never busy."""
+def _busy_fault(share: float, seed: int) -> Fault:
+    """A random ``share`` of answers 503 + Retry-After: 1 (legal, common in front of real APIs)."""
     import random
 
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
@@ -289,7 +290,13 @@ def ratelimited(share: float = 0.05, seed: int = 7) -> None:
             return reply
         return type(reply)("503 Service Unavailable", [("Content-Type", "text/html"), ("Retry-After", "1")], page)
 
-    fault = Fault("CALL-RETRIEVES", "5% of answers 503 + Retry-After: 1", "kind=answer", spare_smoke=True, reply=busy)
+    return Fault("CALL-RETRIEVES", f"{share:.0%} of answers 503 + Retry-After: 1", "kind=answer", reply=busy)
+
+
+def ratelimited(share: float = 0.05, seed: int = 7) -> None:
+    """A pairwise run against a server answering a random 5% of requests 503 with
+    Retry-After: 1 vs the same server never busy."""
+    fault = _busy_fault(share, seed)
     runs = {}
     for name, chosen in (("calm", None), ("busy", fault)):
         with serve(chosen) as url:
@@ -301,6 +308,29 @@ def ratelimited(share: float = 0.05, seed: int = 7) -> None:
     print(f"5b. rate-limited target: pairwise run, {share:.0%} of answers 503 + Retry-After: 1 vs never busy")
     print(f"   never busy: {calm['wall']:6.1f} s; busy: {busy_run['wall']:6.1f} s, {unjudged} case(s) left unjudged")
     print(f"   ratio busy/never busy: {ratio:.2f} x {verdict(ratio, 1.5)}; same verdict: {same}")
+
+
+def busyfull(share: float = 0.05, runs: int = 5) -> None:
+    """The full default run against a server answering a random 5% of requests 503 +
+    Retry-After: 1, five times (each with its own draw): the verdict must not depend on
+    which requests the target happened to refuse."""
+    with serve(None) as url:
+        calm = run_suite(url)
+    print(f"5c. rate-limited target, full run x {runs}: {share:.0%} of answers 503 + Retry-After: 1")
+    print(f"   never busy: {calm['wall']:6.1f} s, {calm['certificate']['verdict']}")
+    verdicts = []
+    for seed in range(1, runs + 1):
+        with serve(_busy_fault(share, seed)) as url:
+            run = run_suite(url)
+        certificate = run["certificate"]
+        failed = sorted(r for r, e in certificate["requirements"].items() if e["verdict"] == "fail")
+        verdicts.append((certificate["verdict"], tuple(failed)))
+        print(
+            f"   draw {seed}: {run['wall']:6.1f} s ({run['wall'] / calm['wall']:.2f} x), {certificate['verdict']}, "
+            f"{certificate['counts']['unjudged_busy']['count']} unjudged, failed: {', '.join(failed) or 'none'}"
+        )
+    same = len(set(verdicts)) == 1 and verdicts[0][0] == calm["certificate"]["verdict"]
+    print(f"   the same verdict every time, and the never-busy run's: {same} {'(ok)' if same else '(MISSED)'}")
 
 
 def _copied(identifier: str, copy: int) -> str:
@@ -517,7 +547,7 @@ def profile(selection: str = "id=*greatwidgets-89898989898989*") -> None:
     print("   largest in the harness (own time): " + "; ".join(f"{name} {seconds:.1f} s" for seconds, name in harness))
 
 
-BENCHMARKS = ["overhead", "latency", "collection", "failing", "ratelimited", "scale", "parsing", "profile"]
+BENCHMARKS = ["overhead", "latency", "collection", "failing", "ratelimited", "busyfull", "scale", "parsing", "profile"]
 
 
 def main() -> None:
@@ -528,7 +558,7 @@ def main() -> None:
     # the parent's high-water mark in ru_maxrss), and these three grow this process
     # (servers, schemas, a whole run in it): after them, the others' peaks would read as
     # this process's (a 1x scale run measured 177 MB after `failing`, 80 MB alone).
-    in_process = ("failing", "ratelimited", "parsing", "profile")
+    in_process = ("failing", "ratelimited", "busyfull", "parsing", "profile")
     chosen = sorted(dict.fromkeys(chosen), key=lambda name: name in in_process)
     print(f"# {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     for name in chosen:
