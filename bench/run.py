@@ -63,7 +63,7 @@ from conformance.reference.sandbox.faults import serve  # noqa: E402
 from conformance.reference.sandbox.middleware import Fault, on_document  # noqa: E402
 from conformance.secret import PLACEHOLDER  # noqa: E402
 
-JUDGED = re.compile(r"cases judged: (\d+) in (\d+) scope\(s\).*?; fetched and judged in ([\d.]+) s \(the scopes' sum")
+JUDGED = re.compile(r"cases judged: (\d+) in (\d+) scopes?\b.*?; fetched and judged in ([\d.]+) s \(the scopes' sum")
 
 
 def run_suite(url: str, *extra: str, profile: Path = PROFILE_PATH, failing: bool = False) -> dict[str, Any]:
