@@ -51,15 +51,34 @@ class ResponseSchemas:
     def __init__(self) -> None:
         self._cache: dict[tuple[str, bytes], tuple[SchemaError, ...]] = {}
         self._lock = threading.Lock()
+        self._compiling = threading.Lock()  # the XSD is compiled once, by whichever thread asks first
+        self._xsd: xmlschema.XMLSchema11 | None = None
 
-    @cached_property
+    @property
     def xsd(self) -> xmlschema.XMLSchema11:
-        # Imported here, when the first XML answer is validated: xmlschema and its
-        # XPath engine take about half a second to import, which a run then spends
-        # after its first request, and --collect-only or a JSON-only run not at all.
-        import xmlschema
+        # Imported here, not at start-up: xmlschema and its XPath engine take about half a
+        # second to import and the XSD as long to compile, which --collect-only and a
+        # JSON-only run never spend; a run starts it early, beside its first requests
+        # (warm_in_background).
+        with self._compiling:
+            if self._xsd is None:
+                import xmlschema
 
-        return xmlschema.XMLSchema11(str(schema_path(XSD_FILE)))
+                self._xsd = xmlschema.XMLSchema11(str(schema_path(XSD_FILE)))
+            return self._xsd
+
+    def warm_in_background(self) -> threading.Thread:
+        """Compile both schemas in a daemon thread, so that a run's start-up (the embedded
+        server starting, the smoke request, learning each customer's campaigns: waits on
+        another process or the network) overlaps the compilation instead of the first
+        answer waiting for it. Whoever needs a schema first waits for it only then."""
+        thread = threading.Thread(target=self._warm, name="conformance-schemas", daemon=True)
+        thread.start()
+        return thread
+
+    def _warm(self) -> None:
+        self.json_validator  # noqa: B018 - compiled here, read later
+        self.xsd  # noqa: B018
 
     @cached_property
     def json_validator(self) -> jsonschema.protocols.Validator:

@@ -22,6 +22,7 @@ class State:
     harness: Harness | None = None
     reference: Any = None  # conformance.embedded.EmbeddedServer when embedded
     starting: Any = None  # conformance.embedded.StartingServer: launched, not yet waited for
+    switch_interval: float | None = None  # sys.getswitchinterval() before the run lowered it
     config: Any = None
     workers: list[dict[str, Any]] = field(default_factory=list)
     unusable: str | None = None
