@@ -250,3 +250,38 @@ def test_fetched_with_slots_keeps_the_limit_in_flight() -> None:
     finally:
         fetched.stop()
     assert fetch.most <= 3 and slots.lowest < 3
+
+
+def test_every_request_waiting_out_a_retry_after_has_a_stand_in_meanwhile() -> None:
+    """At 5% of answers "503, Retry-After: 1" and a thousand answers a second, some fifty
+    requests wait at once. Each wait gets a stand-in thread: all the waits overlap, while
+    the requests in flight stay within the slots; the stand-ins end with the waits."""
+    slots = Slots(2)
+    lock = threading.Lock()
+    counts = {"waiting": 0, "most_waiting": 0, "in_flight": 0, "most_in_flight": 0}
+    every_wait_started = threading.Event()
+    keys = list(range(40))
+
+    def fetch(key: int) -> int:
+        with lock:
+            counts["in_flight"] += 1
+            counts["most_in_flight"] = max(counts["most_in_flight"], counts["in_flight"])
+            counts["in_flight"] -= 1
+            counts["waiting"] += 1
+            counts["most_waiting"] = max(counts["most_waiting"], counts["waiting"])
+            if counts["most_waiting"] == len(keys):
+                every_wait_started.set()
+        pause(2.0)  # its Retry-After: every request waits at once, if each has a stand-in
+        with lock:
+            counts["waiting"] -= 1
+        return key
+
+    fetched = Fetched(fetch, keys, concurrency=2, slots=slots, busy=lambda answer: False)
+    try:
+        assert [fetched.result(k) for k in keys] == keys
+    finally:
+        fetched.stop()
+    assert counts["most_waiting"] == len(keys), counts  # 8 with four waiting threads a slot
+    assert counts["most_in_flight"] <= 2, counts
+    assert every_wait_started.is_set()
+    assert fetched._threads == [], "threads outlived the fetching"
