@@ -19,7 +19,7 @@ import pytest
 from conformance.harness import BUSY_STOP_S
 from conformance.reference import PROFILE_PATH, make_app
 from tests.servers import serve_wsgi
-from tests.targets import run_suite
+from tests.targets import reference_pairwise_run, run_suite
 
 pytestmark = pytest.mark.slow
 
@@ -117,12 +117,16 @@ def test_a_target_that_stays_busy_is_stopped_not_waited_on(tmp_path: Path) -> No
     assert "the target stayed busy" in output
 
 
-def test_a_target_busy_now_and_then_is_retried_and_judged_in_full(tmp_path: Path) -> None:
+def test_a_target_busy_now_and_then_is_retried_and_judged_in_full(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Every seventh request answered 503 (each request at most once): each is retried, and
-    the run judges what it would have judged against the same server never busy."""
+    the run judges what it would have judged against the same server never busy (the
+    reference's pairwise run that test_end_to_end and others share)."""
     app = _Busy(lambda number, request: number % 7 == 0, once=True)
     certificate, output, _ = _run(app, tmp_path / "busy")
-    calm, _, _ = _run(_Busy(lambda number, request: False), tmp_path / "calm")
+    calm_run = reference_pairwise_run(tmp_path_factory.getbasetemp())
+    calm = json.loads((calm_run.directory / "reports" / "certificate.json").read_text(encoding="utf-8"))
     assert app.refused > 100
     assert certificate["counts"]["unjudged_busy"]["count"] == 0, output[-3000:]
     assert certificate["verdict"] == calm["verdict"]
