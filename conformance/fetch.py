@@ -93,22 +93,31 @@ class Slots:
 _local = threading.local()
 
 
+class FetchStopped(Exception):
+    """The fetching stopped (the run ended: stopped early, Ctrl-C, SIGTERM, the target gone)
+    while this request waited to be retried: it is not sent again."""
+
+
 def pause(seconds: float) -> None:
-    """Sleep ``seconds``; a thread that holds a slot gives it back for the while."""
+    """Sleep ``seconds``; a thread that holds a slot gives it back for the while, and a
+    fetch thread gets a stand-in. A fetch thread's wait ends when its :class:`Fetched`
+    stops (FetchStopped): a run that ends does not wait for retries it will not judge."""
     slots: Slots | None = getattr(_local, "slots", None)
-    if slots is None:
-        time.sleep(seconds)
-        return
     fetched: Fetched[object, object] | None = getattr(_local, "fetched", None)
-    slots.release()
+    if slots is not None:
+        slots.release()
     if fetched is not None:
         fetched._pausing()
     try:
-        time.sleep(seconds)
+        if fetched is None:
+            time.sleep(seconds)
+        elif fetched._stopping.wait(seconds):
+            raise FetchStopped("the fetching stopped while this request waited to be retried")
     finally:
         if fetched is not None:
             fetched._resumed()
-        slots.acquire()
+        if slots is not None:
+            slots.acquire()
 
 
 class Fetched(Generic[Key, Value]):
@@ -140,6 +149,7 @@ class Fetched(Generic[Key, Value]):
         self._slots = slots
         self._busy = busy
         self._stopped = False
+        self._stopping = threading.Event()  # set with _stopped: wakes the requests waiting to be retried
         self._done: dict[Key, Value | _Raised] = {}
         self._arrived = threading.Condition()
         self._awaited: Key | None = None
@@ -250,9 +260,10 @@ class Fetched(Generic[Key, Value]):
 
     def stop(self) -> None:
         """Nothing more is fetched; the fetches under way end (each within its own
-        deadline) before this returns."""
+        deadline; one waiting to be retried at once, FetchStopped) before this returns."""
         with self._take:
             self._stopped = True
+            self._stopping.set()
             self._more.notify_all()
             threads = list(self._threads)
         for thread in threads:

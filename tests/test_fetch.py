@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from conformance.fetch import Fetched, Slots, pause
-from tests.waiting import HANG_GUARD_S, wait_for
+from conformance.fetch import Fetched, FetchStopped, Slots, pause
+from tests.waiting import HANG_GUARD_S, returns_within, wait_for
 
 
 class Recorder:
@@ -285,3 +285,25 @@ def test_every_request_waiting_out_a_retry_after_has_a_stand_in_meanwhile() -> N
     assert counts["most_in_flight"] <= 2, counts
     assert every_wait_started.is_set()
     assert fetched._threads == [], "threads outlived the fetching"
+
+
+@pytest.mark.parametrize("with_slots", [True, False], ids=["slots", "no-slots"])
+def test_a_request_waiting_to_be_retried_ends_when_the_fetching_stops(with_slots: bool) -> None:
+    """A run that ends (stopped early, Ctrl-C, the target gone or busy for good) does not wait
+    out the Retry-Afters of requests it will never judge: their waits end at stop()."""
+    waiting = threading.Event()
+    raised: list[BaseException] = []
+
+    def fetch(key: int) -> int:
+        waiting.set()
+        try:
+            pause(HANG_GUARD_S * 10)  # a Retry-After far longer than the guard below
+        except BaseException as exc:
+            raised.append(exc)
+            raise
+        return key
+
+    fetched = Fetched(fetch, [1], concurrency=1, slots=Slots(1) if with_slots else None, busy=lambda answer: False)
+    assert waiting.wait(HANG_GUARD_S)
+    returns_within(HANG_GUARD_S, fetched.stop, "stop() while a request waited to be retried")
+    assert len(raised) == 1 and isinstance(raised[0], FetchStopped), raised
