@@ -20,6 +20,7 @@ from conformance.harness import BUSY_STOP_S
 from conformance.reference import PROFILE_PATH, make_app
 from tests.servers import serve_wsgi
 from tests.targets import reference_pairwise_run, run_suite
+from tests.waiting import HANG_GUARD_S
 
 pytestmark = pytest.mark.slow
 
@@ -108,7 +109,12 @@ def test_a_target_that_stays_busy_is_stopped_not_waited_on(tmp_path: Path) -> No
     certificate, output, returncode = _run(app, tmp_path)
     ended = time.monotonic()
     assert app.first_refused is not None
-    assert ended - app.first_refused <= BUSY_STOP_S + 15, (ended - app.first_refused, output[-3000:])
+    # Not a timing assertion: without the stop this run waits out five busy retries per
+    # request (--target-retries 1), over ten minutes; with it, BUSY_STOP_S plus the retries under way and the
+    # reports (28.6-35.5 s seen, the latter on Python 3.13 in a clean clone's .ci/run).
+    took = ended - app.first_refused
+    assert took <= BUSY_STOP_S + HANG_GUARD_S, (took, output[-3000:])
+    print(f"stopped {took:.1f} s after the target went busy")
     assert returncode == 4, output[-3000:]
     assert certificate["verdict"] == "incomplete"
     assert not [r for r, e in certificate["requirements"].items() if e["verdict"] == "fail"]
