@@ -103,7 +103,7 @@ def test_requests_a_target_is_always_busy_on_are_unjudged_not_failed(tmp_path: P
 
 def test_a_target_that_stays_busy_is_stopped_not_waited_on(tmp_path: Path) -> None:
     """503 + Retry-After: 1 to everything after the first 40 requests: each request would
-    wait out ten retries, the whole run hours; after BUSY_STOP_S of nothing but busy
+    wait out five retries (--target-retries 1), the whole run hours; after BUSY_STOP_S of nothing but busy
     answers the run stops, exit 4, incomplete, the reports written, nothing failed."""
     app = _Busy(lambda number, request: number > 40, retry_after="1")
     certificate, output, returncode = _run(app, tmp_path)
