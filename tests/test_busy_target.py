@@ -16,11 +16,9 @@ from typing import Any
 
 import pytest
 
-from conformance.harness import BUSY_STOP_S
 from conformance.reference import PROFILE_PATH, make_app
 from tests.servers import serve_wsgi
 from tests.targets import reference_pairwise_run, run_suite
-from tests.waiting import HANG_GUARD_S
 
 pytestmark = pytest.mark.slow
 
@@ -103,17 +101,17 @@ def test_requests_a_target_is_always_busy_on_are_unjudged_not_failed(tmp_path: P
 
 def test_a_target_that_stays_busy_is_stopped_not_waited_on(tmp_path: Path) -> None:
     """503 + Retry-After: 1 to everything after the first 40 requests: each request would
-    wait out five retries (--target-retries 1), the whole run hours; after BUSY_STOP_S of nothing but busy
+    wait out five retries (--target-retries 1); after BUSY_STOP_S (20 s) of nothing but busy
     answers the run stops, exit 4, incomplete, the reports written, nothing failed."""
     app = _Busy(lambda number, request: number > 40, retry_after="1")
     certificate, output, returncode = _run(app, tmp_path)
     ended = time.monotonic()
     assert app.first_refused is not None
-    # Not a timing assertion: without the stop this run waits out five busy retries per
-    # request (--target-retries 1), over ten minutes; with it, BUSY_STOP_S plus the retries under way and the
-    # reports (28.6-35.5 s seen, the latter on Python 3.13 in a clean clone's .ci/run).
+    # What shows the stop is the exit status and the reason below: without it the run
+    # goes on to its end (every case unjudged). The time is only bounded, at ten times
+    # the 30 s measured (28.6-35.5 s: the stop, the retries under way, the reports).
     took = ended - app.first_refused
-    assert took <= BUSY_STOP_S + HANG_GUARD_S, (took, output[-3000:])
+    assert took <= 10 * 30, (took, output[-3000:])
     print(f"stopped {took:.1f} s after the target went busy")
     assert returncode == 4, output[-3000:]
     assert certificate["verdict"] == "incomplete"
