@@ -57,9 +57,12 @@ class ResponseSchemas:
     @property
     def xsd(self) -> xmlschema.XMLSchema11:
         # Imported here, not at start-up: xmlschema and its XPath engine take about half a
-        # second to import and the XSD as long to compile, which --collect-only and a
-        # JSON-only run never spend; a run starts it early, beside its first requests
-        # (warm_in_background).
+        # second to import and the XSD as long to compile, which --collect-only never
+        # spends; a run compiles it in the background, beside its first requests
+        # (warm_in_background). Once compiled, read without the lock (every XML answer).
+        compiled = self._xsd
+        if compiled is not None:
+            return compiled
         with self._compiling:
             if self._xsd is None:
                 import xmlschema

@@ -13,11 +13,13 @@ Fields = dict[str, str]
 Document = dict[str, Any]
 
 
+_PROFILE = load_yaml(PROFILE_PATH.read_text(encoding="utf-8"))  # read once, at import, as the docstring says
+
+
 # -- the profile's smoke request --------------------------------------------------------
-def _smoke_fields() -> Fields:
+def _smoke_fields(profile: dict[str, Any] = _PROFILE) -> Fields:
     """The fields of the harness's smoke request: the first profile customer of the first
     account, looked up by code (card number if it has no code), with no option."""
-    profile = load_yaml(PROFILE_PATH.read_text(encoding="utf-8"))
     account = profile["accounts"][0]
     customer = account["customers"][0]
     name = "code" if customer.get("code") is not None else "card_number"
@@ -30,9 +32,8 @@ def _smoke_fields() -> Fields:
     }
 
 
-def _first_codes() -> dict[str, str]:
+def _first_codes(profile: dict[str, Any] = _PROFILE) -> dict[str, str]:
     """account_id -> the code of its first profile customer that has one."""
-    profile = load_yaml(PROFILE_PATH.read_text(encoding="utf-8"))
     codes: dict[str, str] = {}
     for account in profile["accounts"]:
         for customer in account["customers"]:
@@ -42,9 +43,7 @@ def _first_codes() -> dict[str, str]:
 
 
 SMOKE_FIELDS = _smoke_fields()
-COALITION_ACCOUNTS = frozenset(
-    a["account_id"] for a in load_yaml(PROFILE_PATH.read_text(encoding="utf-8"))["accounts"] if a.get("coalition")
-)
+COALITION_ACCOUNTS = frozenset(a["account_id"] for a in _PROFILE["accounts"] if a.get("coalition"))
 
 
 # -- the seed, for faults that need to know who may read what --------------------------
